@@ -1,0 +1,1 @@
+//! calendar (placeholder, being written)

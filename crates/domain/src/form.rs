@@ -1,0 +1,1 @@
+//! form (placeholder, being written)

@@ -1,0 +1,1 @@
+//! ids (placeholder, being written)

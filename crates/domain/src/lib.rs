@@ -1,0 +1,11 @@
+//! Pure business rules of motcua: no I/O, no async, no database or HTTP types.
+//!
+//! Everything here is deterministic given its inputs (the clock is passed in), so the same code decides
+//! for the portal, the counter, the API and the tests.
+
+pub mod calendar;
+pub mod catalogue;
+pub mod form;
+pub mod ids;
+pub mod lifecycle;
+pub mod text;

@@ -1,0 +1,1 @@
+//! lifecycle (placeholder, being written)

@@ -1,0 +1,1 @@
+//! text (placeholder, being written)
