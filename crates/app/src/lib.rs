@@ -1,1 +1,82 @@
-//! motcua-app
+//! Use cases of motcua. Each public function is one transaction: it loads what it needs, asks the
+//! domain to decide, and stores the result together with its audit entry and progress entry.
+//!
+//! There is no repository trait: sea-orm is the one implementation and already covers both
+//! databases (see docs/ARCHITECTURE.md, "Deviations").
+
+pub mod authz;
+pub mod catalogue;
+pub mod dossiers;
+pub mod error;
+pub mod identity;
+pub mod org;
+pub mod views;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use motcua_domain::calendar::WorkingCalendar;
+use motcua_store::files::FileStore;
+use motcua_store::sea_orm::DatabaseConnection;
+
+pub use error::{AppError, ErrorCode};
+
+/// The time source; tests pin it, production reads the system clock.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that stays where it is set (tests, replays).
+pub struct FixedClock(pub std::sync::Mutex<DateTime<Utc>>);
+
+impl FixedClock {
+    pub fn new(t: DateTime<Utc>) -> Self {
+        Self(std::sync::Mutex::new(t))
+    }
+    pub fn set(&self, t: DateTime<Utc>) {
+        if let Ok(mut g) = self.0.lock() {
+            *g = t;
+        }
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+            .lock()
+            .map(|g| *g)
+            .unwrap_or_else(|p| *p.into_inner())
+    }
+}
+
+/// Deployment profile: demo allows simulators and demo-only shortcuts; production refuses them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    Demo,
+    Production,
+}
+
+/// Everything a use case needs.
+#[derive(Clone)]
+pub struct App {
+    pub db: DatabaseConnection,
+    pub files: FileStore,
+    pub calendar: Arc<WorkingCalendar>,
+    pub clock: Arc<dyn Clock>,
+    pub profile: Profile,
+}
+
+impl App {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+}

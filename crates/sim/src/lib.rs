@@ -1,1 +1,10 @@
-//! motcua-sim
+//! Simulators of external parties motcua depends on but cannot reach in development and demos.
+//!
+//! Each simulator speaks the real protocol of the party it replaces, so our client code in
+//! `motcua-gateways` is the same code that would talk to the real service:
+//!
+//! - [`idp`]: the national identity provider (stand-in for VNeID), a real OpenID Connect provider;
+//! - [`citizens`]: the fictional citizens it knows, living in real communes of the demo province.
+
+pub mod citizens;
+pub mod idp;

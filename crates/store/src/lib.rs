@@ -1,1 +1,113 @@
-//! motcua-store
+//! Persistence for motcua: one schema on SQLite (embedded default) and PostgreSQL (`DATABASE_URL`),
+//! attachments in an object store, and the hash-chained audit log.
+//!
+//! Repositories are plain functions taking `&impl ConnectionTrait`, so a use case composes them
+//! inside one transaction: the state change, its audit entry and its progress entry commit together.
+
+pub mod audit;
+pub mod counters;
+pub mod entities;
+pub mod files;
+pub mod migration;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm_migration::MigratorTrait;
+
+pub use sea_orm;
+
+/// Errors from the storage layer. Never turned into "not found" by callers.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+    #[error("file storage error: {0}")]
+    Files(#[from] object_store::Error),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Opens the database named by `url` (`sqlite://…` or `postgres://…`).
+///
+/// SQLite gets WAL, foreign keys, a busy timeout and one pooled connection: writes are serialized by
+/// the pool instead of failing with "database is locked" (lldap learned this the hard way).
+pub async fn connect(url: &str) -> Result<DatabaseConnection, StoreError> {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10));
+    if url.starts_with("sqlite:") {
+        opts.max_connections(1).map_sqlx_sqlite_opts(|o| {
+            o.create_if_missing(true)
+                .foreign_keys(true)
+                .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(5))
+        });
+    } else {
+        opts.max_connections(16).min_connections(1);
+    }
+    Ok(Database::connect(opts).await?)
+}
+
+/// The SQLite URL for a database file in `dir`.
+pub fn sqlite_url_in(dir: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", dir.join("motcua.db").display())
+}
+
+/// Applies pending migrations.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), StoreError> {
+    migration::Migrator::up(db, None).await?;
+    audit::ensure_head(db).await?;
+    Ok(())
+}
+
+/// Rolls back every migration (used by the up/down/up round-trip test and `motcua migrate --down`).
+pub async fn migrate_down_all(db: &DatabaseConnection) -> Result<(), StoreError> {
+    migration::Migrator::down(db, None).await?;
+    Ok(())
+}
+
+/// Liveness of the database, for `/ready`.
+pub async fn ping(db: &DatabaseConnection) -> Result<(), StoreError> {
+    db.execute_unprepared("SELECT 1").await?;
+    Ok(())
+}
+
+/// Positional placeholder for raw SQL on this backend (`?` for SQLite, `$n` for PostgreSQL).
+pub(crate) fn ph(backend: DbBackend, n: usize) -> String {
+    match backend {
+        DbBackend::Postgres => format!("${n}"),
+        _ => "?".to_owned(),
+    }
+}
+
+/// Parses a stored JSON text column, naming the column on failure.
+pub fn from_json<T: serde::de::DeserializeOwned>(
+    column: &str,
+    text: &str,
+) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+}
+
+/// Whether a URL names PostgreSQL.
+pub fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// Checks a database URL without connecting, for clear configuration errors.
+pub fn validate_url(url: &str) -> Result<(), String> {
+    if url.starts_with("sqlite:") {
+        sqlx::sqlite::SqliteConnectOptions::from_str(url)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    } else if is_postgres(url) {
+        url::Url::parse(url).map(|_| ()).map_err(|e| e.to_string())
+    } else {
+        Err("DATABASE_URL must start with sqlite: or postgres://".to_owned())
+    }
+}

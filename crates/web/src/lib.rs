@@ -1,1 +1,99 @@
-//! motcua-web
+//! The HTTP edge of motcua: the JSON API under `/api/v1`, citizen login through OpenID Connect,
+//! staff login, health and readiness. Handlers are thin: parse, call a use case, render.
+
+pub mod api;
+pub mod auth;
+pub mod login;
+pub mod openapi;
+pub mod problem;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post, put};
+use motcua_app::App;
+use motcua_gateways::oidc::OidcClient;
+use tokio::sync::OnceCell;
+
+/// How the citizen login reaches the national IdP.
+#[derive(Clone, Debug)]
+pub struct OidcSettings {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    /// Our public base URL, e.g. `http://127.0.0.1:8080` (for the redirect URI).
+    pub public_url: String,
+}
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub oidc: Option<OidcSettings>,
+    /// Discovered lazily: the simulated IdP may be served by this very process.
+    pub oidc_client: Arc<OnceCell<OidcClient>>,
+}
+
+/// Largest request body for attachment uploads (the per-component limit is checked separately).
+pub const MAX_UPLOAD_BYTES: usize = 25 * 1024 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/openapi.json", get(openapi::document))
+        .route("/procedures", get(api::list_procedures))
+        .route("/procedures/{code}", get(api::get_procedure))
+        .route(
+            "/dossiers",
+            post(api::create_dossier).get(api::list_dossiers),
+        )
+        .route("/dossiers/{code}", get(api::get_dossier))
+        .route("/dossiers/{code}/form", put(api::save_form))
+        .route(
+            "/dossiers/{code}/attachments",
+            post(api::add_attachment).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        )
+        .route(
+            "/dossiers/{code}/attachments/{id}",
+            get(api::get_attachment),
+        )
+        .route("/dossiers/{code}/submit", post(api::submit))
+        .route(
+            "/dossiers/{code}/actions",
+            post(api::act).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        )
+        .route("/track/{code}", get(api::track))
+        .route("/me", get(api::me))
+        .route("/auth/staff", post(login::staff_login))
+        .fallback(api::not_found);
+    Router::new()
+        .route("/", get(login::home))
+        .route("/health", get(api::health))
+        .route("/ready", get(api::ready))
+        .route("/auth/login", get(login::start))
+        .route("/auth/callback", get(login::callback))
+        .route("/auth/logout", post(login::logout))
+        .nest("/api/v1", api)
+        .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
+        .layer(tower_http::catch_panic::CatchPanicLayer::new())
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Every API route as (method, OpenAPI path); the OpenAPI test checks they are all documented.
+pub const API_ROUTES: [(&str, &str); 14] = [
+    ("get", "/procedures"),
+    ("get", "/procedures/{code}"),
+    ("post", "/dossiers"),
+    ("get", "/dossiers"),
+    ("get", "/dossiers/{code}"),
+    ("put", "/dossiers/{code}/form"),
+    ("post", "/dossiers/{code}/attachments"),
+    ("get", "/dossiers/{code}/attachments/{id}"),
+    ("post", "/dossiers/{code}/submit"),
+    ("post", "/dossiers/{code}/actions"),
+    ("get", "/track/{code}"),
+    ("get", "/me"),
+    ("post", "/auth/staff"),
+    ("get", "/openapi.json"),
+];

@@ -1,0 +1,1362 @@
+//! Dossier use cases: create a draft, fill the form, attach files, submit, act, read, list, track.
+//!
+//! Each mutating use case is one transaction that writes the dossier row, a progress entry and an
+//! audit entry together; a failed check returns before anything is written.
+
+use std::collections::BTreeSet;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use motcua_domain::catalogue::{Channel, CopyKind, OnlineLevel, Procedure, RequirementKind};
+use motcua_domain::ids::{AgencyCode, CitizenId, DossierCode};
+use motcua_domain::lifecycle::{self, Command, DossierState, Role, Status};
+use motcua_store::audit::{self, AuditRecord};
+use motcua_store::counters::next_sequence;
+use motcua_store::entities::{agency, attachment, dossier, idempotency_key, progress_entry};
+use motcua_store::files::{sha256_hex, sniff_mime};
+use motcua_store::sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use rand::Rng;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::authz::{self, Access};
+use crate::identity::Principal;
+use crate::views::*;
+use crate::{App, AppError, ErrorCode, catalogue, org};
+
+/// The applicant as given by an officer at the counter (online, the citizen is the login).
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+pub struct ApplicantInput {
+    pub citizen_id: String,
+    pub full_name: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub address: Option<AddressInput>,
+}
+
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+pub struct AddressInput {
+    pub commune: String,
+    #[serde(default)]
+    pub street: String,
+}
+
+/// Body of `POST /api/v1/dossiers` (SPEC §17).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateDossier {
+    pub procedure: String,
+    #[serde(default = "default_channel")]
+    pub channel: Channel,
+    #[serde(default)]
+    pub applicant: Option<ApplicantInput>,
+    #[serde(default)]
+    pub receiving_point: Option<String>,
+    #[serde(default)]
+    pub agency: Option<String>,
+}
+
+fn default_channel() -> Channel {
+    Channel::Online
+}
+
+/// A stored reply to replay for a repeated `Idempotency-Key`.
+#[derive(Debug, Clone)]
+pub struct Replayed {
+    pub status: u16,
+    pub body: Value,
+}
+
+/// What a create/submit returns: a fresh result or the replay of an earlier one.
+pub enum Outcome {
+    Fresh(Box<DossierView>),
+    Replay(Replayed),
+}
+
+fn request_hash(v: &Value) -> String {
+    hex::encode(Sha256::digest(v.to_string().as_bytes()))
+}
+
+async fn idempotent_lookup(
+    conn: &impl ConnectionTrait,
+    principal: &Principal,
+    key: &str,
+    scope: &str,
+    hash: &str,
+) -> Result<Option<Replayed>, AppError> {
+    let found =
+        idempotency_key::Entity::find_by_id((principal.key(), key.to_owned(), scope.to_owned()))
+            .one(conn)
+            .await?;
+    match found {
+        None => Ok(None),
+        Some(r) if r.request_hash == hash => Ok(Some(Replayed {
+            status: u16::try_from(r.status_code).unwrap_or(200),
+            body: motcua_store::from_json("idempotency_keys.response", &r.response)?,
+        })),
+        Some(_) => Err(AppError::new(
+            ErrorCode::Unprocessable,
+            "idempotency_key_reused",
+            "Khóa Idempotency-Key này đã được dùng cho một yêu cầu khác.",
+            "This Idempotency-Key was already used with a different request body.",
+        )),
+    }
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site; a struct would only rename the arguments"
+)]
+async fn idempotent_store(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    key: &str,
+    scope: &str,
+    hash: &str,
+    status: u16,
+    body: &Value,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    idempotency_key::ActiveModel {
+        principal: Set(principal.key()),
+        idem_key: Set(key.to_owned()),
+        scope: Set(scope.to_owned()),
+        request_hash: Set(hash.to_owned()),
+        status_code: Set(i32::from(status)),
+        response: Set(body.to_string()),
+        created_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+fn validate_idempotency_key(key: &str) -> Result<(), AppError> {
+    if key.is_empty() || key.len() > 200 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(AppError::bad_request(
+            "invalid_idempotency_key",
+            "Idempotency-Key phải gồm 1–200 ký tự ASCII in được.",
+            "Idempotency-Key must be 1-200 printable ASCII characters.",
+        ));
+    }
+    Ok(())
+}
+
+fn draft_ref() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    let tail: String = (0..10)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect();
+    format!("NHAP-{tail}")
+}
+
+fn state_of(row: &dossier::Model) -> Result<DossierState, AppError> {
+    Ok(motcua_store::from_json(
+        "dossiers.lifecycle",
+        &row.lifecycle,
+    )?)
+}
+
+async fn load(conn: &impl ConnectionTrait, code: &str) -> Result<Option<dossier::Model>, AppError> {
+    Ok(dossier::Entity::find()
+        .filter(
+            Condition::any()
+                .add(dossier::Column::Code.eq(code.to_owned()))
+                .add(dossier::Column::DraftRef.eq(code.to_owned())),
+        )
+        .one(conn)
+        .await?)
+}
+
+fn not_found() -> AppError {
+    AppError::not_found("hồ sơ", "Dossier")
+}
+
+/// Loads a dossier the principal may see; anything else is "not found".
+async fn load_visible(
+    conn: &impl ConnectionTrait,
+    principal: &Principal,
+    code: &str,
+) -> Result<(dossier::Model, DossierState, Access), AppError> {
+    let row = load(conn, code).await?.ok_or_else(not_found)?;
+    let state = state_of(&row)?;
+    let access = authz::access(principal, &row, &state);
+    if !access.visible() {
+        return Err(not_found());
+    }
+    Ok((row, state, access))
+}
+
+fn unknown_procedure(code: &str) -> AppError {
+    AppError::new(
+        ErrorCode::Unprocessable,
+        "unknown_procedure",
+        format!("Không có thủ tục mã {code} trong danh mục."),
+        format!("There is no procedure {code} in the catalogue."),
+    )
+}
+
+/// Creates a draft (status 0). Citizens create online drafts for themselves; officers create counter
+/// and postal drafts at a receiving point for a walk-in applicant.
+pub async fn create(
+    app: &App,
+    principal: &Principal,
+    input: CreateDossier,
+    raw_body: &Value,
+    idempotency_key: Option<&str>,
+) -> Result<Outcome, AppError> {
+    let hash = request_hash(raw_body);
+    if let Some(key) = idempotency_key {
+        validate_idempotency_key(key)?;
+        if let Some(r) = idempotent_lookup(&app.db, principal, key, "create", &hash).await? {
+            return Ok(Outcome::Replay(r));
+        }
+    }
+    let procedure = catalogue::current(app, input.procedure.trim())
+        .await?
+        .ok_or_else(|| unknown_procedure(input.procedure.trim()))?;
+    let (applicant, applicant_commune) = match principal {
+        Principal::Citizen {
+            citizen_id,
+            full_name,
+        } => {
+            if input.channel != Channel::Online {
+                return Err(AppError::forbidden(
+                    "channel_not_allowed",
+                    "Công dân chỉ nộp hồ sơ trực tuyến; hồ sơ trực tiếp do công chức một cửa nhập.",
+                    "Citizens apply online; counter and postal dossiers are entered by an officer.",
+                ));
+            }
+            let stored = crate::identity::find_citizen(app, citizen_id.as_str()).await?;
+            let commune = stored.as_ref().and_then(|c| c.commune_code.clone());
+            let applicant = serde_json::json!({
+                "citizen_id": citizen_id.as_str(),
+                "full_name": full_name,
+                "phone": stored.as_ref().and_then(|c| c.phone.clone()),
+                "address": stored.as_ref().map(|c| serde_json::json!({
+                    "commune": c.commune_code, "street": c.street })),
+            });
+            (applicant, commune)
+        }
+        Principal::Staff { .. } => {
+            if input.channel == Channel::Online {
+                return Err(AppError::forbidden(
+                    "channel_not_allowed",
+                    "Hồ sơ trực tuyến do công dân tự nộp.",
+                    "Online dossiers are submitted by the applicant.",
+                ));
+            }
+            let a = input.applicant.clone().ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::Unprocessable,
+                    "applicant_required",
+                    "Cần nhập thông tin người nộp (số định danh, họ tên).",
+                    "Enter the applicant (citizen ID and full name).",
+                )
+            })?;
+            CitizenId::parse(&a.citizen_id).map_err(|_| {
+                AppError::new(
+                    ErrorCode::Unprocessable,
+                    "invalid_citizen_id",
+                    "Số định danh cá nhân phải gồm đúng 12 chữ số.",
+                    "The citizen ID must be exactly 12 digits.",
+                )
+            })?;
+            if a.full_name.trim().is_empty() {
+                return Err(AppError::new(
+                    ErrorCode::Unprocessable,
+                    "applicant_required",
+                    "Cần nhập họ tên người nộp.",
+                    "Enter the applicant's full name.",
+                ));
+            }
+            let commune = a.address.as_ref().map(|x| x.commune.clone());
+            (
+                serde_json::to_value(&a).map_err(AppError::internal)?,
+                commune,
+            )
+        }
+    };
+    if input.channel == Channel::Online && procedure.online_level == OnlineLevel::None {
+        return Err(AppError::new(
+            ErrorCode::Unprocessable,
+            "not_offered_online",
+            "Thủ tục này chưa cung cấp dịch vụ công trực tuyến; vui lòng nộp trực tiếp.",
+            "This procedure is not offered online; apply at a counter.",
+        ));
+    }
+    // Competent agency: as chosen, else from where the applicant lives (SPEC §17).
+    let offered = org::agencies_for(app, &procedure).await?;
+    let competent = match &input.agency {
+        Some(code) => offered
+            .iter()
+            .find(|a| a.code == code.trim())
+            .cloned()
+            .ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::Unprocessable,
+                    "agency_not_offering",
+                    format!("Cơ quan {code} không giải quyết thủ tục này."),
+                    format!("Agency {code} does not handle this procedure."),
+                )
+            })?,
+        None => {
+            let by_home = match &applicant_commune {
+                Some(c) => org::agency_for_commune(app, &procedure, c).await?,
+                None => None,
+            };
+            match by_home {
+                Some(a) => a,
+                None if offered.len() == 1 => offered[0].clone(),
+                None => {
+                    return Err(AppError::new(
+                        ErrorCode::Unprocessable,
+                        "agency_required",
+                        "Vui lòng chọn cơ quan giải quyết (trường \"agency\").",
+                        "Choose the competent agency (field \"agency\").",
+                    ));
+                }
+            }
+        }
+    };
+    let (receiving_point, receiving_agency) = match input.channel {
+        Channel::Online => (None, competent.clone()),
+        Channel::Counter | Channel::Post => {
+            let rp_code = input.receiving_point.clone().ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::Unprocessable,
+                    "receiving_point_required",
+                    "Cần chọn điểm tiếp nhận.",
+                    "Choose the receiving point.",
+                )
+            })?;
+            let rp = org::find_receiving_point(app, &rp_code)
+                .await?
+                .ok_or_else(|| {
+                    AppError::new(
+                        ErrorCode::Unprocessable,
+                        "unknown_receiving_point",
+                        format!("Không có điểm tiếp nhận {rp_code}."),
+                        format!("There is no receiving point {rp_code}."),
+                    )
+                })?;
+            if !authz::has_role(principal, &rp.agency_code, Role::Officer) {
+                return Err(AppError::forbidden(
+                    "agency_not_allowed",
+                    "Bạn không phải công chức một cửa của điểm tiếp nhận này.",
+                    "You are not a one-stop officer of this receiving point.",
+                ));
+            }
+            let ra = org::find_agency(app, &rp.agency_code)
+                .await?
+                .ok_or_else(not_found)?;
+            // Boundary-free receipt (Decision 468/QĐ-TTg): any receiving point of the province, for any
+            // procedure whose competent agency is in that province.
+            if ra.province_code != competent.province_code {
+                return Err(AppError::new(
+                    ErrorCode::Unprocessable,
+                    "outside_province",
+                    "Điểm tiếp nhận chỉ nhận hồ sơ của cơ quan trong cùng tỉnh.",
+                    "A receiving point takes dossiers only for agencies of its own province.",
+                ));
+            }
+            (Some(rp.code), ra)
+        }
+    };
+    let needs_handover = receiving_agency.code != competent.code;
+    let state = DossierState::new_draft(
+        input.channel,
+        procedure.processing_time.legal_working_minutes(),
+        needs_handover,
+    );
+    let now = app.now();
+    let id = uuid::Uuid::now_v7().to_string();
+    let reference = draft_ref();
+    let applicant_id = applicant
+        .get("citizen_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let txn = app.db.begin().await?;
+    let row = dossier::ActiveModel {
+        id: Set(id.clone()),
+        code: Set(reference.clone()),
+        draft_ref: Set(Some(reference.clone())),
+        procedure_code: Set(procedure.code.as_str().to_owned()),
+        procedure_version: Set(i32::try_from(procedure.version).unwrap_or(1)),
+        channel: Set(input.channel.as_str().to_owned()),
+        status: Set(0),
+        applicant_id: Set(applicant_id),
+        applicant: Set(applicant.to_string()),
+        created_by: Set(principal.key()),
+        receiving_point: Set(receiving_point.clone()),
+        receiving_agency: Set(receiving_agency.code.clone()),
+        competent_agency: Set(competent.code.clone()),
+        assignee: Set(None),
+        due_at: Set(None),
+        receipt_due_at: Set(None),
+        submitted_at: Set(None),
+        received_at: Set(None),
+        finished_at: Set(None),
+        form: Set("{}".into()),
+        lifecycle: Set(serde_json::to_string(&state).map_err(AppError::internal)?),
+        created_at: Set(now),
+        updated_at: Set(now),
+        row_version: Set(1),
+    }
+    .insert(&txn)
+    .await?;
+    record(
+        &txn,
+        &row,
+        principal,
+        "create",
+        Status::Draft,
+        Status::Draft,
+        None,
+        now,
+        Some(serde_json::json!({ "procedure": procedure.code.as_str(), "version": procedure.version, "channel": input.channel.as_str() })),
+    )
+    .await?;
+    let view = view_in(&txn, app, &row, principal).await?;
+    if let Some(key) = idempotency_key {
+        let body = serde_json::to_value(&view).map_err(AppError::internal)?;
+        idempotent_store(&txn, principal, key, "create", &hash, 201, &body, now).await?;
+    }
+    match txn.commit().await {
+        Ok(()) => Ok(Outcome::Fresh(Box::new(view))),
+        Err(e) => {
+            // A concurrent request with the same key won the race: answer with its result.
+            if let Some(key) = idempotency_key
+                && let Some(r) = idempotent_lookup(&app.db, principal, key, "create", &hash).await?
+            {
+                return Ok(Outcome::Replay(r));
+            }
+            Err(e.into())
+        }
+    }
+}
+
+/// Writes the progress entry and the audit entry of one change, in the caller's transaction.
+#[allow(clippy::too_many_arguments)]
+async fn record(
+    txn: &DatabaseTransaction,
+    row: &dossier::Model,
+    principal: &Principal,
+    action: &str,
+    from: Status,
+    to: Status,
+    note: Option<String>,
+    now: DateTime<Utc>,
+    extra: Option<Value>,
+) -> Result<(), AppError> {
+    let (actor, role, agency) = match principal {
+        Principal::Citizen { .. } => (principal.audit_name(), "citizen".to_owned(), None),
+        Principal::Staff {
+            username, roles, ..
+        } => {
+            let agency = roles
+                .iter()
+                .find(|r| r.agency == row.receiving_agency || r.agency == row.competent_agency)
+                .map(|r| r.agency.clone());
+            let role = roles
+                .iter()
+                .find(|r| Some(&r.agency) == agency.as_ref())
+                .map(|r| r.role.as_str().to_owned())
+                .unwrap_or_else(|| "staff".into());
+            (format!("staff:{username}"), role, agency)
+        }
+    };
+    progress_entry::ActiveModel {
+        id: Default::default(),
+        dossier_id: Set(row.id.clone()),
+        at: Set(now),
+        actor: Set(actor.clone()),
+        actor_role: Set(role),
+        agency_code: Set(agency.clone()),
+        receiving_point: Set(row.receiving_point.clone()),
+        action: Set(action.to_owned()),
+        from_status: Set(i32::from(from.code())),
+        to_status: Set(i32::from(to.code())),
+        note: Set(note.clone()),
+    }
+    .insert(txn)
+    .await?;
+    audit::append(
+        txn,
+        &AuditRecord {
+            at: now,
+            actor,
+            action: format!("dossier.{action}"),
+            subject: format!("dossier:{}", row.id),
+            data: serde_json::json!({
+                "code": row.code,
+                "from": from.code(),
+                "to": to.code(),
+                "agency": agency,
+                "receiving_point": row.receiving_point,
+                "note": note,
+                "extra": extra,
+            }),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Who may still edit the application (form and attachments).
+fn can_edit(access: &Access, row: &dossier::Model, state: &DossierState) -> bool {
+    match access {
+        Access::Applicant => {
+            row.channel == "online"
+                && matches!(state.status, Status::Draft | Status::SupplementRequested)
+        }
+        Access::Staff { at_receiving, .. } => {
+            row.channel != "online"
+                && state.status == Status::Draft
+                && at_receiving.contains(&Role::Officer)
+        }
+        Access::None => false,
+    }
+}
+
+fn not_editable(state: &DossierState) -> AppError {
+    AppError::new(
+        ErrorCode::Conflict,
+        "not_editable",
+        format!(
+            "Không thể sửa hồ sơ ở trạng thái \"{}\".",
+            state.status.name_vi()
+        ),
+        format!(
+            "The dossier cannot be edited in status \"{}\".",
+            state.status.name_en()
+        ),
+    )
+}
+
+fn commune_codes(values: &Map<String, Value>) -> Vec<String> {
+    values
+        .values()
+        .filter_map(|v| v.get("commune").and_then(Value::as_str))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Saves form answers: the given keys are set (null clears one), others are kept. Values are checked
+/// against the pinned form definition first; on any error nothing is stored.
+pub async fn save_form(
+    app: &App,
+    principal: &Principal,
+    code: &str,
+    values: Map<String, Value>,
+) -> Result<DossierView, AppError> {
+    let txn = app.db.begin().await?;
+    let (row, state, access) = load_visible(&txn, principal, code).await?;
+    if !can_edit(&access, &row, &state) {
+        return Err(
+            if matches!(access, Access::Applicant | Access::Staff { .. })
+                && state.status != Status::Draft
+                && state.status != Status::SupplementRequested
+            {
+                not_editable(&state)
+            } else {
+                AppError::forbidden(
+                    "not_allowed",
+                    "Bạn không được sửa hồ sơ này.",
+                    "You may not edit this dossier.",
+                )
+            },
+        );
+    }
+    let procedure = catalogue::pinned(app, &row.procedure_code, row.procedure_version).await?;
+    let mut merged: Map<String, Value> = motcua_store::from_json("dossiers.form", &row.form)?;
+    for (k, v) in &values {
+        if v.is_null() {
+            merged.remove(k);
+        } else {
+            merged.insert(k.clone(), v.clone());
+        }
+    }
+    let known = org::known_communes(&txn, &commune_codes(&merged)).await?;
+    let errors = procedure
+        .form
+        .check_values(&merged, &|c: &str| known.contains(c));
+    if !errors.is_empty() {
+        return Err(AppError::invalid_form(errors));
+    }
+    let merged = procedure.form.normalize(&merged);
+    let now = app.now();
+    let updated = update_row(
+        &txn,
+        &row,
+        |am| {
+            am.form = Set(Value::Object(merged.clone()).to_string());
+        },
+        now,
+    )
+    .await?;
+    record(
+        &txn,
+        &updated,
+        principal,
+        "save_form",
+        state.status,
+        state.status,
+        None,
+        now,
+        Some(serde_json::json!({ "fields": values.keys().collect::<Vec<_>>() })),
+    )
+    .await?;
+    let view = view_in(&txn, app, &updated, principal).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// Writes a row change guarded by its version, so two concurrent writers cannot both win.
+async fn update_row(
+    txn: &DatabaseTransaction,
+    row: &dossier::Model,
+    change: impl FnOnce(&mut dossier::ActiveModel),
+    now: DateTime<Utc>,
+) -> Result<dossier::Model, AppError> {
+    let mut am: dossier::ActiveModel = row.clone().into();
+    change(&mut am);
+    am.updated_at = Set(now);
+    am.row_version = Set(row.row_version + 1);
+    let res = dossier::Entity::update_many()
+        .set(am)
+        .filter(dossier::Column::Id.eq(row.id.clone()))
+        .filter(dossier::Column::RowVersion.eq(row.row_version))
+        .exec(txn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            "concurrent_update",
+            "Hồ sơ vừa được người khác cập nhật, vui lòng tải lại.",
+            "The dossier was changed meanwhile; reload and try again.",
+        ));
+    }
+    dossier::Entity::find_by_id(row.id.clone())
+        .one(txn)
+        .await?
+        .ok_or_else(not_found)
+}
+
+/// An uploaded file, as received.
+pub struct Upload {
+    pub component: String,
+    pub file_name: String,
+    pub declared_mime: Option<String>,
+    pub bytes: Bytes,
+}
+
+/// Attaches a file to a component after checking type (by content), size and the dossier's state.
+/// The bytes are written first and removed again if the database refuses the record.
+pub async fn add_attachment(
+    app: &App,
+    principal: &Principal,
+    code: &str,
+    upload: Upload,
+) -> Result<AttachmentView, AppError> {
+    let (row, state, access) = load_visible(&app.db, principal, code).await?;
+    if !can_edit(&access, &row, &state) {
+        return Err(not_editable(&state));
+    }
+    let procedure = catalogue::pinned(app, &row.procedure_code, row.procedure_version).await?;
+    let component = procedure.component(&upload.component).ok_or_else(|| {
+        AppError::new(
+            ErrorCode::Unprocessable,
+            "unknown_component",
+            format!(
+                "Thủ tục không có thành phần hồ sơ \"{}\".",
+                upload.component
+            ),
+            format!("The procedure has no component \"{}\".", upload.component),
+        )
+    })?;
+    if state.status == Status::SupplementRequested
+        && !state.supplement_components.contains(&component.key)
+    {
+        return Err(AppError::new(
+            ErrorCode::Unprocessable,
+            "component_not_requested",
+            "Chỉ bổ sung đúng các thành phần hồ sơ được yêu cầu.",
+            "Upload only the components the supplementation request asks for.",
+        ));
+    }
+    check_file(&upload, &component.accepts, component.max_bytes)?;
+    let sniffed = sniff_mime(&upload.bytes).unwrap_or("application/octet-stream");
+    store_file(
+        app,
+        principal,
+        &row,
+        &state,
+        &component.key,
+        upload,
+        sniffed,
+    )
+    .await
+}
+
+fn check_file(upload: &Upload, accepts: &[String], max_bytes: u64) -> Result<(), AppError> {
+    let size = u64::try_from(upload.bytes.len()).unwrap_or(u64::MAX);
+    if size == 0 {
+        return Err(AppError::bad_request(
+            "empty_file",
+            "Tệp rỗng.",
+            "The file is empty.",
+        ));
+    }
+    if size > max_bytes {
+        return Err(AppError::new(
+            ErrorCode::TooLarge,
+            "file_too_large",
+            format!(
+                "Tệp quá lớn: tối đa {} MB cho thành phần này.",
+                max_bytes / (1024 * 1024)
+            ),
+            format!(
+                "The file is too large: at most {} MB for this component.",
+                max_bytes / (1024 * 1024)
+            ),
+        ));
+    }
+    let sniffed = sniff_mime(&upload.bytes);
+    let accepted = sniffed.is_some_and(|m| accepts.iter().any(|a| a == m));
+    let declared_matches = match (&upload.declared_mime, sniffed) {
+        (Some(d), Some(s)) => d == s || d == "application/octet-stream",
+        _ => true,
+    };
+    if !accepted || !declared_matches {
+        return Err(AppError::new(
+            ErrorCode::UnsupportedMediaType,
+            "unsupported_file_type",
+            format!(
+                "Loại tệp không được chấp nhận; chỉ nhận: {}.",
+                accepts.join(", ")
+            ),
+            format!(
+                "This file type is not accepted; accepted: {}.",
+                accepts.join(", ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+async fn store_file(
+    app: &App,
+    principal: &Principal,
+    row: &dossier::Model,
+    state: &DossierState,
+    component: &str,
+    upload: Upload,
+    mime: &str,
+) -> Result<AttachmentView, AppError> {
+    let id = uuid::Uuid::now_v7().to_string();
+    let key = format!("dossiers/{}/{id}", row.id);
+    let sha = sha256_hex(&upload.bytes);
+    let size = i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX);
+    app.files.put(&key, upload.bytes.clone()).await?;
+    let now = app.now();
+    let result = async {
+        let txn = app.db.begin().await?;
+        let att = attachment::ActiveModel {
+            id: Set(id.clone()),
+            dossier_id: Set(row.id.clone()),
+            component_key: Set(component.to_owned()),
+            file_name: Set(sanitize_name(&upload.file_name)),
+            mime: Set(mime.to_owned()),
+            size_bytes: Set(size),
+            sha256: Set(sha.clone()),
+            storage_key: Set(key.clone()),
+            uploaded_by: Set(principal.key()),
+            uploaded_at: Set(now),
+            // Paper scanned at the counter is digitized by the officer (Decree 107/2021); the
+            // digitization indicator counts these.
+            digitized: Set(matches!(principal, Principal::Staff { .. }) && row.channel != "online"),
+            supplement: Set(state.status == Status::SupplementRequested),
+        }
+        .insert(&txn)
+        .await?;
+        // Touch the row so concurrent actions see the change.
+        let updated = update_row(&txn, row, |_| {}, now).await?;
+        record(
+            &txn,
+            &updated,
+            principal,
+            "attach",
+            state.status,
+            state.status,
+            None,
+            now,
+            Some(serde_json::json!({ "component": component, "sha256": sha, "size": size, "mime": mime })),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok::<_, AppError>(attachment_view(&updated, &att))
+    }
+    .await;
+    if result.is_err() {
+        let _ = app.files.delete(&key).await;
+    }
+    result
+}
+
+fn sanitize_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+        .take(200)
+        .collect();
+    if cleaned.trim().is_empty() {
+        "file".into()
+    } else {
+        cleaned
+    }
+}
+
+fn attachment_view(row: &dossier::Model, a: &attachment::Model) -> AttachmentView {
+    AttachmentView {
+        id: a.id.clone(),
+        component: a.component_key.clone(),
+        file_name: a.file_name.clone(),
+        mime: a.mime.clone(),
+        size_bytes: a.size_bytes,
+        sha256: a.sha256.clone(),
+        digitized: a.digitized,
+        supplement: a.supplement,
+        uploaded_at: a.uploaded_at,
+        url: format!("/api/v1/dossiers/{}/attachments/{}", row.code, a.id),
+    }
+}
+
+/// Components the applicant must upload: required ones that are not an e-form, not "show only", and
+/// that no state data source can stand in for (once-only: SPEC §3).
+fn components_to_upload(p: &Procedure) -> Vec<&str> {
+    p.components
+        .iter()
+        .filter(|c| {
+            c.required == RequirementKind::Required
+                && c.reusable_from.is_empty()
+                && !matches!(c.copy_kind, CopyKind::EForm | CopyKind::PresentOnly)
+        })
+        .map(|c| c.key.as_str())
+        .collect()
+}
+
+async fn attachments_of(
+    conn: &impl ConnectionTrait,
+    id: &str,
+) -> Result<Vec<attachment::Model>, AppError> {
+    Ok(attachment::Entity::find()
+        .filter(attachment::Column::DossierId.eq(id.to_owned()))
+        .order_by_asc(attachment::Column::UploadedAt)
+        .all(conn)
+        .await?)
+}
+
+fn missing_components(missing: Vec<String>) -> AppError {
+    AppError::new(
+        ErrorCode::Unprocessable,
+        "missing_components",
+        format!("Còn thiếu thành phần hồ sơ: {}.", missing.join(", ")),
+        format!("Missing components: {}.", missing.join(", ")),
+    )
+}
+
+/// Submits a draft: online → status 1 awaiting receipt; counter/post → status 2 received at once.
+/// The official dossier code is allocated here, in the same transaction, so abandoned drafts leave
+/// no gaps; the draft reference keeps resolving to the dossier.
+pub async fn submit(
+    app: &App,
+    principal: &Principal,
+    code: &str,
+    idempotency_key: Option<&str>,
+) -> Result<Outcome, AppError> {
+    let scope = format!("submit:{code}");
+    let hash = request_hash(&Value::String(code.to_owned()));
+    if let Some(key) = idempotency_key {
+        validate_idempotency_key(key)?;
+        if let Some(r) = idempotent_lookup(&app.db, principal, key, &scope, &hash).await? {
+            return Ok(Outcome::Replay(r));
+        }
+    }
+    let txn = app.db.begin().await?;
+    let (row, state, access) = load_visible(&txn, principal, code).await?;
+    let procedure = catalogue::pinned(app, &row.procedure_code, row.procedure_version).await?;
+    let now = app.now();
+    let actors = authz::actors(principal, &access);
+    let transition = decide_first(&state, &actors, &Command::Submit, now, app)?;
+    let form: Map<String, Value> = motcua_store::from_json("dossiers.form", &row.form)?;
+    let known = org::known_communes(&txn, &commune_codes(&form)).await?;
+    let mut errors = procedure
+        .form
+        .check_values(&form, &|c: &str| known.contains(c));
+    errors.extend(procedure.form.check_complete(&form));
+    if !errors.is_empty() {
+        return Err(AppError::invalid_form(errors));
+    }
+    let uploaded: BTreeSet<String> = attachments_of(&txn, &row.id)
+        .await?
+        .into_iter()
+        .map(|a| a.component_key)
+        .collect();
+    let missing: Vec<String> = components_to_upload(&procedure)
+        .into_iter()
+        .filter(|k| !uploaded.contains(*k))
+        .map(str::to_owned)
+        .collect();
+    if !missing.is_empty() {
+        return Err(missing_components(missing));
+    }
+    let agency = AgencyCode::parse(&row.receiving_agency).map_err(AppError::internal)?;
+    let day = now.with_timezone(&app.calendar.offset()).date_naive();
+    let seq = next_sequence(&txn, agency.as_str(), &day.format("%y%m%d").to_string()).await?;
+    let official = DossierCode::new(&agency, day, seq);
+    let to = transition.to;
+    let updated = update_row(
+        &txn,
+        &row,
+        |am| apply_state(am, &to, Some(official.to_string())),
+        now,
+    )
+    .await?;
+    record(
+        &txn,
+        &updated,
+        principal,
+        "submit",
+        transition.from,
+        to.status,
+        None,
+        now,
+        None,
+    )
+    .await?;
+    let view = view_in(&txn, app, &updated, principal).await?;
+    if let Some(key) = idempotency_key {
+        let body = serde_json::to_value(&view).map_err(AppError::internal)?;
+        idempotent_store(&txn, principal, key, &scope, &hash, 200, &body, now).await?;
+    }
+    txn.commit().await?;
+    Ok(Outcome::Fresh(Box::new(view)))
+}
+
+fn apply_state(am: &mut dossier::ActiveModel, s: &DossierState, code: Option<String>) {
+    if let Some(c) = code {
+        am.code = Set(c);
+    }
+    am.status = Set(i32::from(s.status.code()));
+    am.assignee = Set(s.assignee().map(str::to_owned));
+    am.due_at = Set(s.due_at);
+    am.receipt_due_at = Set(s.receipt_due_at);
+    am.submitted_at = Set(s.submitted_at);
+    am.received_at = Set(s.received_at);
+    am.finished_at = Set(s.finished_at);
+    am.lifecycle = Set(serde_json::to_string(s).unwrap_or_else(|_| "{}".into()));
+}
+
+/// Tries the command as each role the principal holds for this dossier; the first that the state
+/// machine accepts acts. If none does, the most telling rejection is returned.
+fn decide_first(
+    state: &DossierState,
+    actors: &[lifecycle::Actor],
+    command: &Command,
+    now: DateTime<Utc>,
+    app: &App,
+) -> Result<lifecycle::Transition, AppError> {
+    let mut best: Option<lifecycle::TransitionError> = None;
+    for actor in actors {
+        match lifecycle::decide(state, actor, command, now, &app.calendar) {
+            Ok(t) => return Ok(t),
+            Err(e) => {
+                // Prefer a business reason (status, step, once-only) over "wrong role".
+                let role_like = matches!(
+                    e.reason,
+                    lifecycle::Rejection::WrongRole(_) | lifecycle::Rejection::WrongPlace(_)
+                );
+                if best.is_none() || !role_like {
+                    best = Some(e);
+                }
+            }
+        }
+    }
+    Err(match best {
+        Some(e) => e.into(),
+        None => AppError::forbidden(
+            "not_allowed",
+            "Bạn không được thực hiện thao tác này.",
+            "You may not do this.",
+        ),
+    })
+}
+
+/// Runs an officer or citizen command on a dossier (`POST /dossiers/{code}/actions`). `result_file`
+/// carries the result document for `issue_result` until results are generated.
+pub async fn act(
+    app: &App,
+    principal: &Principal,
+    code: &str,
+    command: Command,
+    result_file: Option<Upload>,
+) -> Result<DossierView, AppError> {
+    if matches!(command, Command::Submit) {
+        return match submit(app, principal, code, None).await? {
+            Outcome::Fresh(v) => Ok(*v),
+            Outcome::Replay(_) => Err(AppError::internal(motcua_store::StoreError::Corrupt(
+                "replay without key".into(),
+            ))),
+        };
+    }
+    let (row, state, access) = load_visible(&app.db, principal, code).await?;
+    let procedure = catalogue::pinned(app, &row.procedure_code, row.procedure_version).await?;
+    let now = app.now();
+    let actors = authz::actors(principal, &access);
+    let transition = decide_first(&state, &actors, &command, now, app)?;
+    // Checks that need data the state machine does not hold.
+    match &command {
+        Command::Assign { assignee } => {
+            let ok = crate::identity::staff_has_role(
+                app,
+                assignee.trim(),
+                &row.competent_agency,
+                Role::Specialist,
+            )
+            .await?;
+            if !ok {
+                return Err(AppError::new(
+                    ErrorCode::Unprocessable,
+                    "unknown_assignee",
+                    format!("{assignee} không phải chuyên viên của cơ quan giải quyết."),
+                    format!("{assignee} is not a specialist of the competent agency."),
+                ));
+            }
+        }
+        Command::RequestSupplement { components, .. } => {
+            let unknown: Vec<String> = components
+                .iter()
+                .filter(|c| procedure.component(c.trim()).is_none())
+                .cloned()
+                .collect();
+            if !unknown.is_empty() {
+                return Err(AppError::new(
+                    ErrorCode::Unprocessable,
+                    "unknown_component",
+                    format!("Thủ tục không có thành phần: {}.", unknown.join(", ")),
+                    format!("The procedure has no component: {}.", unknown.join(", ")),
+                ));
+            }
+        }
+        Command::Supplement => {
+            let requested_at = state.supplement_paused_at;
+            let fresh: BTreeSet<String> = attachments_of(&app.db, &row.id)
+                .await?
+                .into_iter()
+                .filter(|a| a.supplement && requested_at.is_some_and(|t| a.uploaded_at >= t))
+                .map(|a| a.component_key)
+                .collect();
+            let missing: Vec<String> = state
+                .supplement_components
+                .iter()
+                .filter(|c| !fresh.contains(*c))
+                .cloned()
+                .collect();
+            if !missing.is_empty() {
+                return Err(missing_components(missing));
+            }
+        }
+        _ => {}
+    }
+    let mut result_key = None;
+    if let Command::IssueResult = command {
+        let upload = result_file.ok_or_else(|| {
+            AppError::new(
+                ErrorCode::Unprocessable,
+                "result_file_required",
+                "Cần đính kèm tệp kết quả (PDF).",
+                "Attach the result file (PDF).",
+            )
+        })?;
+        check_file(&upload, &["application/pdf".to_owned()], 20 * 1024 * 1024)?;
+        let id = uuid::Uuid::now_v7().to_string();
+        let key = format!("dossiers/{}/{id}", row.id);
+        app.files.put(&key, upload.bytes.clone()).await?;
+        result_key = Some((id, key, upload));
+    }
+    let outcome = async {
+        let txn = app.db.begin().await?;
+        if let Some((id, key, upload)) = &result_key {
+            attachment::ActiveModel {
+                id: Set(id.clone()),
+                dossier_id: Set(row.id.clone()),
+                component_key: Set(RESULT_COMPONENT.into()),
+                file_name: Set(sanitize_name(&upload.file_name)),
+                mime: Set("application/pdf".into()),
+                size_bytes: Set(i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX)),
+                sha256: Set(sha256_hex(&upload.bytes)),
+                storage_key: Set(key.clone()),
+                uploaded_by: Set(principal.key()),
+                uploaded_at: Set(now),
+                digitized: Set(false),
+                supplement: Set(false),
+            }
+            .insert(&txn)
+            .await?;
+        }
+        let to = transition.to.clone();
+        let updated = update_row(&txn, &row, |am| apply_state(am, &to, None), now).await?;
+        let extra = serde_json::to_value(&command).ok();
+        record(
+            &txn,
+            &updated,
+            principal,
+            command.kind().as_str(),
+            transition.from,
+            to.status,
+            transition.note.clone(),
+            now,
+            extra,
+        )
+        .await?;
+        let view = view_in(&txn, app, &updated, principal).await?;
+        txn.commit().await?;
+        Ok::<_, AppError>(view)
+    }
+    .await;
+    if outcome.is_err()
+        && let Some((_, key, _)) = &result_key
+    {
+        let _ = app.files.delete(key).await;
+    }
+    outcome
+}
+
+/// The component key under which result documents are stored.
+pub const RESULT_COMPONENT: &str = "result";
+
+pub async fn get(app: &App, principal: &Principal, code: &str) -> Result<DossierView, AppError> {
+    let (row, _, _) = load_visible(&app.db, principal, code).await?;
+    view_in(&app.db, app, &row, principal).await
+}
+
+/// The bytes of an attachment or document the principal may see.
+pub async fn file(
+    app: &App,
+    principal: &Principal,
+    code: &str,
+    attachment_id: &str,
+) -> Result<(attachment::Model, Bytes), AppError> {
+    let (row, _, _) = load_visible(&app.db, principal, code).await?;
+    let a = attachment::Entity::find_by_id(attachment_id.to_owned())
+        .one(&app.db)
+        .await?
+        .filter(|a| a.dossier_id == row.id)
+        .ok_or_else(|| AppError::not_found("tệp", "File"))?;
+    let bytes = app.files.get(&a.storage_key).await?;
+    Ok((a, bytes))
+}
+
+/// Filters of `GET /dossiers`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ListFilter {
+    pub status: Option<u8>,
+    pub procedure: Option<String>,
+    pub limit: Option<u64>,
+}
+
+pub async fn list(
+    app: &App,
+    principal: &Principal,
+    filter: &ListFilter,
+) -> Result<Vec<DossierSummary>, AppError> {
+    let mut q = dossier::Entity::find();
+    match principal {
+        Principal::Citizen { citizen_id, .. } => {
+            q = q.filter(dossier::Column::ApplicantId.eq(citizen_id.as_str()));
+        }
+        Principal::Staff { .. } => {
+            let agencies = authz::handling_agencies(principal);
+            q = q.filter(
+                Condition::any()
+                    .add(dossier::Column::ReceivingAgency.is_in(agencies.clone()))
+                    .add(dossier::Column::CompetentAgency.is_in(agencies)),
+            );
+        }
+    }
+    if let Some(s) = filter.status {
+        q = q.filter(dossier::Column::Status.eq(i32::from(s)));
+    }
+    if let Some(p) = &filter.procedure {
+        q = q.filter(dossier::Column::ProcedureCode.eq(p.clone()));
+    }
+    let rows = q
+        .order_by_desc(dossier::Column::UpdatedAt)
+        .limit(filter.limit.unwrap_or(100).min(500))
+        .all(&app.db)
+        .await?;
+    let now = app.now();
+    let mut out = Vec::new();
+    for row in rows {
+        let state = state_of(&row)?;
+        // The same rule as single reads: staff of a competent agency see handed-over dossiers only.
+        if !authz::access(principal, &row, &state).visible() {
+            continue;
+        }
+        out.push(DossierSummary {
+            code: row.code.clone(),
+            status: state.status.code(),
+            status_name_vi: state.status.name_vi().into(),
+            status_name_en: state.status.name_en().into(),
+            procedure_code: row.procedure_code.clone(),
+            channel: row.channel.clone(),
+            receiving_agency: row.receiving_agency.clone(),
+            competent_agency: row.competent_agency.clone(),
+            assignee: state.assignee().map(str::to_owned),
+            due_at: state.due_at,
+            overdue: state.is_overdue(now),
+            updated_at: row.updated_at,
+        });
+    }
+    Ok(out)
+}
+
+/// Public status by official code: minimal facts, no personal data.
+pub async fn track(app: &App, code: &str) -> Result<TrackView, AppError> {
+    let code = DossierCode::parse(code).map_err(|_| AppError::not_found("hồ sơ", "Dossier"))?;
+    let row = dossier::Entity::find()
+        .filter(dossier::Column::Code.eq(code.as_str()))
+        .one(&app.db)
+        .await?
+        .ok_or_else(not_found)?;
+    let state = state_of(&row)?;
+    let procedure = catalogue::pinned(app, &row.procedure_code, row.procedure_version).await?;
+    let competent = agency_name(&app.db, &row.competent_agency).await?;
+    Ok(TrackView {
+        code: row.code,
+        status: state.status.code(),
+        status_name_vi: state.status.name_vi().into(),
+        status_name_en: state.status.name_en().into(),
+        procedure_name_vi: procedure.name_vi,
+        procedure_name_en: procedure.name_en,
+        competent_agency: competent.name,
+        received_at: state.received_at,
+        due_at: state.due_at,
+        overdue: state.is_overdue(app.now()),
+    })
+}
+
+async fn agency_name(conn: &impl ConnectionTrait, code: &str) -> Result<AgencyRef, AppError> {
+    let name = agency::Entity::find_by_id(code.to_owned())
+        .one(conn)
+        .await?
+        .map(|a| a.name_vi)
+        .unwrap_or_else(|| code.to_owned());
+    Ok(AgencyRef {
+        code: code.to_owned(),
+        name,
+    })
+}
+
+async fn view_in(
+    conn: &impl ConnectionTrait,
+    app: &App,
+    row: &dossier::Model,
+    principal: &Principal,
+) -> Result<DossierView, AppError> {
+    let state = state_of(row)?;
+    let procedure = catalogue::pinned(app, &row.procedure_code, row.procedure_version).await?;
+    let is_citizen = matches!(principal, Principal::Citizen { .. });
+    let history = progress_entry::Entity::find()
+        .filter(progress_entry::Column::DossierId.eq(row.id.clone()))
+        .order_by_asc(progress_entry::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|p| HistoryEntry {
+            at: p.at,
+            action: p.action,
+            from_status: p.from_status,
+            to_status: p.to_status,
+            actor: if is_citizen && p.actor_role != "citizen" {
+                p.actor_role
+            } else {
+                p.actor
+            },
+            agency: p.agency_code,
+            receiving_point: p.receiving_point,
+            note: p.note,
+        })
+        .collect();
+    let all = attachments_of(conn, &row.id).await?;
+    let (results, attachments): (Vec<_>, Vec<_>) = all
+        .iter()
+        .partition(|a| a.component_key == RESULT_COMPONENT);
+    let result_visible = !is_citizen || matches!(state.status, Status::ResultReturned);
+    Ok(DossierView {
+        code: row.code.clone(),
+        draft_ref: row.draft_ref.clone(),
+        status: state.status.code(),
+        status_name_vi: state.status.name_vi().into(),
+        status_name_en: state.status.name_en().into(),
+        procedure: ProcedureRef {
+            code: row.procedure_code.clone(),
+            version: row.procedure_version,
+            name_vi: procedure.name_vi.clone(),
+            name_en: procedure.name_en.clone(),
+        },
+        channel: row.channel.clone(),
+        applicant: motcua_store::from_json("dossiers.applicant", &row.applicant)?,
+        receiving_point: row.receiving_point.clone(),
+        receiving_agency: agency_name(conn, &row.receiving_agency).await?,
+        competent_agency: agency_name(conn, &row.competent_agency).await?,
+        handed_over: state.handed_over,
+        needs_handover: state.needs_handover,
+        assignee: if is_citizen {
+            None
+        } else {
+            state.assignee().map(str::to_owned)
+        },
+        submitted_at: state.submitted_at,
+        receipt_due_at: state.receipt_due_at,
+        received_at: state.received_at,
+        due_at: state.due_at,
+        finished_at: state.finished_at,
+        overdue: state.is_overdue(app.now()),
+        extended: state.extended,
+        supplement_request: (state.status == Status::SupplementRequested).then(|| {
+            SupplementRequestView {
+                components: state.supplement_components.clone(),
+                requested_at: state.supplement_paused_at,
+            }
+        }),
+        form: motcua_store::from_json("dossiers.form", &row.form)?,
+        attachments: attachments
+            .into_iter()
+            .map(|a| attachment_view(row, a))
+            .collect(),
+        documents: results
+            .into_iter()
+            .filter(|_| result_visible)
+            .map(|a| DocumentView {
+                id: a.id.clone(),
+                kind: "result".into(),
+                file_name: a.file_name.clone(),
+                sha256: a.sha256.clone(),
+                url: format!("/api/v1/dossiers/{}/attachments/{}", row.code, a.id),
+            })
+            .collect(),
+        history,
+        updated_at: row.updated_at,
+    })
+}

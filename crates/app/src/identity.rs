@@ -1,0 +1,475 @@
+//! Who is calling: citizens (national IdP via OpenID Connect, or a bearer token), staff (argon2
+//! password, or a bearer token). Tokens and session ids are random 256-bit secrets stored only as
+//! SHA-256 hashes, so a database leak does not leak credentials.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use base64::Engine as _;
+use chrono::{Duration, Utc};
+use motcua_domain::ids::CitizenId;
+use motcua_domain::lifecycle::Role;
+use motcua_store::audit::{self, AuditRecord};
+use motcua_store::entities::{api_token, citizen, oidc_login, session, staff, staff_role};
+use motcua_store::files::sha256_hex;
+use motcua_store::sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
+};
+use rand::RngCore;
+use serde::Serialize;
+
+use crate::{App, AppError, ErrorCode};
+
+/// A staff member's role at one agency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StaffRole {
+    pub agency: String,
+    pub role: Role,
+    pub include_descendants: bool,
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    Citizen {
+        citizen_id: CitizenId,
+        full_name: String,
+    },
+    Staff {
+        username: String,
+        full_name: String,
+        roles: Vec<StaffRole>,
+    },
+}
+
+impl Principal {
+    /// The key used for idempotency records and `created_by`.
+    pub fn key(&self) -> String {
+        match self {
+            Principal::Citizen { citizen_id, .. } => format!("citizen:{citizen_id}"),
+            Principal::Staff { username, .. } => format!("staff:{username}"),
+        }
+    }
+
+    /// How the audit trail names the caller (citizen IDs masked: never log full ID numbers).
+    pub fn audit_name(&self) -> String {
+        match self {
+            Principal::Citizen { citizen_id, .. } => format!("citizen:{}", citizen_id.masked()),
+            Principal::Staff { username, .. } => format!("staff:{username}"),
+        }
+    }
+}
+
+/// Identity claims as the IdP vouched for them.
+#[derive(Debug, Clone, Default)]
+pub struct CitizenClaims {
+    pub citizen_id: String,
+    pub full_name: String,
+    pub birthdate: Option<String>,
+    pub gender: Option<String>,
+    pub phone: Option<String>,
+    pub commune_code: Option<String>,
+    pub street: Option<String>,
+    pub assurance_level: Option<String>,
+}
+
+fn random_secret() -> String {
+    let mut b = [0u8; 32];
+    rand::rng().fill_bytes(&mut b);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+/// Hashes a password with Argon2id (PHC string). CPU-heavy: call from a blocking thread.
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    let mut salt_bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt_bytes);
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| {
+        AppError::new(
+            ErrorCode::Internal,
+            "internal_error",
+            "Lỗi băm mật khẩu.",
+            e.to_string(),
+        )
+    })?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| {
+            AppError::new(
+                ErrorCode::Internal,
+                "internal_error",
+                "Lỗi băm mật khẩu.",
+                e.to_string(),
+            )
+        })
+}
+
+fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// Failed logins before the account is locked, and for how long (ASVS 2.2.1 habits).
+const MAX_FAILED_LOGINS: i32 = 5;
+const LOCKOUT_MINUTES: i64 = 15;
+
+async fn staff_principal(app: &App, s: staff::Model) -> Result<Principal, AppError> {
+    let roles = staff_role::Entity::find()
+        .filter(staff_role::Column::Username.eq(s.username.clone()))
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .filter_map(|r| {
+            Role::parse(&r.role).map(|role| StaffRole {
+                agency: r.agency_code,
+                role,
+                include_descendants: r.include_descendants,
+            })
+        })
+        .collect();
+    Ok(Principal::Staff {
+        username: s.username,
+        full_name: s.full_name,
+        roles,
+    })
+}
+
+fn bad_credentials() -> AppError {
+    AppError::new(
+        ErrorCode::Unauthenticated,
+        "bad_credentials",
+        "Tên đăng nhập hoặc mật khẩu không đúng.",
+        "Wrong username or password.",
+    )
+}
+
+/// Password login for staff, with lockout after repeated failures.
+pub async fn login_staff(app: &App, username: &str, password: &str) -> Result<Principal, AppError> {
+    let now = app.now();
+    let Some(s) = staff::Entity::find_by_id(username.to_owned())
+        .one(&app.db)
+        .await?
+    else {
+        // Spend the same time as a real check so the answer does not reveal which usernames exist.
+        let pw = password.to_owned();
+        let _ = tokio::task::spawn_blocking(move || verify_password(&pw, DUMMY_HASH)).await;
+        return Err(bad_credentials());
+    };
+    if let Some(until) = s.locked_until
+        && until > now
+    {
+        return Err(AppError::new(
+            ErrorCode::Locked,
+            "account_locked",
+            "Tài khoản tạm khóa do đăng nhập sai nhiều lần, vui lòng thử lại sau 15 phút.",
+            "Too many failed attempts; the account is locked for 15 minutes.",
+        ));
+    }
+    let (pw, phc) = (password.to_owned(), s.password_hash.clone());
+    let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &phc))
+        .await
+        .map_err(AppError::internal)?;
+    let txn = app.db.begin().await?;
+    let mut am: staff::ActiveModel = s.clone().into();
+    if ok && s.active {
+        am.failed_logins = Set(0);
+        am.locked_until = Set(None);
+        am.update(&txn).await?;
+        audit::append(
+            &txn,
+            &AuditRecord {
+                at: now,
+                actor: format!("staff:{username}"),
+                action: "staff.login".into(),
+                subject: format!("staff:{username}"),
+                data: serde_json::json!({}),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        staff_principal(app, s).await
+    } else {
+        let failed = s.failed_logins + 1;
+        am.failed_logins = Set(failed);
+        if failed >= MAX_FAILED_LOGINS {
+            am.locked_until = Set(Some(now + Duration::minutes(LOCKOUT_MINUTES)));
+        }
+        am.update(&txn).await?;
+        audit::append(
+            &txn,
+            &AuditRecord {
+                at: now,
+                actor: "anonymous".into(),
+                action: "staff.login_failed".into(),
+                subject: format!("staff:{username}"),
+                data: serde_json::json!({ "failed_logins": failed }),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Err(bad_credentials())
+    }
+}
+
+/// A fixed, valid Argon2 hash used to equalize timing for unknown usernames.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3cKj0Lr0Yd0S0aP8gaUhFGlXlWzJmZ8i8cTQ0pZ1f9s";
+
+/// Records (or refreshes) a citizen from identity claims and returns the principal.
+pub async fn upsert_citizen(app: &App, claims: &CitizenClaims) -> Result<Principal, AppError> {
+    let id = CitizenId::parse(&claims.citizen_id).map_err(|_| {
+        AppError::bad_request(
+            "invalid_citizen_id",
+            "Số định danh cá nhân không hợp lệ.",
+            "Invalid personal identification number.",
+        )
+    })?;
+    let now = app.now();
+    let row = citizen::ActiveModel {
+        citizen_id: Set(id.to_string()),
+        full_name: Set(claims.full_name.clone()),
+        birthdate: Set(claims.birthdate.clone()),
+        gender: Set(claims.gender.clone()),
+        phone: Set(claims.phone.clone()),
+        commune_code: Set(claims.commune_code.clone()),
+        street: Set(claims.street.clone()),
+        assurance_level: Set(claims.assurance_level.clone()),
+        updated_at: Set(now),
+    };
+    let exists = citizen::Entity::find_by_id(id.to_string())
+        .one(&app.db)
+        .await?
+        .is_some();
+    if exists {
+        row.update(&app.db).await?;
+    } else {
+        row.insert(&app.db).await?;
+    }
+    Ok(Principal::Citizen {
+        citizen_id: id,
+        full_name: claims.full_name.clone(),
+    })
+}
+
+pub async fn find_citizen(app: &App, citizen_id: &str) -> Result<Option<citizen::Model>, AppError> {
+    Ok(citizen::Entity::find_by_id(citizen_id.to_owned())
+        .one(&app.db)
+        .await?)
+}
+
+/// Which kind of principal a token or session belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrincipalKind {
+    Staff,
+    Citizen,
+}
+
+impl PrincipalKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            PrincipalKind::Staff => "staff",
+            PrincipalKind::Citizen => "citizen",
+        }
+    }
+}
+
+async fn load_principal(app: &App, kind: &str, key: &str) -> Result<Option<Principal>, AppError> {
+    match kind {
+        "staff" => match staff::Entity::find_by_id(key.to_owned())
+            .one(&app.db)
+            .await?
+        {
+            Some(s) if s.active => Ok(Some(staff_principal(app, s).await?)),
+            _ => Ok(None),
+        },
+        "citizen" => Ok(find_citizen(app, key).await?.and_then(|c| {
+            CitizenId::parse(&c.citizen_id)
+                .ok()
+                .map(|id| Principal::Citizen {
+                    citizen_id: id,
+                    full_name: c.full_name,
+                })
+        })),
+        _ => Ok(None),
+    }
+}
+
+/// Creates an API bearer token (SPEC §17 `motcua token create`); only its hash is stored.
+pub async fn create_token(
+    app: &App,
+    kind: PrincipalKind,
+    principal: &str,
+    label: &str,
+) -> Result<String, AppError> {
+    if load_principal(app, kind.as_str(), principal)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::not_found("người dùng", "User"));
+    }
+    let secret = format!("mc_{}", random_secret());
+    let now = app.now();
+    let id = uuid::Uuid::now_v7().to_string();
+    let txn = app.db.begin().await?;
+    api_token::ActiveModel {
+        id: Set(id.clone()),
+        token_hash: Set(sha256_hex(secret.as_bytes())),
+        principal_kind: Set(kind.as_str().to_owned()),
+        principal: Set(principal.to_owned()),
+        label: Set(label.to_owned()),
+        created_at: Set(now),
+        revoked_at: Set(None),
+        last_used_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    audit::append(
+        &txn,
+        &AuditRecord {
+            at: now,
+            actor: "cli".into(),
+            action: "token.create".into(),
+            subject: format!("token:{id}"),
+            data: serde_json::json!({ "kind": kind.as_str(), "label": label }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(secret)
+}
+
+/// Revokes every token of a principal; returns how many.
+pub async fn revoke_tokens(app: &App, principal: &str) -> Result<u64, AppError> {
+    let now = app.now();
+    let res = api_token::Entity::update_many()
+        .col_expr(
+            api_token::Column::RevokedAt,
+            motcua_store::sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(api_token::Column::Principal.eq(principal.to_owned()))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(&app.db)
+        .await?;
+    Ok(res.rows_affected)
+}
+
+/// The principal behind a bearer token, if the token is known and not revoked.
+pub async fn resolve_token(app: &App, secret: &str) -> Result<Option<Principal>, AppError> {
+    let Some(t) = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(sha256_hex(secret.as_bytes())))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .one(&app.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    load_principal(app, &t.principal_kind, &t.principal).await
+}
+
+/// Browser sessions live in the database so any number of web processes can serve them.
+const SESSION_HOURS: i64 = 8;
+
+pub async fn create_session(app: &App, principal: &Principal) -> Result<String, AppError> {
+    let (kind, key) = match principal {
+        Principal::Citizen { citizen_id, .. } => ("citizen", citizen_id.to_string()),
+        Principal::Staff { username, .. } => ("staff", username.clone()),
+    };
+    let secret = random_secret();
+    let now = app.now();
+    session::ActiveModel {
+        id: Set(sha256_hex(secret.as_bytes())),
+        principal_kind: Set(kind.into()),
+        principal: Set(key),
+        data: Set("{}".into()),
+        created_at: Set(now),
+        expires_at: Set(now + Duration::hours(SESSION_HOURS)),
+    }
+    .insert(&app.db)
+    .await?;
+    Ok(secret)
+}
+
+pub async fn resolve_session(app: &App, secret: &str) -> Result<Option<Principal>, AppError> {
+    let Some(s) = session::Entity::find_by_id(sha256_hex(secret.as_bytes()))
+        .one(&app.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if s.expires_at <= app.now() {
+        return Ok(None);
+    }
+    load_principal(app, &s.principal_kind, &s.principal).await
+}
+
+pub async fn end_session(app: &App, secret: &str) -> Result<(), AppError> {
+    session::Entity::delete_by_id(sha256_hex(secret.as_bytes()))
+        .exec(&app.db)
+        .await?;
+    Ok(())
+}
+
+/// Remembers an OpenID Connect login in flight (state → nonce, PKCE verifier, where to go back).
+pub async fn remember_login(
+    app: &App,
+    state: &str,
+    nonce: &str,
+    pkce_verifier: &str,
+    return_to: &str,
+) -> Result<(), AppError> {
+    oidc_login::ActiveModel {
+        state: Set(state.to_owned()),
+        nonce: Set(nonce.to_owned()),
+        pkce_verifier: Set(pkce_verifier.to_owned()),
+        return_to: Set(return_to.to_owned()),
+        created_at: Set(app.now()),
+    }
+    .insert(&app.db)
+    .await?;
+    Ok(())
+}
+
+/// Takes (once) a login in flight; an unknown, reused or stale state gives `None`.
+pub async fn take_login(app: &App, state: &str) -> Result<Option<oidc_login::Model>, AppError> {
+    let Some(l) = oidc_login::Entity::find_by_id(state.to_owned())
+        .one(&app.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let deleted = oidc_login::Entity::delete_by_id(state.to_owned())
+        .exec(&app.db)
+        .await?;
+    if deleted.rows_affected != 1
+        || l.created_at + Duration::minutes(10) < Utc::now().min(app.now().max(l.created_at))
+    {
+        return Ok(None);
+    }
+    Ok(Some(l))
+}
+
+/// Whether `username` is an active staff member holding `role` at `agency`.
+pub async fn staff_has_role(
+    app: &App,
+    username: &str,
+    agency: &str,
+    role: Role,
+) -> Result<bool, AppError> {
+    let active = staff::Entity::find_by_id(username.to_owned())
+        .one(&app.db)
+        .await?
+        .is_some_and(|s| s.active);
+    if !active {
+        return Ok(false);
+    }
+    Ok(staff_role::Entity::find()
+        .filter(staff_role::Column::Username.eq(username.to_owned()))
+        .filter(staff_role::Column::AgencyCode.eq(agency.to_owned()))
+        .filter(staff_role::Column::Role.eq(role.as_str()))
+        .one(&app.db)
+        .await?
+        .is_some())
+}

@@ -1,0 +1,448 @@
+//! The organisation model (SPEC §2): administrative units, agencies, receiving points and staff,
+//! and the demo organisation of one province.
+
+use std::collections::HashSet;
+
+use motcua_domain::catalogue::{AgencyLevel, Procedure};
+use motcua_domain::lifecycle::Role;
+use motcua_store::audit::{self, AuditRecord};
+use motcua_store::entities::{admin_unit, agency, receiving_point, staff, staff_role};
+use motcua_store::sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+use serde::Deserialize;
+
+use crate::{App, AppError};
+
+#[derive(Deserialize)]
+struct ProvinceJson {
+    name: String,
+    code: u32,
+    division_type: String,
+    wards: Vec<CommuneJson>,
+}
+
+#[derive(Deserialize)]
+struct CommuneJson {
+    name: String,
+    code: u32,
+    division_type: String,
+}
+
+/// Province codes are 2 digits and commune codes 5 digits, zero-padded as in the official list.
+pub fn province_code(code: u32) -> String {
+    format!("{code:02}")
+}
+
+pub fn commune_code(code: u32) -> String {
+    format!("{code:05}")
+}
+
+/// Loads the 34 provinces and 3,321 communes of the 2025 two-tier local government; idempotent.
+pub async fn load_admin_units(app: &App, json: &str) -> Result<usize, AppError> {
+    let provinces: Vec<ProvinceJson> = serde_json::from_str(json).map_err(|e| {
+        AppError::bad_request(
+            "invalid_admin_units",
+            format!("Dữ liệu đơn vị hành chính không hợp lệ: {e}"),
+            format!("Invalid administrative-unit data: {e}"),
+        )
+    })?;
+    if admin_unit::Entity::find().count(&app.db).await? > 0 {
+        return Ok(0);
+    }
+    let txn = app.db.begin().await?;
+    let mut rows = Vec::new();
+    for p in &provinces {
+        let pc = province_code(p.code);
+        rows.push(admin_unit::ActiveModel {
+            code: Set(pc.clone()),
+            name: Set(p.name.clone()),
+            division_type: Set(p.division_type.clone()),
+            level: Set("province".into()),
+            province_code: Set(pc.clone()),
+        });
+        for w in &p.wards {
+            rows.push(admin_unit::ActiveModel {
+                code: Set(commune_code(w.code)),
+                name: Set(w.name.clone()),
+                division_type: Set(w.division_type.clone()),
+                level: Set("commune".into()),
+                province_code: Set(pc.clone()),
+            });
+        }
+    }
+    let n = rows.len();
+    for chunk in rows.chunks(500) {
+        admin_unit::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(n)
+}
+
+/// Which of `codes` are communes in the loaded administrative units.
+pub async fn known_communes(
+    conn: &impl ConnectionTrait,
+    codes: &[String],
+) -> Result<HashSet<String>, AppError> {
+    if codes.is_empty() {
+        return Ok(HashSet::new());
+    }
+    Ok(admin_unit::Entity::find()
+        .filter(admin_unit::Column::Code.is_in(codes.to_vec()))
+        .filter(admin_unit::Column::Level.eq("commune"))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|u| u.code)
+        .collect())
+}
+
+/// The agency kind that handles a procedure's competent-agency kind in our organisation model.
+/// Interconnected groups (liên thông) are led by the commune people's committee (Decree 63/2024).
+pub fn agency_kind_for(procedure: &Procedure) -> &str {
+    match procedure.competent_agency_kind.as_str() {
+        "interagency_commune_pc_police_vss" => "commune_peoples_committee",
+        other => other,
+    }
+}
+
+/// The agencies that offer a procedure: for a commune-level one, every commune's agency of that kind.
+pub async fn agencies_for(
+    app: &App,
+    procedure: &Procedure,
+) -> Result<Vec<agency::Model>, AppError> {
+    Ok(agency::Entity::find()
+        .filter(agency::Column::Kind.eq(agency_kind_for(procedure)))
+        .filter(agency::Column::ValidTo.is_null())
+        .order_by_asc(agency::Column::Code)
+        .all(&app.db)
+        .await?)
+}
+
+/// The competent agency of a procedure for a person living in `commune`.
+pub async fn agency_for_commune(
+    app: &App,
+    procedure: &Procedure,
+    commune: &str,
+) -> Result<Option<agency::Model>, AppError> {
+    let mut q = agency::Entity::find()
+        .filter(agency::Column::Kind.eq(agency_kind_for(procedure)))
+        .filter(agency::Column::ValidTo.is_null());
+    match procedure.level {
+        AgencyLevel::Commune => {
+            q = q.filter(agency::Column::CommuneCode.eq(commune.to_owned()));
+        }
+        AgencyLevel::Province | AgencyLevel::Ministry => {
+            let Some(unit) = admin_unit::Entity::find_by_id(commune.to_owned())
+                .one(&app.db)
+                .await?
+            else {
+                return Ok(None);
+            };
+            q = q.filter(agency::Column::ProvinceCode.eq(unit.province_code));
+        }
+    }
+    let found = q.all(&app.db).await?;
+    Ok(if found.len() == 1 {
+        found.into_iter().next()
+    } else {
+        None
+    })
+}
+
+pub async fn find_agency(app: &App, code: &str) -> Result<Option<agency::Model>, AppError> {
+    Ok(agency::Entity::find_by_id(code.to_owned())
+        .one(&app.db)
+        .await?)
+}
+
+pub async fn find_receiving_point(
+    app: &App,
+    code: &str,
+) -> Result<Option<receiving_point::Model>, AppError> {
+    Ok(receiving_point::Entity::find_by_id(code.to_owned())
+        .one(&app.db)
+        .await?)
+}
+
+/// The demo province (SPEC §17): Hải Phòng, the province whose fee resolutions the demo catalogue uses.
+pub const DEMO_PROVINCE: u32 = 31;
+pub const DEMO_PASSWORD: &str = "demo";
+
+/// Provincial departments of the demo province: (code suffix, kind, Vietnamese name, English name).
+const DEPARTMENTS: [(&str, &str, &str, &str); 7] = [
+    (
+        "01",
+        "civil_status_db_manager",
+        "Sở Tư pháp",
+        "Department of Justice",
+    ),
+    (
+        "02",
+        "provincial_police",
+        "Công an thành phố",
+        "City Police",
+    ),
+    (
+        "03",
+        "provincial_police_immigration",
+        "Phòng Quản lý xuất nhập cảnh, Công an thành phố",
+        "Immigration Division, City Police",
+    ),
+    (
+        "04",
+        "provincial_police_traffic",
+        "Phòng Cảnh sát giao thông, Công an thành phố",
+        "Traffic Police Division, City Police",
+    ),
+    (
+        "05",
+        "provincial_land_registration_office",
+        "Văn phòng Đăng ký đất đai",
+        "Land Registration Office",
+    ),
+    (
+        "06",
+        "social_insurance_office",
+        "Bảo hiểm xã hội thành phố",
+        "City Social Insurance",
+    ),
+    (
+        "07",
+        "provincial_employment_service_centre",
+        "Trung tâm Dịch vụ việc làm",
+        "Employment Service Centre",
+    ),
+];
+
+/// Opening hours of a one-stop desk (Mon–Fri, the working hours of the calendar).
+const OPENING_HOURS: &str = r#"{"mon-fri":[["07:30","11:30"],["13:00","17:00"]]}"#;
+
+/// Summary of what the demo seeding created.
+#[derive(Debug, Default, Clone)]
+pub struct DemoSummary {
+    pub agencies: usize,
+    pub receiving_points: usize,
+    pub staff: usize,
+}
+
+/// Seeds the demo organisation into an empty database: the province's people's committee, its
+/// departments, every commune's people's committee and police, one one-stop desk per commune plus
+/// the provincial PASC, and staff `officer@…`, `specialist@…`, `leader@…`, `clerk@…`, `admin@…` per
+/// agency and `monitor@H31`, all with password `demo`. Does nothing if agencies exist.
+pub async fn seed_demo_org(app: &App) -> Result<DemoSummary, AppError> {
+    if agency::Entity::find().count(&app.db).await? > 0 {
+        return Ok(DemoSummary::default());
+    }
+    let pc = province_code(DEMO_PROVINCE);
+    let province = admin_unit::Entity::find_by_id(pc.clone())
+        .one(&app.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("tỉnh demo", "Demo province"))?;
+    let communes = admin_unit::Entity::find()
+        .filter(admin_unit::Column::ProvinceCode.eq(pc.clone()))
+        .filter(admin_unit::Column::Level.eq("commune"))
+        .order_by_asc(admin_unit::Column::Code)
+        .all(&app.db)
+        .await?;
+    // One hash for every demo account: hashing a thousand passwords would slow the first start for
+    // nothing, and these accounts exist only in the demo profile.
+    let hash = tokio::task::spawn_blocking(|| crate::identity::hash_password(DEMO_PASSWORD))
+        .await
+        .map_err(AppError::internal)??;
+    let root = format!("H{pc}");
+    let mut agencies = vec![agency::ActiveModel {
+        code: Set(root.clone()),
+        name_vi: Set(format!("Ủy ban nhân dân {}", province.name)),
+        name_en: Set(format!("People's Committee of {}", province.name)),
+        kind: Set("provincial_peoples_committee".into()),
+        level: Set("province".into()),
+        parent_code: Set(None),
+        province_code: Set(pc.clone()),
+        commune_code: Set(None),
+        valid_from: Set(Some("2025-07-01".into())),
+        valid_to: Set(None),
+        successor_code: Set(None),
+    }];
+    for (suffix, kind, vi, en) in DEPARTMENTS {
+        agencies.push(agency::ActiveModel {
+            code: Set(format!("{root}.{suffix}")),
+            name_vi: Set(format!(
+                "{vi} {}",
+                province
+                    .name
+                    .trim_start_matches("Thành phố ")
+                    .trim_start_matches("Tỉnh ")
+            )),
+            name_en: Set(en.to_owned()),
+            kind: Set(kind.to_owned()),
+            level: Set("province".into()),
+            parent_code: Set(Some(root.clone())),
+            province_code: Set(pc.clone()),
+            commune_code: Set(None),
+            valid_from: Set(Some("2025-07-01".into())),
+            valid_to: Set(None),
+            successor_code: Set(None),
+        });
+    }
+    let mut points = vec![receiving_point::ActiveModel {
+        code: Set(format!("{root}.TTHCC")),
+        agency_code: Set(root.clone()),
+        name_vi: Set(format!(
+            "Trung tâm Phục vụ hành chính công {}",
+            province.name
+        )),
+        name_en: Set(format!(
+            "Public Administrative Service Centre of {}",
+            province.name
+        )),
+        address: Set(province.name.clone()),
+        opening_hours: Set(OPENING_HOURS.into()),
+    }];
+    for c in &communes {
+        let code = format!("{root}.{}", c.code);
+        agencies.push(agency::ActiveModel {
+            code: Set(code.clone()),
+            name_vi: Set(format!("Ủy ban nhân dân {}", c.name)),
+            name_en: Set(format!("People's Committee of {}", c.name)),
+            kind: Set("commune_peoples_committee".into()),
+            level: Set("commune".into()),
+            parent_code: Set(Some(root.clone())),
+            province_code: Set(pc.clone()),
+            commune_code: Set(Some(c.code.clone())),
+            valid_from: Set(Some("2025-07-01".into())),
+            valid_to: Set(None),
+            successor_code: Set(None),
+        });
+        agencies.push(agency::ActiveModel {
+            code: Set(format!("{code}.CA")),
+            name_vi: Set(format!("Công an {}", c.name)),
+            name_en: Set(format!("Police of {}", c.name)),
+            kind: Set("commune_police".into()),
+            level: Set("commune".into()),
+            parent_code: Set(Some(format!("{root}.02"))),
+            province_code: Set(pc.clone()),
+            commune_code: Set(Some(c.code.clone())),
+            valid_from: Set(Some("2025-07-01".into())),
+            valid_to: Set(None),
+            successor_code: Set(None),
+        });
+        points.push(receiving_point::ActiveModel {
+            code: Set(format!("{code}.MC")),
+            agency_code: Set(code.clone()),
+            name_vi: Set(format!("Bộ phận Một cửa {}", c.name)),
+            name_en: Set(format!("One-stop desk of {}", c.name)),
+            address: Set(format!("{}, {}", c.name, province.name)),
+            opening_hours: Set(OPENING_HOURS.into()),
+        });
+    }
+    let now = app.now();
+    let mut staff_rows = Vec::new();
+    let mut role_rows = Vec::new();
+    for a in &agencies {
+        let code = match &a.code {
+            motcua_store::sea_orm::ActiveValue::Set(c) => c.clone(),
+            _ => continue,
+        };
+        for role in [
+            Role::Officer,
+            Role::Specialist,
+            Role::Leader,
+            Role::Clerk,
+            Role::Admin,
+        ] {
+            let username = format!("{}@{code}", role.as_str());
+            staff_rows.push(staff::ActiveModel {
+                username: Set(username.clone()),
+                full_name: Set(format!("{} ({code})", role_name_vi(role))),
+                password_hash: Set(hash.clone()),
+                active: Set(true),
+                failed_logins: Set(0),
+                locked_until: Set(None),
+                created_at: Set(now),
+            });
+            role_rows.push(staff_role::ActiveModel {
+                id: Default::default(),
+                username: Set(username),
+                agency_code: Set(code.clone()),
+                role: Set(role.as_str().into()),
+                include_descendants: Set(false),
+            });
+        }
+    }
+    let monitor = format!("monitor@{root}");
+    staff_rows.push(staff::ActiveModel {
+        username: Set(monitor.clone()),
+        full_name: Set(format!("{} ({root})", role_name_vi(Role::Monitor))),
+        password_hash: Set(hash.clone()),
+        active: Set(true),
+        failed_logins: Set(0),
+        locked_until: Set(None),
+        created_at: Set(now),
+    });
+    role_rows.push(staff_role::ActiveModel {
+        id: Default::default(),
+        username: Set(monitor),
+        agency_code: Set(root.clone()),
+        role: Set(Role::Monitor.as_str().into()),
+        include_descendants: Set(true),
+    });
+    let summary = DemoSummary {
+        agencies: agencies.len(),
+        receiving_points: points.len(),
+        staff: staff_rows.len(),
+    };
+    let txn = app.db.begin().await?;
+    for chunk in agencies.chunks(200) {
+        agency::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    for chunk in points.chunks(200) {
+        receiving_point::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    for chunk in staff_rows.chunks(200) {
+        staff::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    for chunk in role_rows.chunks(200) {
+        staff_role::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    audit::append(
+        &txn,
+        &AuditRecord {
+            at: now,
+            actor: "system".into(),
+            action: "org.seed_demo".into(),
+            subject: format!("agency:{root}"),
+            data: serde_json::json!({
+                "agencies": summary.agencies,
+                "receiving_points": summary.receiving_points,
+                "staff": summary.staff,
+            }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(summary)
+}
+
+fn role_name_vi(role: Role) -> &'static str {
+    match role {
+        Role::Citizen => "Công dân",
+        Role::Officer => "Công chức một cửa",
+        Role::Specialist => "Chuyên viên",
+        Role::Leader => "Lãnh đạo",
+        Role::Clerk => "Văn thư",
+        Role::Admin => "Quản trị cơ quan",
+        Role::Monitor => "Giám sát",
+    }
+}

@@ -1,0 +1,124 @@
+//! What the API returns about a dossier. Citizens see who holds their dossier as an agency, not as
+//! an officer's name; staff see the handler.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AgencyRef {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProcedureRef {
+    pub code: String,
+    pub version: i32,
+    pub name_vi: String,
+    pub name_en: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntry {
+    pub at: DateTime<Utc>,
+    pub action: String,
+    pub from_status: i32,
+    pub to_status: i32,
+    /// The handler (staff view) or the handler's role (citizen view).
+    pub actor: String,
+    pub agency: Option<String>,
+    pub receiving_point: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AttachmentView {
+    pub id: String,
+    pub component: String,
+    pub file_name: String,
+    pub mime: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub digitized: bool,
+    pub supplement: bool,
+    pub uploaded_at: DateTime<Utc>,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentView {
+    pub id: String,
+    pub kind: String,
+    pub file_name: String,
+    pub sha256: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SupplementRequestView {
+    pub components: Vec<String>,
+    pub requested_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DossierView {
+    pub code: String,
+    pub draft_ref: Option<String>,
+    pub status: u8,
+    pub status_name_vi: String,
+    pub status_name_en: String,
+    pub procedure: ProcedureRef,
+    pub channel: String,
+    pub applicant: serde_json::Value,
+    pub receiving_point: Option<String>,
+    pub receiving_agency: AgencyRef,
+    pub competent_agency: AgencyRef,
+    pub handed_over: bool,
+    pub needs_handover: bool,
+    pub assignee: Option<String>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub receipt_due_at: Option<DateTime<Utc>>,
+    pub received_at: Option<DateTime<Utc>>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub overdue: bool,
+    pub extended: bool,
+    pub supplement_request: Option<SupplementRequestView>,
+    pub form: serde_json::Value,
+    pub attachments: Vec<AttachmentView>,
+    pub documents: Vec<DocumentView>,
+    pub history: Vec<HistoryEntry>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A line of a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct DossierSummary {
+    pub code: String,
+    pub status: u8,
+    pub status_name_vi: String,
+    pub status_name_en: String,
+    pub procedure_code: String,
+    pub channel: String,
+    pub receiving_agency: String,
+    pub competent_agency: String,
+    pub assignee: Option<String>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub overdue: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What anyone may learn from a dossier code (SPEC §14 `/track/{code}`).
+#[derive(Debug, Clone, Serialize)]
+pub struct TrackView {
+    pub code: String,
+    pub status: u8,
+    pub status_name_vi: String,
+    pub status_name_en: String,
+    pub procedure_name_vi: String,
+    pub procedure_name_en: String,
+    pub competent_agency: String,
+    pub received_at: Option<DateTime<Utc>>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub overdue: bool,
+}

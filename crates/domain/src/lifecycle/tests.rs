@@ -1,0 +1,618 @@
+//! Every (status, action, role, place) combination against the table of SPEC §4/§17, written out
+//! here independently of the implementation, plus the clock rules.
+
+use super::*;
+use chrono::{Duration, FixedOffset, TimeZone};
+
+fn cal() -> WorkingCalendar {
+    WorkingCalendar::vietnam().expect("shipped calendar parses")
+}
+
+/// Local Vietnamese wall-clock time as UTC.
+fn vn(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    FixedOffset::east_opt(7 * 3600)
+        .unwrap()
+        .with_ymd_and_hms(y, m, d, h, min, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn now() -> DateTime<Utc> {
+    // Tuesday 2026-11-17, 09:00: an ordinary working morning.
+    vn(2026, 11, 17, 9, 0)
+}
+
+const SPEC: &str = "spec";
+
+/// A named representative state for each status (and each sub-step of status 4).
+fn states() -> Vec<(&'static str, DossierState)> {
+    let base = DossierState::new_draft(Channel::Online, 5 * 480, false);
+    let mut counter = DossierState::new_draft(Channel::Counter, 5 * 480, false);
+    counter.status = Status::Draft;
+    let with = |status: Status, f: &dyn Fn(&mut DossierState)| {
+        let mut s = base.clone();
+        s.status = status;
+        s.submitted_at = Some(now() - Duration::days(1));
+        if status != Status::Submitted {
+            s.received_at = Some(now() - Duration::days(1));
+            s.due_at = Some(now() + Duration::days(14));
+        }
+        f(&mut s);
+        s
+    };
+    let assigned = Step::Assigned {
+        assignee: SPEC.into(),
+    };
+    vec![
+        ("draft_online", base.clone()),
+        ("draft_counter", counter),
+        ("submitted", with(Status::Submitted, &|_| {})),
+        (
+            "received_needs_handover",
+            with(Status::Received, &|s| s.needs_handover = true),
+        ),
+        ("received", with(Status::Received, &|_| {})),
+        (
+            "not_received",
+            with(Status::NotReceived, &|s| s.finished_at = Some(now())),
+        ),
+        (
+            "assigned",
+            with(Status::InProcessing, &|s| s.step = Some(assigned.clone())),
+        ),
+        (
+            "in_review",
+            with(Status::InProcessing, &|s| {
+                s.step = Some(Step::InReview {
+                    assignee: SPEC.into(),
+                })
+            }),
+        ),
+        (
+            "approved",
+            with(Status::InProcessing, &|s| {
+                s.step = Some(Step::Approved {
+                    assignee: SPEC.into(),
+                })
+            }),
+        ),
+        (
+            "supplement_requested",
+            with(Status::SupplementRequested, &|s| {
+                s.step = Some(assigned.clone());
+                s.supplement_requests = 1;
+                s.supplement_paused_at = Some(now() - Duration::hours(2));
+                s.resume_status = Some(Status::InProcessing);
+            }),
+        ),
+        (
+            "payment_requested",
+            with(Status::PaymentRequested, &|s| {
+                s.step = Some(assigned.clone());
+                s.resume_status = Some(Status::InProcessing);
+            }),
+        ),
+        (
+            "withdrawal_requested",
+            with(Status::WithdrawalRequested, &|s| {
+                s.step = Some(assigned.clone());
+                s.resume_status = Some(Status::InProcessing);
+            }),
+        ),
+        (
+            "stopped",
+            with(Status::Stopped, &|s| s.finished_at = Some(now())),
+        ),
+        (
+            "result_ready",
+            with(Status::ResultReady, &|s| s.finished_at = Some(now())),
+        ),
+        (
+            "result_returned",
+            with(Status::ResultReturned, &|s| s.finished_at = Some(now())),
+        ),
+    ]
+}
+
+fn commands() -> Vec<Command> {
+    vec![
+        Command::Submit,
+        Command::Receive,
+        Command::Refuse {
+            reason: "out of scope".into(),
+        },
+        Command::HandOver,
+        Command::Assign {
+            assignee: SPEC.into(),
+        },
+        Command::Consult {
+            agency: "H31.S05".into(),
+            question: "land use?".into(),
+        },
+        Command::RecordConsultationReply { reply: "ok".into() },
+        Command::Forward,
+        Command::SendBack {
+            reason: "fix the draft".into(),
+        },
+        Command::Approve,
+        Command::IssueResult,
+        Command::ReturnResult {
+            delivery: Delivery::Online,
+        },
+        Command::RequestSupplement {
+            components: vec!["giay_chung_sinh".into()],
+            note: "illegible scan".into(),
+        },
+        Command::Supplement,
+        Command::RequestPayment { note: "fee".into() },
+        Command::RecordPayment,
+        Command::Extend {
+            new_due_at: now() + Duration::days(30),
+            reason: "waiting for land records".into(),
+        },
+        Command::RequestWithdrawal {
+            reason: "changed my mind".into(),
+        },
+        Command::AcceptWithdrawal,
+        Command::RejectWithdrawal {
+            reason: "already decided".into(),
+        },
+        Command::Stop {
+            reason: "ineligible".into(),
+        },
+    ]
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seat {
+    Applicant,
+    Stranger,
+    Receiving,
+    Competent,
+    Both,
+    Elsewhere,
+}
+
+fn actors() -> Vec<(Seat, Actor)> {
+    let mut out = Vec::new();
+    for role in Role::ALL {
+        let seats: &[Seat] = if role == Role::Citizen {
+            &[Seat::Applicant, Seat::Stranger]
+        } else {
+            &[
+                Seat::Receiving,
+                Seat::Competent,
+                Seat::Both,
+                Seat::Elsewhere,
+            ]
+        };
+        for &seat in seats {
+            out.push((
+                seat,
+                Actor {
+                    username: if role == Role::Specialist {
+                        SPEC.into()
+                    } else {
+                        format!("{}@x", role.as_str())
+                    },
+                    role,
+                    is_applicant: seat == Seat::Applicant,
+                    at_receiving: matches!(seat, Seat::Receiving | Seat::Both),
+                    at_competent: matches!(seat, Seat::Competent | Seat::Both),
+                },
+            ));
+        }
+    }
+    out
+}
+
+/// The specification, written as the set of allowed combinations.
+fn allowed(state: &str, action: ActionKind, role: Role, seat: Seat) -> bool {
+    use ActionKind as A;
+    let r = matches!(seat, Seat::Receiving | Seat::Both);
+    let c = matches!(seat, Seat::Competent | Seat::Both);
+    let applicant = seat == Seat::Applicant;
+    let in_processing = matches!(state, "assigned" | "in_review" | "approved");
+    let open_after_receipt = matches!(
+        state,
+        "received_needs_handover"
+            | "received"
+            | "assigned"
+            | "in_review"
+            | "approved"
+            | "supplement_requested"
+            | "payment_requested"
+    );
+    match action {
+        A::Submit => {
+            (state == "draft_online" && role == Role::Citizen && applicant)
+                || (state == "draft_counter" && role == Role::Officer && r)
+        }
+        A::Receive | A::Refuse => state == "submitted" && role == Role::Officer && r,
+        A::HandOver => state == "received_needs_handover" && role == Role::Officer && r,
+        A::Assign => {
+            matches!(state, "received" | "assigned" | "in_review") && role == Role::Leader && c
+        }
+        // No consultation is open in the representative states.
+        A::RecordConsultationReply => false,
+        A::Consult | A::RequestPayment => in_processing && role == Role::Specialist && c,
+        A::Forward => state == "assigned" && role == Role::Specialist && c,
+        A::SendBack => matches!(state, "in_review" | "approved") && role == Role::Leader && c,
+        A::Approve => state == "in_review" && role == Role::Leader && c,
+        A::IssueResult => state == "approved" && role == Role::Clerk && c,
+        A::ReturnResult => state == "result_ready" && role == Role::Officer && r,
+        A::RequestSupplement => {
+            (state == "submitted" && role == Role::Officer && r)
+                || (in_processing
+                    && ((role == Role::Officer && r) || (role == Role::Specialist && c)))
+        }
+        A::Supplement => state == "supplement_requested" && role == Role::Citizen && applicant,
+        A::RecordPayment => {
+            state == "payment_requested" && matches!(role, Role::Officer | Role::Clerk) && (r || c)
+        }
+        A::Extend | A::Stop => open_after_receipt && role == Role::Leader && c,
+        A::RequestWithdrawal => {
+            (state == "submitted" || open_after_receipt) && role == Role::Citizen && applicant
+        }
+        A::AcceptWithdrawal | A::RejectWithdrawal => {
+            state == "withdrawal_requested"
+                && ((role == Role::Officer && r) || (role == Role::Leader && c))
+        }
+    }
+}
+
+#[test]
+fn every_status_action_role_combination_matches_the_table() {
+    let cal = cal();
+    let mut checked = 0;
+    let mut accepted = 0;
+    for (name, state) in states() {
+        for command in commands() {
+            for (seat, actor) in actors() {
+                let expected = allowed(name, command.kind(), actor.role, seat);
+                let got = decide(&state, &actor, &command, now(), &cal);
+                checked += 1;
+                match (expected, &got) {
+                    (true, Ok(_)) => accepted += 1,
+                    (false, Err(e)) => {
+                        // A rejection always says why, in a stable code and in Vietnamese.
+                        assert!(!e.reason.code().is_empty());
+                        assert!(!e.reason.message_vi().is_empty());
+                        assert_eq!(e.from, state.status);
+                    }
+                    _ => panic!(
+                        "state {name}, action {:?}, role {:?} at {seat:?}: expected allowed={expected}, got {got:?}",
+                        command.kind(),
+                        actor.role
+                    ),
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 15 * 21 * 26);
+    assert!(accepted > 40, "only {accepted} combinations accepted");
+}
+
+#[test]
+fn final_statuses_accept_nothing() {
+    let cal = cal();
+    for (name, state) in states() {
+        if !state.status.is_final() {
+            continue;
+        }
+        for command in commands() {
+            for (_, actor) in actors() {
+                assert!(
+                    decide(&state, &actor, &command, now(), &cal).is_err(),
+                    "{name} accepted {command:?}"
+                );
+            }
+        }
+    }
+}
+
+fn actor(role: Role, applicant: bool, r: bool, c: bool) -> Actor {
+    Actor {
+        username: if role == Role::Specialist {
+            SPEC.into()
+        } else {
+            format!("{}@x", role.as_str())
+        },
+        role,
+        is_applicant: applicant,
+        at_receiving: r,
+        at_competent: c,
+    }
+}
+
+fn citizen() -> Actor {
+    actor(Role::Citizen, true, false, false)
+}
+fn officer() -> Actor {
+    actor(Role::Officer, false, true, true)
+}
+fn leader() -> Actor {
+    actor(Role::Leader, false, true, true)
+}
+fn specialist() -> Actor {
+    actor(Role::Specialist, false, true, true)
+}
+fn clerk() -> Actor {
+    actor(Role::Clerk, false, true, true)
+}
+
+fn step(
+    s: &DossierState,
+    a: &Actor,
+    c: Command,
+    at: DateTime<Utc>,
+    cal: &WorkingCalendar,
+) -> DossierState {
+    decide(s, a, &c, at, cal)
+        .unwrap_or_else(|e| panic!("{c:?} by {:?}: {e}", a.role))
+        .to
+}
+
+#[test]
+fn main_path_reaches_result_returned_and_fixes_the_due_date_at_receipt() {
+    let cal = cal();
+    // Legal time 3 working days.
+    let s = DossierState::new_draft(Channel::Online, 3 * 480, false);
+    let t0 = vn(2026, 11, 17, 9, 0);
+    let s = step(&s, &citizen(), Command::Submit, t0, &cal);
+    assert_eq!(s.status, Status::Submitted);
+    assert_eq!(s.receipt_due_at, Some(vn(2026, 11, 18, 9, 0)));
+    let t1 = vn(2026, 11, 17, 10, 0);
+    let s = step(&s, &officer(), Command::Receive, t1, &cal);
+    assert_eq!(s.status, Status::Received);
+    // Tue 10:00 + 24 working hours = Fri 10:00.
+    assert_eq!(s.due_at, Some(vn(2026, 11, 20, 10, 0)));
+    let s = step(
+        &s,
+        &leader(),
+        Command::Assign {
+            assignee: SPEC.into(),
+        },
+        t1,
+        &cal,
+    );
+    let s = step(&s, &specialist(), Command::Forward, t1, &cal);
+    let s = step(&s, &leader(), Command::Approve, t1, &cal);
+    let s = step(&s, &clerk(), Command::IssueResult, t1, &cal);
+    assert_eq!(s.status, Status::ResultReady);
+    let s = step(
+        &s,
+        &officer(),
+        Command::ReturnResult {
+            delivery: Delivery::Online,
+        },
+        t1,
+        &cal,
+    );
+    assert_eq!(s.status, Status::ResultReturned);
+    assert!(!s.is_overdue(vn(2026, 12, 30, 9, 0)));
+}
+
+#[test]
+fn after_hours_receipt_counts_from_the_next_working_hour() {
+    let cal = cal();
+    let s = DossierState::new_draft(Channel::Counter, 480, false);
+    // Friday 20 Nov 2026 at 18:00, after office hours: the clock starts Monday 07:30.
+    let s = step(
+        &s,
+        &officer(),
+        Command::Submit,
+        vn(2026, 11, 20, 18, 0),
+        &cal,
+    );
+    assert_eq!(s.status, Status::Received);
+    assert_eq!(s.due_at, Some(vn(2026, 11, 23, 17, 0)));
+}
+
+#[test]
+fn supplementation_pauses_the_clock_and_is_allowed_once() {
+    let cal = cal();
+    let s = DossierState::new_draft(Channel::Online, 3 * 480, false);
+    let s = step(
+        &s,
+        &citizen(),
+        Command::Submit,
+        vn(2026, 11, 17, 8, 0),
+        &cal,
+    );
+    let s = step(
+        &s,
+        &officer(),
+        Command::Receive,
+        vn(2026, 11, 17, 9, 0),
+        &cal,
+    );
+    let due_before = s.due_at.unwrap();
+    let s = step(
+        &s,
+        &leader(),
+        Command::Assign {
+            assignee: SPEC.into(),
+        },
+        vn(2026, 11, 17, 9, 0),
+        &cal,
+    );
+    let request = Command::RequestSupplement {
+        components: vec!["giay_chung_sinh".into()],
+        note: "the scan is unreadable".into(),
+    };
+    let s = step(
+        &s,
+        &specialist(),
+        request.clone(),
+        vn(2026, 11, 17, 10, 0),
+        &cal,
+    );
+    assert_eq!(s.status, Status::SupplementRequested);
+    assert!(
+        !s.is_overdue(vn(2026, 12, 30, 9, 0)),
+        "paused clock is never overdue"
+    );
+    // The citizen answers one working day later (Wed 10:00).
+    let s = step(
+        &s,
+        &citizen(),
+        Command::Supplement,
+        vn(2026, 11, 18, 10, 0),
+        &cal,
+    );
+    assert_eq!(s.status, Status::InProcessing);
+    assert_eq!(s.paused_minutes, 480);
+    assert_eq!(
+        s.due_at.unwrap(),
+        cal.add_working_minutes(due_before, 480),
+        "the due date moves by the paused working time"
+    );
+    let again = decide(&s, &specialist(), &request, vn(2026, 11, 18, 11, 0), &cal);
+    assert_eq!(
+        again.unwrap_err().reason,
+        Rejection::SupplementAlreadyRequested
+    );
+}
+
+#[test]
+fn extension_only_once_and_only_a_working_day_before_the_due_date() {
+    let cal = cal();
+    let s = DossierState::new_draft(Channel::Counter, 5 * 480, false);
+    let s = step(
+        &s,
+        &officer(),
+        Command::Submit,
+        vn(2026, 11, 16, 8, 0),
+        &cal,
+    );
+    let due = s.due_at.unwrap();
+    let extend = |new_due: DateTime<Utc>| Command::Extend {
+        new_due_at: new_due,
+        reason: "waiting for a reply from the land office".into(),
+    };
+    let not_later = decide(&s, &leader(), &extend(due), vn(2026, 11, 17, 8, 0), &cal);
+    assert_eq!(not_later.unwrap_err().reason, Rejection::ExtensionNotLater);
+    let new_due = due + Duration::days(7);
+    // Half a working day before the due date is too late.
+    let too_late_at = cal.add_working_minutes(vn(2026, 11, 16, 8, 0), 5 * 480 - 240);
+    let late = decide(&s, &leader(), &extend(new_due), too_late_at, &cal);
+    assert_eq!(late.unwrap_err().reason, Rejection::ExtensionTooLate);
+    let s = step(&s, &leader(), extend(new_due), vn(2026, 11, 17, 8, 0), &cal);
+    assert_eq!(s.due_at, Some(new_due));
+    let twice = decide(
+        &s,
+        &leader(),
+        &extend(new_due + Duration::days(1)),
+        vn(2026, 11, 17, 9, 0),
+        &cal,
+    );
+    assert_eq!(twice.unwrap_err().reason, Rejection::AlreadyExtended);
+}
+
+#[test]
+fn handover_is_explicit_when_agencies_differ() {
+    let cal = cal();
+    let receiving_officer = actor(Role::Officer, false, true, false);
+    let competent_leader = actor(Role::Leader, false, false, true);
+    let s = DossierState::new_draft(Channel::Counter, 480, true);
+    let s = step(&s, &receiving_officer, Command::Submit, now(), &cal);
+    let before = decide(
+        &s,
+        &competent_leader,
+        &Command::Assign {
+            assignee: SPEC.into(),
+        },
+        now(),
+        &cal,
+    );
+    assert_eq!(before.unwrap_err().reason, Rejection::HandoverRequired);
+    let s = step(&s, &receiving_officer, Command::HandOver, now(), &cal);
+    assert!(s.handed_over);
+    let again = decide(&s, &receiving_officer, &Command::HandOver, now(), &cal);
+    assert_eq!(again.unwrap_err().reason, Rejection::HandoverNotNeeded);
+    let s = step(
+        &s,
+        &competent_leader,
+        Command::Assign {
+            assignee: SPEC.into(),
+        },
+        now(),
+        &cal,
+    );
+    assert_eq!(s.status, Status::InProcessing);
+}
+
+#[test]
+fn overdue_is_computed_from_the_due_date() {
+    let cal = cal();
+    let s = DossierState::new_draft(Channel::Counter, 480, false);
+    let s = step(
+        &s,
+        &officer(),
+        Command::Submit,
+        vn(2026, 11, 17, 9, 0),
+        &cal,
+    );
+    assert!(!s.is_overdue(vn(2026, 11, 18, 8, 59)));
+    assert!(s.is_overdue(vn(2026, 11, 18, 9, 1)));
+}
+
+#[test]
+fn withdrawal_goes_back_where_it_was_when_refused() {
+    let cal = cal();
+    let s = DossierState::new_draft(Channel::Online, 480, false);
+    let s = step(&s, &citizen(), Command::Submit, now(), &cal);
+    let s = step(
+        &s,
+        &citizen(),
+        Command::RequestWithdrawal {
+            reason: String::new(),
+        },
+        now(),
+        &cal,
+    );
+    assert_eq!(s.status, Status::WithdrawalRequested);
+    let back = step(
+        &s,
+        &officer(),
+        Command::RejectWithdrawal {
+            reason: "already processed".into(),
+        },
+        now(),
+        &cal,
+    );
+    assert_eq!(back.status, Status::Submitted);
+    let stopped = step(&s, &officer(), Command::AcceptWithdrawal, now(), &cal);
+    assert_eq!(stopped.status, Status::Stopped);
+}
+
+#[test]
+fn status_codes_are_the_npsp_codes() {
+    for (i, s) in Status::ALL.iter().enumerate() {
+        assert_eq!(usize::from(s.code()), i);
+        assert_eq!(Status::from_code(s.code()), Some(*s));
+    }
+    assert_eq!(Status::from_code(11), None);
+}
+
+#[test]
+fn commands_parse_from_the_wire_names() {
+    let c: Command =
+        serde_json::from_str(r#"{"action":"assign","assignee":"specialist@H31"}"#).unwrap();
+    assert_eq!(c.kind(), ActionKind::Assign);
+    let c: Command = serde_json::from_str(r#"{"action":"return_result"}"#).unwrap();
+    assert_eq!(
+        c,
+        Command::ReturnResult {
+            delivery: Delivery::Online
+        }
+    );
+    for k in ActionKind::ALL {
+        assert!(
+            k.as_str()
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '_')
+        );
+    }
+}

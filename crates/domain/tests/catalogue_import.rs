@@ -1,0 +1,182 @@
+//! The shipped demo catalogue goes through the same importer a deployment uses (SPEC §3), so it must import
+//! completely, and export must give it back unchanged.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::NaiveDate;
+use motcua_domain::catalogue::{
+    AgencyLevel, Channel, CopyKind, FeeKind, OnlineLevel, Paperless, Procedure, ProvenanceStatus,
+    RequirementKind, TimeUnit, export_catalogue, import_catalogue,
+};
+use motcua_domain::form::FieldType;
+use serde_json::Value;
+
+const DEMO: &str = include_str!("../../../data/demo-catalogue.json");
+
+fn demo() -> Vec<Procedure> {
+    match import_catalogue(DEMO) {
+        Ok(procs) => procs,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn find<'a>(procs: &'a [Procedure], code: &str) -> &'a Procedure {
+    procs.iter().find(|p| p.code.as_str() == code).unwrap()
+}
+
+#[test]
+fn demo_catalogue_imports_fully() {
+    let procs = demo();
+    assert_eq!(procs.len(), 26);
+    assert!(
+        procs
+            .iter()
+            .all(|p| p.version == 1 && p.paperless == Paperless::Never)
+    );
+    // Every component got the default upload rules, since the demo data has none.
+    assert!(
+        procs
+            .iter()
+            .flat_map(|p| &p.components)
+            .all(|c| c.max_bytes == 10 * 1024 * 1024 && c.accepts.len() == 3)
+    );
+}
+
+#[test]
+fn birth_registration() {
+    let procs = demo();
+    let p = find(&procs, "1.001193");
+    assert_eq!(p.name_en, "Birth registration");
+    assert_eq!(p.level, AgencyLevel::Commune);
+    assert_eq!(p.online_level, OnlineLevel::Full);
+    assert_eq!(p.essential_service_no, Some(12));
+    assert_eq!(p.processing_time.unit, TimeUnit::WorkingDays);
+    assert!(p.processing_time.same_day);
+    assert_eq!(p.processing_time.legal_working_minutes(), 480);
+
+    let quan_he = p.form.field("quan_he").unwrap();
+    assert_eq!(quan_he.field_type, FieldType::Choice);
+    assert!(quan_he.required);
+    let values: Vec<&str> = quan_he.options.iter().map(|o| o.value.as_str()).collect();
+    assert_eq!(
+        values,
+        ["cha", "me", "ong_ba", "than_thich", "nguoi_nuoi_duong"]
+    );
+
+    assert_eq!(
+        p.provenance["online_level"].status,
+        ProvenanceStatus::Estimated
+    );
+    assert_eq!(p.is_verified("online_level"), Some(false));
+    assert_eq!(p.is_verified("processing_time"), Some(true));
+    assert_eq!(p.is_verified("no_such_field"), None);
+
+    let gcs = p.component("giay_chung_sinh").unwrap();
+    assert_eq!(gcs.required, RequirementKind::Required);
+    assert_eq!(gcs.copy_kind, CopyKind::Original);
+    assert_eq!(gcs.reusable_from, ["health_facility"]);
+
+    assert_eq!(p.interconnected_with[0].as_str(), "3.000722");
+
+    // Charges (lệ phí) and fees (phí) told apart from the names; on-time registration is free.
+    let kinds: Vec<FeeKind> = p.fees.iter().map(|f| f.kind).collect();
+    assert_eq!(kinds, [FeeKind::Charge, FeeKind::Charge, FeeKind::Fee]);
+    let day = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    assert_eq!(p.fees[0].amount_for(Channel::Online, day), Some(0));
+    assert_eq!(p.fee_total(Channel::Counter, day), 16_000);
+    assert_eq!(p.fee_total(Channel::Post, day), 16_000);
+    assert_eq!(p.fee_total(Channel::Online, day), 8_000);
+}
+
+#[test]
+fn other_units_and_fee_kinds() {
+    let procs = demo();
+    // Residence notification: "1 hours", on receipt.
+    assert_eq!(
+        find(&procs, "2.001159")
+            .processing_time
+            .legal_working_minutes(),
+        60
+    );
+    // Residence information confirmation: 4 working hours.
+    assert_eq!(
+        find(&procs, "1.010041")
+            .processing_time
+            .legal_working_minutes(),
+        240
+    );
+    // Household health-insurance renewal lists premiums, which are contributions, not fees.
+    let bhyt = find(&procs, "9.900002");
+    assert_eq!(
+        bhyt.fees
+            .iter()
+            .filter(|f| f.kind == FeeKind::Contribution)
+            .count(),
+        5
+    );
+    // Certified copies cannot be paid online (no online channel): no amount.
+    let day = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let chung_thuc = find(&procs, "2.000815");
+    assert_eq!(chung_thuc.fees[0].amount_for(Channel::Online, day), None);
+    assert_eq!(chung_thuc.fee_total(Channel::Online, day), 0);
+}
+
+#[test]
+fn demo_catalogue_round_trips() {
+    let procs = demo();
+    let exported = export_catalogue(&procs);
+    let again = import_catalogue(&exported).unwrap();
+    assert_eq!(again, procs);
+    // And exporting again gives the same text.
+    assert_eq!(export_catalogue(&again), exported);
+}
+
+#[test]
+fn export_keeps_the_demo_schema() {
+    let exported = export_catalogue(&demo());
+    let out: Vec<Value> = serde_json::from_str(&exported).unwrap();
+    let original: Vec<Value> = serde_json::from_str(DEMO).unwrap();
+    for (o, e) in original.iter().zip(&out) {
+        // Every key of the demo file is written back with the same value, except fees and components,
+        // which gain the product's fields.
+        for (key, value) in o.as_object().unwrap() {
+            match key.as_str() {
+                "fees" | "components" => {}
+                "verified_fields" => {
+                    let mut a: Vec<&str> = value
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect();
+                    let mut b: Vec<&str> = e[key]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect();
+                    a.sort_unstable();
+                    b.sort_unstable();
+                    assert_eq!(a, b, "{} {key}", o["code"]);
+                }
+                _ => assert_eq!(&e[key], value, "{} {key}", o["code"]),
+            }
+        }
+        assert!(
+            e["components"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["accepts"].is_array())
+        );
+        assert!(
+            e["fees"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|f| f["kind"].is_string())
+        );
+        assert_eq!(e["version"], 1);
+        assert_eq!(e["paperless"], "never");
+    }
+}

@@ -1,0 +1,48 @@
+//! Entity for the `dossiers` table (see `migration.rs`).
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "dossiers")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub code: String,
+    pub draft_ref: Option<String>,
+    pub procedure_code: String,
+    pub procedure_version: i32,
+    pub channel: String,
+    pub status: i32,
+    pub applicant_id: String,
+    #[sea_orm(column_type = "Text")]
+    pub applicant: String,
+    pub created_by: String,
+    pub receiving_point: Option<String>,
+    pub receiving_agency: String,
+    pub competent_agency: String,
+    pub assignee: Option<String>,
+    #[sea_orm(column_type = "TimestampWithTimeZone")]
+    pub due_at: Option<DateTimeUtc>,
+    #[sea_orm(column_type = "TimestampWithTimeZone")]
+    pub receipt_due_at: Option<DateTimeUtc>,
+    #[sea_orm(column_type = "TimestampWithTimeZone")]
+    pub submitted_at: Option<DateTimeUtc>,
+    #[sea_orm(column_type = "TimestampWithTimeZone")]
+    pub received_at: Option<DateTimeUtc>,
+    #[sea_orm(column_type = "TimestampWithTimeZone")]
+    pub finished_at: Option<DateTimeUtc>,
+    #[sea_orm(column_type = "Text")]
+    pub form: String,
+    #[sea_orm(column_type = "Text")]
+    pub lifecycle: String,
+    #[sea_orm(column_type = "TimestampWithTimeZone")]
+    pub created_at: DateTimeUtc,
+    #[sea_orm(column_type = "TimestampWithTimeZone")]
+    pub updated_at: DateTimeUtc,
+    pub row_version: i32,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,17 @@
+//! Hand-kept sea-orm entities, one per table; portable types only.
+
+pub mod admin_unit;
+pub mod agency;
+pub mod api_token;
+pub mod attachment;
+pub mod audit_entry;
+pub mod citizen;
+pub mod dossier;
+pub mod idempotency_key;
+pub mod oidc_login;
+pub mod procedure;
+pub mod progress_entry;
+pub mod receiving_point;
+pub mod session;
+pub mod staff;
+pub mod staff_role;

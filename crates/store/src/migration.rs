@@ -1,0 +1,410 @@
+//! One set of migrations for SQLite and PostgreSQL, written with the schema builder so each backend
+//! gets its own SQL. Portable types only: timestamps as `timestamptz` (text on SQLite), JSON as text,
+//! enums as text, booleans, 64-bit integers.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(M0001Core)]
+    }
+}
+
+#[derive(DeriveMigrationName)]
+struct M0001Core;
+
+fn table(name: &'static str) -> TableCreateStatement {
+    Table::create().table(name).to_owned()
+}
+
+fn index(
+    name: &'static str,
+    table: &'static str,
+    cols: &[&'static str],
+    unique: bool,
+) -> IndexCreateStatement {
+    let mut i = Index::create();
+    i.name(name).table(table);
+    for c in cols {
+        i.col(*c);
+    }
+    if unique {
+        i.unique();
+    }
+    i.to_owned()
+}
+
+const TABLES: [&str; 17] = [
+    "admin_units",
+    "agencies",
+    "receiving_points",
+    "staff",
+    "staff_roles",
+    "procedures",
+    "citizens",
+    "dossiers",
+    "progress_entries",
+    "attachments",
+    "dossier_counters",
+    "idempotency_keys",
+    "api_tokens",
+    "sessions",
+    "oidc_logins",
+    "audit_log",
+    "audit_head",
+];
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0001Core {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("admin_units")
+                .col(string("code").primary_key())
+                .col(string("name"))
+                .col(string("division_type"))
+                .col(string("level"))
+                .col(string("province_code"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            table("agencies")
+                .col(string("code").primary_key())
+                .col(string("name_vi"))
+                .col(string("name_en"))
+                .col(string("kind"))
+                .col(string("level"))
+                .col(string_null("parent_code"))
+                .col(string("province_code"))
+                .col(string_null("commune_code"))
+                .col(string_null("valid_from"))
+                .col(string_null("valid_to"))
+                .col(string_null("successor_code"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "ix_agencies_kind",
+            "agencies",
+            &["kind", "province_code"],
+            false,
+        ))
+        .await?;
+        m.create_table(
+            table("receiving_points")
+                .col(string("code").primary_key())
+                .col(string("agency_code"))
+                .col(string("name_vi"))
+                .col(string("name_en"))
+                .col(string("address"))
+                .col(text("opening_hours"))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_rp_agency")
+                        .from("receiving_points", "agency_code")
+                        .to("agencies", "code"),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            table("staff")
+                .col(string("username").primary_key())
+                .col(string("full_name"))
+                .col(string("password_hash"))
+                .col(boolean("active"))
+                .col(integer("failed_logins"))
+                .col(timestamp_with_time_zone_null("locked_until"))
+                .col(timestamp_with_time_zone("created_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            table("staff_roles")
+                .col(big_pk_auto("id"))
+                .col(string("username"))
+                .col(string("agency_code"))
+                .col(string("role"))
+                .col(boolean("include_descendants"))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_sr_staff")
+                        .from("staff_roles", "username")
+                        .to("staff", "username"),
+                )
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_sr_agency")
+                        .from("staff_roles", "agency_code")
+                        .to("agencies", "code"),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "ux_staff_roles",
+            "staff_roles",
+            &["username", "agency_code", "role"],
+            true,
+        ))
+        .await?;
+        m.create_table(
+            table("procedures")
+                .col(big_pk_auto("id"))
+                .col(string("code"))
+                .col(integer("version"))
+                .col(boolean("is_current"))
+                .col(string("name_vi"))
+                .col(string("name_en"))
+                .col(text("name_folded"))
+                .col(string("level"))
+                .col(string("competent_agency_kind"))
+                .col(string("online_level"))
+                .col(text("definition"))
+                .col(timestamp_with_time_zone("imported_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "ux_procedures_version",
+            "procedures",
+            &["code", "version"],
+            true,
+        ))
+        .await?;
+        m.create_table(
+            table("citizens")
+                .col(string("citizen_id").primary_key())
+                .col(string("full_name"))
+                .col(string_null("birthdate"))
+                .col(string_null("gender"))
+                .col(string_null("phone"))
+                .col(string_null("commune_code"))
+                .col(string_null("street"))
+                .col(string_null("assurance_level"))
+                .col(timestamp_with_time_zone("updated_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            table("dossiers")
+                .col(string("id").primary_key())
+                .col(string("code"))
+                .col(string_null("draft_ref"))
+                .col(string("procedure_code"))
+                .col(integer("procedure_version"))
+                .col(string("channel"))
+                .col(integer("status"))
+                .col(string("applicant_id"))
+                .col(text("applicant"))
+                .col(string("created_by"))
+                .col(string_null("receiving_point"))
+                .col(string("receiving_agency"))
+                .col(string("competent_agency"))
+                .col(string_null("assignee"))
+                .col(timestamp_with_time_zone_null("due_at"))
+                .col(timestamp_with_time_zone_null("receipt_due_at"))
+                .col(timestamp_with_time_zone_null("submitted_at"))
+                .col(timestamp_with_time_zone_null("received_at"))
+                .col(timestamp_with_time_zone_null("finished_at"))
+                .col(text("form"))
+                .col(text("lifecycle"))
+                .col(timestamp_with_time_zone("created_at"))
+                .col(timestamp_with_time_zone("updated_at"))
+                .col(integer("row_version"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index("ux_dossiers_code", "dossiers", &["code"], true))
+            .await?;
+        m.create_index(index(
+            "ux_dossiers_draft_ref",
+            "dossiers",
+            &["draft_ref"],
+            true,
+        ))
+        .await?;
+        m.create_index(index(
+            "ix_dossiers_applicant",
+            "dossiers",
+            &["applicant_id", "status"],
+            false,
+        ))
+        .await?;
+        m.create_index(index(
+            "ix_dossiers_receiving",
+            "dossiers",
+            &["receiving_agency", "status"],
+            false,
+        ))
+        .await?;
+        m.create_index(index(
+            "ix_dossiers_competent",
+            "dossiers",
+            &["competent_agency", "status"],
+            false,
+        ))
+        .await?;
+        m.create_table(
+            table("progress_entries")
+                .col(big_pk_auto("id"))
+                .col(string("dossier_id"))
+                .col(timestamp_with_time_zone("at"))
+                .col(string("actor"))
+                .col(string("actor_role"))
+                .col(string_null("agency_code"))
+                .col(string_null("receiving_point"))
+                .col(string("action"))
+                .col(integer("from_status"))
+                .col(integer("to_status"))
+                .col(text_null("note"))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_pe_dossier")
+                        .from("progress_entries", "dossier_id")
+                        .to("dossiers", "id"),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "ix_progress_dossier",
+            "progress_entries",
+            &["dossier_id"],
+            false,
+        ))
+        .await?;
+        m.create_table(
+            table("attachments")
+                .col(string("id").primary_key())
+                .col(string("dossier_id"))
+                .col(string("component_key"))
+                .col(string("file_name"))
+                .col(string("mime"))
+                .col(big_integer("size_bytes"))
+                .col(string("sha256"))
+                .col(string("storage_key"))
+                .col(string("uploaded_by"))
+                .col(timestamp_with_time_zone("uploaded_at"))
+                .col(boolean("digitized"))
+                .col(boolean("supplement"))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_att_dossier")
+                        .from("attachments", "dossier_id")
+                        .to("dossiers", "id"),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "ix_attachments_dossier",
+            "attachments",
+            &["dossier_id"],
+            false,
+        ))
+        .await?;
+        m.create_table(
+            table("dossier_counters")
+                .col(string("agency_code"))
+                .col(string("day"))
+                .col(integer("last_seq"))
+                .primary_key(Index::create().col("agency_code").col("day"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            table("idempotency_keys")
+                .col(string("principal"))
+                .col(string("idem_key"))
+                .col(string("scope"))
+                .col(string("request_hash"))
+                .col(integer("status_code"))
+                .col(text("response"))
+                .col(timestamp_with_time_zone("created_at"))
+                .primary_key(
+                    Index::create()
+                        .col("principal")
+                        .col("idem_key")
+                        .col("scope"),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            table("api_tokens")
+                .col(string("id").primary_key())
+                .col(string("token_hash"))
+                .col(string("principal_kind"))
+                .col(string("principal"))
+                .col(string("label"))
+                .col(timestamp_with_time_zone("created_at"))
+                .col(timestamp_with_time_zone_null("revoked_at"))
+                .col(timestamp_with_time_zone_null("last_used_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "ux_api_tokens_hash",
+            "api_tokens",
+            &["token_hash"],
+            true,
+        ))
+        .await?;
+        m.create_table(
+            table("sessions")
+                .col(string("id").primary_key())
+                .col(string("principal_kind"))
+                .col(string("principal"))
+                .col(text("data"))
+                .col(timestamp_with_time_zone("created_at"))
+                .col(timestamp_with_time_zone("expires_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            table("oidc_logins")
+                .col(string("state").primary_key())
+                .col(string("nonce"))
+                .col(string("pkce_verifier"))
+                .col(string("return_to"))
+                .col(timestamp_with_time_zone("created_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            table("audit_log")
+                .col(big_integer("seq").primary_key())
+                .col(timestamp_with_time_zone("at"))
+                .col(string("actor"))
+                .col(string("action"))
+                .col(string("subject"))
+                .col(text("data"))
+                .col(string("prev_hash"))
+                .col(string("hash"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            table("audit_head")
+                .col(integer("id").primary_key())
+                .col(big_integer("last_seq"))
+                .col(string("last_hash"))
+                .to_owned(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for t in TABLES.iter().rev() {
+            m.drop_table(Table::drop().table(*t).if_exists().to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+}

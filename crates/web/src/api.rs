@@ -1,0 +1,421 @@
+//! JSON API handlers (SPEC §14, §17).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use motcua_app::dossiers::{self, CreateDossier, ListFilter, Outcome, Upload};
+use motcua_app::identity::Principal;
+use motcua_app::{AppError, ErrorCode, catalogue, org};
+use motcua_domain::catalogue::Procedure;
+use motcua_domain::lifecycle::Command;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::auth::Auth;
+use crate::problem::{Problem, bad_request};
+
+type ApiResult = Result<Response, Problem>;
+
+pub async fn health() -> impl IntoResponse {
+    Json(json!({ "status": "ok" }))
+}
+
+pub async fn ready(State(s): State<AppState>) -> Response {
+    match motcua_store::ping(&s.app.db).await {
+        Ok(()) => Json(json!({ "status": "ready", "database": "ok" })).into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "database not reachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "database": "unreachable" })),
+            )
+                .into_response()
+        }
+    }
+}
+
+pub async fn not_found() -> Problem {
+    Problem(AppError::not_found("đường dẫn API", "API route"))
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<(T, Value), Problem> {
+    let raw: Value = serde_json::from_slice(body).map_err(|e| {
+        bad_request(
+            "malformed_json",
+            &format!("Nội dung gửi lên không phải JSON hợp lệ: {e}"),
+            &format!("The body is not valid JSON: {e}"),
+        )
+    })?;
+    let typed = serde_json::from_value(raw.clone()).map_err(|e| {
+        Problem(AppError::new(
+            ErrorCode::Unprocessable,
+            "invalid_body",
+            format!("Nội dung gửi lên không đúng cấu trúc: {e}"),
+            format!("The body does not have the expected shape: {e}"),
+        ))
+    })?;
+    Ok((typed, raw))
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.trim().to_owned())
+}
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+fn procedure_summary(p: &Procedure) -> Value {
+    json!({
+        "code": p.code.as_str(),
+        "version": p.version,
+        "name_vi": p.name_vi,
+        "name_en": p.name_en,
+        "sector": p.sector,
+        "level": p.level.as_str(),
+        "online_level": p.online_level.as_str(),
+        "processing_minutes": p.processing_time.legal_working_minutes(),
+    })
+}
+
+pub async fn list_procedures(State(s): State<AppState>, Query(q): Query<SearchQuery>) -> ApiResult {
+    let found = catalogue::search(&s.app, &q.q).await?;
+    let items: Vec<Value> = found.iter().map(procedure_summary).collect();
+    Ok(Json(json!({ "items": items, "count": items.len() })).into_response())
+}
+
+pub async fn get_procedure(State(s): State<AppState>, Path(code): Path<String>) -> ApiResult {
+    let p = catalogue::current(&s.app, &code)
+        .await?
+        .ok_or_else(|| Problem(AppError::not_found("thủ tục", "Procedure")))?;
+    let agencies: Vec<Value> = org::agencies_for(&s.app, &p)
+        .await?
+        .into_iter()
+        .map(|a| json!({ "code": a.code, "name": a.name_vi }))
+        .collect();
+    let today = s
+        .app
+        .now()
+        .with_timezone(&s.app.calendar.offset())
+        .date_naive();
+    let fees: Vec<Value> = p
+        .fees
+        .iter()
+        .map(|f| {
+            json!({
+                "name": f.name,
+                "kind": f.kind.as_str(),
+                "counter_vnd": f.counter_vnd,
+                "online_vnd": f.online_vnd,
+                "collected_at": f.collected_at.as_str(),
+                "valid_today": f.is_valid_on(today),
+                "note": f.note,
+            })
+        })
+        .collect();
+    let provenance: serde_json::Map<String, Value> = p
+        .provenance
+        .iter()
+        .map(|(k, v)| (k.clone(), json!(v.status.as_str())))
+        .collect();
+    let mut body = procedure_summary(&p);
+    if let Value::Object(m) = &mut body {
+        m.insert(
+            "competent_agency_kind".into(),
+            json!(p.competent_agency_kind),
+        );
+        m.insert(
+            "paperless".into(),
+            serde_json::to_value(&p.paperless).unwrap_or(Value::Null),
+        );
+        m.insert(
+            "processing_time".into(),
+            serde_json::to_value(&p.processing_time).unwrap_or(Value::Null),
+        );
+        m.insert("result_document".into(), json!(p.result_document));
+        m.insert("legal_basis".into(), json!(p.legal_basis));
+        m.insert("fees".into(), json!(fees));
+        m.insert("form".into(), json!({ "fields": p.form.fields }));
+        m.insert(
+            "components".into(),
+            json!(
+                p.components
+                    .iter()
+                    .map(|c| json!({
+                        "key": c.key,
+                        "name": c.name,
+                        "required": c.required.as_str() == "required",
+                        "requirement": c.required.as_str(),
+                        "copy_kind": c.copy_kind.as_str(),
+                        "quantity": c.quantity,
+                        "condition": c.condition,
+                        "accepts": c.accepts,
+                        "max_bytes": c.max_bytes,
+                        "reusable_from": c.reusable_from,
+                    }))
+                    .collect::<Vec<_>>()
+            ),
+        );
+        m.insert("agencies".into(), json!(agencies));
+        m.insert("provenance".into(), Value::Object(provenance));
+    }
+    Ok(Json(body).into_response())
+}
+
+fn outcome_response(o: Outcome, fresh_status: StatusCode) -> Response {
+    match o {
+        Outcome::Fresh(v) => (fresh_status, Json(*v)).into_response(),
+        Outcome::Replay(r) => (
+            StatusCode::from_u16(r.status).unwrap_or(StatusCode::OK),
+            [("idempotent-replayed", "true")],
+            Json(r.body),
+        )
+            .into_response(),
+    }
+}
+
+pub async fn create_dossier(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult {
+    let (input, raw): (CreateDossier, Value) = parse_json(&body)?;
+    let key = idempotency_key(&headers);
+    let o = dossiers::create(&s.app, &p, input, &raw, key.as_deref()).await?;
+    Ok(outcome_response(o, StatusCode::CREATED))
+}
+
+pub async fn list_dossiers(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Query(f): Query<ListFilter>,
+) -> ApiResult {
+    let items = dossiers::list(&s.app, &p, &f).await?;
+    Ok(Json(json!({ "count": items.len(), "items": items })).into_response())
+}
+
+pub async fn get_dossier(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(code): Path<String>,
+) -> ApiResult {
+    Ok(Json(dossiers::get(&s.app, &p, &code).await?).into_response())
+}
+
+pub async fn save_form(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let (values, _): (serde_json::Map<String, Value>, Value) = parse_json(&body)?;
+    Ok(Json(dossiers::save_form(&s.app, &p, &code, values).await?).into_response())
+}
+
+/// Reads a multipart body into its text fields and at most one file.
+async fn read_multipart(
+    mut mp: Multipart,
+) -> Result<(Vec<(String, String)>, Option<Upload>), Problem> {
+    let mut fields = Vec::new();
+    let mut file = None;
+    let malformed = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Problem(AppError::new(
+                ErrorCode::TooLarge,
+                "file_too_large",
+                "Tệp quá lớn.",
+                "The upload is too large.",
+            ))
+        } else {
+            bad_request(
+                "malformed_multipart",
+                &format!("Dữ liệu tải lên không hợp lệ: {e}"),
+                &format!("Malformed multipart body: {e}"),
+            )
+        }
+    };
+    while let Some(field) = mp.next_field().await.map_err(malformed)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or("file").to_owned();
+            let declared = field.content_type().map(str::to_owned);
+            let bytes = field.bytes().await.map_err(malformed)?;
+            file = Some(Upload {
+                component: String::new(),
+                file_name,
+                declared_mime: declared,
+                bytes,
+            });
+        } else {
+            let text = field.text().await.map_err(malformed)?;
+            fields.push((name, text));
+        }
+    }
+    Ok((fields, file))
+}
+
+fn require_multipart(headers: &HeaderMap) -> Result<(), Problem> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if ct.starts_with("multipart/form-data") {
+        Ok(())
+    } else {
+        Err(Problem(AppError::new(
+            ErrorCode::UnsupportedMediaType,
+            "multipart_required",
+            "Cần gửi dạng multipart/form-data với trường component và file.",
+            "Send multipart/form-data with fields `component` and `file`.",
+        )))
+    }
+}
+
+pub async fn add_attachment(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    mp: Multipart,
+) -> ApiResult {
+    require_multipart(&headers)?;
+    let (fields, file) = read_multipart(mp).await?;
+    let component = fields
+        .into_iter()
+        .find(|(k, _)| k == "component")
+        .map(|(_, v)| v)
+        .ok_or_else(|| {
+            bad_request(
+                "component_required",
+                "Thiếu trường component.",
+                "The `component` field is missing.",
+            )
+        })?;
+    let mut upload = file.ok_or_else(|| {
+        bad_request(
+            "file_required",
+            "Thiếu tệp (trường file).",
+            "The `file` field is missing.",
+        )
+    })?;
+    upload.component = component.trim().to_owned();
+    let view = dossiers::add_attachment(&s.app, &p, &code, upload).await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+pub async fn get_attachment(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path((code, id)): Path<(String, String)>,
+) -> ApiResult {
+    let (a, bytes) = dossiers::file(&s.app, &p, &code, &id).await?;
+    let disposition = format!(
+        "attachment; filename*=UTF-8''{}",
+        url::form_urlencoded::byte_serialize(a.file_name.as_bytes()).collect::<String>()
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, a.mime),
+            (header::CONTENT_DISPOSITION, disposition),
+            (
+                header::HeaderName::from_static("x-content-sha256"),
+                a.sha256,
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+pub async fn submit(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult {
+    let key = idempotency_key(&headers);
+    let o = dossiers::submit(&s.app, &p, &code, key.as_deref()).await?;
+    Ok(outcome_response(o, StatusCode::OK))
+}
+
+/// `POST /dossiers/{code}/actions`: a JSON command, or multipart with `action` (+ other fields) and
+/// `file` for `issue_result`.
+pub async fn act(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    req: axum::extract::Request,
+) -> ApiResult {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let (command, file) = if ct.starts_with("multipart/form-data") {
+        use axum::extract::FromRequest;
+        let mp = Multipart::from_request(req, &s)
+            .await
+            .map_err(|e| bad_request("malformed_multipart", &e.body_text(), &e.body_text()))?;
+        let (fields, file) = read_multipart(mp).await?;
+        let obj: serde_json::Map<String, Value> = fields
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect();
+        let command: Command =
+            serde_json::from_value(Value::Object(obj)).map_err(|e| command_error(&e))?;
+        (command, file)
+    } else {
+        let body = axum::body::to_bytes(req.into_body(), 2 * 1024 * 1024)
+            .await
+            .map_err(|_| bad_request("body_too_large", "Nội dung quá lớn.", "Body too large."))?;
+        let raw: Value = serde_json::from_slice(&body).map_err(|e| {
+            bad_request(
+                "malformed_json",
+                &format!("Nội dung gửi lên không phải JSON hợp lệ: {e}"),
+                &format!("The body is not valid JSON: {e}"),
+            )
+        })?;
+        let command: Command = serde_json::from_value(raw).map_err(|e| command_error(&e))?;
+        (command, None)
+    };
+    Ok(Json(dossiers::act(&s.app, &p, &code, command, file).await?).into_response())
+}
+
+fn command_error(e: &serde_json::Error) -> Problem {
+    Problem(AppError::new(
+        ErrorCode::Unprocessable,
+        "invalid_action",
+        format!("Thao tác không hợp lệ hoặc thiếu dữ liệu: {e}"),
+        format!("Unknown action or missing data: {e}"),
+    ))
+}
+
+pub async fn track(State(s): State<AppState>, Path(code): Path<String>) -> ApiResult {
+    Ok(Json(dossiers::track(&s.app, &code).await?).into_response())
+}
+
+pub async fn me(Auth(p): Auth) -> ApiResult {
+    Ok(Json(match p {
+        Principal::Citizen {
+            citizen_id,
+            full_name,
+        } => json!({
+            "kind": "citizen", "citizen_id": citizen_id.as_str(), "full_name": full_name }),
+        Principal::Staff {
+            username,
+            full_name,
+            roles,
+        } => json!({
+            "kind": "staff", "username": username, "full_name": full_name, "roles": roles }),
+    })
+    .into_response())
+}

@@ -1,0 +1,233 @@
+//! Browser login: citizens through the national IdP (OpenID Connect authorization code + PKCE, with
+//! state, nonce, issuer, audience and signature checked by the gateway client); staff with a password.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Query, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use motcua_app::identity::{self, CitizenClaims, Principal};
+use motcua_app::{AppError, ErrorCode};
+use motcua_gateways::oidc::OidcClient;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::AppState;
+use crate::auth::{MaybeAuth, SESSION_COOKIE};
+use crate::problem::Problem;
+
+fn session_cookie(value: String, secure: bool) -> Cookie<'static> {
+    // Lax, not Strict: a Strict cookie is dropped on the redirect back from the IdP.
+    Cookie::build((SESSION_COOKIE, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .build()
+}
+
+async fn client(s: &AppState) -> Result<&OidcClient, Problem> {
+    let settings = s.oidc.as_ref().ok_or_else(|| {
+        Problem(AppError::new(
+            ErrorCode::Unavailable,
+            "login_unavailable",
+            "Chưa cấu hình đăng nhập định danh quốc gia.",
+            "National identity login is not configured.",
+        ))
+    })?;
+    s.oidc_client
+        .get_or_try_init(|| async {
+            OidcClient::discover(
+                &settings.issuer,
+                settings.client_id.clone(),
+                settings.client_secret.clone(),
+                format!(
+                    "{}/auth/callback",
+                    settings.public_url.trim_end_matches('/')
+                ),
+            )
+            .await
+        })
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, "identity provider unreachable");
+            Problem(AppError::new(
+                ErrorCode::Unavailable,
+                "idp_unavailable",
+                "Không kết nối được cổng định danh quốc gia, vui lòng thử lại sau.",
+                "The national identity provider cannot be reached; try again later.",
+            ))
+        })
+}
+
+#[derive(Deserialize)]
+pub struct StartQuery {
+    #[serde(default)]
+    return_to: Option<String>,
+}
+
+/// Only local paths are accepted as where to go after login (no open redirect).
+fn safe_return(r: Option<String>) -> String {
+    match r {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
+        _ => "/".into(),
+    }
+}
+
+pub async fn start(
+    State(s): State<AppState>,
+    Query(q): Query<StartQuery>,
+) -> Result<Response, Problem> {
+    let c = client(&s).await?;
+    let req = c.authorization_request();
+    identity::remember_login(
+        &s.app,
+        &req.state,
+        &req.nonce,
+        &req.pkce_verifier,
+        &safe_return(q.return_to),
+    )
+    .await?;
+    Ok(Redirect::to(req.url.as_str()).into_response())
+}
+
+pub async fn callback(
+    State(s): State<AppState>,
+    jar: CookieJar,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Problem> {
+    let query = query.unwrap_or_default();
+    let state_param = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let login_failed = |en: &str| {
+        Problem(AppError::new(
+            ErrorCode::Unauthenticated,
+            "login_failed",
+            "Đăng nhập không thành công, vui lòng thử lại.",
+            format!("Login failed: {en}"),
+        ))
+    };
+    let pending = identity::take_login(&s.app, &state_param)
+        .await?
+        .ok_or_else(|| login_failed("unknown or expired login attempt"))?;
+    let c = client(&s).await?;
+    let code = c
+        .code_from_callback(&query, &pending.state)
+        .map_err(|e| login_failed(&e.to_string()))?;
+    let who = c
+        .exchange_code(&code, &pending.pkce_verifier, &pending.nonce)
+        .await
+        .map_err(|e| login_failed(&e.to_string()))?;
+    let principal = identity::upsert_citizen(
+        &s.app,
+        &CitizenClaims {
+            citizen_id: who.citizen_id,
+            full_name: who.full_name,
+            birthdate: who.birthdate,
+            gender: who.gender,
+            phone: who.phone,
+            commune_code: who.commune_code,
+            street: who.street,
+            assurance_level: who.assurance_level,
+        },
+    )
+    .await?;
+    let secret = identity::create_session(&s.app, &principal).await?;
+    let secure = s
+        .oidc
+        .as_ref()
+        .is_some_and(|o| o.public_url.starts_with("https://"));
+    Ok((
+        jar.add(session_cookie(secret, secure)),
+        Redirect::to(&pending.return_to),
+    )
+        .into_response())
+}
+
+pub async fn logout(State(s): State<AppState>, jar: CookieJar) -> Result<Response, Problem> {
+    if let Some(c) = jar.get(SESSION_COOKIE) {
+        identity::end_session(&s.app, c.value()).await?;
+    }
+    Ok((
+        jar.remove(Cookie::build(SESSION_COOKIE).path("/").build()),
+        Redirect::to("/"),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct StaffLogin {
+    username: String,
+    password: String,
+}
+
+/// `POST /api/v1/auth/staff` `{username, password}`: sets the session cookie.
+pub async fn staff_login(
+    State(s): State<AppState>,
+    jar: CookieJar,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let creds: StaffLogin = serde_json::from_slice(&body).map_err(|e| {
+        crate::problem::bad_request(
+            "malformed_json",
+            &format!("JSON không hợp lệ: {e}"),
+            &format!("Invalid JSON: {e}"),
+        )
+    })?;
+    let principal = identity::login_staff(&s.app, creds.username.trim(), &creds.password).await?;
+    let secret = identity::create_session(&s.app, &principal).await?;
+    let Principal::Staff {
+        username, roles, ..
+    } = &principal
+    else {
+        return Err(Problem(AppError::forbidden(
+            "not_staff",
+            "Không phải cán bộ.",
+            "Not a staff account.",
+        )));
+    };
+    let secure = s
+        .oidc
+        .as_ref()
+        .is_some_and(|o| o.public_url.starts_with("https://"));
+    Ok((
+        jar.add(session_cookie(secret, secure)),
+        Json(json!({ "username": username, "roles": roles })),
+    )
+        .into_response())
+}
+
+/// A plain landing page until the citizen portal lands (issue "Citizen portal").
+pub async fn home(MaybeAuth(who): MaybeAuth) -> impl IntoResponse {
+    let who = match who {
+        Some(Principal::Citizen { full_name, .. }) => format!(
+            "<p>Xin chào / Hello, {}. <a href=\"/api/v1/dossiers\">Hồ sơ của tôi / My dossiers (JSON)</a></p>\
+             <form method=\"post\" action=\"/auth/logout\"><button>Đăng xuất / Sign out</button></form>",
+            html_escape(&full_name)
+        ),
+        Some(Principal::Staff { username, .. }) => format!("<p>{}</p>", html_escape(&username)),
+        None => "<p><a href=\"/auth/login\">Đăng nhập bằng định danh quốc gia / Sign in with national identity</a></p>".into(),
+    };
+    (
+        StatusCode::OK,
+        Html(format!(
+            "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>motcua — Dịch vụ công trực tuyến</title></head><body><main>\
+             <h1>motcua — Dịch vụ công trực tuyến / Online public services</h1>{who}\
+             <form action=\"/api/v1/procedures\" method=\"get\"><label for=\"q\">Tìm thủ tục / Find a procedure</label> \
+             <input id=\"q\" name=\"q\" type=\"search\"><button>Tìm / Search</button></form>\
+             <ul><li><a href=\"/api/v1/openapi.json\">API (OpenAPI 3)</a></li><li><a href=\"/health\">/health</a></li></ul>\
+             </main></body></html>"
+        )),
+    )
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
