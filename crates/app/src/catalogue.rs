@@ -6,7 +6,8 @@ use motcua_domain::text::fold;
 use motcua_store::audit::{self, AuditRecord};
 use motcua_store::entities::procedure;
 use motcua_store::sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 use serde::Serialize;
 
@@ -132,11 +133,15 @@ pub async fn current(app: &App, code: &str) -> Result<Option<Procedure>, AppErro
     .transpose()
 }
 
-pub async fn pinned(app: &App, code: &str, version: i32) -> Result<Procedure, AppError> {
+pub async fn pinned(
+    conn: &impl ConnectionTrait,
+    code: &str,
+    version: i32,
+) -> Result<Procedure, AppError> {
     let row = procedure::Entity::find()
         .filter(procedure::Column::Code.eq(code.to_owned()))
         .filter(procedure::Column::Version.eq(version))
-        .one(&app.db)
+        .one(conn)
         .await?
         .ok_or_else(|| {
             AppError::internal(motcua_store::StoreError::Corrupt(format!(

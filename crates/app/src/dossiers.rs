@@ -577,7 +577,7 @@ pub async fn save_form(
             },
         );
     }
-    let procedure = catalogue::pinned(app, &row.procedure_code, row.procedure_version).await?;
+    let procedure = catalogue::pinned(&txn, &row.procedure_code, row.procedure_version).await?;
     let mut merged: Map<String, Value> = motcua_store::from_json("dossiers.form", &row.form)?;
     for (k, v) in &values {
         if v.is_null() {
@@ -672,7 +672,7 @@ pub async fn add_attachment(
     if !can_edit(&access, &row, &state) {
         return Err(not_editable(&state));
     }
-    let procedure = catalogue::pinned(app, &row.procedure_code, row.procedure_version).await?;
+    let procedure = catalogue::pinned(&app.db, &row.procedure_code, row.procedure_version).await?;
     let component = procedure.component(&upload.component).ok_or_else(|| {
         AppError::new(
             ErrorCode::Unprocessable,
@@ -894,7 +894,7 @@ pub async fn submit(
     }
     let txn = app.db.begin().await?;
     let (row, state, access) = load_visible(&txn, principal, code).await?;
-    let procedure = catalogue::pinned(app, &row.procedure_code, row.procedure_version).await?;
+    let procedure = catalogue::pinned(&txn, &row.procedure_code, row.procedure_version).await?;
     let now = app.now();
     let actors = authz::actors(principal, &access);
     let transition = decide_first(&state, &actors, &Command::Submit, now, app)?;
@@ -1020,7 +1020,7 @@ pub async fn act(
         };
     }
     let (row, state, access) = load_visible(&app.db, principal, code).await?;
-    let procedure = catalogue::pinned(app, &row.procedure_code, row.procedure_version).await?;
+    let procedure = catalogue::pinned(&app.db, &row.procedure_code, row.procedure_version).await?;
     let now = app.now();
     let actors = authz::actors(principal, &access);
     let transition = decide_first(&state, &actors, &command, now, app)?;
@@ -1240,7 +1240,7 @@ pub async fn track(app: &App, code: &str) -> Result<TrackView, AppError> {
         .await?
         .ok_or_else(not_found)?;
     let state = state_of(&row)?;
-    let procedure = catalogue::pinned(app, &row.procedure_code, row.procedure_version).await?;
+    let procedure = catalogue::pinned(&app.db, &row.procedure_code, row.procedure_version).await?;
     let competent = agency_name(&app.db, &row.competent_agency).await?;
     Ok(TrackView {
         code: row.code,
@@ -1275,7 +1275,7 @@ async fn view_in(
     principal: &Principal,
 ) -> Result<DossierView, AppError> {
     let state = state_of(row)?;
-    let procedure = catalogue::pinned(app, &row.procedure_code, row.procedure_version).await?;
+    let procedure = catalogue::pinned(conn, &row.procedure_code, row.procedure_version).await?;
     let is_citizen = matches!(principal, Principal::Citizen { .. });
     let history = progress_entry::Entity::find()
         .filter(progress_entry::Column::DossierId.eq(row.id.clone()))

@@ -1,1 +1,295 @@
-fn main() {}
+//! `motcua`: the one binary (SPEC §14, §17). Run with no arguments to serve the demo.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use motcua_app::identity::{self, PrincipalKind};
+use motcua_app::{Profile, catalogue};
+use motcua_server::{Settings, default_data_dir, open, seed_demo, system_clock};
+use motcua_web::OidcSettings;
+
+#[derive(Parser)]
+#[command(
+    name = "motcua",
+    version,
+    about = "Administrative procedures online: public service portal and one-stop back office"
+)]
+struct Cli {
+    /// Where the SQLite database and attachments live (when DATABASE_URL is not set).
+    #[arg(long, env = "MOTCUA_DATA_DIR", global = true)]
+    data_dir: Option<PathBuf>,
+    /// `postgres://…` or `sqlite://…`; default: SQLite under the data dir.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    database_url: Option<String>,
+    /// `demo` (simulators, demo data) or `production` (refuses demo-only parts).
+    #[arg(long, env = "MOTCUA_PROFILE", global = true, default_value = "demo")]
+    profile: String,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the portal, the back office and the API.
+    Serve {
+        #[arg(long, env = "MOTCUA_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Public base URL (for OIDC redirects); default http://<listen>.
+        #[arg(long, env = "MOTCUA_PUBLIC_URL")]
+        public_url: Option<String>,
+        #[arg(long, env = "MOTCUA_OIDC_ISSUER")]
+        oidc_issuer: Option<String>,
+        #[arg(long, env = "MOTCUA_OIDC_CLIENT_ID", default_value = "motcua")]
+        oidc_client_id: String,
+        #[arg(long, env = "MOTCUA_OIDC_CLIENT_SECRET", hide_env_values = true)]
+        oidc_client_secret: Option<String>,
+    },
+    /// Apply migrations (or roll them all back with --down).
+    Migrate {
+        #[arg(long)]
+        down: bool,
+    },
+    /// Load the demo data into an empty database.
+    SeedDemo,
+    /// Import or export the procedure catalogue (JSON).
+    Catalog {
+        #[command(subcommand)]
+        action: CatalogAction,
+    },
+    /// API bearer tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum CatalogAction {
+    Import { file: PathBuf },
+    Export { file: Option<PathBuf> },
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Print a new token for a staff user or (demo profile) a citizen.
+    Create {
+        #[arg(long, conflicts_with = "citizen")]
+        user: Option<String>,
+        #[arg(long)]
+        citizen: Option<String>,
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+    /// Revoke every token of a user or citizen.
+    Revoke { principal: String },
+}
+
+#[derive(Subcommand)]
+enum AuditAction {
+    /// Check the hash chain; exits non-zero naming the first bad entry.
+    Verify,
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(Cli::parse())) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    let profile = match cli.profile.as_str() {
+        "demo" => Profile::Demo,
+        "production" => Profile::Production,
+        other => anyhow::bail!("unknown profile {other:?} (demo or production)"),
+    };
+    let settings = Settings {
+        data_dir: cli
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| default_data_dir().to_path_buf()),
+        database_url: cli.database_url.clone().filter(|u| !u.is_empty()),
+        profile,
+    };
+    let command = cli.command.unwrap_or(Command::Serve {
+        listen: std::env::var("MOTCUA_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into()),
+        public_url: std::env::var("MOTCUA_PUBLIC_URL").ok(),
+        oidc_issuer: std::env::var("MOTCUA_OIDC_ISSUER").ok(),
+        oidc_client_id: std::env::var("MOTCUA_OIDC_CLIENT_ID").unwrap_or_else(|_| "motcua".into()),
+        oidc_client_secret: std::env::var("MOTCUA_OIDC_CLIENT_SECRET").ok(),
+    });
+    if let Command::Migrate { down: true } = command {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let db = motcua_store::connect(&settings.database_url()).await?;
+        motcua_store::migrate_down_all(&db).await?;
+        println!("all migrations rolled back");
+        return Ok(std::process::ExitCode::SUCCESS);
+    }
+    let app = open(&settings, system_clock()).await?;
+    match command {
+        Command::Serve {
+            listen,
+            public_url,
+            oidc_issuer,
+            oidc_client_id,
+            oidc_client_secret,
+        } => {
+            if profile == Profile::Demo {
+                let s = seed_demo(&app).await?;
+                if s.agencies > 0 {
+                    println!(
+                        "Demo data loaded: {} administrative units, {} agencies, {} staff accounts, {} procedures, {} citizens.",
+                        s.admin_units, s.agencies, s.staff, s.procedures, s.citizens
+                    );
+                }
+            }
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            let addr = listener.local_addr()?;
+            let public_url = public_url.unwrap_or_else(|| format!("http://{addr}"));
+            let oidc = oidc_issuer.map(|issuer| OidcSettings {
+                issuer,
+                client_id: oidc_client_id,
+                client_secret: oidc_client_secret,
+                public_url: public_url.clone(),
+            });
+            if profile == Profile::Demo {
+                print_demo_banner(&public_url);
+            }
+            tracing::info!(url = %public_url, "motcua is ready");
+            println!("motcua is serving at {public_url}");
+            motcua_server::serve(app, listener, &public_url, oidc).await?;
+        }
+        Command::Migrate { .. } => println!("migrations applied"),
+        Command::SeedDemo => {
+            let s = seed_demo(&app).await?;
+            println!(
+                "seeded: {} administrative units, {} agencies, {} staff, {} procedures, {} citizens",
+                s.admin_units, s.agencies, s.staff, s.procedures, s.citizens
+            );
+        }
+        Command::Catalog {
+            action: CatalogAction::Import { file },
+        } => {
+            let json = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let s = catalogue::import(&app, &json, "cli").await?;
+            println!(
+                "imported: {} added, {} new versions, {} unchanged",
+                s.added, s.new_versions, s.unchanged
+            );
+        }
+        Command::Catalog {
+            action: CatalogAction::Export { file },
+        } => {
+            let json = catalogue::export(&app).await?;
+            match file {
+                Some(f) => std::fs::write(&f, json)
+                    .with_context(|| format!("cannot write {}", f.display()))?,
+                None => println!("{json}"),
+            }
+        }
+        Command::Token {
+            action:
+                TokenAction::Create {
+                    user,
+                    citizen,
+                    label,
+                },
+        } => {
+            let secret = match (user, citizen) {
+                (Some(u), None) => {
+                    identity::create_token(&app, PrincipalKind::Staff, &u, &label).await?
+                }
+                (None, Some(c)) => {
+                    anyhow::ensure!(
+                        profile == Profile::Demo,
+                        "--citizen is available in the demo profile only"
+                    );
+                    if identity::find_citizen(&app, &c).await?.is_none() {
+                        anyhow::ensure!(
+                            motcua_sim::citizens::is_valid_citizen_id(&c),
+                            "{c} is not a valid 12-digit citizen ID"
+                        );
+                        let person = motcua_sim::citizens::lookup(&c)
+                            .unwrap_or_else(|| motcua_sim::citizens::generated(&c));
+                        identity::upsert_citizen(&app, &motcua_server::claims_of(&person)).await?;
+                    }
+                    identity::create_token(&app, PrincipalKind::Citizen, &c, &label).await?
+                }
+                _ => anyhow::bail!("give --user <username> or --citizen <citizen id>"),
+            };
+            println!("{secret}");
+        }
+        Command::Token {
+            action: TokenAction::Revoke { principal },
+        } => {
+            let n = identity::revoke_tokens(&app, &principal).await?;
+            println!("revoked {n} token(s)");
+        }
+        Command::Audit {
+            action: AuditAction::Verify,
+        } => {
+            return match motcua_store::audit::verify(&app.db).await? {
+                Ok(n) => {
+                    println!("audit chain intact: {n} entries");
+                    Ok(std::process::ExitCode::SUCCESS)
+                }
+                Err(b) => {
+                    eprintln!("{b}");
+                    Ok(std::process::ExitCode::from(2))
+                }
+            };
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+fn print_demo_banner(url: &str) {
+    let citizens = motcua_sim::citizens::demo_citizens();
+    let first: Vec<String> = citizens
+        .iter()
+        .take(3)
+        .map(|c| format!("{} ({})", c.citizen_id, c.full_name))
+        .collect();
+    println!(
+        "\n  motcua demo — {url}\n\
+         \n  Citizens: sign in at {url}/auth/login through the SIMULATED national IdP; any valid 12-digit ID works,\n  \
+         e.g. {}.\n  \
+         Staff (password `demo`): officer@H31.11341, specialist@H31.11341, leader@H31.11341, clerk@H31.11341 (Phường Ngô Quyền),\n  \
+         same pattern for every agency H31.<commune>, H31.<commune>.CA, H31.01–07; monitor@H31.\n  \
+         API tokens: motcua token create --user officer@H31.11341 | --citizen {}\n",
+        first.join(", "),
+        citizens
+            .first()
+            .map(|c| c.citizen_id.as_str())
+            .unwrap_or("031085012345"),
+    );
+}

@@ -1,0 +1,208 @@
+//! Wiring of the one binary: configuration, database, demo data, simulators and the HTTP server.
+//! `main.rs` is only the command line; tests start the same wiring through `motcua-testkit`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use motcua_app::identity::{self, CitizenClaims};
+use motcua_app::{App, Clock, Profile, SystemClock, catalogue, org};
+use motcua_domain::calendar::WorkingCalendar;
+use motcua_sim::idp::{ClientRegistration, IdpConfig, NationalIdp};
+use motcua_store::files::FileStore;
+use motcua_web::{AppState, OidcSettings};
+
+/// Shipped data, embedded so the binary runs anywhere (the repo's `data/` is the source).
+pub const ADMIN_UNITS_JSON: &str = include_str!("../../../data/vn-admin-units-2025.json");
+pub const DEMO_CATALOGUE_JSON: &str = include_str!("../../../data/demo-catalogue.json");
+
+/// Settings of one process, from flags and environment.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    /// `DATABASE_URL`; SQLite under `data_dir` when absent.
+    pub database_url: Option<String>,
+    pub profile: Profile,
+}
+
+impl Settings {
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| motcua_store::sqlite_url_in(&self.data_dir))
+    }
+}
+
+/// Opens (and migrates) the database and builds the use-case context.
+pub async fn open(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("cannot create data dir {}", settings.data_dir.display()))?;
+    let url = settings.database_url();
+    motcua_store::validate_url(&url).map_err(|e| anyhow::anyhow!("DATABASE_URL: {e}"))?;
+    let db = motcua_store::connect(&url)
+        .await
+        .context("cannot open the database")?;
+    motcua_store::migrate(&db)
+        .await
+        .context("migrations failed")?;
+    let files = FileStore::local(&settings.data_dir.join("files"))?;
+    let calendar = WorkingCalendar::vietnam().context("the shipped calendar does not parse")?;
+    Ok(App {
+        db,
+        files,
+        calendar: Arc::new(calendar),
+        clock,
+        profile: settings.profile,
+    })
+}
+
+/// What `seed_demo` did, for the start-up message.
+#[derive(Debug, Default)]
+pub struct Seeded {
+    pub admin_units: usize,
+    pub agencies: usize,
+    pub staff: usize,
+    pub procedures: usize,
+    pub citizens: usize,
+}
+
+/// Loads the demo data into an empty database: admin units, the demo province's organisation,
+/// the demo catalogue (through the same importer a deployment uses) and the demo citizens.
+pub async fn seed_demo(app: &App) -> anyhow::Result<Seeded> {
+    let mut s = Seeded {
+        admin_units: org::load_admin_units(app, ADMIN_UNITS_JSON).await?,
+        ..Seeded::default()
+    };
+    let o = org::seed_demo_org(app).await?;
+    s.agencies = o.agencies;
+    s.staff = o.staff;
+    if catalogue::current_all(app).await?.is_empty() {
+        let summary = catalogue::import(app, DEMO_CATALOGUE_JSON, "system").await?;
+        s.procedures = summary.added;
+    }
+    for c in motcua_sim::citizens::demo_citizens() {
+        if identity::find_citizen(app, &c.citizen_id).await?.is_none() {
+            identity::upsert_citizen(app, &claims_of(&c)).await?;
+            s.citizens += 1;
+        }
+    }
+    Ok(s)
+}
+
+pub fn claims_of(c: &motcua_sim::citizens::DemoCitizen) -> CitizenClaims {
+    CitizenClaims {
+        citizen_id: c.citizen_id.clone(),
+        full_name: c.full_name.clone(),
+        birthdate: Some(c.birthdate.to_string()),
+        gender: Some(c.gender.as_str().to_owned()),
+        phone: Some(c.phone.clone()),
+        commune_code: Some(c.commune_code.clone()),
+        street: Some(c.street.clone()),
+        assurance_level: Some(motcua_sim::idp::ACR_LOA2.to_owned()),
+    }
+}
+
+/// The simulated national IdP's client for this deployment.
+pub const DEMO_CLIENT_ID: &str = "motcua-portal";
+
+/// The full router: the app, plus (demo profile) the simulated national IdP at `/sim/idp`.
+pub fn build_router(
+    app: App,
+    public_url: &str,
+    oidc: Option<OidcSettings>,
+) -> anyhow::Result<axum::Router> {
+    let public_url = public_url.trim_end_matches('/').to_owned();
+    let (oidc, sim) = match (app.profile, oidc) {
+        (_, Some(o)) => (Some(o), None),
+        (Profile::Demo, None) => {
+            let secret = random_secret();
+            let issuer = format!("{public_url}/sim/idp");
+            let idp = NationalIdp::new(IdpConfig {
+                issuer: issuer.clone(),
+                clients: vec![ClientRegistration {
+                    client_id: DEMO_CLIENT_ID.into(),
+                    client_secret: Some(secret.clone()),
+                    redirect_uris: vec![format!("{public_url}/auth/callback")],
+                }],
+                demo_any_citizen: true,
+            })?;
+            (
+                Some(OidcSettings {
+                    issuer,
+                    client_id: DEMO_CLIENT_ID.into(),
+                    client_secret: Some(secret),
+                    public_url: public_url.clone(),
+                }),
+                Some(Arc::new(idp)),
+            )
+        }
+        (Profile::Production, None) => {
+            anyhow::bail!(
+                "the production profile needs MOTCUA_OIDC_ISSUER (the simulated IdP is demo-only)"
+            )
+        }
+    };
+    let state = AppState {
+        app,
+        oidc,
+        oidc_client: Arc::new(tokio::sync::OnceCell::new()),
+    };
+    let mut router = motcua_web::router(state);
+    if let Some(idp) = sim {
+        router = router.nest("/sim/idp", idp.router());
+    }
+    Ok(router)
+}
+
+fn random_secret() -> String {
+    use base64::Engine as _;
+    use rand::RngCore;
+    let mut b = [0u8; 32];
+    rand::rng().fill_bytes(&mut b);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+/// Serves until Ctrl-C / SIGTERM.
+pub async fn serve(
+    app: App,
+    listener: tokio::net::TcpListener,
+    public_url: &str,
+    oidc: Option<OidcSettings>,
+) -> anyhow::Result<()> {
+    let router = build_router(app, public_url, oidc)?;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// The system clock, boxed.
+pub fn system_clock() -> Arc<dyn Clock> {
+    Arc::new(SystemClock)
+}
+
+/// `./data` unless configured.
+pub fn default_data_dir() -> &'static Path {
+    Path::new("./data")
+}
