@@ -1,1 +1,184 @@
-//! motcua-testkit
+//! `TestApp`: the real router, in-process on 127.0.0.1 port 0, against a fresh database with the demo
+//! data loaded. SQLite in a temp dir by default; with `TEST_DATABASE_URL=postgres://…` each TestApp
+//! gets its own freshly created PostgreSQL database, so the same suites run on both backends.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use motcua_app::identity::{self, PrincipalKind};
+use motcua_app::{App, FixedClock, Profile};
+use motcua_server::{Settings, build_router, open, seed_demo};
+use reqwest::{Client, Response};
+use serde_json::Value;
+
+pub use motcua_sim::citizens::demo_citizens;
+
+/// Citizen A and B of the demo population (the first two demo citizens; both live in Hải Phòng).
+pub const CITIZEN_A: &str = "031085012345";
+pub const CITIZEN_B: &str = "031190004567";
+/// Phường Ngô Quyền (where citizen A lives) and Phường Lê Chân (citizen B).
+pub const AGENCY_A: &str = "H31.11341";
+pub const AGENCY_B: &str = "H31.11383";
+
+pub struct TestApp {
+    pub base: String,
+    pub app: App,
+    pub clock: Arc<FixedClock>,
+    pub http: Client,
+    pub database_url: String,
+    _dir: tempfile::TempDir,
+}
+
+fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A fresh database URL: a temp SQLite file, or a new database on the configured PostgreSQL server.
+pub async fn fresh_database_url(dir: &std::path::Path) -> String {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => {
+            use sea_orm::ConnectionTrait;
+            let name = format!("motcua_t_{}", uuid::Uuid::new_v4().simple());
+            let admin = sea_orm::Database::connect(url.as_str()).await.expect("connect TEST_DATABASE_URL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            admin.close().await.ok();
+            let mut u = url::Url::parse(&url).expect("TEST_DATABASE_URL is a URL");
+            u.set_path(&format!("/{name}"));
+            u.to_string()
+        }
+        _ => motcua_store::sqlite_url_in(dir),
+    }
+}
+
+impl TestApp {
+    /// Starts at Tuesday 2026-11-17 09:00 Vietnam time, a plain working morning.
+    pub async fn spawn() -> TestApp {
+        Self::spawn_at("2026-11-17T02:00:00Z".parse().expect("time")).await
+    }
+
+    pub async fn spawn_at(now: DateTime<Utc>) -> TestApp {
+        install_crypto();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let database_url = fresh_database_url(dir.path()).await;
+        let clock = Arc::new(FixedClock::new(now));
+        let settings = Settings {
+            data_dir: dir.path().to_path_buf(),
+            database_url: Some(database_url.clone()),
+            profile: Profile::Demo,
+        };
+        let app = open(&settings, clock.clone()).await.expect("open app");
+        seed_demo(&app).await.expect("seed demo");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let router = build_router(app.clone(), &base, None).expect("router");
+        tokio::spawn(async move {
+            let _ = axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await;
+        });
+        let http = Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        TestApp { base, app, clock, http, database_url, _dir: dir }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn staff_token(&self, username: &str) -> String {
+        identity::create_token(&self.app, PrincipalKind::Staff, username, "test")
+            .await
+            .expect("staff token")
+    }
+
+    pub async fn citizen_token(&self, citizen_id: &str) -> String {
+        if identity::find_citizen(&self.app, citizen_id).await.expect("db").is_none() {
+            let person = motcua_sim::citizens::lookup(citizen_id)
+                .unwrap_or_else(|| motcua_sim::citizens::generated(citizen_id));
+            identity::upsert_citizen(&self.app, &motcua_server::claims_of(&person))
+                .await
+                .expect("citizen");
+        }
+        identity::create_token(&self.app, PrincipalKind::Citizen, citizen_id, "test")
+            .await
+            .expect("citizen token")
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> Response {
+        self.http.get(self.url(path)).bearer_auth(token).send().await.expect("request")
+    }
+
+    pub async fn post_json(&self, token: &str, path: &str, body: &Value) -> Response {
+        self.http.post(self.url(path)).bearer_auth(token).json(body).send().await.expect("request")
+    }
+
+    pub async fn put_json(&self, token: &str, path: &str, body: &Value) -> Response {
+        self.http.put(self.url(path)).bearer_auth(token).json(body).send().await.expect("request")
+    }
+
+    pub async fn upload(&self, token: &str, code: &str, component: &str, name: &str, mime: &str, bytes: Vec<u8>) -> Response {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()).mime_str(mime).expect("mime");
+        let form = reqwest::multipart::Form::new().text("component", component.to_owned()).part("file", part);
+        self.http
+            .post(self.url(&format!("/api/v1/dossiers/{code}/attachments")))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn action(&self, token: &str, code: &str, body: Value) -> Response {
+        self.post_json(token, &format!("/api/v1/dossiers/{code}/actions"), &body).await
+    }
+
+    /// Issues the result with a PDF (multipart), as a clerk.
+    pub async fn issue_result(&self, token: &str, code: &str) -> Response {
+        let part = reqwest::multipart::Part::bytes(sample_pdf()).file_name("result.pdf").mime_str("application/pdf").expect("mime");
+        let form = reqwest::multipart::Form::new().text("action", "issue_result").part("file", part);
+        self.http
+            .post(self.url(&format!("/api/v1/dossiers/{code}/actions")))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Creates, fills, uploads and submits a birth registration for `citizen` (token); returns the
+    /// official dossier code.
+    pub async fn submitted_birth_registration(&self, citizen_token: &str) -> String {
+        let r = self.post_json(citizen_token, "/api/v1/dossiers", &serde_json::json!({ "procedure": "1.001193" })).await;
+        assert_eq!(r.status(), 201, "create");
+        let draft = r.json::<Value>().await.expect("json")["code"].as_str().expect("code").to_owned();
+        let r = self.put_json(citizen_token, &format!("/api/v1/dossiers/{draft}/form"), &birth_form()).await;
+        assert_eq!(r.status(), 200, "form: {}", r.text().await.unwrap_or_default());
+        let r = self.upload(citizen_token, &draft, "giay_chung_sinh", "giay-chung-sinh.pdf", "application/pdf", sample_pdf()).await;
+        assert_eq!(r.status(), 201, "upload");
+        let r = self.post_json(citizen_token, &format!("/api/v1/dossiers/{draft}/submit"), &Value::Null).await;
+        assert_eq!(r.status(), 200, "submit");
+        r.json::<Value>().await.expect("json")["code"].as_str().expect("code").to_owned()
+    }
+}
+
+/// A complete, valid birth-registration form for citizen A (docs/examples/birth-registration-form.json).
+pub fn birth_form() -> Value {
+    serde_json::from_str(include_str!("../../../docs/examples/birth-registration-form.json")).expect("example form")
+}
+
+/// A small but real PDF header and trailer.
+pub fn sample_pdf() -> Vec<u8> {
+    include_bytes!("../../../docs/examples/sample.pdf").to_vec()
+}
+
+pub async fn json(r: Response) -> Value {
+    r.json().await.expect("json body")
+}
