@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The README's API walk-through, runnable: create → fill form → upload → submit → receive → assign →
+# forward → approve → issue result → return. Usage: scripts/walkthrough.sh [base URL] [motcua command]
+# Needs curl and python3 (for reading JSON). Exits non-zero at the first unexpected answer.
+set -euo pipefail
+B="${1:-http://127.0.0.1:8080}/api/v1"
+MOTCUA="${2:-cargo run --release --quiet --}"
+EX="$(cd "$(dirname "$0")/../docs/examples" && pwd)"
+field() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+
+CITIZEN=$($MOTCUA token create --citizen 031085012345)
+OFFICER=$($MOTCUA token create --user officer@H31.11341)
+LEADER=$($MOTCUA token create --user leader@H31.11341)
+SPECIALIST=$($MOTCUA token create --user specialist@H31.11341)
+CLERK=$($MOTCUA token create --user clerk@H31.11341)
+
+# 1. Citizen A creates a birth-registration draft (the Idempotency-Key makes a retry harmless).
+DRAFT=$(curl -sf -X POST "$B/dossiers" -H "Authorization: Bearer $CITIZEN" \
+  -H 'Content-Type: application/json' -H "Idempotency-Key: wt-$RANDOM$RANDOM" \
+  -d '{"procedure":"1.001193"}' | field "['code']")
+echo "draft: $DRAFT"
+# 2. Fill in the form and upload the birth notice.
+curl -sf -X PUT "$B/dossiers/$DRAFT/form" -H "Authorization: Bearer $CITIZEN" \
+  -H 'Content-Type: application/json' -d @"$EX/birth-registration-form.json" > /dev/null
+curl -sf -X POST "$B/dossiers/$DRAFT/attachments" -H "Authorization: Bearer $CITIZEN" \
+  -F component=giay_chung_sinh -F "file=@$EX/sample.pdf;type=application/pdf" > /dev/null
+# 3. Submit: the official code {agency}-{YYMMDD}-{seq} is given now (status 1).
+CODE=$(curl -sf -X POST "$B/dossiers/$DRAFT/submit" -H "Authorization: Bearer $CITIZEN" | field "['code']")
+echo "submitted: $CODE"
+act() { curl -sf -X POST "$B/dossiers/$CODE/actions" -H "Authorization: Bearer $1" \
+  -H 'Content-Type: application/json' -d "$2" | field "['status']"; }
+echo "receive → $(act "$OFFICER" '{"action":"receive"}')"
+echo "assign → $(act "$LEADER" '{"action":"assign","assignee":"specialist@H31.11341"}')"
+echo "forward → $(act "$SPECIALIST" '{"action":"forward"}')"
+echo "approve → $(act "$LEADER" '{"action":"approve"}')"
+echo "issue_result → $(curl -sf -X POST "$B/dossiers/$CODE/actions" -H "Authorization: Bearer $CLERK" \
+  -F action=issue_result -F "file=@$EX/sample.pdf;type=application/pdf" | field "['status']")"
+echo "return_result → $(act "$OFFICER" '{"action":"return_result"}')"
+STATUS=$(curl -sf "$B/track/$CODE" | field "['status']")
+test "$STATUS" = 10
+echo "public tracking of $CODE: status $STATUS (result returned)"
