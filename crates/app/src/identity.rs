@@ -5,7 +5,7 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine as _;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use motcua_domain::ids::CitizenId;
 use motcua_domain::lifecycle::Role;
 use motcua_store::audit::{self, AuditRecord};
@@ -156,7 +156,7 @@ pub async fn login_staff(app: &App, username: &str, password: &str) -> Result<Pr
     else {
         // Spend the same time as a real check so the answer does not reveal which usernames exist.
         let pw = password.to_owned();
-        let _ = tokio::task::spawn_blocking(move || verify_password(&pw, DUMMY_HASH)).await;
+        let _ = tokio::task::spawn_blocking(move || verify_password(&pw, dummy_hash())).await;
         return Err(bad_credentials());
     };
     if let Some(until) = s.locked_until
@@ -215,8 +215,11 @@ pub async fn login_staff(app: &App, username: &str, password: &str) -> Result<Pr
     }
 }
 
-/// A fixed, valid Argon2 hash used to equalize timing for unknown usernames.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3cKj0Lr0Yd0S0aP8gaUhFGlXlWzJmZ8i8cTQ0pZ1f9s";
+/// A real Argon2 hash of a random secret, to spend the same time on unknown usernames.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password(&random_secret()).unwrap_or_default())
+}
 
 /// Records (or refreshes) a citizen from identity claims and returns the principal.
 pub async fn upsert_citizen(app: &App, claims: &CitizenClaims) -> Result<Principal, AppError> {
@@ -432,6 +435,9 @@ pub async fn remember_login(
     Ok(())
 }
 
+/// How long a login may stay in flight at the IdP.
+const LOGIN_MINUTES: i64 = 10;
+
 /// Takes (once) a login in flight; an unknown, reused or stale state gives `None`.
 pub async fn take_login(app: &App, state: &str) -> Result<Option<oidc_login::Model>, AppError> {
     let Some(l) = oidc_login::Entity::find_by_id(state.to_owned())
@@ -443,9 +449,8 @@ pub async fn take_login(app: &App, state: &str) -> Result<Option<oidc_login::Mod
     let deleted = oidc_login::Entity::delete_by_id(state.to_owned())
         .exec(&app.db)
         .await?;
-    if deleted.rows_affected != 1
-        || l.created_at + Duration::minutes(10) < Utc::now().min(app.now().max(l.created_at))
-    {
+    // Single use (a concurrent callback with the same state deletes nothing) and short-lived.
+    if deleted.rows_affected != 1 || app.now() - l.created_at > Duration::minutes(LOGIN_MINUTES) {
         return Ok(None);
     }
     Ok(Some(l))

@@ -275,7 +275,10 @@ pub enum Command {
         assignee: String,
     },
     Consult {
+        /// The agency consulted (code or name).
+        #[serde(default)]
         agency: String,
+        #[serde(default, alias = "note")]
         question: String,
     },
     RecordConsultationReply {
@@ -720,10 +723,14 @@ fn apply(
             require_role(role, &[Role::Specialist])?;
             require_place(actor, Place::CompetentAgency)?;
             require_assignee(state, actor)?;
-            let agency = require_text(agency)?;
             let question = require_text(question)?;
             s.open_consultations += 1;
-            Some(format!("{agency}: {question}"))
+            let agency = agency.trim();
+            Some(if agency.is_empty() {
+                question
+            } else {
+                format!("{agency}: {question}")
+            })
         }
         Command::RecordConsultationReply { reply } => {
             require_status(state, &[Status::InProcessing])?;
@@ -806,7 +813,8 @@ fn apply(
             // Decree 118/2025 Art. 17: the one-stop guides the applicant once, in writing, on what
             // is missing; during appraisal the specialist may do the same through the one-stop.
             match state.status {
-                Status::Submitted => {
+                // At receipt, or just after it before anyone is assigned, the one-stop asks.
+                Status::Submitted | Status::Received => {
                     require_role(role, &[Role::Officer])?;
                     require_place(actor, Place::ReceivingAgency)?;
                 }

@@ -175,7 +175,7 @@ fn outcome_response(o: Outcome, fresh_status: StatusCode) -> Response {
         Outcome::Fresh(v) => (fresh_status, Json(*v)).into_response(),
         Outcome::Replay(r) => (
             StatusCode::from_u16(r.status).unwrap_or(StatusCode::OK),
-            [("idempotent-replayed", "true")],
+            [("idempotency-replayed", "true")],
             Json(r.body),
         )
             .into_response(),

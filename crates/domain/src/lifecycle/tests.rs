@@ -242,7 +242,9 @@ fn allowed(state: &str, action: ActionKind, role: Role, seat: Seat) -> bool {
         A::IssueResult => state == "approved" && role == Role::Clerk && c,
         A::ReturnResult => state == "result_ready" && role == Role::Officer && r,
         A::RequestSupplement => {
-            (state == "submitted" && role == Role::Officer && r)
+            (matches!(state, "submitted" | "received" | "received_needs_handover")
+                && role == Role::Officer
+                && r)
                 || (in_processing
                     && ((role == Role::Officer && r) || (role == Role::Specialist && c)))
         }
