@@ -385,62 +385,68 @@ pub async fn create(
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    let txn = app.db.begin().await?;
-    let row = dossier::ActiveModel {
-        id: Set(id.clone()),
-        code: Set(reference.clone()),
-        draft_ref: Set(Some(reference.clone())),
-        procedure_code: Set(procedure.code.as_str().to_owned()),
-        procedure_version: Set(i32::try_from(procedure.version).unwrap_or(1)),
-        channel: Set(input.channel.as_str().to_owned()),
-        status: Set(0),
-        applicant_id: Set(applicant_id),
-        applicant: Set(applicant.to_string()),
-        created_by: Set(principal.key()),
-        receiving_point: Set(receiving_point.clone()),
-        receiving_agency: Set(receiving_agency.code.clone()),
-        competent_agency: Set(competent.code.clone()),
-        assignee: Set(None),
-        due_at: Set(None),
-        receipt_due_at: Set(None),
-        submitted_at: Set(None),
-        received_at: Set(None),
-        finished_at: Set(None),
-        form: Set("{}".into()),
-        lifecycle: Set(serde_json::to_string(&state).map_err(AppError::internal)?),
-        created_at: Set(now),
-        updated_at: Set(now),
-        row_version: Set(1),
+    let attempt = async {
+        let txn = app.db.begin().await?;
+        let row = dossier::ActiveModel {
+            id: Set(id.clone()),
+            code: Set(reference.clone()),
+            draft_ref: Set(Some(reference.clone())),
+            procedure_code: Set(procedure.code.as_str().to_owned()),
+            procedure_version: Set(i32::try_from(procedure.version).unwrap_or(1)),
+            channel: Set(input.channel.as_str().to_owned()),
+            status: Set(0),
+            applicant_id: Set(applicant_id),
+            applicant: Set(applicant.to_string()),
+            created_by: Set(principal.key()),
+            receiving_point: Set(receiving_point.clone()),
+            receiving_agency: Set(receiving_agency.code.clone()),
+            competent_agency: Set(competent.code.clone()),
+            assignee: Set(None),
+            due_at: Set(None),
+            receipt_due_at: Set(None),
+            submitted_at: Set(None),
+            received_at: Set(None),
+            finished_at: Set(None),
+            form: Set("{}".into()),
+            lifecycle: Set(serde_json::to_string(&state).map_err(AppError::internal)?),
+            created_at: Set(now),
+            updated_at: Set(now),
+            row_version: Set(1),
+        }
+        .insert(&txn)
+        .await?;
+        record(
+            &txn,
+            &row,
+            principal,
+            "create",
+            Status::Draft,
+            Status::Draft,
+            None,
+            now,
+            Some(serde_json::json!({ "procedure": procedure.code.as_str(), "version": procedure.version, "channel": input.channel.as_str() })),
+        )
+        .await?;
+        let view = view_in(&txn, app, &row, principal).await?;
+        if let Some(key) = idempotency_key {
+            let body = serde_json::to_value(&view).map_err(AppError::internal)?;
+            idempotent_store(&txn, principal, key, "create", &hash, 201, &body, now).await?;
+        }
+        txn.commit().await?;
+        Ok::<_, AppError>(view)
     }
-    .insert(&txn)
-    .await?;
-    record(
-        &txn,
-        &row,
-        principal,
-        "create",
-        Status::Draft,
-        Status::Draft,
-        None,
-        now,
-        Some(serde_json::json!({ "procedure": procedure.code.as_str(), "version": procedure.version, "channel": input.channel.as_str() })),
-    )
-    .await?;
-    let view = view_in(&txn, app, &row, principal).await?;
-    if let Some(key) = idempotency_key {
-        let body = serde_json::to_value(&view).map_err(AppError::internal)?;
-        idempotent_store(&txn, principal, key, "create", &hash, 201, &body, now).await?;
-    }
-    match txn.commit().await {
-        Ok(()) => Ok(Outcome::Fresh(Box::new(view))),
+    .await;
+    match attempt {
+        Ok(view) => Ok(Outcome::Fresh(Box::new(view))),
         Err(e) => {
-            // A concurrent request with the same key won the race: answer with its result.
+            // A concurrent request with the same key won the race (its key row made ours fail):
+            // answer with its result rather than an error.
             if let Some(key) = idempotency_key
                 && let Some(r) = idempotent_lookup(&app.db, principal, key, "create", &hash).await?
             {
                 return Ok(Outcome::Replay(r));
             }
-            Err(e.into())
+            Err(e)
         }
     }
 }
@@ -884,73 +890,93 @@ pub async fn submit(
     code: &str,
     idempotency_key: Option<&str>,
 ) -> Result<Outcome, AppError> {
-    let scope = format!("submit:{code}");
-    let hash = request_hash(&Value::String(code.to_owned()));
+    // The scope is the dossier, whichever of its two names (draft reference or official code) the
+    // client uses on a retry.
+    let id = match load(&app.db, code).await? {
+        Some(row) => row.id,
+        None => return Err(not_found()),
+    };
+    let scope = format!("submit:{id}");
+    let hash = request_hash(&Value::String(id.clone()));
     if let Some(key) = idempotency_key {
         validate_idempotency_key(key)?;
         if let Some(r) = idempotent_lookup(&app.db, principal, key, &scope, &hash).await? {
             return Ok(Outcome::Replay(r));
         }
     }
-    let txn = app.db.begin().await?;
-    let (row, state, access) = load_visible(&txn, principal, code).await?;
-    let procedure = catalogue::pinned(&txn, &row.procedure_code, row.procedure_version).await?;
-    let now = app.now();
-    let actors = authz::actors(principal, &access);
-    let transition = decide_first(&state, &actors, &Command::Submit, now, app)?;
-    let form: Map<String, Value> = motcua_store::from_json("dossiers.form", &row.form)?;
-    let known = org::known_communes(&txn, &commune_codes(&form)).await?;
-    let mut errors = procedure
-        .form
-        .check_values(&form, &|c: &str| known.contains(c));
-    errors.extend(procedure.form.check_complete(&form));
-    if !errors.is_empty() {
-        return Err(AppError::invalid_form(errors));
+    let attempt = async {
+        let txn = app.db.begin().await?;
+        let (row, state, access) = load_visible(&txn, principal, code).await?;
+        let procedure = catalogue::pinned(&txn, &row.procedure_code, row.procedure_version).await?;
+        let now = app.now();
+        let actors = authz::actors(principal, &access);
+        let transition = decide_first(&state, &actors, &Command::Submit, now, app)?;
+        let form: Map<String, Value> = motcua_store::from_json("dossiers.form", &row.form)?;
+        let known = org::known_communes(&txn, &commune_codes(&form)).await?;
+        let mut errors = procedure
+            .form
+            .check_values(&form, &|c: &str| known.contains(c));
+        errors.extend(procedure.form.check_complete(&form));
+        if !errors.is_empty() {
+            return Err(AppError::invalid_form(errors));
+        }
+        let uploaded: BTreeSet<String> = attachments_of(&txn, &row.id)
+            .await?
+            .into_iter()
+            .map(|a| a.component_key)
+            .collect();
+        let missing: Vec<String> = components_to_upload(&procedure)
+            .into_iter()
+            .filter(|k| !uploaded.contains(*k))
+            .map(str::to_owned)
+            .collect();
+        if !missing.is_empty() {
+            return Err(missing_components(missing));
+        }
+        let agency = AgencyCode::parse(&row.receiving_agency).map_err(AppError::internal)?;
+        let day = now.with_timezone(&app.calendar.offset()).date_naive();
+        let seq = next_sequence(&txn, agency.as_str(), &day.format("%y%m%d").to_string()).await?;
+        let official = DossierCode::new(&agency, day, seq);
+        let to = transition.to;
+        let updated = update_row(
+            &txn,
+            &row,
+            |am| apply_state(am, &to, Some(official.to_string())),
+            now,
+        )
+        .await?;
+        record(
+            &txn,
+            &updated,
+            principal,
+            "submit",
+            transition.from,
+            to.status,
+            None,
+            now,
+            None,
+        )
+        .await?;
+        let view = view_in(&txn, app, &updated, principal).await?;
+        if let Some(key) = idempotency_key {
+            let body = serde_json::to_value(&view).map_err(AppError::internal)?;
+            idempotent_store(&txn, principal, key, &scope, &hash, 200, &body, now).await?;
+        }
+        txn.commit().await?;
+        Ok::<_, AppError>(view)
     }
-    let uploaded: BTreeSet<String> = attachments_of(&txn, &row.id)
-        .await?
-        .into_iter()
-        .map(|a| a.component_key)
-        .collect();
-    let missing: Vec<String> = components_to_upload(&procedure)
-        .into_iter()
-        .filter(|k| !uploaded.contains(*k))
-        .map(str::to_owned)
-        .collect();
-    if !missing.is_empty() {
-        return Err(missing_components(missing));
+    .await;
+    match attempt {
+        Ok(view) => Ok(Outcome::Fresh(Box::new(view))),
+        Err(e) => {
+            if let Some(key) = idempotency_key
+                && let Some(r) = idempotent_lookup(&app.db, principal, key, &scope, &hash).await?
+            {
+                return Ok(Outcome::Replay(r));
+            }
+            Err(e)
+        }
     }
-    let agency = AgencyCode::parse(&row.receiving_agency).map_err(AppError::internal)?;
-    let day = now.with_timezone(&app.calendar.offset()).date_naive();
-    let seq = next_sequence(&txn, agency.as_str(), &day.format("%y%m%d").to_string()).await?;
-    let official = DossierCode::new(&agency, day, seq);
-    let to = transition.to;
-    let updated = update_row(
-        &txn,
-        &row,
-        |am| apply_state(am, &to, Some(official.to_string())),
-        now,
-    )
-    .await?;
-    record(
-        &txn,
-        &updated,
-        principal,
-        "submit",
-        transition.from,
-        to.status,
-        None,
-        now,
-        None,
-    )
-    .await?;
-    let view = view_in(&txn, app, &updated, principal).await?;
-    if let Some(key) = idempotency_key {
-        let body = serde_json::to_value(&view).map_err(AppError::internal)?;
-        idempotent_store(&txn, principal, key, &scope, &hash, 200, &body, now).await?;
-    }
-    txn.commit().await?;
-    Ok(Outcome::Fresh(Box::new(view)))
 }
 
 fn apply_state(am: &mut dossier::ActiveModel, s: &DossierState, code: Option<String>) {
