@@ -278,7 +278,13 @@ pub async fn create(
                     "Enter the applicant's full name.",
                 ));
             }
-            let commune = a.address.as_ref().map(|x| x.commune.clone());
+            // Where the applicant lives: as entered, else what the system already knows of them.
+            let commune = match a.address.as_ref().map(|x| x.commune.clone()) {
+                Some(c) => Some(c),
+                None => crate::identity::find_citizen(app, a.citizen_id.trim())
+                    .await?
+                    .and_then(|c| c.commune_code),
+            };
             (
                 serde_json::to_value(&a).map_err(AppError::internal)?,
                 commune,

@@ -40,7 +40,9 @@ pub async fn fresh_database_url(dir: &std::path::Path) -> String {
         Ok(url) if !url.is_empty() => {
             use sea_orm::ConnectionTrait;
             let name = format!("motcua_t_{}", uuid::Uuid::new_v4().simple());
-            let admin = sea_orm::Database::connect(url.as_str()).await.expect("connect TEST_DATABASE_URL");
+            let admin = sea_orm::Database::connect(url.as_str())
+                .await
+                .expect("connect TEST_DATABASE_URL");
             admin
                 .execute_unprepared(&format!("CREATE DATABASE {name}"))
                 .await
@@ -72,7 +74,9 @@ impl TestApp {
         };
         let app = open(&settings, clock.clone()).await.expect("open app");
         seed_demo(&app).await.expect("seed demo");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let router = build_router(app.clone(), &base, None).expect("router");
         tokio::spawn(async move {
@@ -86,7 +90,14 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client");
-        TestApp { base, app, clock, http, database_url, _dir: dir }
+        TestApp {
+            base,
+            app,
+            clock,
+            http,
+            database_url,
+            _dir: dir,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -100,7 +111,11 @@ impl TestApp {
     }
 
     pub async fn citizen_token(&self, citizen_id: &str) -> String {
-        if identity::find_citizen(&self.app, citizen_id).await.expect("db").is_none() {
+        if identity::find_citizen(&self.app, citizen_id)
+            .await
+            .expect("db")
+            .is_none()
+        {
             let person = motcua_sim::citizens::lookup(citizen_id)
                 .unwrap_or_else(|| motcua_sim::citizens::generated(citizen_id));
             identity::upsert_citizen(&self.app, &motcua_server::claims_of(&person))
@@ -113,20 +128,50 @@ impl TestApp {
     }
 
     pub async fn get(&self, token: &str, path: &str) -> Response {
-        self.http.get(self.url(path)).bearer_auth(token).send().await.expect("request")
+        self.http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn post_json(&self, token: &str, path: &str, body: &Value) -> Response {
-        self.http.post(self.url(path)).bearer_auth(token).json(body).send().await.expect("request")
+        self.http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn put_json(&self, token: &str, path: &str, body: &Value) -> Response {
-        self.http.put(self.url(path)).bearer_auth(token).json(body).send().await.expect("request")
+        self.http
+            .put(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
     }
 
-    pub async fn upload(&self, token: &str, code: &str, component: &str, name: &str, mime: &str, bytes: Vec<u8>) -> Response {
-        let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()).mime_str(mime).expect("mime");
-        let form = reqwest::multipart::Form::new().text("component", component.to_owned()).part("file", part);
+    pub async fn upload(
+        &self,
+        token: &str,
+        code: &str,
+        component: &str,
+        name: &str,
+        mime: &str,
+        bytes: Vec<u8>,
+    ) -> Response {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(name.to_owned())
+            .mime_str(mime)
+            .expect("mime");
+        let form = reqwest::multipart::Form::new()
+            .text("component", component.to_owned())
+            .part("file", part);
         self.http
             .post(self.url(&format!("/api/v1/dossiers/{code}/attachments")))
             .bearer_auth(token)
@@ -137,13 +182,19 @@ impl TestApp {
     }
 
     pub async fn action(&self, token: &str, code: &str, body: Value) -> Response {
-        self.post_json(token, &format!("/api/v1/dossiers/{code}/actions"), &body).await
+        self.post_json(token, &format!("/api/v1/dossiers/{code}/actions"), &body)
+            .await
     }
 
     /// Issues the result with a PDF (multipart), as a clerk.
     pub async fn issue_result(&self, token: &str, code: &str) -> Response {
-        let part = reqwest::multipart::Part::bytes(sample_pdf()).file_name("result.pdf").mime_str("application/pdf").expect("mime");
-        let form = reqwest::multipart::Form::new().text("action", "issue_result").part("file", part);
+        let part = reqwest::multipart::Part::bytes(sample_pdf())
+            .file_name("result.pdf")
+            .mime_str("application/pdf")
+            .expect("mime");
+        let form = reqwest::multipart::Form::new()
+            .text("action", "issue_result")
+            .part("file", part);
         self.http
             .post(self.url(&format!("/api/v1/dossiers/{code}/actions")))
             .bearer_auth(token)
@@ -156,22 +207,63 @@ impl TestApp {
     /// Creates, fills, uploads and submits a birth registration for `citizen` (token); returns the
     /// official dossier code.
     pub async fn submitted_birth_registration(&self, citizen_token: &str) -> String {
-        let r = self.post_json(citizen_token, "/api/v1/dossiers", &serde_json::json!({ "procedure": "1.001193" })).await;
+        let r = self
+            .post_json(
+                citizen_token,
+                "/api/v1/dossiers",
+                &serde_json::json!({ "procedure": "1.001193" }),
+            )
+            .await;
         assert_eq!(r.status(), 201, "create");
-        let draft = r.json::<Value>().await.expect("json")["code"].as_str().expect("code").to_owned();
-        let r = self.put_json(citizen_token, &format!("/api/v1/dossiers/{draft}/form"), &birth_form()).await;
-        assert_eq!(r.status(), 200, "form: {}", r.text().await.unwrap_or_default());
-        let r = self.upload(citizen_token, &draft, "giay_chung_sinh", "giay-chung-sinh.pdf", "application/pdf", sample_pdf()).await;
+        let draft = r.json::<Value>().await.expect("json")["code"]
+            .as_str()
+            .expect("code")
+            .to_owned();
+        let r = self
+            .put_json(
+                citizen_token,
+                &format!("/api/v1/dossiers/{draft}/form"),
+                &birth_form(),
+            )
+            .await;
+        assert_eq!(
+            r.status(),
+            200,
+            "form: {}",
+            r.text().await.unwrap_or_default()
+        );
+        let r = self
+            .upload(
+                citizen_token,
+                &draft,
+                "giay_chung_sinh",
+                "giay-chung-sinh.pdf",
+                "application/pdf",
+                sample_pdf(),
+            )
+            .await;
         assert_eq!(r.status(), 201, "upload");
-        let r = self.post_json(citizen_token, &format!("/api/v1/dossiers/{draft}/submit"), &Value::Null).await;
+        let r = self
+            .post_json(
+                citizen_token,
+                &format!("/api/v1/dossiers/{draft}/submit"),
+                &Value::Null,
+            )
+            .await;
         assert_eq!(r.status(), 200, "submit");
-        r.json::<Value>().await.expect("json")["code"].as_str().expect("code").to_owned()
+        r.json::<Value>().await.expect("json")["code"]
+            .as_str()
+            .expect("code")
+            .to_owned()
     }
 }
 
 /// A complete, valid birth-registration form for citizen A (docs/examples/birth-registration-form.json).
 pub fn birth_form() -> Value {
-    serde_json::from_str(include_str!("../../../docs/examples/birth-registration-form.json")).expect("example form")
+    serde_json::from_str(include_str!(
+        "../../../docs/examples/birth-registration-form.json"
+    ))
+    .expect("example form")
 }
 
 /// A small but real PDF header and trailer.
@@ -181,4 +273,148 @@ pub fn sample_pdf() -> Vec<u8> {
 
 pub async fn json(r: Response) -> Value {
     r.json().await.expect("json body")
+}
+
+/// Asserts an RFC 9457 error: this status, `application/problem+json`, and this stable `code`.
+/// Returns the problem body.
+pub async fn expect_problem(r: Response, status: u16, code: &str) -> Value {
+    let got = r.status().as_u16();
+    let content_type = r
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let text = r.text().await.expect("body");
+    assert_eq!(got, status, "expected {status} {code}, got {got}: {text}");
+    assert!(
+        content_type.starts_with("application/problem+json"),
+        "content type {content_type:?} for {text}"
+    );
+    let body: Value = serde_json::from_str(&text).expect("problem body is JSON");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status, "{body}");
+    body
+}
+
+/// A complete temporary-residence form (procedure 1.004194) for citizen A, staying in commune 11341.
+pub fn temporary_residence_form() -> Value {
+    serde_json::json!({
+        "ho_ten": "Nguyễn Văn An",
+        "ngay_sinh": "1985-03-12",
+        "gioi_tinh": "nam",
+        "so_dinh_danh": CITIZEN_A,
+        "so_dien_thoai": "0912345678",
+        "ho_ten_chu_ho": "Trần Văn Bình",
+        "quan_he_chu_ho": "chu_ho",
+        "so_dinh_danh_chu_ho": CITIZEN_B,
+        "noi_dung_de_nghi": "Đăng ký tạm trú tại nhà thuê",
+        "dia_chi_tam_tru": { "commune": "11341", "street": "Số 20 Lê Lợi" },
+        "thoi_han_tam_tru": "2027-11-17",
+    })
+}
+
+impl TestApp {
+    /// The codes of `GET /api/v1/dossiers` as this caller sees them.
+    pub async fn dossier_codes(&self, token: &str) -> Vec<String> {
+        let r = self.get(token, "/api/v1/dossiers?limit=500").await;
+        assert_eq!(r.status(), 200, "list");
+        let body = json(r).await;
+        body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|d| d["code"].as_str().expect("code").to_owned())
+            .collect()
+    }
+
+    /// A counter dossier for temporary residence (1.004194, handled by the commune police) entered by
+    /// `officer@H31.11341` at `H31.11341.MC` for citizen A (address given, commune 11341): created, form filled (every required field
+    /// of the procedure JSON), a scanned paper attached and submitted, so status 2 and awaiting the
+    /// hand-over to `H31.11341.CA`. Returns the official code.
+    pub async fn submitted_counter_temporary_residence(&self) -> String {
+        let officer = self.staff_token(&format!("officer@{AGENCY_A}")).await;
+        let procedure = json(
+            self.http
+                .get(self.url("/api/v1/procedures/1.004194"))
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await;
+        let form = temporary_residence_form();
+        for f in procedure["form"]["fields"].as_array().expect("fields") {
+            if f["required"] == true {
+                let key = f["key"].as_str().expect("key");
+                assert!(
+                    form.get(key).is_some(),
+                    "the test form lacks required field {key}"
+                );
+            }
+        }
+        let r = self
+            .post_json(
+                &officer,
+                "/api/v1/dossiers",
+                &serde_json::json!({
+                    "procedure": "1.004194",
+                    "channel": "counter",
+                    "receiving_point": format!("{AGENCY_A}.MC"),
+                    "applicant": {
+                        "citizen_id": CITIZEN_A,
+                        "full_name": "Nguyễn Văn An",
+                        "address": { "commune": "11341", "street": "Số 15 Lạch Tray" },
+                    },
+                }),
+            )
+            .await;
+        assert_eq!(
+            r.status(),
+            201,
+            "counter create: {}",
+            r.text().await.unwrap_or_default()
+        );
+        let draft = json(r).await["code"].as_str().expect("code").to_owned();
+        let r = self
+            .put_json(&officer, &format!("/api/v1/dossiers/{draft}/form"), &form)
+            .await;
+        assert_eq!(
+            r.status(),
+            200,
+            "counter form: {}",
+            r.text().await.unwrap_or_default()
+        );
+        let r = self
+            .upload(
+                &officer,
+                &draft,
+                "van_ban_de_nghi_danh_sach",
+                "scan.pdf",
+                "application/pdf",
+                sample_pdf(),
+            )
+            .await;
+        assert_eq!(
+            r.status(),
+            201,
+            "counter upload: {}",
+            r.text().await.unwrap_or_default()
+        );
+        let r = self
+            .post_json(
+                &officer,
+                &format!("/api/v1/dossiers/{draft}/submit"),
+                &Value::Null,
+            )
+            .await;
+        assert_eq!(
+            r.status(),
+            200,
+            "counter submit: {}",
+            r.text().await.unwrap_or_default()
+        );
+        let d = json(r).await;
+        assert_eq!(d["status"], 2, "{d}");
+        d["code"].as_str().expect("code").to_owned()
+    }
 }

@@ -60,11 +60,19 @@ fn parse_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<(T, Value)
     Ok((typed, raw))
 }
 
-fn idempotency_key(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(|s| s.trim().to_owned())
+/// The `Idempotency-Key` header; a key that is present but not printable ASCII is refused rather than
+/// ignored (ignoring it would turn a retry into a second dossier).
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
+    match headers.get("idempotency-key") {
+        None => Ok(None),
+        Some(v) => v.to_str().map(|s| Some(s.trim().to_owned())).map_err(|_| {
+            bad_request(
+                "invalid_idempotency_key",
+                "Idempotency-Key phải gồm 1–200 ký tự ASCII in được.",
+                "Idempotency-Key must be 1-200 printable ASCII characters.",
+            )
+        }),
+    }
 }
 
 #[derive(Deserialize)]
@@ -189,7 +197,7 @@ pub async fn create_dossier(
     body: Bytes,
 ) -> ApiResult {
     let (input, raw): (CreateDossier, Value) = parse_json(&body)?;
-    let key = idempotency_key(&headers);
+    let key = idempotency_key(&headers)?;
     let o = dossiers::create(&s.app, &p, input, &raw, key.as_deref()).await?;
     Ok(outcome_response(o, StatusCode::CREATED))
 }
@@ -263,6 +271,17 @@ async fn read_multipart(
     Ok((fields, file))
 }
 
+async fn multipart_of(req: axum::extract::Request, s: &AppState) -> Result<Multipart, Problem> {
+    use axum::extract::FromRequest;
+    Multipart::from_request(req, s).await.map_err(|e| {
+        bad_request(
+            "malformed_multipart",
+            &format!("Dữ liệu tải lên không hợp lệ: {}", e.body_text()),
+            &format!("Malformed multipart body: {}", e.body_text()),
+        )
+    })
+}
+
 fn require_multipart(headers: &HeaderMap) -> Result<(), Problem> {
     let ct = headers
         .get(header::CONTENT_TYPE)
@@ -285,9 +304,11 @@ pub async fn add_attachment(
     Auth(p): Auth,
     Path(code): Path<String>,
     headers: HeaderMap,
-    mp: Multipart,
+    req: axum::extract::Request,
 ) -> ApiResult {
+    // Checked before axum parses the body, so a wrong body gets a problem, not a plain-text 400.
     require_multipart(&headers)?;
+    let mp = multipart_of(req, &s).await?;
     let (fields, file) = read_multipart(mp).await?;
     let component = fields
         .into_iter()
@@ -342,7 +363,7 @@ pub async fn submit(
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult {
-    let key = idempotency_key(&headers);
+    let key = idempotency_key(&headers)?;
     let o = dossiers::submit(&s.app, &p, &code, key.as_deref()).await?;
     Ok(outcome_response(o, StatusCode::OK))
 }
@@ -361,10 +382,7 @@ pub async fn act(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let (command, file) = if ct.starts_with("multipart/form-data") {
-        use axum::extract::FromRequest;
-        let mp = Multipart::from_request(req, &s)
-            .await
-            .map_err(|e| bad_request("malformed_multipart", &e.body_text(), &e.body_text()))?;
+        let mp = multipart_of(req, &s).await?;
         let (fields, file) = read_multipart(mp).await?;
         let obj: serde_json::Map<String, Value> = fields
             .into_iter()

@@ -14,14 +14,19 @@ async fn citizen_applies_and_staff_take_it_to_result_returned() {
     let leader = t.staff_token(&format!("leader@{AGENCY_A}")).await;
     let specialist = t.staff_token(&format!("specialist@{AGENCY_A}")).await;
     let clerk = t.staff_token(&format!("clerk@{AGENCY_A}")).await;
-    let r = t.action(&officer, &code, json!({ "action": "receive" })).await;
+    let r = t
+        .action(&officer, &code, json!({ "action": "receive" }))
+        .await;
     assert_eq!(r.status(), 200);
     let d = json(r).await;
     assert_eq!(d["status"], 2);
     // Tue 09:00 + 8 working hours (2.5 h before lunch, 4 h after, 1.5 h next morning) = Wed 09:00.
     assert_eq!(d["due_at"], "2026-11-18T02:00:00Z");
     for (token, body) in [
-        (&leader, json!({ "action": "assign", "assignee": format!("specialist@{AGENCY_A}") })),
+        (
+            &leader,
+            json!({ "action": "assign", "assignee": format!("specialist@{AGENCY_A}") }),
+        ),
         (&specialist, json!({ "action": "forward" })),
         (&leader, json!({ "action": "approve" })),
     ] {
@@ -31,15 +36,46 @@ async fn citizen_applies_and_staff_take_it_to_result_returned() {
     let r = t.issue_result(&clerk, &code).await;
     assert_eq!(r.status(), 200);
     assert_eq!(json(r).await["status"], 9);
-    let r = t.action(&officer, &code, json!({ "action": "return_result" })).await;
+    let r = t
+        .action(&officer, &code, json!({ "action": "return_result" }))
+        .await;
     assert_eq!(json(r).await["status"], 10);
     let d = json(t.get(&citizen, &format!("/api/v1/dossiers/{code}")).await).await;
     assert_eq!(d["documents"].as_array().unwrap().len(), 1);
-    let actions: Vec<&str> = d["history"].as_array().unwrap().iter().map(|h| h["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["create", "save_form", "attach", "submit", "receive", "assign", "forward", "approve", "issue_result", "return_result"]);
-    let track = json(t.http.get(t.url(&format!("/api/v1/track/{code}"))).send().await.unwrap()).await;
+    let actions: Vec<&str> = d["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "create",
+            "save_form",
+            "attach",
+            "submit",
+            "receive",
+            "assign",
+            "forward",
+            "approve",
+            "issue_result",
+            "return_result"
+        ]
+    );
+    let track = json(
+        t.http
+            .get(t.url(&format!("/api/v1/track/{code}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(track["status"], 10);
     assert!(track.get("applicant").is_none());
     let chain = motcua_store::audit::verify(&t.app.db).await.unwrap();
-    assert!(chain.as_ref().is_ok_and(|n| *n >= 10), "audit chain: {chain:?}");
+    assert!(
+        chain.as_ref().is_ok_and(|n| *n >= 10),
+        "audit chain: {chain:?}"
+    );
 }
