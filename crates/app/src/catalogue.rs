@@ -2,6 +2,7 @@
 //! deployment uses (`motcua catalog import`), exported in the same format.
 
 use motcua_domain::catalogue::{Procedure, export_catalogue, import_catalogue};
+use motcua_domain::search::{Entry, rank};
 use motcua_domain::text::fold;
 use motcua_store::audit::{self, AuditRecord};
 use motcua_store::entities::procedure;
@@ -154,24 +155,94 @@ pub async fn pinned(
     )?)
 }
 
-/// Plain-words search, with or without diacritics: every folded query token must start a word of the
-/// folded name (or match the code). Issue-3 search (typos, ranking) builds on this.
+/// A life event (birth, marriage, …) and the procedures it leads to: how citizens look for services.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct LifeEvent {
+    pub key: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub procedures: Vec<String>,
+}
+
+/// The shipped life-event groups of the demo catalogue (`data/life-events.json`).
+pub fn life_events() -> Vec<LifeEvent> {
+    serde_json::from_str(include_str!("../../../data/life-events.json")).unwrap_or_default()
+}
+
+/// Search filters (SPEC §1: by agency level and online level).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct SearchFilter {
+    #[serde(default)]
+    pub q: String,
+    /// `commune` | `province` | `ministry`
+    #[serde(default)]
+    pub level: Option<String>,
+    /// `full` | `partial` | `none`
+    #[serde(default)]
+    pub online: Option<String>,
+    /// A life-event key.
+    #[serde(default)]
+    pub event: Option<String>,
+}
+
+/// Plain-words search (with or without diacritics, one typo per word tolerated), ranked; with an
+/// empty query, the filtered catalogue in code order.
 pub async fn search(app: &App, q: &str) -> Result<Vec<Procedure>, AppError> {
-    let all = current_all(app).await?;
-    let q = fold(q);
-    let tokens: Vec<&str> = q.split_whitespace().collect();
-    if tokens.is_empty() {
-        return Ok(all);
-    }
-    Ok(all
+    search_filtered(
+        app,
+        &SearchFilter {
+            q: q.to_owned(),
+            ..SearchFilter::default()
+        },
+    )
+    .await
+}
+
+pub async fn search_filtered(app: &App, f: &SearchFilter) -> Result<Vec<Procedure>, AppError> {
+    let events = life_events();
+    let all: Vec<Procedure> = current_all(app)
+        .await?
         .into_iter()
         .filter(|p| {
-            let hay = fold(&format!("{} {}", p.name_vi, p.name_en));
-            let words: Vec<&str> = hay.split_whitespace().collect();
-            p.code.as_str() == q
-                || tokens
-                    .iter()
-                    .all(|t| words.iter().any(|w| w.starts_with(t)))
+            f.level
+                .as_deref()
+                .is_none_or(|l| l.is_empty() || p.level.as_str() == l)
         })
+        .filter(|p| {
+            f.online
+                .as_deref()
+                .is_none_or(|o| o.is_empty() || p.online_level.as_str() == o)
+        })
+        .filter(|p| {
+            f.event.as_deref().is_none_or(|e| {
+                e.is_empty()
+                    || events
+                        .iter()
+                        .any(|ev| ev.key == e && ev.procedures.iter().any(|c| c == p.code.as_str()))
+            })
+        })
+        .collect();
+    if fold(&f.q).trim().is_empty() {
+        return Ok(all);
+    }
+    let entries: Vec<Entry> = all
+        .iter()
+        .map(|p| {
+            let extra: Vec<&str> = events
+                .iter()
+                .filter(|ev| ev.procedures.iter().any(|c| c == p.code.as_str()))
+                .flat_map(|ev| [ev.name_vi.as_str(), ev.name_en.as_str()])
+                .collect();
+            Entry::new(p, &extra)
+        })
+        .collect();
+    let order = rank(&entries, &f.q);
+    let mut by_code: std::collections::HashMap<String, Procedure> = all
+        .into_iter()
+        .map(|p| (p.code.as_str().to_owned(), p))
+        .collect();
+    Ok(order
+        .into_iter()
+        .filter_map(|c| by_code.remove(&c))
         .collect())
 }

@@ -8,4 +8,5 @@ pub mod catalogue;
 pub mod form;
 pub mod ids;
 pub mod lifecycle;
+pub mod search;
 pub mod text;

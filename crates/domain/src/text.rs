@@ -39,9 +39,80 @@ pub fn tokens(s: &str) -> Vec<String> {
         .collect()
 }
 
+/// Optimal-string-alignment distance (Levenshtein plus adjacent transpositions) between two ASCII
+/// tokens: a transposed pair ("sihn" for "sinh") is one typo, as people count it.
+pub fn typo_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let (n, m) = (a.len(), b.len());
+    let mut d = vec![vec![0usize; m + 1]; n + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        if let Some(first) = row.first_mut() {
+            *first = i;
+        }
+    }
+    if let Some(row0) = d.first_mut() {
+        for (j, cell) in row0.iter_mut().enumerate() {
+            *cell = j;
+        }
+    }
+    for i in 1..=n {
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[n][m]
+}
+
+/// How well a folded query token matches a folded word: 3 exact, 2 prefix (the citizen is still
+/// typing), 1 one typo away (tokens of 4+ letters, so short words like "xe" stay exact), 0 no match.
+pub fn token_match(token: &str, word: &str) -> u8 {
+    if token == word {
+        3
+    } else if token.len() >= 2 && word.starts_with(token) {
+        2
+    } else if token.chars().count() >= 4 && typo_distance(token, word) <= 1 {
+        1
+    } else {
+        0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typos_are_counted_as_people_count_them() {
+        assert_eq!(typo_distance("sinh", "sinh"), 0);
+        assert_eq!(typo_distance("sihn", "sinh"), 1);
+        assert_eq!(typo_distance("khia", "khai"), 1);
+        assert_eq!(typo_distance("kahi", "khai"), 1);
+        assert_eq!(typo_distance("sinh", "tinh"), 1);
+        assert_eq!(typo_distance("dang", "dung"), 1);
+        assert_eq!(typo_distance("ket", "hon"), 3);
+        assert_eq!(typo_distance("", "abc"), 3);
+    }
+
+    #[test]
+    fn token_match_levels() {
+        assert_eq!(token_match("khai", "khai"), 3);
+        assert_eq!(token_match("kha", "khai"), 2);
+        assert_eq!(token_match("khia", "khai"), 1);
+        assert_eq!(
+            token_match("xe", "xa"),
+            0,
+            "short words must match exactly or by prefix"
+        );
+        assert_eq!(token_match("hon", "ket"), 0);
+    }
 
     #[test]
     fn folds_vietnamese_including_d_bar() {

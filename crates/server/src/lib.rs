@@ -144,11 +144,7 @@ pub fn build_router(
             )
         }
     };
-    let state = AppState {
-        app,
-        oidc,
-        oidc_client: Arc::new(tokio::sync::OnceCell::new()),
-    };
+    let state = AppState::new(app, oidc);
     let mut router = motcua_web::router(state);
     if let Some(idp) = sim {
         router = router.nest("/sim/idp", idp.router());

@@ -3,9 +3,12 @@
 
 pub mod api;
 pub mod auth;
+pub mod i18n;
 pub mod login;
 pub mod openapi;
+pub mod pages;
 pub mod problem;
+pub mod ratelimit;
 
 use std::sync::Arc;
 
@@ -33,6 +36,22 @@ pub struct AppState {
     pub oidc: Option<OidcSettings>,
     /// Discovered lazily: the simulated IdP may be served by this very process.
     pub oidc_client: Arc<OnceCell<OidcClient>>,
+    /// Public dossier lookups per client address (SPEC §15: rate limits on lookup).
+    pub lookup_limit: Arc<ratelimit::RateLimiter>,
+}
+
+impl AppState {
+    pub fn new(app: App, oidc: Option<OidcSettings>) -> Self {
+        Self {
+            app,
+            oidc,
+            oidc_client: Arc::new(OnceCell::new()),
+            lookup_limit: Arc::new(ratelimit::RateLimiter::new(
+                30,
+                std::time::Duration::from_secs(60),
+            )),
+        }
+    }
 }
 
 /// Largest request body for attachment uploads (the per-component limit is checked separately).
@@ -67,13 +86,18 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/staff", post(login::staff_login))
         .fallback(api::not_found);
     Router::new()
-        .route("/", get(login::home))
+        .route("/", get(pages::home))
+        .route("/search", get(pages::search))
+        .route("/procedures/{code}", get(pages::procedure))
+        .route("/track", get(pages::track))
+        .route("/static/site.css", get(pages::css))
         .route("/health", get(api::health))
         .route("/ready", get(api::ready))
         .route("/auth/login", get(login::start))
         .route("/auth/callback", get(login::callback))
         .route("/auth/logout", post(login::logout))
         .nest("/api/v1", api)
+        .fallback(pages::fallback)
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())

@@ -4,8 +4,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Query, RawQuery, State};
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use motcua_app::identity::{self, CitizenClaims, Principal};
 use motcua_app::{AppError, ErrorCode};
@@ -14,7 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::AppState;
-use crate::auth::{MaybeAuth, SESSION_COOKIE};
+use crate::auth::SESSION_COOKIE;
 use crate::problem::Problem;
 
 fn session_cookie(value: String, secure: bool) -> Cookie<'static> {
@@ -198,36 +197,4 @@ pub async fn staff_login(
         Json(json!({ "username": username, "roles": roles })),
     )
         .into_response())
-}
-
-/// A plain landing page until the citizen portal lands (issue "Citizen portal").
-pub async fn home(MaybeAuth(who): MaybeAuth) -> impl IntoResponse {
-    let who = match who {
-        Some(Principal::Citizen { full_name, .. }) => format!(
-            "<p>Xin chào / Hello, {}. <a href=\"/api/v1/dossiers\">Hồ sơ của tôi / My dossiers (JSON)</a></p>\
-             <form method=\"post\" action=\"/auth/logout\"><button>Đăng xuất / Sign out</button></form>",
-            html_escape(&full_name)
-        ),
-        Some(Principal::Staff { username, .. }) => format!("<p>{}</p>", html_escape(&username)),
-        None => "<p><a href=\"/auth/login\">Đăng nhập bằng định danh quốc gia / Sign in with national identity</a></p>".into(),
-    };
-    (
-        StatusCode::OK,
-        Html(format!(
-            "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <title>motcua — Dịch vụ công trực tuyến</title></head><body><main>\
-             <h1>motcua — Dịch vụ công trực tuyến / Online public services</h1>{who}\
-             <form action=\"/api/v1/procedures\" method=\"get\"><label for=\"q\">Tìm thủ tục / Find a procedure</label> \
-             <input id=\"q\" name=\"q\" type=\"search\"><button>Tìm / Search</button></form>\
-             <ul><li><a href=\"/api/v1/openapi.json\">API (OpenAPI 3)</a></li><li><a href=\"/health\">/health</a></li></ul>\
-             </main></body></html>"
-        )),
-    )
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

@@ -1,0 +1,135 @@
+//! Finding procedures in plain words (SPEC §1, §12): with or without diacritics, tolerant of one typo
+//! per word, ranked so that the procedure whose name says what the citizen typed comes first.
+//!
+//! The catalogue is a few hundred to a few thousand procedures, so the index is a list of folded
+//! words per procedure held in memory; a query is scored against every entry.
+
+use crate::catalogue::Procedure;
+use crate::text::{fold, token_match, tokens};
+
+/// One searchable procedure: its folded name words (weighted) and other words (sector, life events).
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub code: String,
+    name_words: Vec<String>,
+    other_words: Vec<String>,
+    essential: bool,
+}
+
+impl Entry {
+    pub fn new(p: &Procedure, extra: &[&str]) -> Self {
+        let mut name_words = tokens(&p.name_vi);
+        name_words.extend(tokens(&p.name_en));
+        let mut other_words = tokens(&p.sector);
+        for e in extra {
+            other_words.extend(tokens(e));
+        }
+        Self {
+            code: p.code.as_str().to_owned(),
+            name_words,
+            other_words,
+            essential: p.essential_service_no.is_some(),
+        }
+    }
+
+    /// The score of this entry for the folded query tokens; 0 means "not a result".
+    /// Every token must match some word (AND), so adding words narrows the results.
+    pub fn score(&self, query_tokens: &[String], raw_query: &str) -> u32 {
+        if query_tokens.is_empty() {
+            return 0;
+        }
+        if fold(raw_query).trim() == self.code {
+            return 1000;
+        }
+        let mut total = 0u32;
+        for t in query_tokens {
+            let in_name = self
+                .name_words
+                .iter()
+                .map(|w| token_match(t, w))
+                .max()
+                .unwrap_or(0);
+            let elsewhere = self
+                .other_words
+                .iter()
+                .map(|w| token_match(t, w))
+                .max()
+                .unwrap_or(0);
+            let best = (u32::from(in_name) * 3).max(u32::from(elsewhere));
+            if best == 0 {
+                return 0;
+            }
+            total += best;
+        }
+        // Phrases: consecutive query tokens matching consecutive name words ("khai sinh") rank higher.
+        let folded_name = self.name_words.join(" ");
+        let phrase = query_tokens.join(" ");
+        if query_tokens.len() > 1 && folded_name.contains(&phrase) {
+            total += 10;
+        }
+        if self.essential {
+            total += 1;
+        }
+        total
+    }
+}
+
+/// Codes of the matching entries, best first (ties by code).
+pub fn rank(entries: &[Entry], query: &str) -> Vec<String> {
+    let q = tokens(query);
+    let mut scored: Vec<(u32, &str)> = entries
+        .iter()
+        .map(|e| (e.score(&q, query), e.code.as_str()))
+        .filter(|(s, _)| *s > 0)
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    scored.into_iter().map(|(_, c)| c.to_owned()).collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::catalogue::import_catalogue;
+
+    fn entries() -> Vec<Entry> {
+        let procs = import_catalogue(include_str!("../../../data/demo-catalogue.json")).unwrap();
+        procs.iter().map(|p| Entry::new(p, &[])).collect()
+    }
+
+    #[test]
+    fn finds_birth_registration_with_or_without_diacritics_and_with_a_typo() {
+        let e = entries();
+        for q in [
+            "Đăng ký khai sinh",
+            "dang ky khai sinh",
+            "DANG KY KHAI SINH",
+            "dang ky khai sihn",
+            "khai sinh",
+            "birth registration",
+        ] {
+            let r = rank(&e, q);
+            assert_eq!(
+                r.first().map(String::as_str),
+                Some("1.001193"),
+                "query {q:?} gave {r:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn more_words_narrow_the_results_and_nonsense_finds_nothing() {
+        let e = entries();
+        let broad = rank(&e, "dang ky");
+        let narrow = rank(&e, "dang ky ket hon");
+        assert!(narrow.len() < broad.len());
+        assert_eq!(narrow.first().map(String::as_str), Some("1.000894"));
+        assert!(rank(&e, "zzzz qqqq").is_empty());
+        assert!(rank(&e, "").is_empty());
+    }
+
+    #[test]
+    fn a_code_finds_its_procedure() {
+        assert_eq!(rank(&entries(), "1.004222"), vec!["1.004222".to_owned()]);
+    }
+}

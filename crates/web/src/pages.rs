@@ -1,0 +1,547 @@
+//! Public HTML pages of the citizen portal (SPEC §14): home with search and life events, search
+//! results with filters, the procedure page and public tracking. Server-rendered, no JavaScript
+//! needed; every text comes from `locales/`.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header, request::Parts};
+use axum::response::{Html, IntoResponse, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use chrono::{DateTime, Utc};
+use motcua_app::catalogue::{self, SearchFilter};
+use motcua_app::dossiers;
+use motcua_app::identity::Principal;
+use motcua_domain::catalogue::{Procedure, RequirementKind, TimeUnit};
+use motcua_domain::lifecycle::Status;
+
+use crate::AppState;
+use crate::auth::MaybeAuth;
+use crate::i18n::{Lang, t};
+
+/// Bumped when `static/site.css` changes, so browsers may cache it for a year.
+pub const CSS_VERSION: &str = "1";
+pub const SITE_CSS: &str = include_str!("../../../static/site.css");
+
+/// The language of this request: `?lang=` (remembered in a cookie), else the cookie, else Vietnamese.
+pub struct UiLang {
+    pub lang: Lang,
+    from_query: bool,
+    path_and_query: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for UiLang {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let query_lang = parts.uri.query().and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "lang")
+                .and_then(|(_, v)| Lang::parse(&v))
+        });
+        let cookie_lang = CookieJar::from_headers(&parts.headers)
+            .get("lang")
+            .and_then(|c| Lang::parse(c.value()));
+        Ok(UiLang {
+            lang: query_lang.or(cookie_lang).unwrap_or_default(),
+            from_query: query_lang.is_some(),
+            path_and_query: parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_else(|| "/".into()),
+        })
+    }
+}
+
+impl UiLang {
+    /// The current URL with the other language selected.
+    fn switch_url(&self) -> String {
+        let (path, query) = self
+            .path_and_query
+            .split_once('?')
+            .unwrap_or((self.path_and_query.as_str(), ""));
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+            if k != "lang" {
+                q.append_pair(&k, &v);
+            }
+        }
+        q.append_pair("lang", self.lang.other().code());
+        format!("{path}?{}", q.finish())
+    }
+}
+
+/// The client's address when the server was started with connection info (always, in `serve`).
+pub struct PeerIp(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PeerIp {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(PeerIp(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
+/// What every page shows around its content.
+pub struct Chrome {
+    pub lang: Lang,
+    pub title: String,
+    pub switch_url: String,
+    pub who: Option<String>,
+    pub css_version: &'static str,
+}
+
+impl Chrome {
+    pub fn t<'a>(&self, key: &'a str) -> &'a str {
+        t(self.lang, key)
+    }
+}
+
+fn chrome(ui: &UiLang, who: &Option<Principal>, title_key: &str) -> Chrome {
+    Chrome {
+        lang: ui.lang,
+        title: t(ui.lang, title_key).to_owned(),
+        switch_url: ui.switch_url(),
+        who: who.as_ref().map(|p| match p {
+            Principal::Citizen { full_name, .. } => full_name.clone(),
+            Principal::Staff { username, .. } => username.clone(),
+        }),
+        css_version: CSS_VERSION,
+    }
+}
+
+fn render(ui: &UiLang, status: StatusCode, page: &impl Template) -> Response {
+    let body = match page.render() {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response();
+        }
+    };
+    let mut resp = (status, Html(body)).into_response();
+    if ui.from_query
+        && let Ok(v) = HeaderValue::from_str(
+            &Cookie::build(("lang", ui.lang.code()))
+                .path("/")
+                .same_site(SameSite::Lax)
+                .permanent()
+                .build()
+                .to_string(),
+        )
+    {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+pub async fn css() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        SITE_CSS,
+    )
+}
+
+struct EventCard {
+    key: String,
+    name: String,
+    count: usize,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    c: Chrome,
+    events: Vec<EventCard>,
+}
+
+pub async fn home(ui: UiLang, MaybeAuth(who): MaybeAuth) -> Response {
+    let events = catalogue::life_events()
+        .into_iter()
+        .map(|e| EventCard {
+            name: if ui.lang == Lang::En {
+                e.name_en
+            } else {
+                e.name_vi
+            },
+            count: e.procedures.len(),
+            key: e.key,
+        })
+        .collect();
+    let page = HomePage {
+        c: chrome(&ui, &who, "home.title"),
+        events,
+    };
+    render(&ui, StatusCode::OK, &page)
+}
+
+struct Opt {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+struct ResultRow {
+    code: String,
+    name: String,
+    level: String,
+    online: String,
+    time: String,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    c: Chrome,
+    q: String,
+    filtered: bool,
+    levels: Vec<Opt>,
+    onlines: Vec<Opt>,
+    events: Vec<Opt>,
+    results: Vec<ResultRow>,
+}
+
+fn options(lang: Lang, current: Option<&str>, items: &[(String, String)]) -> Vec<Opt> {
+    let mut v = vec![Opt {
+        value: String::new(),
+        label: t(lang, "search.any").to_owned(),
+        selected: current.is_none_or(str::is_empty),
+    }];
+    v.extend(items.iter().map(|(value, label)| Opt {
+        selected: current == Some(value.as_str()),
+        value: value.clone(),
+        label: label.clone(),
+    }));
+    v
+}
+
+fn name(lang: Lang, p: &Procedure) -> String {
+    if lang == Lang::En && !p.name_en.is_empty() {
+        p.name_en.clone()
+    } else {
+        p.name_vi.clone()
+    }
+}
+
+fn time_text(lang: Lang, p: &Procedure) -> String {
+    let pt = &p.processing_time;
+    match pt.unit {
+        TimeUnit::WorkingHours | TimeUnit::Hours => {
+            format!("{} {}", pt.value, t(lang, "proc.working_hours"))
+        }
+        TimeUnit::WorkingDays | TimeUnit::Days => {
+            format!("{} {}", pt.value, t(lang, "proc.working_days"))
+        }
+    }
+}
+
+pub async fn search(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Query(f): Query<SearchFilter>,
+) -> Response {
+    let lang = ui.lang;
+    let found = match catalogue::search_filtered(&s.app, &f).await {
+        Ok(v) => v,
+        Err(e) => return server_error(&ui, &who, &e),
+    };
+    let results = found
+        .iter()
+        .map(|p| ResultRow {
+            code: p.code.as_str().to_owned(),
+            name: name(lang, p),
+            level: t(lang, &format!("level.{}", p.level.as_str())).to_owned(),
+            online: t(lang, &format!("online.{}", p.online_level.as_str())).to_owned(),
+            time: time_text(lang, p),
+        })
+        .collect();
+    let level_items: Vec<(String, String)> = ["commune", "province"]
+        .iter()
+        .map(|l| ((*l).to_owned(), t(lang, &format!("level.{l}")).to_owned()))
+        .collect();
+    let online_items: Vec<(String, String)> = ["full", "partial", "none"]
+        .iter()
+        .map(|o| ((*o).to_owned(), t(lang, &format!("online.{o}")).to_owned()))
+        .collect();
+    let event_items: Vec<(String, String)> = catalogue::life_events()
+        .into_iter()
+        .map(|e| {
+            (
+                e.key,
+                if lang == Lang::En {
+                    e.name_en
+                } else {
+                    e.name_vi
+                },
+            )
+        })
+        .collect();
+    let page = SearchPage {
+        c: chrome(&ui, &who, "search.title"),
+        filtered: [&f.level, &f.online, &f.event]
+            .iter()
+            .any(|x| x.as_deref().is_some_and(|v| !v.is_empty())),
+        levels: options(lang, f.level.as_deref(), &level_items),
+        onlines: options(lang, f.online.as_deref(), &online_items),
+        events: options(lang, f.event.as_deref(), &event_items),
+        q: f.q.clone(),
+        results,
+    };
+    render(&ui, StatusCode::OK, &page)
+}
+
+struct ComponentRow {
+    name: String,
+    requirement: String,
+    condition: String,
+    held_by_state: bool,
+    accepts: String,
+}
+
+struct FeeRow {
+    name: String,
+    online: String,
+    counter: String,
+}
+
+struct ProcedureView {
+    code: String,
+    name: String,
+    result: String,
+    agency: String,
+    level: String,
+    time: String,
+    same_day: bool,
+    online: String,
+    online_estimated: bool,
+    online_available: bool,
+    components: Vec<ComponentRow>,
+    fees: Vec<FeeRow>,
+    legal: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "procedure.html")]
+struct ProcedurePage {
+    c: Chrome,
+    p: ProcedureView,
+}
+
+/// `1.263.600 ₫`: Vietnamese groups thousands with dots.
+pub fn vnd(lang: Lang, amount: Option<i64>) -> String {
+    match amount {
+        None => t(lang, "proc.no_channel").to_owned(),
+        Some(0) => t(lang, "proc.free").to_owned(),
+        Some(a) => {
+            let digits = a.unsigned_abs().to_string();
+            let mut out = String::new();
+            for (i, ch) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    out.push('.');
+                }
+                out.push(ch);
+            }
+            format!("{}{out} ₫", if a < 0 { "-" } else { "" })
+        }
+    }
+}
+
+fn mime_label(m: &str) -> &str {
+    match m {
+        "application/pdf" => "PDF",
+        "image/jpeg" => "JPEG",
+        "image/png" => "PNG",
+        other => other,
+    }
+}
+
+pub async fn procedure(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+) -> Response {
+    let lang = ui.lang;
+    let p = match catalogue::current(&s.app, &code).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return not_found_page(&ui, &who),
+        Err(e) => return server_error(&ui, &who, &e),
+    };
+    let view = ProcedureView {
+        code: p.code.as_str().to_owned(),
+        name: name(lang, &p),
+        result: p.result_document.clone(),
+        agency: p.competent_agency_vi.clone(),
+        level: t(lang, &format!("level.{}", p.level.as_str())).to_owned(),
+        time: time_text(lang, &p),
+        same_day: p.processing_time.same_day,
+        online: t(lang, &format!("online.{}", p.online_level.as_str())).to_owned(),
+        online_estimated: p.is_verified("online_level") == Some(false),
+        online_available: p.online_level.as_str() != "none",
+        components: p
+            .components
+            .iter()
+            .map(|c| ComponentRow {
+                name: c.name.clone(),
+                requirement: t(
+                    lang,
+                    match c.required {
+                        RequirementKind::Required => "proc.required",
+                        RequirementKind::Optional => "proc.optional",
+                        RequirementKind::Conditional => "proc.conditional",
+                    },
+                )
+                .to_owned(),
+                condition: c.condition.clone().unwrap_or_default(),
+                held_by_state: !c.reusable_from.is_empty(),
+                accepts: c
+                    .accepts
+                    .iter()
+                    .map(|m| mime_label(m))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+            .collect(),
+        fees: p
+            .fees
+            .iter()
+            .map(|f| FeeRow {
+                name: f.name.clone(),
+                online: vnd(lang, f.online_vnd),
+                counter: vnd(lang, f.counter_vnd),
+            })
+            .collect(),
+        legal: p.legal_basis.clone(),
+    };
+    let mut c = chrome(&ui, &who, "search.title");
+    c.title = view.name.clone();
+    render(&ui, StatusCode::OK, &ProcedurePage { c, p: view })
+}
+
+struct TrackFound {
+    code: String,
+    status: String,
+    procedure: String,
+    agency: String,
+    received: String,
+    due: String,
+    overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "track.html")]
+struct TrackPage {
+    c: Chrome,
+    code: String,
+    message: Option<String>,
+    found: Option<TrackFound>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct TrackQuery {
+    #[serde(default)]
+    code: String,
+}
+
+fn local(s: &AppState, t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| {
+        t.with_timezone(&s.app.calendar.offset())
+            .format("%d/%m/%Y %H:%M")
+            .to_string()
+    })
+    .unwrap_or_else(|| "—".into())
+}
+
+pub async fn track(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    PeerIp(peer): PeerIp,
+    Query(q): Query<TrackQuery>,
+) -> Response {
+    let lang = ui.lang;
+    let code = q.code.trim().to_owned();
+    let mut page = TrackPage {
+        c: chrome(&ui, &who, "track.title"),
+        code: code.clone(),
+        message: None,
+        found: None,
+    };
+    if code.is_empty() {
+        return render(&ui, StatusCode::OK, &page);
+    }
+    if let Some(ip) = peer
+        && !s.lookup_limit.allow(ip)
+    {
+        page.message = Some(t(lang, "track.too_many").to_owned());
+        return render(&ui, StatusCode::TOO_MANY_REQUESTS, &page);
+    }
+    match dossiers::track(&s.app, &code).await {
+        Ok(v) => {
+            let status = Status::from_code(v.status).map(|s| s.code()).unwrap_or(0);
+            page.found = Some(TrackFound {
+                code: v.code,
+                status: t(lang, &format!("status.{status}")).to_owned(),
+                procedure: if lang == Lang::En {
+                    v.procedure_name_en
+                } else {
+                    v.procedure_name_vi
+                },
+                agency: v.competent_agency,
+                received: local(&s, v.received_at),
+                due: local(&s, v.due_at),
+                overdue: v.overdue,
+            });
+            render(&ui, StatusCode::OK, &page)
+        }
+        Err(e) if e.kind == motcua_app::ErrorCode::NotFound => {
+            page.message = Some(t(lang, "track.not_found").to_owned());
+            render(&ui, StatusCode::NOT_FOUND, &page)
+        }
+        Err(e) => server_error(&ui, &who, &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    c: Chrome,
+    heading: String,
+    text: String,
+    reference: Option<String>,
+}
+
+fn not_found_page(ui: &UiLang, who: &Option<Principal>) -> Response {
+    let page = ErrorPage {
+        c: chrome(ui, who, "error.title"),
+        heading: t(ui.lang, "error.title").to_owned(),
+        text: t(ui.lang, "error.text").to_owned(),
+        reference: None,
+    };
+    render(ui, StatusCode::NOT_FOUND, &page)
+}
+
+/// A friendly page with a reference id; the error itself is logged once, here.
+fn server_error(ui: &UiLang, who: &Option<Principal>, e: &motcua_app::AppError) -> Response {
+    let reference = uuid::Uuid::now_v7().to_string();
+    tracing::error!(error.reference = %reference, error = ?e, "page failed");
+    let page = ErrorPage {
+        c: chrome(ui, who, "error.server_title"),
+        heading: t(ui.lang, "error.server_title").to_owned(),
+        text: t(ui.lang, "error.server_text").to_owned(),
+        reference: Some(reference),
+    };
+    render(ui, StatusCode::INTERNAL_SERVER_ERROR, &page)
+}
+
+pub async fn fallback(ui: UiLang, MaybeAuth(who): MaybeAuth) -> Response {
+    not_found_page(&ui, &who)
+}
