@@ -855,7 +855,7 @@ fn attachment_view(row: &dossier::Model, a: &attachment::Model) -> AttachmentVie
 
 /// Components the applicant must upload: required ones that are not an e-form, not "show only", and
 /// that no state data source can stand in for (once-only: SPEC §3).
-fn components_to_upload(p: &Procedure) -> Vec<&str> {
+pub fn components_to_upload(p: &Procedure) -> Vec<&str> {
     p.components
         .iter()
         .filter(|c| {

@@ -446,3 +446,28 @@ fn role_name_vi(role: Role) -> &'static str {
         Role::Monitor => "Giám sát",
     }
 }
+
+/// The provinces, by name.
+pub async fn provinces(app: &App) -> Result<Vec<admin_unit::Model>, AppError> {
+    Ok(admin_unit::Entity::find()
+        .filter(admin_unit::Column::Level.eq("province"))
+        .order_by_asc(admin_unit::Column::Name)
+        .all(&app.db)
+        .await?)
+}
+
+/// The communes of a province, by name (the address picker's second step).
+pub async fn communes_of(app: &App, province: &str) -> Result<Vec<admin_unit::Model>, AppError> {
+    Ok(admin_unit::Entity::find()
+        .filter(admin_unit::Column::ProvinceCode.eq(province.to_owned()))
+        .filter(admin_unit::Column::Level.eq("commune"))
+        .order_by_asc(admin_unit::Column::Name)
+        .all(&app.db)
+        .await?)
+}
+
+pub async fn admin_unit(app: &App, code: &str) -> Result<Option<admin_unit::Model>, AppError> {
+    Ok(admin_unit::Entity::find_by_id(code.to_owned())
+        .one(&app.db)
+        .await?)
+}

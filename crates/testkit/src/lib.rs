@@ -418,3 +418,22 @@ impl TestApp {
         d["code"].as_str().expect("code").to_owned()
     }
 }
+
+impl TestApp {
+    /// A browser session for a citizen (as the OIDC callback would create), as a `Cookie` header value.
+    pub async fn citizen_cookie(&self, citizen_id: &str) -> String {
+        let _ = self.citizen_token(citizen_id).await;
+        let c = identity::find_citizen(&self.app, citizen_id)
+            .await
+            .expect("db")
+            .expect("citizen");
+        let principal = identity::Principal::Citizen {
+            citizen_id: motcua_domain::ids::CitizenId::parse(&c.citizen_id).expect("id"),
+            full_name: c.full_name,
+        };
+        let secret = identity::create_session(&self.app, &principal)
+            .await
+            .expect("session");
+        format!("motcua_session={secret}")
+    }
+}

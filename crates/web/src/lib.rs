@@ -7,6 +7,7 @@ pub mod i18n;
 pub mod login;
 pub mod openapi;
 pub mod pages;
+pub mod portal;
 pub mod problem;
 pub mod ratelimit;
 
@@ -90,6 +91,25 @@ pub fn router(state: AppState) -> Router {
         .route("/search", get(pages::search))
         .route("/procedures/{code}", get(pages::procedure))
         .route("/track", get(pages::track))
+        .route(
+            "/apply/{code}",
+            get(portal::apply_start).post(portal::apply_create),
+        )
+        .route("/my", get(portal::my_list))
+        .route("/my/{code}", get(portal::my_dossier))
+        .route(
+            "/my/{code}/form",
+            get(portal::form_get).post(portal::form_post),
+        )
+        .route(
+            "/my/{code}/files",
+            get(portal::files_get)
+                .post(portal::files_post)
+                .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        )
+        .route("/my/{code}/check", get(portal::check_get))
+        .route("/my/{code}/submit", post(portal::submit_post))
+        .route("/my/{code}/done", get(portal::done))
         .route("/static/site.css", get(pages::css))
         .route("/health", get(api::health))
         .route("/ready", get(api::ready))

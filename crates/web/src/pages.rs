@@ -21,7 +21,7 @@ use crate::auth::MaybeAuth;
 use crate::i18n::{Lang, t};
 
 /// Bumped when `static/site.css` changes, so browsers may cache it for a year.
-pub const CSS_VERSION: &str = "1";
+pub const CSS_VERSION: &str = "2";
 pub const SITE_CSS: &str = include_str!("../../../static/site.css");
 
 /// The language of this request: `?lang=` (remembered in a cookie), else the cookie, else Vietnamese.
@@ -102,7 +102,7 @@ impl Chrome {
     }
 }
 
-fn chrome(ui: &UiLang, who: &Option<Principal>, title_key: &str) -> Chrome {
+pub fn chrome(ui: &UiLang, who: &Option<Principal>, title_key: &str) -> Chrome {
     Chrome {
         lang: ui.lang,
         title: t(ui.lang, title_key).to_owned(),
@@ -115,7 +115,7 @@ fn chrome(ui: &UiLang, who: &Option<Principal>, title_key: &str) -> Chrome {
     }
 }
 
-fn render(ui: &UiLang, status: StatusCode, page: &impl Template) -> Response {
+pub fn render(ui: &UiLang, status: StatusCode, page: &impl Template) -> Response {
     let body = match page.render() {
         Ok(b) => b,
         Err(e) => {
@@ -519,7 +519,7 @@ struct ErrorPage {
     reference: Option<String>,
 }
 
-fn not_found_page(ui: &UiLang, who: &Option<Principal>) -> Response {
+pub fn not_found_page(ui: &UiLang, who: &Option<Principal>) -> Response {
     let page = ErrorPage {
         c: chrome(ui, who, "error.title"),
         heading: t(ui.lang, "error.title").to_owned(),
@@ -530,7 +530,7 @@ fn not_found_page(ui: &UiLang, who: &Option<Principal>) -> Response {
 }
 
 /// A friendly page with a reference id; the error itself is logged once, here.
-fn server_error(ui: &UiLang, who: &Option<Principal>, e: &motcua_app::AppError) -> Response {
+pub fn server_error(ui: &UiLang, who: &Option<Principal>, e: &motcua_app::AppError) -> Response {
     let reference = uuid::Uuid::now_v7().to_string();
     tracing::error!(error.reference = %reference, error = ?e, "page failed");
     let page = ErrorPage {
@@ -540,6 +540,23 @@ fn server_error(ui: &UiLang, who: &Option<Principal>, e: &motcua_app::AppError) 
         reference: Some(reference),
     };
     render(ui, StatusCode::INTERNAL_SERVER_ERROR, &page)
+}
+
+/// A page with a heading and a message (errors a citizen can act on).
+pub fn error_page(
+    ui: &UiLang,
+    who: &Option<Principal>,
+    status: StatusCode,
+    heading: &str,
+    text: &str,
+) -> Response {
+    let page = ErrorPage {
+        c: chrome(ui, who, "error.title"),
+        heading: heading.to_owned(),
+        text: text.to_owned(),
+        reference: None,
+    };
+    render(ui, status, &page)
 }
 
 pub async fn fallback(ui: UiLang, MaybeAuth(who): MaybeAuth) -> Response {

@@ -1,0 +1,1049 @@
+//! The citizen's own pages: apply (start → form → documents → check → submit → confirmation) and
+//! "my dossiers". Plain HTML forms with redirects after POST, so everything works without JavaScript;
+//! the draft is stored at every step, so it can be resumed on another device.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Form, Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use motcua_app::dossiers::{self, CreateDossier, Outcome, Upload};
+use motcua_app::identity::{self, Principal};
+use motcua_app::views::DossierView;
+use motcua_app::{AppError, ErrorCode, catalogue, org};
+use motcua_domain::catalogue::{Channel, Procedure, RequirementKind};
+use motcua_domain::form::{FieldType, FormField};
+use serde_json::{Map, Value, json};
+
+use crate::AppState;
+use crate::auth::MaybeAuth;
+use crate::i18n::{Lang, t};
+use crate::pages::{Chrome, UiLang, chrome, error_page, render};
+
+/// A signed-in citizen, or the response that sends them to sign in and come back.
+fn citizen(
+    ui: &UiLang,
+    who: &Option<Principal>,
+    back_to: &str,
+) -> Result<Principal, Box<Response>> {
+    match who {
+        Some(p @ Principal::Citizen { .. }) => Ok(p.clone()),
+        Some(Principal::Staff { .. }) => Err(Box::new(error_page(
+            ui,
+            who,
+            StatusCode::FORBIDDEN,
+            t(ui.lang, "error.title"),
+            t(ui.lang, "apply.not_found"),
+        ))),
+        None => {
+            let target = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("return_to", back_to)
+                .finish();
+            Err(Box::new(
+                Redirect::to(&format!("/auth/login?{target}")).into_response(),
+            ))
+        }
+    }
+}
+
+fn app_error(ui: &UiLang, who: &Option<Principal>, e: &AppError) -> Response {
+    if e.kind == ErrorCode::Internal {
+        return crate::pages::server_error(ui, who, e);
+    }
+    let status = crate::problem::status_of(e.kind);
+    let msg = if ui.lang == Lang::En {
+        &e.message_en
+    } else {
+        &e.message_vi
+    };
+    error_page(ui, who, status, t(ui.lang, "apply.errors_title"), msg)
+}
+
+fn msg(lang: Lang, e: &AppError) -> String {
+    if lang == Lang::En {
+        e.message_en.clone()
+    } else {
+        e.message_vi.clone()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "apply_start.html")]
+struct StartPage {
+    c: Chrome,
+    code: String,
+    name: String,
+    idem: String,
+}
+
+fn pname(lang: Lang, p: &Procedure) -> String {
+    if lang == Lang::En && !p.name_en.is_empty() {
+        p.name_en.clone()
+    } else {
+        p.name_vi.clone()
+    }
+}
+
+pub async fn apply_start(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+) -> Response {
+    if let Err(r) = citizen(&ui, &who, &format!("/apply/{code}")) {
+        return *r;
+    }
+    match catalogue::current(&s.app, &code).await {
+        Ok(Some(p)) => {
+            let page = StartPage {
+                c: chrome(&ui, &who, "apply.start_title"),
+                code: p.code.as_str().to_owned(),
+                name: pname(ui.lang, &p),
+                // Each rendering gets its own key: a double click or a retried POST makes one draft.
+                idem: uuid::Uuid::new_v4().to_string(),
+            };
+            render(&ui, StatusCode::OK, &page)
+        }
+        Ok(None) => crate::pages::not_found_page(&ui, &who),
+        Err(e) => app_error(&ui, &who, &e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct IdemForm {
+    #[serde(default)]
+    idem: String,
+}
+
+fn code_of(o: Outcome) -> String {
+    match o {
+        Outcome::Fresh(v) => v.code,
+        Outcome::Replay(r) => r
+            .body
+            .get("code")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+    }
+}
+
+pub async fn apply_create(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    Form(f): Form<IdemForm>,
+) -> Response {
+    let p = match citizen(&ui, &who, &format!("/apply/{code}")) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let input = CreateDossier {
+        procedure: code.clone(),
+        channel: Channel::Online,
+        applicant: None,
+        receiving_point: None,
+        agency: None,
+    };
+    let key = (!f.idem.is_empty()).then_some(f.idem.as_str());
+    match dossiers::create(&s.app, &p, input, &json!({ "procedure": code }), key).await {
+        Ok(o) => Redirect::to(&format!("/my/{}/form", code_of(o))).into_response(),
+        Err(e) => app_error(&ui, &who, &e),
+    }
+}
+
+struct Opt {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+struct FieldView {
+    key: String,
+    label: String,
+    kind: &'static str,
+    input_type: &'static str,
+    inputmode: &'static str,
+    required: bool,
+    prefilled: bool,
+    note: Option<String>,
+    value: String,
+    options: Vec<Opt>,
+    province: String,
+    communes: Vec<Opt>,
+    street: String,
+    error: Option<String>,
+}
+
+struct ErrorLink {
+    field: String,
+    label: String,
+    message: String,
+}
+
+#[derive(Template)]
+#[template(path = "apply_form.html")]
+struct FormPage {
+    c: Chrome,
+    code: String,
+    name: String,
+    fields: Vec<FieldView>,
+    provinces: Vec<Opt>,
+    errors: Vec<ErrorLink>,
+}
+
+fn kind_of(t: FieldType) -> (&'static str, &'static str, &'static str) {
+    match t {
+        FieldType::Text => ("text", "text", ""),
+        FieldType::Textarea => ("textarea", "text", ""),
+        FieldType::Date => ("date", "date", ""),
+        FieldType::Number => ("number", "text", "numeric"),
+        FieldType::Choice => ("choice", "text", ""),
+        FieldType::CitizenId => ("citizen_id", "text", "numeric"),
+        FieldType::Phone => ("phone", "tel", "tel"),
+        FieldType::Email => ("email", "email", "email"),
+        FieldType::Address => ("address", "text", ""),
+    }
+}
+
+/// Flattens stored JSON answers into the strings an HTML form shows (`key`, `key.commune`, `key.street`).
+fn flatten(form: &Map<String, Value>) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for (k, v) in form {
+        match v {
+            Value::String(s) => {
+                out.insert(k.clone(), s.clone());
+            }
+            Value::Number(n) => {
+                out.insert(k.clone(), n.to_string());
+            }
+            Value::Object(o) => {
+                for (sub, sv) in o {
+                    if let Some(s) = sv.as_str() {
+                        out.insert(format!("{k}.{sub}"), s.to_owned());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The answers a citizen's digital identity already gives (SPEC §7 once-only): the applicant's
+/// name, ID number, address and phone go into the first field of each kind marked as prefillable
+/// from the population database.
+async fn prefill(
+    s: &AppState,
+    p: &Principal,
+    proc: &Procedure,
+) -> Result<HashMap<String, String>, AppError> {
+    let mut out = HashMap::new();
+    let Principal::Citizen {
+        citizen_id,
+        full_name,
+    } = p
+    else {
+        return Ok(out);
+    };
+    let stored = identity::find_citizen(&s.app, citizen_id.as_str()).await?;
+    let from_pop = |f: &&FormField| f.prefill_from.as_deref() == Some("population_db");
+    let fields: Vec<&FormField> = proc.form.fields.iter().filter(from_pop).collect();
+    if let Some(f) = fields.iter().find(|f| f.field_type == FieldType::Text) {
+        out.insert(f.key.clone(), full_name.clone());
+    }
+    if let Some(f) = fields.iter().find(|f| f.field_type == FieldType::CitizenId) {
+        out.insert(f.key.clone(), citizen_id.to_string());
+    }
+    if let Some(c) = stored {
+        if let (Some(f), Some(commune)) = (
+            fields.iter().find(|f| f.field_type == FieldType::Address),
+            c.commune_code,
+        ) {
+            out.insert(format!("{}.commune", f.key), commune);
+            out.insert(format!("{}.street", f.key), c.street.unwrap_or_default());
+        }
+        if let (Some(f), Some(phone)) = (
+            proc.form
+                .fields
+                .iter()
+                .find(|f| f.field_type == FieldType::Phone),
+            c.phone,
+        ) {
+            out.insert(f.key.clone(), phone);
+        }
+    }
+    Ok(out)
+}
+
+async fn load_for_edit(
+    s: &AppState,
+    p: &Principal,
+    code: &str,
+) -> Result<(DossierView, Procedure), AppError> {
+    let view = dossiers::get(&s.app, p, code).await?;
+    let proc = catalogue::pinned(&s.app.db, &view.procedure.code, view.procedure.version).await?;
+    Ok((view, proc))
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "two call sites; the page needs each of these"
+)]
+async fn form_page(
+    s: &AppState,
+    ui: &UiLang,
+    who: &Option<Principal>,
+    view: &DossierView,
+    proc: &Procedure,
+    values: &HashMap<String, String>,
+    prefilled: &HashMap<String, String>,
+    errors: &[motcua_domain::form::FieldError],
+) -> Result<FormPage, AppError> {
+    let lang = ui.lang;
+    let provinces = org::provinces(&s.app).await?;
+    let mut fields = Vec::new();
+    for f in &proc.form.fields {
+        let (kind, input_type, inputmode) = kind_of(f.field_type);
+        let error = errors.iter().find(|e| e.field == f.key).map(|e| {
+            if lang == Lang::En {
+                e.message_en.clone()
+            } else {
+                e.message_vi.clone()
+            }
+        });
+        let get = |k: &str| values.get(k).cloned().unwrap_or_default();
+        let mut fv = FieldView {
+            key: f.key.clone(),
+            label: f.label.clone(),
+            kind,
+            input_type,
+            inputmode,
+            required: f.required,
+            prefilled: prefilled.contains_key(&f.key)
+                || prefilled.contains_key(&format!("{}.commune", f.key)),
+            note: f.note.clone(),
+            value: get(&f.key),
+            options: f
+                .options
+                .iter()
+                .map(|o| Opt {
+                    value: o.value.clone(),
+                    label: o.label.clone(),
+                    selected: values.get(&f.key) == Some(&o.value),
+                })
+                .collect(),
+            province: String::new(),
+            communes: Vec::new(),
+            street: get(&format!("{}.street", f.key)),
+            error,
+        };
+        if f.field_type == FieldType::Address {
+            let commune = get(&format!("{}.commune", f.key));
+            let chosen = get(&format!("{}.province", f.key));
+            let province = if !chosen.is_empty() {
+                chosen
+            } else if let Some(u) = org::admin_unit(&s.app, &commune).await? {
+                u.province_code
+            } else {
+                org::province_code(org::DEMO_PROVINCE)
+            };
+            fv.communes = org::communes_of(&s.app, &province)
+                .await?
+                .into_iter()
+                .map(|c| Opt {
+                    selected: c.code == commune,
+                    value: c.code,
+                    label: c.name,
+                })
+                .collect();
+            fv.province = province;
+        }
+        fields.push(fv);
+    }
+    let errors = errors
+        .iter()
+        .map(|e| ErrorLink {
+            field: e.field.clone(),
+            label: proc
+                .form
+                .field(&e.field)
+                .map(|f| f.label.clone())
+                .unwrap_or_else(|| e.field.clone()),
+            message: if lang == Lang::En {
+                e.message_en.clone()
+            } else {
+                e.message_vi.clone()
+            },
+        })
+        .collect();
+    Ok(FormPage {
+        c: chrome(ui, who, "apply.step_form"),
+        code: view.code.clone(),
+        name: pname(lang, proc),
+        fields,
+        provinces: provinces
+            .into_iter()
+            .map(|p| Opt {
+                value: p.code,
+                label: p.name,
+                selected: false,
+            })
+            .collect(),
+        errors,
+    })
+}
+
+fn editable(view: &DossierView) -> bool {
+    view.status == 0 || view.status == 5
+}
+
+pub async fn form_get(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+) -> Response {
+    let p = match citizen(&ui, &who, &format!("/my/{code}/form")) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let (view, proc) = match load_for_edit(&s, &p, &code).await {
+        Ok(x) => x,
+        Err(e) => return app_error(&ui, &who, &e),
+    };
+    if !editable(&view) {
+        return Redirect::to(&format!("/my/{}", view.code)).into_response();
+    }
+    let stored = view.form.as_object().cloned().unwrap_or_default();
+    let mut values = flatten(&stored);
+    let prefilled = if stored.is_empty() {
+        match prefill(&s, &p, &proc).await {
+            Ok(pf) => pf,
+            Err(e) => return app_error(&ui, &who, &e),
+        }
+    } else {
+        HashMap::new()
+    };
+    for (k, v) in &prefilled {
+        values.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    match form_page(&s, &ui, &who, &view, &proc, &values, &prefilled, &[]).await {
+        Ok(page) => render(&ui, StatusCode::OK, &page),
+        Err(e) => app_error(&ui, &who, &e),
+    }
+}
+
+/// Turns posted strings into typed JSON answers; blanks clear an answer. Types are checked by the
+/// form definition on the server, so a wrong value comes back with its own message.
+fn to_answers(proc: &Procedure, posted: &HashMap<String, String>) -> Map<String, Value> {
+    let mut out = Map::new();
+    for f in &proc.form.fields {
+        let v = match f.field_type {
+            FieldType::Address => {
+                let commune = posted
+                    .get(&format!("{}.commune", f.key))
+                    .map(|s| s.trim())
+                    .unwrap_or("");
+                let street = posted
+                    .get(&format!("{}.street", f.key))
+                    .map(|s| s.trim())
+                    .unwrap_or("");
+                if commune.is_empty() && street.is_empty() {
+                    Value::Null
+                } else {
+                    json!({ "commune": commune, "street": street })
+                }
+            }
+            FieldType::Number => match posted.get(&f.key).map(|s| s.trim()) {
+                None | Some("") => Value::Null,
+                Some(s) => s
+                    .parse::<i64>()
+                    .map(Value::from)
+                    .unwrap_or_else(|_| Value::String(s.to_owned())),
+            },
+            _ => match posted.get(&f.key).map(|s| s.trim()) {
+                None | Some("") => Value::Null,
+                Some(s) => Value::String(s.to_owned()),
+            },
+        };
+        out.insert(f.key.clone(), v);
+    }
+    out
+}
+
+pub async fn form_post(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    Form(posted): Form<Vec<(String, String)>>,
+) -> Response {
+    let p = match citizen(&ui, &who, &format!("/my/{code}/form")) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let posted: HashMap<String, String> = posted.into_iter().collect();
+    let (view, proc) = match load_for_edit(&s, &p, &code).await {
+        Ok(x) => x,
+        Err(e) => return app_error(&ui, &who, &e),
+    };
+    if !editable(&view) {
+        return Redirect::to(&format!("/my/{}", view.code)).into_response();
+    }
+    // "Update the list of communes": show the chosen province's communes, keep what was typed.
+    if posted.contains_key("_refresh") {
+        return match form_page(&s, &ui, &who, &view, &proc, &posted, &HashMap::new(), &[]).await {
+            Ok(page) => render(&ui, StatusCode::OK, &page),
+            Err(e) => app_error(&ui, &who, &e),
+        };
+    }
+    match dossiers::save_form(&s.app, &p, &view.code, to_answers(&proc, &posted)).await {
+        Ok(v) => Redirect::to(&format!("/my/{}/files", v.code)).into_response(),
+        Err(e) if !e.fields.is_empty() => match form_page(
+            &s,
+            &ui,
+            &who,
+            &view,
+            &proc,
+            &posted,
+            &HashMap::new(),
+            &e.fields,
+        )
+        .await
+        {
+            Ok(page) => render(&ui, StatusCode::UNPROCESSABLE_ENTITY, &page),
+            Err(e) => app_error(&ui, &who, &e),
+        },
+        Err(e) => app_error(&ui, &who, &e),
+    }
+}
+
+struct ComponentView {
+    key: String,
+    name: String,
+    requirement: String,
+    held_by_state: bool,
+    files: Vec<String>,
+    accept: String,
+    max_mb: u64,
+}
+
+#[derive(Template)]
+#[template(path = "apply_files.html")]
+struct FilesPage {
+    c: Chrome,
+    code: String,
+    name: String,
+    components: Vec<ComponentView>,
+    error: Option<String>,
+}
+
+fn files_page(
+    ui: &UiLang,
+    who: &Option<Principal>,
+    view: &DossierView,
+    proc: &Procedure,
+    error: Option<String>,
+) -> FilesPage {
+    let lang = ui.lang;
+    let wanted: Vec<String> = view
+        .supplement_request
+        .as_ref()
+        .map(|r| r.components.clone())
+        .unwrap_or_default();
+    let components = proc
+        .components
+        .iter()
+        // While supplementing, exactly what was asked for (SPEC §4).
+        .filter(|c| wanted.is_empty() || wanted.contains(&c.key))
+        .filter(|c| !matches!(c.copy_kind, motcua_domain::catalogue::CopyKind::EForm))
+        .map(|c| ComponentView {
+            key: c.key.clone(),
+            name: c.name.clone(),
+            requirement: t(
+                lang,
+                match c.required {
+                    RequirementKind::Required => "proc.required",
+                    RequirementKind::Optional => "proc.optional",
+                    RequirementKind::Conditional => "proc.conditional",
+                },
+            )
+            .to_owned(),
+            held_by_state: !c.reusable_from.is_empty() && wanted.is_empty(),
+            files: view
+                .attachments
+                .iter()
+                .filter(|a| a.component == c.key)
+                .map(|a| a.file_name.clone())
+                .collect(),
+            accept: c.accepts.join(","),
+            max_mb: c.max_bytes / (1024 * 1024),
+        })
+        .collect();
+    FilesPage {
+        c: chrome(ui, who, "apply.step_files"),
+        code: view.code.clone(),
+        name: pname(lang, proc),
+        components,
+        error,
+    }
+}
+
+pub async fn files_get(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+) -> Response {
+    let p = match citizen(&ui, &who, &format!("/my/{code}/files")) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    match load_for_edit(&s, &p, &code).await {
+        Ok((view, _)) if !editable(&view) => {
+            Redirect::to(&format!("/my/{}", view.code)).into_response()
+        }
+        Ok((view, proc)) => render(
+            &ui,
+            StatusCode::OK,
+            &files_page(&ui, &who, &view, &proc, None),
+        ),
+        Err(e) => app_error(&ui, &who, &e),
+    }
+}
+
+pub async fn files_post(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    mut mp: Multipart,
+) -> Response {
+    let p = match citizen(&ui, &who, &format!("/my/{code}/files")) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let mut component = String::new();
+    let mut upload = None;
+    while let Ok(Some(field)) = mp.next_field().await {
+        if field.name() == Some("file") {
+            let file_name = field.file_name().unwrap_or("file").to_owned();
+            let declared = field.content_type().map(str::to_owned);
+            match field.bytes().await {
+                Ok(bytes) => upload = Some((file_name, declared, bytes)),
+                Err(_) => break,
+            }
+        } else if field.name() == Some("component") {
+            component = field.text().await.unwrap_or_default();
+        }
+    }
+    let (view, proc) = match load_for_edit(&s, &p, &code).await {
+        Ok(x) => x,
+        Err(e) => return app_error(&ui, &who, &e),
+    };
+    let result = match upload {
+        Some((file_name, declared_mime, bytes)) => dossiers::add_attachment(
+            &s.app,
+            &p,
+            &view.code,
+            Upload {
+                component: component.clone(),
+                file_name,
+                declared_mime,
+                bytes,
+            },
+        )
+        .await
+        .map(|_| ()),
+        None => Err(AppError::bad_request(
+            "file_required",
+            "Vui lòng chọn tệp để tải lên.",
+            "Choose a file to upload.",
+        )),
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!("/my/{}/files#c-{component}", view.code)).into_response(),
+        Err(e) => {
+            let status = crate::problem::status_of(e.kind);
+            render(
+                &ui,
+                status,
+                &files_page(&ui, &who, &view, &proc, Some(msg(ui.lang, &e))),
+            )
+        }
+    }
+}
+
+struct Answer {
+    key: String,
+    label: String,
+    value: String,
+}
+
+struct Problem {
+    href: String,
+    text: String,
+}
+
+#[derive(Template)]
+#[template(path = "apply_check.html")]
+struct CheckPage {
+    c: Chrome,
+    code: String,
+    name: String,
+    answers: Vec<Answer>,
+    files: Vec<String>,
+    problems: Vec<Problem>,
+    idem: String,
+}
+
+async fn answers_of(
+    s: &AppState,
+    proc: &Procedure,
+    form: &Map<String, Value>,
+) -> Result<Vec<Answer>, AppError> {
+    let mut out = Vec::new();
+    for f in &proc.form.fields {
+        let Some(v) = form.get(&f.key) else { continue };
+        let value = match (f.field_type, v) {
+            (FieldType::Choice, Value::String(s)) => f
+                .options
+                .iter()
+                .find(|o| &o.value == s)
+                .map(|o| o.label.clone())
+                .unwrap_or_else(|| s.clone()),
+            (FieldType::Address, Value::Object(o)) => {
+                let commune = o.get("commune").and_then(Value::as_str).unwrap_or("");
+                let street = o.get("street").and_then(Value::as_str).unwrap_or("");
+                let unit = org::admin_unit(&s.app, commune).await?;
+                let province = match &unit {
+                    Some(u) => org::admin_unit(&s.app, &u.province_code)
+                        .await?
+                        .map(|p| p.name)
+                        .unwrap_or_default(),
+                    None => String::new(),
+                };
+                [
+                    street.to_owned(),
+                    unit.map(|u| u.name).unwrap_or_default(),
+                    province,
+                ]
+                .into_iter()
+                .filter(|x| !x.is_empty())
+                .collect::<Vec<_>>()
+                .join(", ")
+            }
+            (_, Value::String(s)) => s.clone(),
+            (_, other) => other.to_string(),
+        };
+        out.push(Answer {
+            key: f.key.clone(),
+            label: f.label.clone(),
+            value,
+        });
+    }
+    Ok(out)
+}
+
+async fn check_page(
+    s: &AppState,
+    ui: &UiLang,
+    who: &Option<Principal>,
+    view: &DossierView,
+    proc: &Procedure,
+    extra: Option<&AppError>,
+) -> Result<CheckPage, AppError> {
+    let lang = ui.lang;
+    let form = view.form.as_object().cloned().unwrap_or_default();
+    let mut problems: Vec<Problem> = proc
+        .form
+        .check_complete(&form)
+        .into_iter()
+        .map(|e| Problem {
+            href: format!("/my/{}/form#f-{}", view.code, e.field),
+            text: format!(
+                "{}: {}",
+                proc.form
+                    .field(&e.field)
+                    .map(|f| f.label.as_str())
+                    .unwrap_or(&e.field),
+                if lang == Lang::En {
+                    &e.message_en
+                } else {
+                    &e.message_vi
+                }
+            ),
+        })
+        .collect();
+    for key in dossiers::components_to_upload(proc) {
+        if !view.attachments.iter().any(|a| a.component == key) {
+            let name = proc
+                .component(key)
+                .map(|c| c.name.clone())
+                .unwrap_or_else(|| key.to_owned());
+            problems.push(Problem {
+                href: format!("/my/{}/files#c-{key}", view.code),
+                text: format!("{}: {name}", t(lang, "apply.missing_components")),
+            });
+        }
+    }
+    if let Some(e) = extra
+        && problems.is_empty()
+    {
+        problems.push(Problem {
+            href: "#main".into(),
+            text: msg(lang, e),
+        });
+    }
+    Ok(CheckPage {
+        c: chrome(ui, who, "apply.step_check"),
+        code: view.code.clone(),
+        name: pname(lang, proc),
+        answers: answers_of(s, proc, &form).await?,
+        files: view
+            .attachments
+            .iter()
+            .map(|a| {
+                format!(
+                    "{} — {}",
+                    a.file_name,
+                    proc.component(&a.component)
+                        .map(|c| c.name.as_str())
+                        .unwrap_or(&a.component)
+                )
+            })
+            .collect(),
+        problems,
+        idem: uuid::Uuid::new_v4().to_string(),
+    })
+}
+
+pub async fn check_get(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+) -> Response {
+    let p = match citizen(&ui, &who, &format!("/my/{code}/check")) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let (view, proc) = match load_for_edit(&s, &p, &code).await {
+        Ok(x) => x,
+        Err(e) => return app_error(&ui, &who, &e),
+    };
+    if view.status != 0 {
+        return Redirect::to(&format!("/my/{}", view.code)).into_response();
+    }
+    match check_page(&s, &ui, &who, &view, &proc, None).await {
+        Ok(page) => render(&ui, StatusCode::OK, &page),
+        Err(e) => app_error(&ui, &who, &e),
+    }
+}
+
+pub async fn submit_post(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    Form(f): Form<IdemForm>,
+) -> Response {
+    let p = match citizen(&ui, &who, &format!("/my/{code}/check")) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let key = (!f.idem.is_empty()).then_some(f.idem.as_str());
+    match dossiers::submit(&s.app, &p, &code, key).await {
+        Ok(o) => Redirect::to(&format!("/my/{}/done", code_of(o))).into_response(),
+        Err(e) if e.kind == ErrorCode::Internal || e.kind == ErrorCode::NotFound => {
+            app_error(&ui, &who, &e)
+        }
+        Err(e) => {
+            // Nothing entered is lost: the draft is stored; show what to fix, where.
+            let (view, proc) = match load_for_edit(&s, &p, &code).await {
+                Ok(x) => x,
+                Err(e2) => return app_error(&ui, &who, &e2),
+            };
+            if view.status != 0 {
+                return Redirect::to(&format!("/my/{}", view.code)).into_response();
+            }
+            match check_page(&s, &ui, &who, &view, &proc, Some(&e)).await {
+                Ok(page) => render(&ui, StatusCode::UNPROCESSABLE_ENTITY, &page),
+                Err(e) => app_error(&ui, &who, &e),
+            }
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "apply_done.html")]
+struct DonePage {
+    c: Chrome,
+    code: String,
+    receipt_due: String,
+}
+
+fn local(s: &AppState, t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map(|t| {
+        t.with_timezone(&s.app.calendar.offset())
+            .format("%H:%M %d/%m/%Y")
+            .to_string()
+    })
+    .unwrap_or_else(|| "—".into())
+}
+
+pub async fn done(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+) -> Response {
+    let p = match citizen(&ui, &who, &format!("/my/{code}/done")) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    match dossiers::get(&s.app, &p, &code).await {
+        Ok(v) => render(
+            &ui,
+            StatusCode::OK,
+            &DonePage {
+                c: chrome(&ui, &who, "apply.done_title"),
+                receipt_due: local(&s, v.receipt_due_at),
+                code: v.code,
+            },
+        ),
+        Err(e) => app_error(&ui, &who, &e),
+    }
+}
+
+struct Row {
+    href: String,
+    code: String,
+    procedure: String,
+    status: String,
+    due: String,
+}
+
+#[derive(Template)]
+#[template(path = "my_list.html")]
+struct MyList {
+    c: Chrome,
+    rows: Vec<Row>,
+}
+
+pub async fn my_list(ui: UiLang, MaybeAuth(who): MaybeAuth, State(s): State<AppState>) -> Response {
+    let p = match citizen(&ui, &who, "/my") {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let list = match dossiers::list(&s.app, &p, &Default::default()).await {
+        Ok(l) => l,
+        Err(e) => return app_error(&ui, &who, &e),
+    };
+    let mut rows = Vec::new();
+    for d in list {
+        let procedure = match catalogue::current(&s.app, &d.procedure_code).await {
+            Ok(Some(pr)) => pname(ui.lang, &pr),
+            _ => d.procedure_code.clone(),
+        };
+        rows.push(Row {
+            href: if d.status == 0 {
+                format!("/my/{}/form", d.code)
+            } else {
+                format!("/my/{}", d.code)
+            },
+            status: t(ui.lang, &format!("status.{}", d.status)).to_owned(),
+            due: d.due_at.map(|_| local(&s, d.due_at)).unwrap_or_default(),
+            code: d.code,
+            procedure,
+        });
+    }
+    render(
+        &ui,
+        StatusCode::OK,
+        &MyList {
+            c: chrome(&ui, &who, "my.title"),
+            rows,
+        },
+    )
+}
+
+struct DossierPageView {
+    code: String,
+    procedure: String,
+    status: String,
+    holder: String,
+    due: String,
+    is_draft: bool,
+    documents: Vec<(String, String)>,
+    history: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "my_dossier.html")]
+struct MyDossier {
+    c: Chrome,
+    d: DossierPageView,
+}
+
+pub async fn my_dossier(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+) -> Response {
+    let p = match citizen(&ui, &who, &format!("/my/{code}")) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let v = match dossiers::get(&s.app, &p, &code).await {
+        Ok(v) => v,
+        Err(e) => return app_error(&ui, &who, &e),
+    };
+    let lang = ui.lang;
+    let history = v
+        .history
+        .iter()
+        .filter(|h| h.from_status != h.to_status || h.action == "create")
+        .map(|h| {
+            let mut text = t(lang, &format!("status.{}", h.to_status)).to_owned();
+            if let Some(n) = &h.note {
+                text.push_str(" — ");
+                text.push_str(n);
+            }
+            (local(&s, Some(h.at)), text)
+        })
+        .collect();
+    let d = DossierPageView {
+        procedure: if lang == Lang::En {
+            v.procedure.name_en.clone()
+        } else {
+            v.procedure.name_vi.clone()
+        },
+        status: t(lang, &format!("status.{}", v.status)).to_owned(),
+        holder: if v.status <= 1 {
+            v.receiving_agency.name.clone()
+        } else {
+            v.competent_agency.name.clone()
+        },
+        due: local(&s, v.due_at),
+        is_draft: v.status == 0,
+        documents: v
+            .documents
+            .iter()
+            .map(|d| (d.file_name.clone(), d.url.clone()))
+            .collect(),
+        history,
+        code: v.code,
+    };
+    render(
+        &ui,
+        StatusCode::OK,
+        &MyDossier {
+            c: chrome(&ui, &who, "my.title"),
+            d,
+        },
+    )
+}

@@ -1,0 +1,241 @@
+//! The citizen's apply journey through the HTML pages (no JavaScript): start → form → documents →
+//! check → submit → confirmation → my dossiers, with retries and mistakes along the way.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use motcua_testkit::*;
+use serde_json::Value;
+
+struct Browser<'a> {
+    t: &'a TestApp,
+    cookie: String,
+}
+
+impl Browser<'_> {
+    async fn get(&self, path: &str) -> (u16, String, String) {
+        let r = self
+            .t
+            .http
+            .get(self.t.url(path))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .unwrap();
+        let loc = r
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        (r.status().as_u16(), loc, r.text().await.unwrap())
+    }
+
+    async fn post_form(&self, path: &str, fields: &[(String, String)]) -> (u16, String, String) {
+        let r = self
+            .t
+            .http
+            .post(self.t.url(path))
+            .header("cookie", &self.cookie)
+            .header("origin", &self.t.base)
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        let loc = r
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        (r.status().as_u16(), loc, r.text().await.unwrap())
+    }
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    html.split(&marker)
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// The example answers as an HTML form would post them.
+fn posted_answers() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (k, v) in birth_form().as_object().unwrap() {
+        match v {
+            Value::Object(o) => {
+                for (sub, sv) in o {
+                    out.push((format!("{k}.{sub}"), sv.as_str().unwrap().to_owned()));
+                }
+            }
+            Value::String(s) => out.push((k.clone(), s.clone())),
+            other => out.push((k.clone(), other.to_string())),
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_citizen_applies_for_birth_registration_in_the_browser_pages() {
+    let t = TestApp::spawn().await;
+    // Signed out, "apply" sends to the national login and back.
+    let r = t.http.get(t.url("/apply/1.001193")).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        r.headers()["location"],
+        "/auth/login?return_to=%2Fapply%2F1.001193"
+    );
+
+    let b = Browser {
+        t: &t,
+        cookie: t.citizen_cookie(CITIZEN_A).await,
+    };
+    let (status, _, html) = b.get("/apply/1.001193").await;
+    assert_eq!(status, 200);
+    let idem = hidden(&html, "idem");
+    let (status, form_url, _) = b
+        .post_form("/apply/1.001193", &[("idem".into(), idem.clone())])
+        .await;
+    assert_eq!(status, 303);
+    assert!(
+        form_url.starts_with("/my/NHAP-") && form_url.ends_with("/form"),
+        "{form_url}"
+    );
+    // A double click makes no second draft.
+    let (_, again, _) = b
+        .post_form("/apply/1.001193", &[("idem".into(), idem)])
+        .await;
+    assert_eq!(again, form_url);
+    let draft = form_url
+        .trim_start_matches("/my/")
+        .trim_end_matches("/form")
+        .to_owned();
+
+    // The form comes prefilled from the digital identity.
+    let (status, _, html) = b.get(&form_url).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("value=\"Nguyễn Văn An\""));
+    assert!(html.contains(&format!("value=\"{CITIZEN_A}\"")));
+    assert!(
+        html.contains("Phường Ngô Quyền"),
+        "communes of the applicant's province are offered"
+    );
+
+    // A mistake comes back with a message that says how to fix it, and keeps what was typed.
+    let mut wrong = posted_answers();
+    for (k, v) in wrong.iter_mut() {
+        if k == "ngay_sinh" {
+            *v = "2026-13-45".into();
+        }
+    }
+    let (status, _, html) = b.post_form(&form_url, &wrong).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("error-summary") && html.contains("href=\"#f-ngay_sinh\""));
+    assert!(
+        html.contains("value=\"Nguyễn Minh Khang\""),
+        "typed answers are kept"
+    );
+
+    let (status, next, _) = b.post_form(&form_url, &posted_answers()).await;
+    assert_eq!(
+        (status, next.as_str()),
+        (303, format!("/my/{draft}/files").as_str())
+    );
+
+    // The birth notice can come from the hospital's electronic notice, so it is not demanded; the
+    // check page simply shows no documents yet.
+    let (_, _, html) = b.get(&format!("/my/{draft}/check")).await;
+    assert!(html.contains("Chưa có tệp nào"));
+
+    let part = reqwest::multipart::Part::bytes(sample_pdf())
+        .file_name("giay-chung-sinh.pdf")
+        .mime_str("application/pdf")
+        .unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("component", "giay_chung_sinh")
+        .part("file", part);
+    let r = t
+        .http
+        .post(t.url(&format!("/my/{draft}/files")))
+        .header("cookie", &b.cookie)
+        .header("origin", &t.base)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let bad = reqwest::multipart::Part::bytes(b"MZ not a pdf".to_vec())
+        .file_name("virus.exe")
+        .mime_str("application/octet-stream")
+        .unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("component", "giay_chung_sinh")
+        .part("file", bad);
+    let r = t
+        .http
+        .post(t.url(&format!("/my/{draft}/files")))
+        .header("cookie", &b.cookie)
+        .header("origin", &t.base)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 415);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Loại tệp không được chấp nhận")
+    );
+
+    let (status, _, html) = b.get(&format!("/my/{draft}/check")).await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("error-summary"), "nothing left to fix");
+    assert!(html.contains("Nguyễn Minh Khang") && html.contains("giay-chung-sinh.pdf"));
+    assert!(html.contains("Số 15 Lạch Tray, Phường Ngô Quyền, Thành phố Hải Phòng"));
+    let idem = hidden(&html, "idem");
+    let (status, done, _) = b
+        .post_form(
+            &format!("/my/{draft}/submit"),
+            &[("idem".into(), idem.clone())],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert!(
+        done.starts_with(&format!("/my/{AGENCY_A}-261117-")) && done.ends_with("/done"),
+        "{done}"
+    );
+    let (_, again, _) = b
+        .post_form(&format!("/my/{draft}/submit"), &[("idem".into(), idem)])
+        .await;
+    assert_eq!(again, done, "a retried submit shows the same dossier");
+    let code = done
+        .trim_start_matches("/my/")
+        .trim_end_matches("/done")
+        .to_owned();
+
+    let (status, _, html) = b.get(&done).await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&code));
+    assert!(
+        html.contains("09:00 18/11/2026"),
+        "receipt limit: 8 working hours after Tue 09:00"
+    );
+    assert!(html.contains(&format!("/track?code={code}")));
+
+    let (_, _, html) = b.get("/my").await;
+    assert!(html.contains(&code) && html.contains("Mới nộp, chờ tiếp nhận"));
+    let (status, _, html) = b.get(&format!("/my/{code}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Ủy ban nhân dân Phường Ngô Quyền"));
+
+    // Another citizen sees none of it.
+    let other = Browser {
+        t: &t,
+        cookie: t.citizen_cookie(CITIZEN_B).await,
+    };
+    assert_eq!(other.get(&format!("/my/{code}")).await.0, 404);
+    assert_eq!(other.get(&format!("/my/{draft}/form")).await.0, 404);
+    assert!(!other.get("/my").await.2.contains(&code));
+}
