@@ -525,6 +525,9 @@ struct ComponentView {
     name: String,
     requirement: String,
     held_by_state: bool,
+    /// Shown-only papers the state already holds need no upload; anything else may be uploaded
+    /// (also a document the state could look up, if the citizen has it at hand).
+    uploadable: bool,
     files: Vec<String>,
     accept: String,
     max_mb: u64,
@@ -572,6 +575,9 @@ fn files_page(
             )
             .to_owned(),
             held_by_state: !c.reusable_from.is_empty() && wanted.is_empty(),
+            uploadable: !(matches!(c.copy_kind, motcua_domain::catalogue::CopyKind::PresentOnly)
+                && !c.reusable_from.is_empty()
+                && wanted.is_empty()),
             files: view
                 .attachments
                 .iter()

@@ -1,0 +1,105 @@
+// Real-browser journey of a citizen on a 390×844 phone, plus axe-core on every page it visits.
+// Usage: node portal.mjs <base URL> [screenshot dir]. Exits non-zero on the first failure or on any
+// serious/critical accessibility violation. Chromium comes from Debian (/usr/bin/chromium).
+import { chromium } from 'playwright-core';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const base = process.argv[2] ?? 'http://127.0.0.1:8080';
+const shots = process.argv[3];
+if (shots) mkdirSync(shots, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
+    '--no-first-run', '--disable-component-update', '--disable-sync'],
+});
+const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+const page = await context.newPage();
+const report = [];
+
+function fail(msg) { throw new Error(msg); }
+
+async function check(name) {
+  // No horizontal scrolling on a phone.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  if (overflow > 1) fail(`${name}: page is ${overflow}px wider than the phone`);
+  await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(async () =>
+    await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }));
+  const bad = result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical');
+  report.push({ page: name, violations: result.violations.map(v => `${v.id} (${v.impact})`) });
+  if (bad.length) fail(`${name}: axe ${bad.map(v => `${v.id}: ${v.nodes.map(n => n.target).join(' ')}`).join('; ')}`);
+  if (shots) await page.screenshot({ path: `${shots}/${name}.png`, fullPage: false });
+}
+
+try {
+  await page.goto(base + '/');
+  await check('home');
+  // Search without diacritics.
+  await page.fill('#q', 'dang ky khai sinh');
+  await page.click('form[role=search] button[type=submit]');
+  await page.waitForURL(/\/search\?/);
+  await check('search-results');
+  const first = page.locator('ol.results li a').first();
+  if ((await first.getAttribute('href')) !== '/procedures/1.001193') fail('birth registration is not the first result');
+  await first.click();
+  await page.waitForURL(/\/procedures\/1\.001193/);
+  await check('procedure');
+  await page.click('a.button[href="/apply/1.001193"]');
+  // Signed out: the simulated national IdP asks who we are.
+  await page.waitForURL(/\/sim\/idp\/authorize/);
+  await page.click('button[name=pick][value="031085012345"]');
+  await page.waitForURL(/\/apply\/1\.001193/);
+  await check('apply-start');
+  await page.click('form[action="/apply/1.001193"] button[type=submit]');
+  await page.waitForURL(/\/my\/NHAP-[A-Z0-9]+\/form/);
+  const draftUrl = page.url();
+  if ((await page.inputValue('#f-ho_ten_nguoi_yeu_cau')) !== 'Nguyễn Văn An') fail('name is not prefilled');
+  await check('apply-form');
+  await page.selectOption('select[name=quan_he]', 'cha');
+  await page.fill('#f-ho_ten_tre', 'Nguyễn Minh Khang');
+  await page.fill('#f-ngay_sinh', '2026-11-02');
+  await page.fill('#f-ngay_sinh_bang_chu', 'Ngày hai tháng mười một năm hai nghìn không trăm hai mươi sáu');
+  await page.selectOption('select[name=gioi_tinh]', 'nam');
+  await page.fill('#f-dan_toc', 'Kinh');
+  await page.fill('#f-quoc_tich', 'Việt Nam');
+  await page.fill('#f-noi_sinh', 'Bệnh viện Phụ sản Hải Phòng');
+  await page.fill('#f-que_quan', 'Hải Phòng');
+  await page.selectOption('select[name=de_nghi_cap_ban_sao]', 'khong');
+  await page.click('form[action$="/form"] > button[type=submit]');
+  await page.waitForURL(/\/files$/);
+  await check('apply-files');
+  await page.setInputFiles('#file-giay_chung_sinh', new URL('../docs/examples/sample.pdf', import.meta.url).pathname);
+  await page.click('#c-giay_chung_sinh form button[type=submit]');
+  await page.waitForURL(/\/files#c-giay_chung_sinh$/);
+  await page.click('a.button[href$="/check"]');
+  await page.waitForURL(/\/check$/);
+  await check('check-answers');
+  await page.click('form[action$="/submit"] button[type=submit]');
+  await page.waitForURL(/\/my\/H31\.\d{5}-\d{6}-\d{4}\/done$/);
+  const code = page.url().match(/\/my\/([^/]+)\/done$/)[1];
+  await check('confirmation');
+  await page.goto(base + '/my');
+  await check('my-dossiers');
+  await page.goto(`${base}/my/${code}`);
+  await check('dossier-detail');
+  // Public tracking, signed out.
+  const anon = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+  const p2 = await anon.newPage();
+  await p2.goto(`${base}/track?code=${encodeURIComponent(code)}`);
+  if (!(await p2.textContent('main')).includes('Mới nộp, chờ tiếp nhận')) fail('tracking does not show the status');
+  await page.goto(`${base}/track?code=${encodeURIComponent(code)}`);
+  await check('tracking');
+  console.log(JSON.stringify({ code, draft: draftUrl, axe: report }, null, 1));
+  console.log(`e2e: ${report.length} pages checked, 0 serious or critical accessibility violations`);
+} catch (e) {
+  console.error('e2e failed:', e.message);
+  if (shots) await page.screenshot({ path: `${shots}/failure.png`, fullPage: true }).catch(() => {});
+  console.error(JSON.stringify(report, null, 1));
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
