@@ -93,6 +93,30 @@ try {
   if (!(await p2.textContent('main')).includes('Mới nộp, chờ tiếp nhận')) fail('tracking does not show the status');
   await page.goto(`${base}/track?code=${encodeURIComponent(code)}`);
   await check('tracking');
+  // The one-stop officer (through the API) receives it and asks for a clearer birth notice.
+  const staff = await browser.newContext();
+  const login = await staff.request.post(`${base}/api/v1/auth/staff`, { data: { username: 'officer@H31.11341', password: 'demo' } });
+  if (!login.ok()) fail(`staff login: ${login.status()}`);
+  for (const body of [{ action: 'receive' },
+    { action: 'request_supplement', components: ['giay_chung_sinh'], note: 'Ảnh giấy chứng sinh bị mờ, vui lòng tải lại bản rõ nét.' }]) {
+    const r = await staff.request.post(`${base}/api/v1/dossiers/${code}/actions`, { data: body });
+    if (!r.ok()) fail(`${body.action}: ${r.status()} ${await r.text()}`);
+  }
+  // The citizen answers it in the browser: sees exactly what is asked, uploads it, sends it.
+  await page.goto(`${base}/my/${code}`);
+  if (!(await page.textContent('main')).includes('Ảnh giấy chứng sinh bị mờ')) fail('the request note is not shown');
+  await check('supplement-request');
+  await page.click('a.button[href$="/files"]');
+  await page.waitForURL(/\/files$/);
+  if (await page.locator('ul.components > li').count() !== 1) fail('only the requested component should be offered');
+  await page.setInputFiles('#file-giay_chung_sinh', new URL('../docs/examples/sample.pdf', import.meta.url).pathname);
+  await page.click('#c-giay_chung_sinh form button[type=submit]');
+  await page.waitForURL(/\/files#c-giay_chung_sinh$/);
+  await page.goto(`${base}/my/${code}`);
+  await page.click(`form[action="/my/${code}/supplement"] button`);
+  await page.waitForURL(new RegExp(`/my/${code.replace(/\./g, '\\.')}$`));
+  if (!(await page.textContent('main')).includes('Đã tiếp nhận')) fail('after supplementing, the dossier is back with the agency');
+  await check('after-supplement');
   console.log(JSON.stringify({ code, draft: draftUrl, axe: report }, null, 1));
   console.log(`e2e: ${report.length} pages checked, 0 serious or critical accessibility violations`);
 } catch (e) {

@@ -110,6 +110,8 @@ pub fn router(state: AppState) -> Router {
         .route("/my/{code}/check", get(portal::check_get))
         .route("/my/{code}/submit", post(portal::submit_post))
         .route("/my/{code}/done", get(portal::done))
+        .route("/my/{code}/supplement", post(portal::supplement_post))
+        .route("/my/{code}/withdraw", post(portal::withdraw_post))
         .route("/static/site.css", get(pages::css))
         .route("/health", get(api::health))
         .route("/ready", get(api::ready))

@@ -977,6 +977,9 @@ pub async fn my_list(ui: UiLang, MaybeAuth(who): MaybeAuth, State(s): State<AppS
 }
 
 struct DossierPageView {
+    /// The request's note and the names of the components asked for, while supplementing.
+    supplement: Option<(String, Vec<String>)>,
+    can_withdraw: bool,
     code: String,
     procedure: String,
     status: String,
@@ -992,6 +995,7 @@ struct DossierPageView {
 struct MyDossier {
     c: Chrome,
     d: DossierPageView,
+    error: Option<String>,
 }
 
 pub async fn my_dossier(
@@ -1004,9 +1008,21 @@ pub async fn my_dossier(
         Ok(p) => p,
         Err(r) => return *r,
     };
-    let v = match dossiers::get(&s.app, &p, &code).await {
+    dossier_page(&s, &ui, &who, &p, &code, StatusCode::OK, None).await
+}
+
+async fn dossier_page(
+    s: &AppState,
+    ui: &UiLang,
+    who: &Option<Principal>,
+    p: &Principal,
+    code: &str,
+    status: StatusCode,
+    error: Option<String>,
+) -> Response {
+    let v = match dossiers::get(&s.app, p, code).await {
         Ok(v) => v,
-        Err(e) => return app_error(&ui, &who, &e),
+        Err(e) => return app_error(ui, who, &e),
     };
     let lang = ui.lang;
     let history = v
@@ -1019,10 +1035,38 @@ pub async fn my_dossier(
                 text.push_str(" — ");
                 text.push_str(n);
             }
-            (local(&s, Some(h.at)), text)
+            (local(s, Some(h.at)), text)
         })
         .collect();
+    let supplement = match &v.supplement_request {
+        Some(r) => {
+            let proc = catalogue::pinned(&s.app.db, &v.procedure.code, v.procedure.version)
+                .await
+                .ok();
+            let note = v
+                .history
+                .iter()
+                .rev()
+                .find(|h| h.action == "request_supplement")
+                .and_then(|h| h.note.clone())
+                .unwrap_or_default();
+            let names = r
+                .components
+                .iter()
+                .map(|k| {
+                    proc.as_ref()
+                        .and_then(|p| p.component(k))
+                        .map(|c| c.name.clone())
+                        .unwrap_or_else(|| k.clone())
+                })
+                .collect();
+            Some((note, names))
+        }
+        None => None,
+    };
     let d = DossierPageView {
+        supplement,
+        can_withdraw: matches!(v.status, 1 | 2 | 4 | 5 | 6),
         procedure: if lang == Lang::En {
             v.procedure.name_en.clone()
         } else {
@@ -1034,7 +1078,7 @@ pub async fn my_dossier(
         } else {
             v.competent_agency.name.clone()
         },
-        due: local(&s, v.due_at),
+        due: local(s, v.due_at),
         is_draft: v.status == 0,
         documents: v
             .documents
@@ -1045,11 +1089,89 @@ pub async fn my_dossier(
         code: v.code,
     };
     render(
-        &ui,
-        StatusCode::OK,
+        ui,
+        status,
         &MyDossier {
-            c: chrome(&ui, &who, "my.title"),
+            c: chrome(ui, who, "my.title"),
             d,
+            error,
         },
     )
+}
+
+/// Sends the supplementation (the uploads were made on the documents page).
+pub async fn supplement_post(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+) -> Response {
+    let p = match citizen(&ui, &who, &format!("/my/{code}")) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    match dossiers::act(
+        &s.app,
+        &p,
+        &code,
+        motcua_domain::lifecycle::Command::Supplement,
+        None,
+    )
+    .await
+    {
+        Ok(v) => Redirect::to(&format!("/my/{}", v.code)).into_response(),
+        Err(e) if e.kind == ErrorCode::Internal || e.kind == ErrorCode::NotFound => {
+            app_error(&ui, &who, &e)
+        }
+        Err(e) => {
+            dossier_page(
+                &s,
+                &ui,
+                &who,
+                &p,
+                &code,
+                crate::problem::status_of(e.kind),
+                Some(msg(ui.lang, &e)),
+            )
+            .await
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct WithdrawForm {
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn withdraw_post(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    Form(f): Form<WithdrawForm>,
+) -> Response {
+    let p = match citizen(&ui, &who, &format!("/my/{code}")) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let command = motcua_domain::lifecycle::Command::RequestWithdrawal { reason: f.reason };
+    match dossiers::act(&s.app, &p, &code, command, None).await {
+        Ok(v) => Redirect::to(&format!("/my/{}", v.code)).into_response(),
+        Err(e) if e.kind == ErrorCode::Internal || e.kind == ErrorCode::NotFound => {
+            app_error(&ui, &who, &e)
+        }
+        Err(e) => {
+            dossier_page(
+                &s,
+                &ui,
+                &who,
+                &p,
+                &code,
+                crate::problem::status_of(e.kind),
+                Some(msg(ui.lang, &e)),
+            )
+            .await
+        }
+    }
 }
