@@ -1392,3 +1392,89 @@ async fn view_in(
         updated_at: row.updated_at,
     })
 }
+
+/// The citizen's rating of how their dossier was handled (SPEC §12), once, after the result is
+/// returned; it feeds the satisfaction indicators.
+pub async fn rate(
+    app: &App,
+    principal: &Principal,
+    code: &str,
+    rating: &str,
+    reason: &str,
+) -> Result<(), AppError> {
+    use motcua_store::entities::rating;
+    if !matches!(rating, "satisfied" | "normal" | "dissatisfied") {
+        return Err(AppError::new(
+            ErrorCode::Unprocessable,
+            "invalid_rating",
+            "Vui lòng chọn một mức đánh giá.",
+            "Choose one of the ratings.",
+        ));
+    }
+    let txn = app.db.begin().await?;
+    let (row, state, access) = load_visible(&txn, principal, code).await?;
+    if access != Access::Applicant {
+        return Err(AppError::forbidden(
+            "not_applicant",
+            "Chỉ người nộp hồ sơ được đánh giá.",
+            "Only the applicant can rate.",
+        ));
+    }
+    if state.status != Status::ResultReturned {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            "not_ratable_yet",
+            "Bạn có thể đánh giá sau khi nhận kết quả.",
+            "You can rate once the result has been returned.",
+        ));
+    }
+    if rating::Entity::find_by_id(row.id.clone())
+        .one(&txn)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            "already_rated",
+            "Bạn đã đánh giá hồ sơ này.",
+            "You have already rated this dossier.",
+        ));
+    }
+    let now = app.now();
+    let reason = reason.trim();
+    rating::ActiveModel {
+        dossier_id: Set(row.id.clone()),
+        rating: Set(rating.to_owned()),
+        reason: Set((!reason.is_empty()).then(|| reason.chars().take(2000).collect())),
+        rated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    audit::append(
+        &txn,
+        &AuditRecord {
+            at: now,
+            actor: principal.audit_name(),
+            action: "dossier.rate".into(),
+            subject: format!("dossier:{}", row.id),
+            data: serde_json::json!({ "code": row.code, "rating": rating }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The rating given to a dossier, if any.
+pub async fn rating_of(
+    app: &App,
+    principal: &Principal,
+    code: &str,
+) -> Result<Option<String>, AppError> {
+    use motcua_store::entities::rating;
+    let (row, _, _) = load_visible(&app.db, principal, code).await?;
+    Ok(rating::Entity::find_by_id(row.id)
+        .one(&app.db)
+        .await?
+        .map(|r| r.rating))
+}

@@ -10,12 +10,19 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Core)]
+        vec![Box::new(M0001Core), Box::new(M0002Ratings)]
     }
 }
 
-#[derive(DeriveMigrationName)]
+/// Names are written out: the derive takes the file name, which would give every migration in this
+/// file the same version.
 struct M0001Core;
+
+impl MigrationName for M0001Core {
+    fn name(&self) -> &str {
+        "m0001_core"
+    }
+}
 
 fn table(name: &'static str) -> TableCreateStatement {
     Table::create().table(name).to_owned()
@@ -406,5 +413,41 @@ impl MigrationTrait for M0001Core {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// Citizens' ratings of a handled dossier (SPEC §12): one per dossier, after the result is returned.
+struct M0002Ratings;
+
+impl MigrationName for M0002Ratings {
+    fn name(&self) -> &str {
+        "m0002_ratings"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0002Ratings {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("ratings")
+                .col(string("dossier_id").primary_key())
+                .col(string("rating"))
+                .col(text_null("reason"))
+                .col(timestamp_with_time_zone("rated_at"))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_rating_dossier")
+                        .from("ratings", "dossier_id")
+                        .to("dossiers", "id"),
+                )
+                .check(Expr::col("rating").is_in(["satisfied", "normal", "dissatisfied"]))
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table("ratings").if_exists().to_owned())
+            .await
     }
 }

@@ -112,6 +112,7 @@ pub fn router(state: AppState) -> Router {
         .route("/my/{code}/done", get(portal::done))
         .route("/my/{code}/supplement", post(portal::supplement_post))
         .route("/my/{code}/withdraw", post(portal::withdraw_post))
+        .route("/my/{code}/rate", post(portal::rate_post))
         .route("/static/site.css", get(pages::css))
         .route("/health", get(api::health))
         .route("/ready", get(api::ready))
@@ -121,6 +122,8 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .fallback(pages::fallback)
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
+        // Pages and JSON are small text; gzip keeps them light on a slow 3G phone (SPEC §15).
+        .layer(tower_http::compression::CompressionLayer::new().gzip(true))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

@@ -21,7 +21,7 @@ use crate::auth::MaybeAuth;
 use crate::i18n::{Lang, t};
 
 /// Bumped when `static/site.css` changes, so browsers may cache it for a year.
-pub const CSS_VERSION: &str = "4";
+pub const CSS_VERSION: &str = "5";
 pub const SITE_CSS: &str = include_str!("../../../static/site.css");
 
 /// The language of this request: `?lang=` (remembered in a cookie), else the cookie, else Vietnamese.

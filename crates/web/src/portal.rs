@@ -980,6 +980,9 @@ struct DossierPageView {
     /// The request's note and the names of the components asked for, while supplementing.
     supplement: Option<(String, Vec<String>)>,
     can_withdraw: bool,
+    returned: bool,
+    /// The rating already given, in words.
+    rated: Option<String>,
     code: String,
     procedure: String,
     status: String,
@@ -1064,7 +1067,13 @@ async fn dossier_page(
         }
         None => None,
     };
+    let rated = match dossiers::rating_of(&s.app, p, code).await {
+        Ok(r) => r.map(|r| t(lang, &format!("rate.{r}")).to_owned()),
+        Err(e) => return app_error(ui, who, &e),
+    };
     let d = DossierPageView {
+        returned: v.status == 10,
+        rated,
         supplement,
         can_withdraw: matches!(v.status, 1 | 2 | 4 | 5 | 6),
         procedure: if lang == Lang::En {
@@ -1158,6 +1167,45 @@ pub async fn withdraw_post(
     let command = motcua_domain::lifecycle::Command::RequestWithdrawal { reason: f.reason };
     match dossiers::act(&s.app, &p, &code, command, None).await {
         Ok(v) => Redirect::to(&format!("/my/{}", v.code)).into_response(),
+        Err(e) if e.kind == ErrorCode::Internal || e.kind == ErrorCode::NotFound => {
+            app_error(&ui, &who, &e)
+        }
+        Err(e) => {
+            dossier_page(
+                &s,
+                &ui,
+                &who,
+                &p,
+                &code,
+                crate::problem::status_of(e.kind),
+                Some(msg(ui.lang, &e)),
+            )
+            .await
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct RateForm {
+    #[serde(default)]
+    rating: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn rate_post(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    Form(f): Form<RateForm>,
+) -> Response {
+    let p = match citizen(&ui, &who, &format!("/my/{code}")) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    match dossiers::rate(&s.app, &p, &code, &f.rating, &f.reason).await {
+        Ok(()) => Redirect::to(&format!("/my/{code}#rate-h")).into_response(),
         Err(e) if e.kind == ErrorCode::Internal || e.kind == ErrorCode::NotFound => {
             app_error(&ui, &who, &e)
         }

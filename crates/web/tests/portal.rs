@@ -239,3 +239,79 @@ async fn a_citizen_applies_for_birth_registration_in_the_browser_pages() {
     assert_eq!(other.get(&format!("/my/{draft}/form")).await.0, 404);
     assert!(!other.get("/my").await.2.contains(&code));
 }
+
+#[tokio::test]
+async fn the_applicant_rates_once_after_the_result_is_returned() {
+    let t = TestApp::spawn().await;
+    let token = t.citizen_token(CITIZEN_A).await;
+    let code = t.submitted_birth_registration(&token).await;
+    let b = Browser {
+        t: &t,
+        cookie: t.citizen_cookie(CITIZEN_A).await,
+    };
+    let rate = |r: &str| {
+        vec![
+            ("rating".to_owned(), r.to_owned()),
+            ("reason".to_owned(), "Nhanh, rõ ràng".to_owned()),
+        ]
+    };
+    let (status, _, html) = b
+        .post_form(&format!("/my/{code}/rate"), &rate("satisfied"))
+        .await;
+    assert_eq!(status, 409, "not before the result");
+    assert!(html.contains("sau khi nhận kết quả"));
+    let officer = t.staff_token(&format!("officer@{AGENCY_A}")).await;
+    let leader = t.staff_token(&format!("leader@{AGENCY_A}")).await;
+    let specialist = t.staff_token(&format!("specialist@{AGENCY_A}")).await;
+    let clerk = t.staff_token(&format!("clerk@{AGENCY_A}")).await;
+    for (tok, body) in [
+        (&officer, serde_json::json!({ "action": "receive" })),
+        (
+            &leader,
+            serde_json::json!({ "action": "assign", "assignee": format!("specialist@{AGENCY_A}") }),
+        ),
+        (&specialist, serde_json::json!({ "action": "forward" })),
+        (&leader, serde_json::json!({ "action": "approve" })),
+    ] {
+        assert_eq!(t.action(tok, &code, body).await.status(), 200);
+    }
+    assert_eq!(t.issue_result(&clerk, &code).await.status(), 200);
+    assert_eq!(
+        t.action(
+            &officer,
+            &code,
+            serde_json::json!({ "action": "return_result" })
+        )
+        .await
+        .status(),
+        200
+    );
+    let (_, _, html) = b.get(&format!("/my/{code}")).await;
+    assert!(html.contains("Đánh giá việc giải quyết hồ sơ") && html.contains("Tải về"));
+    let (status, _, _) = b
+        .post_form(&format!("/my/{code}/rate"), &rate("bogus"))
+        .await;
+    assert_eq!(status, 422);
+    let (status, _, _) = b
+        .post_form(&format!("/my/{code}/rate"), &rate("satisfied"))
+        .await;
+    assert_eq!(status, 303);
+    let (_, _, html) = b.get(&format!("/my/{code}")).await;
+    assert!(html.contains("Cảm ơn bạn đã đánh giá") && html.contains("Hài lòng"));
+    let (status, _, _) = b
+        .post_form(&format!("/my/{code}/rate"), &rate("dissatisfied"))
+        .await;
+    assert_eq!(status, 409, "one rating per dossier");
+    // Someone else cannot rate it.
+    let other = Browser {
+        t: &t,
+        cookie: t.citizen_cookie(CITIZEN_B).await,
+    };
+    assert_eq!(
+        other
+            .post_form(&format!("/my/{code}/rate"), &rate("dissatisfied"))
+            .await
+            .0,
+        404
+    );
+}

@@ -11,6 +11,7 @@ pub mod idempotency_key;
 pub mod oidc_login;
 pub mod procedure;
 pub mod progress_entry;
+pub mod rating;
 pub mod receiving_point;
 pub mod session;
 pub mod staff;
