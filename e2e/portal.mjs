@@ -69,6 +69,8 @@ try {
   await page.fill('#f-noi_sinh', 'Bệnh viện Phụ sản Hải Phòng');
   await page.fill('#f-que_quan', 'Hải Phòng');
   await page.selectOption('select[name=de_nghi_cap_ban_sao]', 'khong');
+  // static/app.js saves the draft in the background as the citizen types.
+  await page.waitForFunction(() => document.getElementById('autosave-status').textContent.length > 0, null, { timeout: 15000 });
   await page.click('form[action$="/form"] > button[type=submit]');
   await page.waitForURL(/\/files$/);
   await check('apply-files');

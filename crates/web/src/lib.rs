@@ -114,6 +114,8 @@ pub fn router(state: AppState) -> Router {
         .route("/my/{code}/withdraw", post(portal::withdraw_post))
         .route("/my/{code}/rate", post(portal::rate_post))
         .route("/static/site.css", get(pages::css))
+        .route("/static/app.js", get(pages::js))
+        .route("/my/{code}/autosave", post(portal::autosave))
         .route("/health", get(api::health))
         .route("/ready", get(api::ready))
         .route("/auth/login", get(login::start))

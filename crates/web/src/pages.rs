@@ -20,9 +20,10 @@ use crate::AppState;
 use crate::auth::MaybeAuth;
 use crate::i18n::{Lang, t};
 
-/// Bumped when `static/site.css` changes, so browsers may cache it for a year.
-pub const CSS_VERSION: &str = "5";
+/// Bumped when `static/site.css` or `static/app.js` changes, so browsers may cache it for a year.
+pub const CSS_VERSION: &str = "6";
 pub const SITE_CSS: &str = include_str!("../../../static/site.css");
+pub const APP_JS: &str = include_str!("../../../static/app.js");
 
 /// The language of this request: `?lang=` (remembered in a cookie), else the cookie, else Vietnamese.
 pub struct UiLang {
@@ -146,6 +147,16 @@ pub async fn css() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
         ],
         SITE_CSS,
+    )
+}
+
+pub async fn js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        APP_JS,
     )
 }
 

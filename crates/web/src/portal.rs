@@ -981,6 +981,7 @@ struct DossierPageView {
     supplement: Option<(String, Vec<String>)>,
     can_withdraw: bool,
     returned: bool,
+    status_help: String,
     /// The rating already given, in words.
     rated: Option<String>,
     code: String,
@@ -1073,6 +1074,7 @@ async fn dossier_page(
     };
     let d = DossierPageView {
         returned: v.status == 10,
+        status_help: t(lang, &format!("status_help.{}", v.status)).to_owned(),
         rated,
         supplement,
         can_withdraw: matches!(v.status, 1 | 2 | 4 | 5 | 6),
@@ -1222,4 +1224,37 @@ pub async fn rate_post(
             .await
         }
     }
+}
+
+/// Background save from `static/app.js`: stores every answer that is valid now and leaves the rest
+/// for the citizen to fix on "Save and continue". 204 when saved, 401 when the session is gone.
+pub async fn autosave(
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    Form(posted): Form<Vec<(String, String)>>,
+) -> Response {
+    let Some(p @ Principal::Citizen { .. }) = who else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let posted: HashMap<String, String> = posted.into_iter().collect();
+    let Ok((view, proc)) = load_for_edit(&s, &p, &code).await else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    if !editable(&view) {
+        return StatusCode::CONFLICT.into_response();
+    }
+    let mut answers = to_answers(&proc, &posted);
+    for _ in 0..2 {
+        match dossiers::save_form(&s.app, &p, &view.code, answers.clone()).await {
+            Ok(_) => return StatusCode::NO_CONTENT.into_response(),
+            Err(e) if !e.fields.is_empty() => {
+                for f in &e.fields {
+                    answers.remove(&f.field);
+                }
+            }
+            Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        }
+    }
+    StatusCode::UNPROCESSABLE_ENTITY.into_response()
 }

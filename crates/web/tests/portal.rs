@@ -315,3 +315,47 @@ async fn the_applicant_rates_once_after_the_result_is_returned() {
         404
     );
 }
+
+#[tokio::test]
+async fn autosave_keeps_valid_answers_and_skips_wrong_ones() {
+    let t = TestApp::spawn().await;
+    let b = Browser {
+        t: &t,
+        cookie: t.citizen_cookie(CITIZEN_A).await,
+    };
+    let html = b.get("/apply/1.001193").await.2;
+    let idem = hidden(&html, "idem");
+    let (_, form_url, _) = b
+        .post_form("/apply/1.001193", &[("idem".into(), idem)])
+        .await;
+    let draft = form_url
+        .trim_start_matches("/my/")
+        .trim_end_matches("/form")
+        .to_owned();
+    let answers = vec![
+        ("ho_ten_tre".to_owned(), "Nguyễn Minh Khang".to_owned()),
+        ("ngay_sinh".to_owned(), "not a date".to_owned()),
+    ];
+    let (status, _, _) = b
+        .post_form(&format!("/my/{draft}/autosave"), &answers)
+        .await;
+    assert_eq!(status, 204);
+    let (_, _, html) = b.get(&form_url).await;
+    assert!(
+        html.contains("value=\"Nguyễn Minh Khang\""),
+        "the valid answer was saved"
+    );
+    assert!(!html.contains("not a date"), "the wrong one was not");
+    // The script that does it is served and referenced from every page.
+    assert!(html.contains("/static/app.js"));
+    assert!(html.contains(&format!("data-autosave=\"/my/{draft}/autosave\"")));
+    // Without a session: 401, nothing saved.
+    let r = t
+        .http
+        .post(t.url(&format!("/my/{draft}/autosave")))
+        .form(&answers)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
