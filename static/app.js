@@ -24,3 +24,25 @@
   form.addEventListener('input', function () { later(1500); });
   form.addEventListener('change', function () { later(300); });
 })();
+
+// Uploads: refuse a file that is too large or of a type the component does not take before sending
+// it (the server checks again, by content).
+(function () {
+  'use strict';
+  var inputs = document.querySelectorAll('input[type=file][data-max-bytes]');
+  Array.prototype.forEach.call(inputs, function (input) {
+    input.addEventListener('change', function () {
+      var file = input.files && input.files[0];
+      var msg = '';
+      if (file) {
+        var accept = (input.getAttribute('accept') || '').split(',');
+        if (file.size > Number(input.getAttribute('data-max-bytes'))) msg = input.getAttribute('data-too-large');
+        else if (file.type && accept.indexOf(file.type) < 0) msg = input.getAttribute('data-wrong-type');
+      }
+      input.setCustomValidity(msg || '');
+      var out = document.getElementById(input.id + '-error');
+      if (out) out.textContent = msg || '';
+      if (msg) input.value = '';
+    });
+  });
+})();

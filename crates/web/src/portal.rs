@@ -531,6 +531,7 @@ struct ComponentView {
     files: Vec<String>,
     accept: String,
     max_mb: u64,
+    max_bytes: u64,
 }
 
 #[derive(Template)]
@@ -586,6 +587,7 @@ fn files_page(
                 .collect(),
             accept: c.accepts.join(","),
             max_mb: c.max_bytes / (1024 * 1024),
+            max_bytes: c.max_bytes,
         })
         .collect();
     FilesPage {
