@@ -15,10 +15,12 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
 use axum::routing::{get, post, put};
 use motcua_app::App;
 use motcua_gateways::oidc::OidcClient;
 use tokio::sync::OnceCell;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 /// How the citizen login reaches the national IdP.
 #[derive(Clone, Debug)]
@@ -39,6 +41,8 @@ pub struct AppState {
     pub oidc_client: Arc<OnceCell<OidcClient>>,
     /// Public dossier lookups per client address (SPEC §15: rate limits on lookup).
     pub lookup_limit: Arc<ratelimit::RateLimiter>,
+    /// Staff password attempts per client address (on top of the per-account lockout).
+    pub login_limit: Arc<ratelimit::RateLimiter>,
 }
 
 impl AppState {
@@ -49,6 +53,10 @@ impl AppState {
             oidc_client: Arc::new(OnceCell::new()),
             lookup_limit: Arc::new(ratelimit::RateLimiter::new(
                 30,
+                std::time::Duration::from_secs(60),
+            )),
+            login_limit: Arc::new(ratelimit::RateLimiter::new(
+                10,
                 std::time::Duration::from_secs(60),
             )),
         }
@@ -124,6 +132,27 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .fallback(pages::fallback)
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
+        // OWASP ASVS 14.4 habits: a strict CSP (no inline script or style anywhere in our pages), no
+        // MIME sniffing, no framing, no referrer leaking dossier codes to other sites.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                 object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
         // Pages and JSON are small text; gzip keeps them light on a slow 3G phone (SPEC §15).
         .layer(tower_http::compression::CompressionLayer::new().gzip(true))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())

@@ -166,9 +166,20 @@ struct StaffLogin {
 /// `POST /api/v1/auth/staff` `{username, password}`: sets the session cookie.
 pub async fn staff_login(
     State(s): State<AppState>,
+    crate::pages::PeerIp(peer): crate::pages::PeerIp,
     jar: CookieJar,
     body: Bytes,
 ) -> Result<Response, Problem> {
+    if let Some(ip) = peer
+        && !s.login_limit.allow(ip)
+    {
+        return Err(Problem(AppError::new(
+            ErrorCode::TooManyRequests,
+            "too_many_attempts",
+            "Quá nhiều lần đăng nhập, vui lòng thử lại sau một phút.",
+            "Too many sign-in attempts; try again in a minute.",
+        )));
+    }
     let creds: StaffLogin = serde_json::from_slice(&body).map_err(|e| {
         crate::problem::bad_request(
             "malformed_json",

@@ -163,3 +163,33 @@ async fn the_stylesheet_is_cached_and_unknown_pages_are_friendly() {
     assert_eq!(status, 404);
     assert!(html.contains("Trang chủ"));
 }
+
+#[tokio::test]
+async fn pages_carry_strict_security_headers_and_staff_logins_are_rate_limited() {
+    let t = TestApp::spawn().await;
+    let r = t.http.get(t.url("/")).send().await.unwrap();
+    let h = r.headers();
+    let csp = h.get("content-security-policy").unwrap().to_str().unwrap();
+    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
+    assert!(!csp.contains("unsafe-inline"));
+    assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
+    assert_eq!(h.get("x-frame-options").unwrap(), "DENY");
+    let html = r.text().await.unwrap();
+    assert!(
+        !html.contains("<script>") && !html.contains("style="),
+        "no inline script or style"
+    );
+    let mut statuses = Vec::new();
+    for _ in 0..11 {
+        let r = t
+            .http
+            .post(t.url("/api/v1/auth/staff"))
+            .json(&serde_json::json!({ "username": format!("officer@{AGENCY_A}"), "password": "wrong" }))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses.first(), Some(&401));
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+}
