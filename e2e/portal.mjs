@@ -18,7 +18,7 @@ const browser = await chromium.launch({
 });
 // bypassCSP only so that axe-core can be injected; the pages themselves run under the strict CSP.
 const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, bypassCSP: true });
-const page = await context.newPage();
+let page = await context.newPage();
 const report = [];
 
 function fail(msg) { throw new Error(msg); }
@@ -120,6 +120,20 @@ try {
   await page.waitForURL(new RegExp(`/my/${code.replace(/\./g, '\\.')}$`));
   if (!(await page.textContent('main')).includes('Đã tiếp nhận')) fail('after supplementing, the dossier is back with the agency');
   await check('after-supplement');
+  // Back office on a desktop: the officer signs in with the form and opens the dossier.
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+  const dpage = await desk.newPage();
+  await dpage.goto(`${base}/staff`);
+  await dpage.fill('#username', 'officer@H31.11341');
+  await dpage.fill('#password', 'demo');
+  await dpage.click('form[action="/staff/login"] button');
+  await dpage.waitForURL(`${base}/staff`);
+  const officerPage = page;
+  page = dpage;
+  await check('staff-queues');
+  await page.goto(`${base}/staff/dossiers/${code}`);
+  await check('staff-dossier');
+  page = officerPage;
   console.log(JSON.stringify({ code, draft: draftUrl, axe: report }, null, 1));
   console.log(`e2e: ${report.length} pages checked, 0 serious or critical accessibility violations`);
 } catch (e) {

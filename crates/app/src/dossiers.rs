@@ -1478,3 +1478,172 @@ pub async fn rating_of(
         .await?
         .map(|r| r.rating))
 }
+
+/// One line of a back-office queue.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct QueueItem {
+    pub code: String,
+    pub procedure_code: String,
+    pub status: u8,
+    pub channel: String,
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// The deadline that matters for this queue (receipt limit, or due date).
+    pub deadline: Option<DateTime<Utc>>,
+    /// Working minutes left to that deadline; negative when it has passed.
+    pub minutes_left: Option<i64>,
+}
+
+/// The officer's, specialist's, leader's and clerk's work lists (issue 4 §1), oldest first.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Queues {
+    pub to_receive: Vec<QueueItem>,
+    pub assigned_to_me: Vec<QueueItem>,
+    pub to_review: Vec<QueueItem>,
+    pub to_issue: Vec<QueueItem>,
+    pub to_return: Vec<QueueItem>,
+    pub near_deadline: Vec<QueueItem>,
+    pub overdue: Vec<QueueItem>,
+}
+
+/// Builds the queues of a staff member from the dossiers of their agencies. Filtering happens in
+/// memory on the agencies' open dossiers; an indexed query per queue comes with the dashboards.
+pub async fn queues(app: &App, principal: &Principal) -> Result<Queues, AppError> {
+    let Principal::Staff { username, .. } = principal else {
+        return Ok(Queues::default());
+    };
+    let agencies = authz::handling_agencies(principal);
+    let rows = dossier::Entity::find()
+        .filter(
+            Condition::any()
+                .add(dossier::Column::ReceivingAgency.is_in(agencies.clone()))
+                .add(dossier::Column::CompetentAgency.is_in(agencies)),
+        )
+        .filter(dossier::Column::Status.is_in([1, 2, 4, 5, 6, 7, 9]))
+        .order_by_asc(dossier::Column::SubmittedAt)
+        .all(&app.db)
+        .await?;
+    let now = app.now();
+    let cal = &app.calendar;
+    let left = |deadline: Option<DateTime<Utc>>| {
+        deadline.map(|d| {
+            if d >= now {
+                cal.working_minutes_between(now, d)
+            } else {
+                -cal.working_minutes_between(d, now)
+            }
+        })
+    };
+    let mut q = Queues::default();
+    for row in rows {
+        let state = state_of(&row)?;
+        let access = authz::access(principal, &row, &state);
+        let Access::Staff {
+            at_receiving,
+            at_competent,
+        } = &access
+        else {
+            continue;
+        };
+        let item = |deadline: Option<DateTime<Utc>>| QueueItem {
+            code: row.code.clone(),
+            procedure_code: row.procedure_code.clone(),
+            status: state.status.code(),
+            channel: row.channel.clone(),
+            submitted_at: state.submitted_at,
+            deadline,
+            minutes_left: left(deadline),
+        };
+        let receiving_officer = at_receiving.contains(&Role::Officer);
+        match (&state.status, &state.step) {
+            (Status::Submitted, _) if receiving_officer => {
+                q.to_receive.push(item(state.receipt_due_at))
+            }
+            (Status::InProcessing, Some(lifecycle::Step::Assigned { assignee }))
+                if assignee == username =>
+            {
+                q.assigned_to_me.push(item(state.due_at))
+            }
+            (Status::InProcessing, Some(lifecycle::Step::InReview { .. }))
+                if at_competent.contains(&Role::Leader) =>
+            {
+                q.to_review.push(item(state.due_at))
+            }
+            (Status::InProcessing, Some(lifecycle::Step::Approved { .. }))
+                if at_competent.contains(&Role::Clerk) =>
+            {
+                q.to_issue.push(item(state.due_at))
+            }
+            (Status::ResultReady, _) if receiving_officer => q.to_return.push(item(state.due_at)),
+            _ => {}
+        }
+        if state.status != Status::ResultReady && state.supplement_paused_at.is_none() {
+            match left(state.due_at) {
+                Some(m) if m < 0 => q.overdue.push(item(state.due_at)),
+                Some(m) if m <= motcua_domain::calendar::MINUTES_PER_WORKING_DAY => {
+                    q.near_deadline.push(item(state.due_at))
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(q)
+}
+
+/// The actions the state machine would accept from this principal now (with placeholder details),
+/// so screens offer only what can succeed. The command sent is still decided in full by `act`.
+pub async fn allowed_actions(
+    app: &App,
+    principal: &Principal,
+    code: &str,
+) -> Result<Vec<lifecycle::ActionKind>, AppError> {
+    let (row, state, access) = load_visible(&app.db, principal, code).await?;
+    let procedure = catalogue::pinned(&app.db, &row.procedure_code, row.procedure_version).await?;
+    let actors = authz::actors(principal, &access);
+    let any_component = procedure
+        .components
+        .first()
+        .map(|c| c.key.clone())
+        .unwrap_or_default();
+    let text = || "…".to_owned();
+    let candidates = [
+        Command::Receive,
+        Command::Refuse { reason: text() },
+        Command::RequestSupplement {
+            components: vec![any_component],
+            note: text(),
+        },
+        Command::HandOver,
+        Command::Assign { assignee: text() },
+        Command::Forward,
+        Command::Approve,
+        Command::SendBack { reason: text() },
+        Command::IssueResult,
+        Command::ReturnResult {
+            delivery: lifecycle::Delivery::Online,
+        },
+    ];
+    let now = app.now();
+    Ok(candidates
+        .iter()
+        .filter(|c| {
+            actors
+                .iter()
+                .any(|a| lifecycle::decide(&state, a, c, now, &app.calendar).is_ok())
+        })
+        .map(Command::kind)
+        .collect())
+}
+
+/// Active specialists of an agency, for the assignment list.
+pub async fn specialists_of(app: &App, agency: &str) -> Result<Vec<String>, AppError> {
+    use motcua_store::entities::staff_role;
+    Ok(staff_role::Entity::find()
+        .filter(staff_role::Column::AgencyCode.eq(agency.to_owned()))
+        .filter(staff_role::Column::Role.eq(Role::Specialist.as_str()))
+        .order_by_asc(staff_role::Column::Username)
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|r| r.username)
+        .collect())
+}

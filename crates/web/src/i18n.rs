@@ -84,6 +84,8 @@ mod tests {
             .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
             .collect();
         sources.push(include_str!("pages.rs").to_owned());
+        sources.push(include_str!("portal.rs").to_owned());
+        sources.push(include_str!("staff.rs").to_owned());
         let known = keys(Lang::Vi);
         let mut used = 0;
         // The call shapes used: `c.t("key")` in templates, `t(lang, "key")` / `t(ui.lang, "key")` in code.

@@ -10,6 +10,7 @@ pub mod pages;
 pub mod portal;
 pub mod problem;
 pub mod ratelimit;
+pub mod staff;
 
 use std::sync::Arc;
 
@@ -121,6 +122,13 @@ pub fn router(state: AppState) -> Router {
         .route("/my/{code}/supplement", post(portal::supplement_post))
         .route("/my/{code}/withdraw", post(portal::withdraw_post))
         .route("/my/{code}/rate", post(portal::rate_post))
+        .route("/staff", get(staff::home))
+        .route("/staff/login", post(staff::login))
+        .route("/staff/dossiers/{code}", get(staff::dossier))
+        .route(
+            "/staff/dossiers/{code}/act",
+            post(staff::act).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        )
         .route("/static/site.css", get(pages::css))
         .route("/static/app.js", get(pages::js))
         .route("/my/{code}/autosave", post(portal::autosave))

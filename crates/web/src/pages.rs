@@ -21,7 +21,7 @@ use crate::auth::MaybeAuth;
 use crate::i18n::{Lang, t};
 
 /// Bumped when `static/site.css` or `static/app.js` changes, so browsers may cache it for a year.
-pub const CSS_VERSION: &str = "7";
+pub const CSS_VERSION: &str = "8";
 pub const SITE_CSS: &str = include_str!("../../../static/site.css");
 pub const APP_JS: &str = include_str!("../../../static/app.js");
 
@@ -94,6 +94,8 @@ pub struct Chrome {
     pub title: String,
     pub switch_url: String,
     pub who: Option<String>,
+    /// Staff see their queues where citizens see their dossiers.
+    pub is_staff: bool,
     pub css_version: &'static str,
 }
 
@@ -112,6 +114,7 @@ pub fn chrome(ui: &UiLang, who: &Option<Principal>, title_key: &str) -> Chrome {
             Principal::Citizen { full_name, .. } => full_name.clone(),
             Principal::Staff { username, .. } => username.clone(),
         }),
+        is_staff: matches!(who, Some(Principal::Staff { .. })),
         css_version: CSS_VERSION,
     }
 }

@@ -684,10 +684,10 @@ pub async fn files_post(
     }
 }
 
-struct Answer {
-    key: String,
-    label: String,
-    value: String,
+pub(crate) struct Answer {
+    pub(crate) key: String,
+    pub(crate) label: String,
+    pub(crate) value: String,
 }
 
 struct Problem {
@@ -707,7 +707,7 @@ struct CheckPage {
     idem: String,
 }
 
-async fn answers_of(
+pub(crate) async fn answers_of(
     s: &AppState,
     proc: &Procedure,
     form: &Map<String, Value>,

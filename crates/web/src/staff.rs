@@ -1,0 +1,491 @@
+//! Back office, first slice (issue 4): staff sign-in, the work queues, and a dossier page offering
+//! the actions the state machine would accept from this officer now. Plain forms, no JavaScript.
+
+use askama::Template;
+use axum::extract::{Form, Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use motcua_app::dossiers::{self, QueueItem, Upload};
+use motcua_app::identity::{self, Principal};
+use motcua_app::{AppError, ErrorCode, catalogue};
+use motcua_domain::lifecycle::{ActionKind, Command};
+use serde_json::{Map, Value};
+
+use crate::AppState;
+use crate::auth::{MaybeAuth, SESSION_COOKIE};
+use crate::i18n::{Lang, t};
+use crate::pages::{Chrome, PeerIp, UiLang, chrome, render};
+
+fn msg(lang: Lang, e: &AppError) -> String {
+    if lang == Lang::En {
+        e.message_en.clone()
+    } else {
+        e.message_vi.clone()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff_login.html")]
+struct LoginPage {
+    c: Chrome,
+    username: String,
+    message: Option<String>,
+}
+
+struct ItemView {
+    code: String,
+    procedure: String,
+    status: String,
+    channel: String,
+    time_left: String,
+    late: bool,
+}
+
+struct QueueView {
+    key: &'static str,
+    title: String,
+    items: Vec<ItemView>,
+}
+
+#[derive(Template)]
+#[template(path = "staff_home.html")]
+struct HomePage {
+    c: Chrome,
+    queues: Vec<QueueView>,
+}
+
+fn hours(lang: Lang, minutes: i64) -> (String, bool) {
+    let h = minutes.abs() as f64 / 60.0;
+    if minutes < 0 {
+        (
+            format!(
+                "{} {h:.1} {}",
+                t(lang, "staff.late_by"),
+                t(lang, "staff.hours")
+            ),
+            true,
+        )
+    } else {
+        (
+            format!(
+                "{} {h:.1} {}",
+                t(lang, "staff.left"),
+                t(lang, "staff.hours")
+            ),
+            false,
+        )
+    }
+}
+
+/// `/staff`: the queues when signed in as staff, the sign-in form otherwise.
+pub async fn home(ui: UiLang, MaybeAuth(who): MaybeAuth, State(s): State<AppState>) -> Response {
+    let Some(p @ Principal::Staff { .. }) = &who else {
+        let page = LoginPage {
+            c: chrome(&ui, &who, "staff.login_title"),
+            username: String::new(),
+            message: None,
+        };
+        return render(&ui, StatusCode::OK, &page);
+    };
+    let q = match dossiers::queues(&s.app, p).await {
+        Ok(q) => q,
+        Err(e) => return crate::pages::server_error(&ui, &who, &e),
+    };
+    let names: std::collections::HashMap<String, String> = catalogue::current_all(&s.app)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| {
+            (
+                p.code.as_str().to_owned(),
+                if ui.lang == Lang::En {
+                    p.name_en
+                } else {
+                    p.name_vi
+                },
+            )
+        })
+        .collect();
+    let lang = ui.lang;
+    let view = |items: Vec<QueueItem>| -> Vec<ItemView> {
+        items
+            .into_iter()
+            .map(|i| {
+                let (time_left, late) = i.minutes_left.map(|m| hours(lang, m)).unwrap_or_default();
+                ItemView {
+                    procedure: names
+                        .get(&i.procedure_code)
+                        .cloned()
+                        .unwrap_or(i.procedure_code),
+                    status: t(lang, &format!("status.{}", i.status)).to_owned(),
+                    channel: i.channel,
+                    time_left,
+                    late,
+                    code: i.code,
+                }
+            })
+            .collect()
+    };
+    let queues = vec![
+        QueueView {
+            key: "receive",
+            title: t(lang, "staff.q_to_receive").to_owned(),
+            items: view(q.to_receive),
+        },
+        QueueView {
+            key: "assigned",
+            title: t(lang, "staff.q_assigned").to_owned(),
+            items: view(q.assigned_to_me),
+        },
+        QueueView {
+            key: "review",
+            title: t(lang, "staff.q_review").to_owned(),
+            items: view(q.to_review),
+        },
+        QueueView {
+            key: "issue",
+            title: t(lang, "staff.q_issue").to_owned(),
+            items: view(q.to_issue),
+        },
+        QueueView {
+            key: "return",
+            title: t(lang, "staff.q_return").to_owned(),
+            items: view(q.to_return),
+        },
+        QueueView {
+            key: "near",
+            title: t(lang, "staff.q_near").to_owned(),
+            items: view(q.near_deadline),
+        },
+        QueueView {
+            key: "overdue",
+            title: t(lang, "staff.q_overdue").to_owned(),
+            items: view(q.overdue),
+        },
+    ];
+    render(
+        &ui,
+        StatusCode::OK,
+        &HomePage {
+            c: chrome(&ui, &who, "staff.title"),
+            queues,
+        },
+    )
+}
+
+#[derive(serde::Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn login(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    PeerIp(peer): PeerIp,
+    jar: CookieJar,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let fail = |status: StatusCode, message: String| {
+        let page = LoginPage {
+            c: chrome(&ui, &who, "staff.login_title"),
+            username: f.username.clone(),
+            message: Some(message),
+        };
+        render(&ui, status, &page)
+    };
+    if let Some(ip) = peer
+        && !s.login_limit.allow(ip)
+    {
+        return fail(
+            StatusCode::TOO_MANY_REQUESTS,
+            t(ui.lang, "track.too_many").to_owned(),
+        );
+    }
+    let principal = match identity::login_staff(&s.app, f.username.trim(), &f.password).await {
+        Ok(p) => p,
+        Err(e) if e.kind == ErrorCode::Internal => {
+            return crate::pages::server_error(&ui, &who, &e);
+        }
+        Err(e) => return fail(crate::problem::status_of(e.kind), msg(ui.lang, &e)),
+    };
+    match identity::create_session(&s.app, &principal).await {
+        Ok(secret) => {
+            let cookie = Cookie::build((SESSION_COOKIE, secret))
+                .path("/")
+                .http_only(true)
+                .same_site(SameSite::Lax)
+                .build();
+            (jar.add(cookie), Redirect::to("/staff")).into_response()
+        }
+        Err(e) => crate::pages::server_error(&ui, &who, &e),
+    }
+}
+
+struct ActionView {
+    name: &'static str,
+    label: String,
+    needs_reason: bool,
+    needs_components: bool,
+    needs_assignee: bool,
+    needs_file: bool,
+    secondary: bool,
+}
+
+struct DossierPage {
+    code: String,
+    procedure: String,
+    status: String,
+    applicant: String,
+    channel: String,
+    due: String,
+    actions: Vec<ActionView>,
+    components: Vec<(String, String)>,
+    specialists: Vec<String>,
+    answers: Vec<(String, String)>,
+    files: Vec<(String, String)>,
+    history: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "staff_dossier.html")]
+struct DossierTemplate {
+    c: Chrome,
+    d: DossierPage,
+    message: Option<String>,
+}
+
+fn local(s: &AppState, t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map(|t| {
+        t.with_timezone(&s.app.calendar.offset())
+            .format("%H:%M %d/%m/%Y")
+            .to_string()
+    })
+    .unwrap_or_else(|| "—".into())
+}
+
+fn staff_only(ui: &UiLang, who: &Option<Principal>) -> Option<Principal> {
+    let _ = ui;
+    match who {
+        Some(p @ Principal::Staff { .. }) => Some(p.clone()),
+        _ => None,
+    }
+}
+
+async fn dossier_page(
+    s: &AppState,
+    ui: &UiLang,
+    who: &Option<Principal>,
+    p: &Principal,
+    code: &str,
+    status: StatusCode,
+    message: Option<String>,
+) -> Response {
+    let lang = ui.lang;
+    let v = match dossiers::get(&s.app, p, code).await {
+        Ok(v) => v,
+        Err(e) if e.kind == ErrorCode::NotFound => return crate::pages::not_found_page(ui, who),
+        Err(e) => return crate::pages::server_error(ui, who, &e),
+    };
+    let allowed = dossiers::allowed_actions(&s.app, p, code)
+        .await
+        .unwrap_or_default();
+    let proc = catalogue::pinned(&s.app.db, &v.procedure.code, v.procedure.version)
+        .await
+        .ok();
+    let specialists = dossiers::specialists_of(&s.app, &v.competent_agency.code)
+        .await
+        .unwrap_or_default();
+    let actions = allowed
+        .iter()
+        .map(|k| ActionView {
+            name: k.as_str(),
+            label: t(lang, &format!("action.{}", k.as_str())).to_owned(),
+            needs_reason: matches!(k, ActionKind::Refuse | ActionKind::SendBack),
+            needs_components: matches!(k, ActionKind::RequestSupplement),
+            needs_assignee: matches!(k, ActionKind::Assign),
+            needs_file: matches!(k, ActionKind::IssueResult),
+            secondary: matches!(
+                k,
+                ActionKind::Refuse | ActionKind::SendBack | ActionKind::RequestSupplement
+            ),
+        })
+        .collect();
+    let answers = match (&proc, v.form.as_object()) {
+        (Some(pr), Some(form)) => crate::portal::answers_of(s, pr, form)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| (a.label, a.value))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let d = DossierPage {
+        procedure: if lang == Lang::En {
+            v.procedure.name_en.clone()
+        } else {
+            v.procedure.name_vi.clone()
+        },
+        status: t(lang, &format!("status.{}", v.status)).to_owned(),
+        applicant: format!(
+            "{} ({})",
+            v.applicant
+                .get("full_name")
+                .and_then(Value::as_str)
+                .unwrap_or(""),
+            v.applicant
+                .get("citizen_id")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+        ),
+        channel: v.channel.clone(),
+        due: local(s, v.due_at.or(v.receipt_due_at)),
+        actions,
+        components: proc
+            .as_ref()
+            .map(|pr| {
+                pr.components
+                    .iter()
+                    .map(|c| (c.key.clone(), c.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        specialists,
+        answers,
+        files: v
+            .attachments
+            .iter()
+            .map(|a| (format!("{} — {}", a.component, a.file_name), a.url.clone()))
+            .chain(
+                v.documents
+                    .iter()
+                    .map(|d| (format!("{} — {}", d.kind, d.file_name), d.url.clone())),
+            )
+            .collect(),
+        history: v
+            .history
+            .iter()
+            .map(|h| {
+                (
+                    local(s, Some(h.at)),
+                    format!(
+                        "{} — {} → {}{}",
+                        h.actor,
+                        h.action,
+                        t(lang, &format!("status.{}", h.to_status)),
+                        h.note
+                            .as_ref()
+                            .map(|n| format!(" ({n})"))
+                            .unwrap_or_default()
+                    ),
+                )
+            })
+            .collect(),
+        code: v.code,
+    };
+    render(
+        ui,
+        status,
+        &DossierTemplate {
+            c: chrome(ui, who, "staff.title"),
+            d,
+            message,
+        },
+    )
+}
+
+pub async fn dossier(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+) -> Response {
+    let Some(p) = staff_only(&ui, &who) else {
+        return Redirect::to("/staff").into_response();
+    };
+    dossier_page(&s, &ui, &who, &p, &code, StatusCode::OK, None).await
+}
+
+/// Runs one action from the dossier page (multipart: `action`, optional `reason`, `note`,
+/// `assignee`, repeated `components`, and `file` for the result).
+pub async fn act(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    mut mp: Multipart,
+) -> Response {
+    let Some(p) = staff_only(&ui, &who) else {
+        return Redirect::to("/staff").into_response();
+    };
+    let mut fields = Map::new();
+    let mut components = Vec::new();
+    let mut file = None;
+    while let Ok(Some(field)) = mp.next_field().await {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or("result.pdf").to_owned();
+            let declared = field.content_type().map(str::to_owned);
+            if let Ok(bytes) = field.bytes().await
+                && !bytes.is_empty()
+            {
+                file = Some(Upload {
+                    component: String::new(),
+                    file_name,
+                    declared_mime: declared,
+                    bytes,
+                });
+            }
+        } else if let Ok(text) = field.text().await {
+            if name == "components" {
+                components.push(Value::String(text));
+            } else if !text.trim().is_empty() {
+                fields.insert(name, Value::String(text));
+            }
+        }
+    }
+    if !components.is_empty() {
+        fields.insert("components".into(), Value::Array(components));
+    }
+    let command: Command = match serde_json::from_value(Value::Object(fields)) {
+        Ok(c) => c,
+        Err(_) => {
+            let e = AppError::new(
+                ErrorCode::Unprocessable,
+                "invalid_action",
+                "Thiếu thông tin cho thao tác này (lý do, nội dung hoặc thành phần).",
+                "Some details of this action are missing (reason, note or components).",
+            );
+            return dossier_page(
+                &s,
+                &ui,
+                &who,
+                &p,
+                &code,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(msg(ui.lang, &e)),
+            )
+            .await;
+        }
+    };
+    match dossiers::act(&s.app, &p, &code, command, file).await {
+        Ok(v) => Redirect::to(&format!("/staff/dossiers/{}", v.code)).into_response(),
+        Err(e) if e.kind == ErrorCode::Internal => crate::pages::server_error(&ui, &who, &e),
+        Err(e) => {
+            dossier_page(
+                &s,
+                &ui,
+                &who,
+                &p,
+                &code,
+                crate::problem::status_of(e.kind),
+                Some(msg(ui.lang, &e)),
+            )
+            .await
+        }
+    }
+}
