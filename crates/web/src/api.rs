@@ -230,7 +230,7 @@ pub async fn save_form(
 }
 
 /// Reads a multipart body into its text fields and at most one file.
-async fn read_multipart(
+pub(crate) async fn read_multipart(
     mut mp: Multipart,
 ) -> Result<(Vec<(String, String)>, Option<Upload>), Problem> {
     let mut fields = Vec::new();

@@ -16,7 +16,7 @@ use crate::AppState;
 use crate::auth::SESSION_COOKIE;
 use crate::problem::Problem;
 
-fn session_cookie(value: String, secure: bool) -> Cookie<'static> {
+pub(crate) fn session_cookie(value: String, secure: bool) -> Cookie<'static> {
     // Lax, not Strict: a Strict cookie is dropped on the redirect back from the IdP.
     Cookie::build((SESSION_COOKIE, value))
         .path("/")
@@ -67,6 +67,13 @@ pub struct StartQuery {
 }
 
 /// Only local paths are accepted as where to go after login (no open redirect).
+/// Cookies are `Secure` when the public URL is HTTPS.
+pub(crate) fn secure_cookies(s: &AppState) -> bool {
+    s.oidc
+        .as_ref()
+        .is_some_and(|o| o.public_url.starts_with("https://"))
+}
+
 fn safe_return(r: Option<String>) -> String {
     match r {
         Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
@@ -135,10 +142,7 @@ pub async fn callback(
     )
     .await?;
     let secret = identity::create_session(&s.app, &principal).await?;
-    let secure = s
-        .oidc
-        .as_ref()
-        .is_some_and(|o| o.public_url.starts_with("https://"));
+    let secure = secure_cookies(&s);
     Ok((
         jar.add(session_cookie(secret, secure)),
         Redirect::to(&pending.return_to),
@@ -199,10 +203,7 @@ pub async fn staff_login(
             "Not a staff account.",
         )));
     };
-    let secure = s
-        .oidc
-        .as_ref()
-        .is_some_and(|o| o.public_url.starts_with("https://"));
+    let secure = secure_cookies(&s);
     Ok((
         jar.add(session_cookie(secret, secure)),
         Json(json!({ "username": username, "roles": roles })),

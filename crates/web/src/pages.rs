@@ -14,7 +14,6 @@ use motcua_app::catalogue::{self, SearchFilter};
 use motcua_app::dossiers;
 use motcua_app::identity::Principal;
 use motcua_domain::catalogue::{Procedure, RequirementKind, TimeUnit};
-use motcua_domain::lifecycle::Status;
 
 use crate::AppState;
 use crate::auth::MaybeAuth;
@@ -465,13 +464,41 @@ pub struct TrackQuery {
     code: String,
 }
 
-fn local(s: &AppState, t: Option<DateTime<Utc>>) -> String {
+/// Date first, as in lists of facts ("18/11/2026 09:00").
+pub const DATE_TIME: &str = "%d/%m/%Y %H:%M";
+/// Time first, as in "by 09:00 18/11/2026".
+pub const TIME_DATE: &str = "%H:%M %d/%m/%Y";
+
+/// A stored UTC instant in the deployment's time zone, or a dash.
+pub fn local_time(s: &AppState, t: Option<DateTime<Utc>>, format: &str) -> String {
     t.map(|t| {
         t.with_timezone(&s.app.calendar.offset())
-            .format("%d/%m/%Y %H:%M")
+            .format(format)
             .to_string()
     })
     .unwrap_or_else(|| "—".into())
+}
+
+/// Procedure names by code in the user's language (one catalogue read for a whole list).
+pub async fn procedure_names(
+    s: &AppState,
+    lang: Lang,
+) -> std::collections::HashMap<String, String> {
+    catalogue::current_all(&s.app)
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|p| (p.code.as_str().to_owned(), name(lang, p)))
+        .collect()
+}
+
+/// An error's message in the user's language.
+pub fn message(lang: Lang, e: &motcua_app::AppError) -> String {
+    if lang == Lang::En {
+        e.message_en.clone()
+    } else {
+        e.message_vi.clone()
+    }
 }
 
 pub async fn track(
@@ -500,18 +527,17 @@ pub async fn track(
     }
     match dossiers::track(&s.app, &code).await {
         Ok(v) => {
-            let status = Status::from_code(v.status).map(|s| s.code()).unwrap_or(0);
             page.found = Some(TrackFound {
                 code: v.code,
-                status: t(lang, &format!("status.{status}")).to_owned(),
+                status: t(lang, &format!("status.{}", v.status)).to_owned(),
                 procedure: if lang == Lang::En {
                     v.procedure_name_en
                 } else {
                     v.procedure_name_vi
                 },
                 agency: v.competent_agency,
-                received: local(&s, v.received_at),
-                due: local(&s, v.due_at),
+                received: local_time(&s, v.received_at, DATE_TIME),
+                due: local_time(&s, v.due_at, DATE_TIME),
                 overdue: v.overdue,
             });
             render(&ui, StatusCode::OK, &page)

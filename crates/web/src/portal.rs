@@ -19,7 +19,7 @@ use serde_json::{Map, Value, json};
 use crate::AppState;
 use crate::auth::MaybeAuth;
 use crate::i18n::{Lang, t};
-use crate::pages::{Chrome, UiLang, chrome, error_page, render};
+use crate::pages::{Chrome, TIME_DATE, UiLang, chrome, error_page, local_time, message, render};
 
 /// A signed-in citizen, or the response that sends them to sign in and come back.
 fn citizen(
@@ -58,14 +58,6 @@ fn app_error(ui: &UiLang, who: &Option<Principal>, e: &AppError) -> Response {
         &e.message_vi
     };
     error_page(ui, who, status, t(ui.lang, "apply.errors_title"), msg)
-}
-
-fn msg(lang: Lang, e: &AppError) -> String {
-    if lang == Lang::En {
-        e.message_en.clone()
-    } else {
-        e.message_vi.clone()
-    }
 }
 
 #[derive(Template)]
@@ -627,40 +619,31 @@ pub async fn files_post(
     MaybeAuth(who): MaybeAuth,
     State(s): State<AppState>,
     Path(code): Path<String>,
-    mut mp: Multipart,
+    mp: Multipart,
 ) -> Response {
     let p = match citizen(&ui, &who, &format!("/my/{code}/files")) {
         Ok(p) => p,
         Err(r) => return *r,
     };
-    let mut component = String::new();
-    let mut upload = None;
-    while let Ok(Some(field)) = mp.next_field().await {
-        if field.name() == Some("file") {
-            let file_name = field.file_name().unwrap_or("file").to_owned();
-            let declared = field.content_type().map(str::to_owned);
-            match field.bytes().await {
-                Ok(bytes) => upload = Some((file_name, declared, bytes)),
-                Err(_) => break,
-            }
-        } else if field.name() == Some("component") {
-            component = field.text().await.unwrap_or_default();
-        }
-    }
+    // A broken body reads as "no file", which the page then asks for.
+    let (fields, upload) = crate::api::read_multipart(mp).await.unwrap_or_default();
+    let component = fields
+        .into_iter()
+        .find(|(k, _)| k == "component")
+        .map(|(_, v)| v)
+        .unwrap_or_default();
     let (view, proc) = match load_for_edit(&s, &p, &code).await {
         Ok(x) => x,
         Err(e) => return app_error(&ui, &who, &e),
     };
     let result = match upload {
-        Some((file_name, declared_mime, bytes)) => dossiers::add_attachment(
+        Some(upload) => dossiers::add_attachment(
             &s.app,
             &p,
             &view.code,
             Upload {
                 component: component.clone(),
-                file_name,
-                declared_mime,
-                bytes,
+                ..upload
             },
         )
         .await
@@ -678,7 +661,7 @@ pub async fn files_post(
             render(
                 &ui,
                 status,
-                &files_page(&ui, &who, &view, &proc, Some(msg(ui.lang, &e))),
+                &files_page(&ui, &who, &view, &proc, Some(message(ui.lang, &e))),
             )
         }
     }
@@ -802,7 +785,7 @@ async fn check_page(
     {
         problems.push(Problem {
             href: "#main".into(),
-            text: msg(lang, e),
+            text: message(lang, e),
         });
     }
     Ok(CheckPage {
@@ -893,15 +876,6 @@ struct DonePage {
     receipt_due: String,
 }
 
-fn local(s: &AppState, t: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    t.map(|t| {
-        t.with_timezone(&s.app.calendar.offset())
-            .format("%H:%M %d/%m/%Y")
-            .to_string()
-    })
-    .unwrap_or_else(|| "—".into())
-}
-
 pub async fn done(
     ui: UiLang,
     MaybeAuth(who): MaybeAuth,
@@ -918,7 +892,7 @@ pub async fn done(
             StatusCode::OK,
             &DonePage {
                 c: chrome(&ui, &who, "apply.done_title"),
-                receipt_due: local(&s, v.receipt_due_at),
+                receipt_due: local_time(&s, v.receipt_due_at, TIME_DATE),
                 code: v.code,
             },
         ),
@@ -950,12 +924,13 @@ pub async fn my_list(ui: UiLang, MaybeAuth(who): MaybeAuth, State(s): State<AppS
         Ok(l) => l,
         Err(e) => return app_error(&ui, &who, &e),
     };
+    let names = crate::pages::procedure_names(&s, ui.lang).await;
     let mut rows = Vec::new();
     for d in list {
-        let procedure = match catalogue::current(&s.app, &d.procedure_code).await {
-            Ok(Some(pr)) => pname(ui.lang, &pr),
-            _ => d.procedure_code.clone(),
-        };
+        let procedure = names
+            .get(&d.procedure_code)
+            .cloned()
+            .unwrap_or_else(|| d.procedure_code.clone());
         rows.push(Row {
             href: if d.status == 0 {
                 format!("/my/{}/form", d.code)
@@ -963,7 +938,10 @@ pub async fn my_list(ui: UiLang, MaybeAuth(who): MaybeAuth, State(s): State<AppS
                 format!("/my/{}", d.code)
             },
             status: t(ui.lang, &format!("status.{}", d.status)).to_owned(),
-            due: d.due_at.map(|_| local(&s, d.due_at)).unwrap_or_default(),
+            due: d
+                .due_at
+                .map(|_| local_time(&s, d.due_at, TIME_DATE))
+                .unwrap_or_default(),
             code: d.code,
             procedure,
         });
@@ -1041,7 +1019,7 @@ async fn dossier_page(
                 text.push_str(" — ");
                 text.push_str(n);
             }
-            (local(s, Some(h.at)), text)
+            (local_time(s, Some(h.at), TIME_DATE), text)
         })
         .collect();
     let supplement = match &v.supplement_request {
@@ -1091,7 +1069,7 @@ async fn dossier_page(
         } else {
             v.competent_agency.name.clone()
         },
-        due: local(s, v.due_at),
+        due: local_time(s, v.due_at, TIME_DATE),
         is_draft: v.status == 0,
         documents: v
             .documents
@@ -1112,6 +1090,27 @@ async fn dossier_page(
     )
 }
 
+/// After an action from the dossier page: back to the page, or the page again with the reason.
+async fn after_action(
+    s: &AppState,
+    ui: &UiLang,
+    who: &Option<Principal>,
+    p: &Principal,
+    code: &str,
+    result: Result<String, AppError>,
+) -> Response {
+    match result {
+        Ok(target) => Redirect::to(&target).into_response(),
+        Err(e) if e.kind == ErrorCode::Internal || e.kind == ErrorCode::NotFound => {
+            app_error(ui, who, &e)
+        }
+        Err(e) => {
+            let status = crate::problem::status_of(e.kind);
+            dossier_page(s, ui, who, p, code, status, Some(message(ui.lang, &e))).await
+        }
+    }
+}
+
 /// Sends the supplementation (the uploads were made on the documents page).
 pub async fn supplement_post(
     ui: UiLang,
@@ -1123,7 +1122,7 @@ pub async fn supplement_post(
         Ok(p) => p,
         Err(r) => return *r,
     };
-    match dossiers::act(
+    let result = dossiers::act(
         &s.app,
         &p,
         &code,
@@ -1131,24 +1130,8 @@ pub async fn supplement_post(
         None,
     )
     .await
-    {
-        Ok(v) => Redirect::to(&format!("/my/{}", v.code)).into_response(),
-        Err(e) if e.kind == ErrorCode::Internal || e.kind == ErrorCode::NotFound => {
-            app_error(&ui, &who, &e)
-        }
-        Err(e) => {
-            dossier_page(
-                &s,
-                &ui,
-                &who,
-                &p,
-                &code,
-                crate::problem::status_of(e.kind),
-                Some(msg(ui.lang, &e)),
-            )
-            .await
-        }
-    }
+    .map(|v| format!("/my/{}", v.code));
+    after_action(&s, &ui, &who, &p, &code, result).await
 }
 
 #[derive(serde::Deserialize)]
@@ -1169,24 +1152,10 @@ pub async fn withdraw_post(
         Err(r) => return *r,
     };
     let command = motcua_domain::lifecycle::Command::RequestWithdrawal { reason: f.reason };
-    match dossiers::act(&s.app, &p, &code, command, None).await {
-        Ok(v) => Redirect::to(&format!("/my/{}", v.code)).into_response(),
-        Err(e) if e.kind == ErrorCode::Internal || e.kind == ErrorCode::NotFound => {
-            app_error(&ui, &who, &e)
-        }
-        Err(e) => {
-            dossier_page(
-                &s,
-                &ui,
-                &who,
-                &p,
-                &code,
-                crate::problem::status_of(e.kind),
-                Some(msg(ui.lang, &e)),
-            )
-            .await
-        }
-    }
+    let result = dossiers::act(&s.app, &p, &code, command, None)
+        .await
+        .map(|v| format!("/my/{}", v.code));
+    after_action(&s, &ui, &who, &p, &code, result).await
 }
 
 #[derive(serde::Deserialize)]
@@ -1208,24 +1177,10 @@ pub async fn rate_post(
         Ok(p) => p,
         Err(r) => return *r,
     };
-    match dossiers::rate(&s.app, &p, &code, &f.rating, &f.reason).await {
-        Ok(()) => Redirect::to(&format!("/my/{code}#rate-h")).into_response(),
-        Err(e) if e.kind == ErrorCode::Internal || e.kind == ErrorCode::NotFound => {
-            app_error(&ui, &who, &e)
-        }
-        Err(e) => {
-            dossier_page(
-                &s,
-                &ui,
-                &who,
-                &p,
-                &code,
-                crate::problem::status_of(e.kind),
-                Some(msg(ui.lang, &e)),
-            )
-            .await
-        }
-    }
+    let result = dossiers::rate(&s.app, &p, &code, &f.rating, &f.reason)
+        .await
+        .map(|()| format!("/my/{code}#rate-h"));
+    after_action(&s, &ui, &who, &p, &code, result).await
 }
 
 /// Background save from `static/app.js`: stores every answer that is valid now and leaves the rest

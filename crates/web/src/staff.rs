@@ -5,25 +5,17 @@ use askama::Template;
 use axum::extract::{Form, Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use motcua_app::dossiers::{self, QueueItem, Upload};
+use axum_extra::extract::cookie::CookieJar;
+use motcua_app::dossiers::{self, QueueItem};
 use motcua_app::identity::{self, Principal};
 use motcua_app::{AppError, ErrorCode, catalogue};
 use motcua_domain::lifecycle::{ActionKind, Command};
 use serde_json::{Map, Value};
 
 use crate::AppState;
-use crate::auth::{MaybeAuth, SESSION_COOKIE};
+use crate::auth::MaybeAuth;
 use crate::i18n::{Lang, t};
-use crate::pages::{Chrome, PeerIp, UiLang, chrome, render};
-
-fn msg(lang: Lang, e: &AppError) -> String {
-    if lang == Lang::En {
-        e.message_en.clone()
-    } else {
-        e.message_vi.clone()
-    }
-}
+use crate::pages::{Chrome, PeerIp, TIME_DATE, UiLang, chrome, local_time, message, render};
 
 #[derive(Template)]
 #[template(path = "staff_login.html")]
@@ -92,21 +84,7 @@ pub async fn home(ui: UiLang, MaybeAuth(who): MaybeAuth, State(s): State<AppStat
         Ok(q) => q,
         Err(e) => return crate::pages::server_error(&ui, &who, &e),
     };
-    let names: std::collections::HashMap<String, String> = catalogue::current_all(&s.app)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|p| {
-            (
-                p.code.as_str().to_owned(),
-                if ui.lang == Lang::En {
-                    p.name_en
-                } else {
-                    p.name_vi
-                },
-            )
-        })
-        .collect();
+    let names = crate::pages::procedure_names(&s, ui.lang).await;
     let lang = ui.lang;
     let view = |items: Vec<QueueItem>| -> Vec<ItemView> {
         items
@@ -211,15 +189,11 @@ pub async fn login(
         Err(e) if e.kind == ErrorCode::Internal => {
             return crate::pages::server_error(&ui, &who, &e);
         }
-        Err(e) => return fail(crate::problem::status_of(e.kind), msg(ui.lang, &e)),
+        Err(e) => return fail(crate::problem::status_of(e.kind), message(ui.lang, &e)),
     };
     match identity::create_session(&s.app, &principal).await {
         Ok(secret) => {
-            let cookie = Cookie::build((SESSION_COOKIE, secret))
-                .path("/")
-                .http_only(true)
-                .same_site(SameSite::Lax)
-                .build();
+            let cookie = crate::login::session_cookie(secret, crate::login::secure_cookies(&s));
             (jar.add(cookie), Redirect::to("/staff")).into_response()
         }
         Err(e) => crate::pages::server_error(&ui, &who, &e),
@@ -259,17 +233,7 @@ struct DossierTemplate {
     message: Option<String>,
 }
 
-fn local(s: &AppState, t: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    t.map(|t| {
-        t.with_timezone(&s.app.calendar.offset())
-            .format("%H:%M %d/%m/%Y")
-            .to_string()
-    })
-    .unwrap_or_else(|| "—".into())
-}
-
-fn staff_only(ui: &UiLang, who: &Option<Principal>) -> Option<Principal> {
-    let _ = ui;
+fn staff_only(who: &Option<Principal>) -> Option<Principal> {
     match who {
         Some(p @ Principal::Staff { .. }) => Some(p.clone()),
         _ => None,
@@ -343,7 +307,7 @@ async fn dossier_page(
                 .unwrap_or("")
         ),
         channel: v.channel.clone(),
-        due: local(s, v.due_at.or(v.receipt_due_at)),
+        due: local_time(s, v.due_at.or(v.receipt_due_at), TIME_DATE),
         actions,
         components: proc
             .as_ref()
@@ -371,7 +335,7 @@ async fn dossier_page(
             .iter()
             .map(|h| {
                 (
-                    local(s, Some(h.at)),
+                    local_time(s, Some(h.at), TIME_DATE),
                     format!(
                         "{} — {} → {}{}",
                         h.actor,
@@ -404,7 +368,7 @@ pub async fn dossier(
     State(s): State<AppState>,
     Path(code): Path<String>,
 ) -> Response {
-    let Some(p) = staff_only(&ui, &who) else {
+    let Some(p) = staff_only(&who) else {
         return Redirect::to("/staff").into_response();
     };
     dossier_page(&s, &ui, &who, &p, &code, StatusCode::OK, None).await
@@ -417,35 +381,22 @@ pub async fn act(
     MaybeAuth(who): MaybeAuth,
     State(s): State<AppState>,
     Path(code): Path<String>,
-    mut mp: Multipart,
+    mp: Multipart,
 ) -> Response {
-    let Some(p) = staff_only(&ui, &who) else {
+    let Some(p) = staff_only(&who) else {
         return Redirect::to("/staff").into_response();
     };
+    // A broken body reads as an empty form, which is answered as a missing detail.
+    let (posted, file) = crate::api::read_multipart(mp).await.unwrap_or_default();
+    // An empty file input still sends an empty part: that is no file.
+    let file = file.filter(|f| !f.bytes.is_empty());
     let mut fields = Map::new();
     let mut components = Vec::new();
-    let mut file = None;
-    while let Ok(Some(field)) = mp.next_field().await {
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "file" {
-            let file_name = field.file_name().unwrap_or("result.pdf").to_owned();
-            let declared = field.content_type().map(str::to_owned);
-            if let Ok(bytes) = field.bytes().await
-                && !bytes.is_empty()
-            {
-                file = Some(Upload {
-                    component: String::new(),
-                    file_name,
-                    declared_mime: declared,
-                    bytes,
-                });
-            }
-        } else if let Ok(text) = field.text().await {
-            if name == "components" {
-                components.push(Value::String(text));
-            } else if !text.trim().is_empty() {
-                fields.insert(name, Value::String(text));
-            }
+    for (name, text) in posted {
+        if name == "components" {
+            components.push(Value::String(text));
+        } else if !text.trim().is_empty() {
+            fields.insert(name, Value::String(text));
         }
     }
     if !components.is_empty() {
@@ -467,7 +418,7 @@ pub async fn act(
                 &p,
                 &code,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Some(msg(ui.lang, &e)),
+                Some(message(ui.lang, &e)),
             )
             .await;
         }
@@ -483,7 +434,7 @@ pub async fn act(
                 &p,
                 &code,
                 crate::problem::status_of(e.kind),
-                Some(msg(ui.lang, &e)),
+                Some(message(ui.lang, &e)),
             )
             .await
         }
