@@ -896,6 +896,18 @@ pub async fn submit(
     code: &str,
     idempotency_key: Option<&str>,
 ) -> Result<Outcome, AppError> {
+    submit_with_fee(app, principal, code, idempotency_key, None).await
+}
+
+/// Submits a counter or postal dossier and records, in the same transaction, the fee line the
+/// officer collected (`None`: nothing collected, e.g. exempt).
+pub async fn submit_with_fee(
+    app: &App,
+    principal: &Principal,
+    code: &str,
+    idempotency_key: Option<&str>,
+    fee: Option<crate::counter::CollectedFee>,
+) -> Result<Outcome, AppError> {
     // The scope is the dossier, whichever of its two names (draft reference or official code) the
     // client uses on a retry.
     let id = match load(&app.db, code).await? {
@@ -963,6 +975,32 @@ pub async fn submit(
             None,
         )
         .await?;
+        if let Some(fee) = fee {
+            let choice = crate::counter::fee_choices(&procedure, state.channel, day)
+                .into_iter()
+                .find(|c| c.index == fee.line)
+                .filter(|_| state.channel != Channel::Online)
+                .ok_or_else(|| {
+                    AppError::new(
+                        ErrorCode::Unprocessable,
+                        "unknown_fee_line",
+                        "Khoản phí, lệ phí đã chọn không áp dụng cho hồ sơ này.",
+                        "The chosen fee line does not apply to this dossier.",
+                    )
+                })?;
+            record(
+                &txn,
+                &updated,
+                principal,
+                "fee_collected",
+                to.status,
+                to.status,
+                Some(format!("{}: {} đ", choice.name, choice.amount_vnd)),
+                now,
+                Some(serde_json::json!({ "line": choice.index, "amount_vnd": choice.amount_vnd })),
+            )
+            .await?;
+        }
         let view = view_in(&txn, app, &updated, principal).await?;
         if let Some(key) = idempotency_key {
             let body = serde_json::to_value(&view).map_err(AppError::internal)?;
@@ -1621,6 +1659,25 @@ pub async fn allowed_actions(
         Command::ReturnResult {
             delivery: lifecycle::Delivery::Online,
         },
+        Command::Consult {
+            agency: text(),
+            question: text(),
+        },
+        Command::RecordConsultationReply { reply: text() },
+        Command::RequestPayment { note: text() },
+        Command::RecordPayment,
+        Command::Extend {
+            // Any date after the current one: whether the extension is still allowed depends on
+            // the time left, not on the date asked for.
+            new_due_at: state
+                .due_at
+                .map(|d| d + chrono::Duration::days(30))
+                .unwrap_or_default(),
+            reason: text(),
+        },
+        Command::AcceptWithdrawal,
+        Command::RejectWithdrawal { reason: text() },
+        Command::Stop { reason: text() },
     ];
     let now = app.now();
     Ok(candidates

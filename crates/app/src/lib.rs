@@ -6,6 +6,7 @@
 
 pub mod authz;
 pub mod catalogue;
+pub mod counter;
 pub mod dossiers;
 pub mod error;
 pub mod identity;

@@ -493,6 +493,16 @@ impl WorkingCalendar {
         &self.periods
     }
 
+    /// The instant the office closes on `date` (17:00 local by default): a due date given as a
+    /// day, as on an apology letter's new date, means the end of that day's office hours.
+    pub fn close_of(&self, date: NaiveDate) -> Option<DateTime<Utc>> {
+        let end = self.periods.last()?.1;
+        date.and_time(end)
+            .and_local_timezone(self.offset)
+            .single()
+            .map(|t| t.with_timezone(&Utc))
+    }
+
     /// Working minutes in one working day with the configured office hours (480 by default).
     pub fn minutes_per_day(&self) -> i64 {
         self.day_length.num_minutes()
@@ -790,6 +800,22 @@ mod tests {
             r#"{{"timezone":"Asia/Ho_Chi_Minh","weekend":{weekend},"office_hours":{office_hours},
                 "years":{years},"sources":{{"LAW":{{"title":"Law"}}}}}}"#
         )
+    }
+
+    #[test]
+    fn a_day_given_as_a_date_ends_when_the_office_closes() {
+        assert_eq!(
+            VN.close_of(date(2026, 12, 4)),
+            Some(local(2026, 12, 4, 17, 0))
+        );
+        let morning_only = WorkingCalendar::vietnam()
+            .unwrap()
+            .with_office_hours(&[(hm(8, 0), hm(12, 0))])
+            .unwrap();
+        assert_eq!(
+            morning_only.close_of(date(2026, 12, 4)),
+            Some(local(2026, 12, 4, 12, 0))
+        );
     }
 
     #[test]

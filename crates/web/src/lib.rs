@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod i18n;
+pub mod intake;
 pub mod login;
 pub mod openapi;
 pub mod pages;
@@ -129,6 +130,22 @@ pub fn router(state: AppState) -> Router {
             "/staff/dossiers/{code}/act",
             post(staff::act).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
         )
+        .route(
+            "/staff/intake",
+            get(intake::start_get).post(intake::start_post),
+        )
+        .route(
+            "/staff/intake/{code}/form",
+            get(portal::form_get).post(portal::form_post),
+        )
+        .route(
+            "/staff/intake/{code}/files",
+            get(portal::files_get)
+                .post(portal::files_post)
+                .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        )
+        .route("/staff/intake/{code}/check", get(portal::check_get))
+        .route("/staff/intake/{code}/submit", post(portal::submit_post))
         .route("/static/site.css", get(pages::css))
         .route("/static/app.js", get(pages::js))
         .route("/my/{code}/autosave", post(portal::autosave))

@@ -9,7 +9,7 @@ use axum::extract::{Form, Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use motcua_app::dossiers::{self, CreateDossier, Outcome, Upload};
-use motcua_app::identity::{self, Principal};
+use motcua_app::identity::Principal;
 use motcua_app::views::DossierView;
 use motcua_app::{AppError, ErrorCode, catalogue, org};
 use motcua_domain::catalogue::{Channel, Procedure, RequirementKind};
@@ -43,6 +43,61 @@ fn citizen(
             Err(Box::new(
                 Redirect::to(&format!("/auth/login?{target}")).into_response(),
             ))
+        }
+    }
+}
+
+/// Which journey an apply page belongs to: a citizen applying online (`/my/…`) or a one-stop officer
+/// entering a walk-in or postal dossier at the counter (`/staff/intake/…`). The pages and rules are
+/// the same; the base path, who may use them and where they lead afterwards differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Journey {
+    Online,
+    Counter,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Journey {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(if parts.uri.path().starts_with("/staff/intake") {
+            Journey::Counter
+        } else {
+            Journey::Online
+        })
+    }
+}
+
+impl Journey {
+    pub(crate) fn base(self) -> &'static str {
+        match self {
+            Journey::Online => "/my",
+            Journey::Counter => "/staff/intake",
+        }
+    }
+
+    /// Where a dossier that can no longer be edited is shown.
+    fn dossier_page(self, code: &str) -> String {
+        match self {
+            Journey::Online => format!("/my/{code}"),
+            Journey::Counter => format!("/staff/dossiers/{code}"),
+        }
+    }
+
+    /// The person allowed on this journey, or the response that sends them to sign in.
+    fn person(
+        self,
+        ui: &UiLang,
+        who: &Option<Principal>,
+        back_to: &str,
+    ) -> Result<Principal, Box<Response>> {
+        match (self, who) {
+            (Journey::Online, _) => citizen(ui, who, back_to),
+            (Journey::Counter, Some(p @ Principal::Staff { .. })) => Ok(p.clone()),
+            (Journey::Counter, _) => Err(Box::new(Redirect::to("/staff").into_response())),
         }
     }
 }
@@ -106,9 +161,12 @@ pub async fn apply_start(
 pub struct IdemForm {
     #[serde(default)]
     idem: String,
+    /// At the counter: the fee line collected (its index), or `none`.
+    #[serde(default)]
+    fee: Option<String>,
 }
 
-fn code_of(o: Outcome) -> String {
+pub(crate) fn code_of(o: Outcome) -> String {
     match o {
         Outcome::Fresh(v) => v.code,
         Outcome::Replay(r) => r
@@ -178,6 +236,9 @@ struct ErrorLink {
 #[template(path = "apply_form.html")]
 struct FormPage {
     c: Chrome,
+    base: &'static str,
+    /// Drafts autosave on the citizen's journey; at the counter the officer saves each page.
+    autosave: bool,
     code: String,
     name: String,
     fields: Vec<FieldView>,
@@ -223,50 +284,53 @@ fn flatten(form: &Map<String, Value>) -> HashMap<String, String> {
     out
 }
 
-/// The answers a citizen's digital identity already gives (SPEC §7 once-only): the applicant's
-/// name, ID number, address and phone go into the first field of each kind marked as prefillable
-/// from the population database.
-async fn prefill(
-    s: &AppState,
-    p: &Principal,
-    proc: &Procedure,
-) -> Result<HashMap<String, String>, AppError> {
+/// The answers already known about the applicant (SPEC §7 once-only): online, what the citizen's
+/// digital identity gave; at the counter, what the officer entered or looked up. The name, ID
+/// number and address go into the first field of each kind marked as prefillable from the
+/// population database, the phone into the first phone field.
+fn prefill(applicant: &Value, proc: &Procedure) -> HashMap<String, String> {
     let mut out = HashMap::new();
-    let Principal::Citizen {
-        citizen_id,
-        full_name,
-    } = p
-    else {
-        return Ok(out);
-    };
-    let stored = identity::find_citizen(&s.app, citizen_id.as_str()).await?;
+    let text = |k: &str| applicant.get(k).and_then(Value::as_str).map(str::to_owned);
     let from_pop = |f: &&FormField| f.prefill_from.as_deref() == Some("population_db");
     let fields: Vec<&FormField> = proc.form.fields.iter().filter(from_pop).collect();
-    if let Some(f) = fields.iter().find(|f| f.field_type == FieldType::Text) {
-        out.insert(f.key.clone(), full_name.clone());
+    if let (Some(f), Some(name)) = (
+        fields.iter().find(|f| f.field_type == FieldType::Text),
+        text("full_name"),
+    ) {
+        out.insert(f.key.clone(), name);
     }
-    if let Some(f) = fields.iter().find(|f| f.field_type == FieldType::CitizenId) {
-        out.insert(f.key.clone(), citizen_id.to_string());
+    if let (Some(f), Some(id)) = (
+        fields.iter().find(|f| f.field_type == FieldType::CitizenId),
+        text("citizen_id"),
+    ) {
+        out.insert(f.key.clone(), id);
     }
-    if let Some(c) = stored {
-        if let (Some(f), Some(commune)) = (
-            fields.iter().find(|f| f.field_type == FieldType::Address),
-            c.commune_code,
-        ) {
-            out.insert(format!("{}.commune", f.key), commune);
-            out.insert(format!("{}.street", f.key), c.street.unwrap_or_default());
-        }
-        if let (Some(f), Some(phone)) = (
-            proc.form
-                .fields
-                .iter()
-                .find(|f| f.field_type == FieldType::Phone),
-            c.phone,
-        ) {
-            out.insert(f.key.clone(), phone);
-        }
+    let address = applicant.get("address");
+    let commune = address
+        .and_then(|a| a.get("commune"))
+        .and_then(Value::as_str)
+        .filter(|c| !c.is_empty());
+    if let (Some(f), Some(commune)) = (
+        fields.iter().find(|f| f.field_type == FieldType::Address),
+        commune,
+    ) {
+        out.insert(format!("{}.commune", f.key), commune.to_owned());
+        let street = address
+            .and_then(|a| a.get("street"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        out.insert(format!("{}.street", f.key), street.to_owned());
     }
-    Ok(out)
+    if let (Some(f), Some(phone)) = (
+        proc.form
+            .fields
+            .iter()
+            .find(|f| f.field_type == FieldType::Phone),
+        text("phone"),
+    ) {
+        out.insert(f.key.clone(), phone);
+    }
+    out
 }
 
 async fn load_for_edit(
@@ -292,6 +356,7 @@ async fn form_page(
     values: &HashMap<String, String>,
     prefilled: &HashMap<String, String>,
     errors: &[motcua_domain::form::FieldError],
+    j: Journey,
 ) -> Result<FormPage, AppError> {
     let lang = ui.lang;
     let provinces = org::provinces(&s.app).await?;
@@ -372,6 +437,8 @@ async fn form_page(
         .collect();
     Ok(FormPage {
         c: chrome(ui, who, "apply.step_form"),
+        base: j.base(),
+        autosave: j == Journey::Online,
         code: view.code.clone(),
         name: pname(lang, proc),
         fields,
@@ -393,11 +460,12 @@ fn editable(view: &DossierView) -> bool {
 
 pub async fn form_get(
     ui: UiLang,
+    j: Journey,
     MaybeAuth(who): MaybeAuth,
     State(s): State<AppState>,
     Path(code): Path<String>,
 ) -> Response {
-    let p = match citizen(&ui, &who, &format!("/my/{code}/form")) {
+    let p = match j.person(&ui, &who, &format!("{}/{code}/form", j.base())) {
         Ok(p) => p,
         Err(r) => return *r,
     };
@@ -406,22 +474,19 @@ pub async fn form_get(
         Err(e) => return app_error(&ui, &who, &e),
     };
     if !editable(&view) {
-        return Redirect::to(&format!("/my/{}", view.code)).into_response();
+        return Redirect::to(&j.dossier_page(&view.code)).into_response();
     }
     let stored = view.form.as_object().cloned().unwrap_or_default();
     let mut values = flatten(&stored);
     let prefilled = if stored.is_empty() {
-        match prefill(&s, &p, &proc).await {
-            Ok(pf) => pf,
-            Err(e) => return app_error(&ui, &who, &e),
-        }
+        prefill(&view.applicant, &proc)
     } else {
         HashMap::new()
     };
     for (k, v) in &prefilled {
         values.entry(k.clone()).or_insert_with(|| v.clone());
     }
-    match form_page(&s, &ui, &who, &view, &proc, &values, &prefilled, &[]).await {
+    match form_page(&s, &ui, &who, &view, &proc, &values, &prefilled, &[], j).await {
         Ok(page) => render(&ui, StatusCode::OK, &page),
         Err(e) => app_error(&ui, &who, &e),
     }
@@ -467,12 +532,13 @@ fn to_answers(proc: &Procedure, posted: &HashMap<String, String>) -> Map<String,
 
 pub async fn form_post(
     ui: UiLang,
+    j: Journey,
     MaybeAuth(who): MaybeAuth,
     State(s): State<AppState>,
     Path(code): Path<String>,
     Form(posted): Form<Vec<(String, String)>>,
 ) -> Response {
-    let p = match citizen(&ui, &who, &format!("/my/{code}/form")) {
+    let p = match j.person(&ui, &who, &format!("{}/{code}/form", j.base())) {
         Ok(p) => p,
         Err(r) => return *r,
     };
@@ -482,17 +548,29 @@ pub async fn form_post(
         Err(e) => return app_error(&ui, &who, &e),
     };
     if !editable(&view) {
-        return Redirect::to(&format!("/my/{}", view.code)).into_response();
+        return Redirect::to(&j.dossier_page(&view.code)).into_response();
     }
     // "Update the list of communes": show the chosen province's communes, keep what was typed.
     if posted.contains_key("_refresh") {
-        return match form_page(&s, &ui, &who, &view, &proc, &posted, &HashMap::new(), &[]).await {
+        return match form_page(
+            &s,
+            &ui,
+            &who,
+            &view,
+            &proc,
+            &posted,
+            &HashMap::new(),
+            &[],
+            j,
+        )
+        .await
+        {
             Ok(page) => render(&ui, StatusCode::OK, &page),
             Err(e) => app_error(&ui, &who, &e),
         };
     }
     match dossiers::save_form(&s.app, &p, &view.code, to_answers(&proc, &posted)).await {
-        Ok(v) => Redirect::to(&format!("/my/{}/files", v.code)).into_response(),
+        Ok(v) => Redirect::to(&format!("{}/{}/files", j.base(), v.code)).into_response(),
         Err(e) if !e.fields.is_empty() => match form_page(
             &s,
             &ui,
@@ -502,6 +580,7 @@ pub async fn form_post(
             &posted,
             &HashMap::new(),
             &e.fields,
+            j,
         )
         .await
         {
@@ -530,6 +609,7 @@ struct ComponentView {
 #[template(path = "apply_files.html")]
 struct FilesPage {
     c: Chrome,
+    base: &'static str,
     code: String,
     name: String,
     components: Vec<ComponentView>,
@@ -542,6 +622,7 @@ fn files_page(
     view: &DossierView,
     proc: &Procedure,
     error: Option<String>,
+    j: Journey,
 ) -> FilesPage {
     let lang = ui.lang;
     let wanted: Vec<String> = view
@@ -584,6 +665,7 @@ fn files_page(
         .collect();
     FilesPage {
         c: chrome(ui, who, "apply.step_files"),
+        base: j.base(),
         code: view.code.clone(),
         name: pname(lang, proc),
         components,
@@ -593,22 +675,23 @@ fn files_page(
 
 pub async fn files_get(
     ui: UiLang,
+    j: Journey,
     MaybeAuth(who): MaybeAuth,
     State(s): State<AppState>,
     Path(code): Path<String>,
 ) -> Response {
-    let p = match citizen(&ui, &who, &format!("/my/{code}/files")) {
+    let p = match j.person(&ui, &who, &format!("{}/{code}/files", j.base())) {
         Ok(p) => p,
         Err(r) => return *r,
     };
     match load_for_edit(&s, &p, &code).await {
         Ok((view, _)) if !editable(&view) => {
-            Redirect::to(&format!("/my/{}", view.code)).into_response()
+            Redirect::to(&j.dossier_page(&view.code)).into_response()
         }
         Ok((view, proc)) => render(
             &ui,
             StatusCode::OK,
-            &files_page(&ui, &who, &view, &proc, None),
+            &files_page(&ui, &who, &view, &proc, None, j),
         ),
         Err(e) => app_error(&ui, &who, &e),
     }
@@ -616,12 +699,13 @@ pub async fn files_get(
 
 pub async fn files_post(
     ui: UiLang,
+    j: Journey,
     MaybeAuth(who): MaybeAuth,
     State(s): State<AppState>,
     Path(code): Path<String>,
     mp: Multipart,
 ) -> Response {
-    let p = match citizen(&ui, &who, &format!("/my/{code}/files")) {
+    let p = match j.person(&ui, &who, &format!("{}/{code}/files", j.base())) {
         Ok(p) => p,
         Err(r) => return *r,
     };
@@ -655,13 +739,15 @@ pub async fn files_post(
         )),
     };
     match result {
-        Ok(()) => Redirect::to(&format!("/my/{}/files#c-{component}", view.code)).into_response(),
+        Ok(()) => {
+            Redirect::to(&format!("{}/{}/files#c-{component}", j.base(), view.code)).into_response()
+        }
         Err(e) => {
             let status = crate::problem::status_of(e.kind);
             render(
                 &ui,
                 status,
-                &files_page(&ui, &who, &view, &proc, Some(message(ui.lang, &e))),
+                &files_page(&ui, &who, &view, &proc, Some(message(ui.lang, &e)), j),
             )
         }
     }
@@ -678,10 +764,19 @@ struct Problem {
     text: String,
 }
 
+struct FeeOpt {
+    index: usize,
+    label: String,
+}
+
 #[derive(Template)]
 #[template(path = "apply_check.html")]
 struct CheckPage {
     c: Chrome,
+    base: &'static str,
+    /// Fee lines the officer may have collected at the counter (empty online).
+    fees: Vec<FeeOpt>,
+    counter: bool,
     code: String,
     name: String,
     answers: Vec<Answer>,
@@ -745,6 +840,7 @@ async fn check_page(
     view: &DossierView,
     proc: &Procedure,
     extra: Option<&AppError>,
+    j: Journey,
 ) -> Result<CheckPage, AppError> {
     let lang = ui.lang;
     let form = view.form.as_object().cloned().unwrap_or_default();
@@ -753,7 +849,7 @@ async fn check_page(
         .check_complete(&form)
         .into_iter()
         .map(|e| Problem {
-            href: format!("/my/{}/form#f-{}", view.code, e.field),
+            href: format!("{}/{}/form#f-{}", j.base(), view.code, e.field),
             text: format!(
                 "{}: {}",
                 proc.form
@@ -775,7 +871,7 @@ async fn check_page(
                 .map(|c| c.name.clone())
                 .unwrap_or_else(|| key.to_owned());
             problems.push(Problem {
-                href: format!("/my/{}/files#c-{key}", view.code),
+                href: format!("{}/{}/files#c-{key}", j.base(), view.code),
                 text: format!("{}: {name}", t(lang, "apply.missing_components")),
             });
         }
@@ -788,8 +884,32 @@ async fn check_page(
             text: message(lang, e),
         });
     }
+    let fees = if j == Journey::Counter {
+        let channel = Channel::from_wire(&view.channel).unwrap_or(Channel::Counter);
+        let today = s
+            .app
+            .now()
+            .with_timezone(&s.app.calendar.offset())
+            .date_naive();
+        motcua_app::counter::fee_choices(proc, channel, today)
+            .into_iter()
+            .map(|f| FeeOpt {
+                index: f.index,
+                label: format!(
+                    "{} — {}",
+                    f.name,
+                    crate::pages::vnd(ui.lang, Some(f.amount_vnd))
+                ),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(CheckPage {
         c: chrome(ui, who, "apply.step_check"),
+        base: j.base(),
+        fees,
+        counter: j == Journey::Counter,
         code: view.code.clone(),
         name: pname(lang, proc),
         answers: answers_of(s, proc, &form).await?,
@@ -813,11 +933,12 @@ async fn check_page(
 
 pub async fn check_get(
     ui: UiLang,
+    j: Journey,
     MaybeAuth(who): MaybeAuth,
     State(s): State<AppState>,
     Path(code): Path<String>,
 ) -> Response {
-    let p = match citizen(&ui, &who, &format!("/my/{code}/check")) {
+    let p = match j.person(&ui, &who, &format!("{}/{code}/check", j.base())) {
         Ok(p) => p,
         Err(r) => return *r,
     };
@@ -826,9 +947,9 @@ pub async fn check_get(
         Err(e) => return app_error(&ui, &who, &e),
     };
     if view.status != 0 {
-        return Redirect::to(&format!("/my/{}", view.code)).into_response();
+        return Redirect::to(&j.dossier_page(&view.code)).into_response();
     }
-    match check_page(&s, &ui, &who, &view, &proc, None).await {
+    match check_page(&s, &ui, &who, &view, &proc, None, j).await {
         Ok(page) => render(&ui, StatusCode::OK, &page),
         Err(e) => app_error(&ui, &who, &e),
     }
@@ -836,18 +957,43 @@ pub async fn check_get(
 
 pub async fn submit_post(
     ui: UiLang,
+    j: Journey,
     MaybeAuth(who): MaybeAuth,
     State(s): State<AppState>,
     Path(code): Path<String>,
     Form(f): Form<IdemForm>,
 ) -> Response {
-    let p = match citizen(&ui, &who, &format!("/my/{code}/check")) {
+    let p = match j.person(&ui, &who, &format!("{}/{code}/check", j.base())) {
         Ok(p) => p,
         Err(r) => return *r,
     };
     let key = (!f.idem.is_empty()).then_some(f.idem.as_str());
-    match dossiers::submit(&s.app, &p, &code, key).await {
-        Ok(o) => Redirect::to(&format!("/my/{}/done", code_of(o))).into_response(),
+    let submitted = match (j, f.fee.as_deref()) {
+        (Journey::Online, _) => dossiers::submit(&s.app, &p, &code, key).await,
+        // The officer says what was collected, even "nothing": a forgotten choice is asked again.
+        (Journey::Counter, None) => Err(AppError::new(
+            ErrorCode::Unprocessable,
+            "fee_choice_required",
+            "Chọn khoản phí, lệ phí đã thu (hoặc \"không thu\").",
+            "Choose the fee collected (or \"nothing collected\").",
+        )),
+        (Journey::Counter, Some(choice)) => {
+            let fee = choice
+                .parse::<usize>()
+                .ok()
+                .map(|line| motcua_app::counter::CollectedFee { line });
+            dossiers::submit_with_fee(&s.app, &p, &code, key, fee).await
+        }
+    };
+    match submitted {
+        Ok(o) => {
+            let code = code_of(o);
+            let to = match j {
+                Journey::Online => format!("/my/{code}/done"),
+                Journey::Counter => format!("/staff/dossiers/{code}"),
+            };
+            Redirect::to(&to).into_response()
+        }
         Err(e) if e.kind == ErrorCode::Internal || e.kind == ErrorCode::NotFound => {
             app_error(&ui, &who, &e)
         }
@@ -858,9 +1004,9 @@ pub async fn submit_post(
                 Err(e2) => return app_error(&ui, &who, &e2),
             };
             if view.status != 0 {
-                return Redirect::to(&format!("/my/{}", view.code)).into_response();
+                return Redirect::to(&j.dossier_page(&view.code)).into_response();
             }
-            match check_page(&s, &ui, &who, &view, &proc, Some(&e)).await {
+            match check_page(&s, &ui, &who, &view, &proc, Some(&e), j).await {
                 Ok(page) => render(&ui, StatusCode::UNPROCESSABLE_ENTITY, &page),
                 Err(e) => app_error(&ui, &who, &e),
             }

@@ -44,6 +44,7 @@ struct QueueView {
 #[template(path = "staff_home.html")]
 struct HomePage {
     c: Chrome,
+    can_intake: bool,
     queues: Vec<QueueView>,
 }
 
@@ -147,6 +148,9 @@ pub async fn home(ui: UiLang, MaybeAuth(who): MaybeAuth, State(s): State<AppStat
         StatusCode::OK,
         &HomePage {
             c: chrome(&ui, &who, "staff.title"),
+            can_intake: motcua_app::counter::receiving_points_of(&s.app, p)
+                .await
+                .is_ok_and(|v| !v.is_empty()),
             queues,
         },
     )
@@ -200,14 +204,58 @@ pub async fn login(
     }
 }
 
+/// One action form on the dossier page and the details it asks for.
 struct ActionView {
     name: &'static str,
     label: String,
+    /// A required reason (refuse, send back, extend, stop, reject withdrawal).
     needs_reason: bool,
+    /// Components to pick plus what is needed (supplementation request).
     needs_components: bool,
+    /// An optional note (fee request).
+    needs_note: bool,
     needs_assignee: bool,
     needs_file: bool,
+    /// Agency consulted and the question.
+    needs_question: bool,
+    needs_reply: bool,
+    /// The new due date of an extension, with the apology's reason.
+    needs_new_date: bool,
+    needs_delivery: bool,
     secondary: bool,
+}
+
+impl ActionView {
+    fn of(lang: Lang, k: ActionKind) -> Self {
+        use ActionKind as K;
+        Self {
+            name: k.as_str(),
+            label: t(lang, &format!("action.{}", k.as_str())).to_owned(),
+            needs_reason: matches!(
+                k,
+                K::Refuse | K::SendBack | K::Extend | K::Stop | K::RejectWithdrawal
+            ),
+            needs_components: matches!(k, K::RequestSupplement),
+            needs_note: matches!(k, K::RequestPayment),
+            needs_assignee: matches!(k, K::Assign),
+            needs_file: matches!(k, K::IssueResult),
+            needs_question: matches!(k, K::Consult),
+            needs_reply: matches!(k, K::RecordConsultationReply),
+            needs_new_date: matches!(k, K::Extend),
+            needs_delivery: matches!(k, K::ReturnResult),
+            secondary: matches!(
+                k,
+                K::Refuse
+                    | K::SendBack
+                    | K::RequestSupplement
+                    | K::Stop
+                    | K::Extend
+                    | K::Consult
+                    | K::RequestPayment
+                    | K::RejectWithdrawal
+            ),
+        }
+    }
 }
 
 struct DossierPage {
@@ -217,6 +265,11 @@ struct DossierPage {
     applicant: String,
     channel: String,
     due: String,
+    /// Working hours left overall (or late by), empty when no clock runs.
+    time_left: String,
+    late: bool,
+    /// Suggested new date for an extension (one week after the current due date).
+    extend_to: String,
     actions: Vec<ActionView>,
     components: Vec<(String, String)>,
     specialists: Vec<String>,
@@ -264,21 +317,7 @@ async fn dossier_page(
     let specialists = dossiers::specialists_of(&s.app, &v.competent_agency.code)
         .await
         .unwrap_or_default();
-    let actions = allowed
-        .iter()
-        .map(|k| ActionView {
-            name: k.as_str(),
-            label: t(lang, &format!("action.{}", k.as_str())).to_owned(),
-            needs_reason: matches!(k, ActionKind::Refuse | ActionKind::SendBack),
-            needs_components: matches!(k, ActionKind::RequestSupplement),
-            needs_assignee: matches!(k, ActionKind::Assign),
-            needs_file: matches!(k, ActionKind::IssueResult),
-            secondary: matches!(
-                k,
-                ActionKind::Refuse | ActionKind::SendBack | ActionKind::RequestSupplement
-            ),
-        })
-        .collect();
+    let actions = allowed.iter().map(|k| ActionView::of(lang, *k)).collect();
     let answers = match (&proc, v.form.as_object()) {
         (Some(pr), Some(form)) => crate::portal::answers_of(s, pr, form)
             .await
@@ -288,7 +327,34 @@ async fn dossier_page(
             .collect(),
         _ => Vec::new(),
     };
+    let now = s.app.now();
+    let running = matches!(v.status, 1 | 2 | 4 | 6 | 7);
+    let clock_end = if v.status == 1 {
+        v.receipt_due_at
+    } else {
+        v.due_at
+    };
+    let (time_left, late) = match clock_end {
+        Some(end) if running => hours(lang, s.app.calendar.working_minutes_between(now, end)),
+        _ => (String::new(), false),
+    };
+    let extend_to = v
+        .due_at
+        .map(|d| {
+            let later = s
+                .app
+                .calendar
+                .add_working_minutes(d, 5 * s.app.calendar.minutes_per_day());
+            later
+                .with_timezone(&s.app.calendar.offset())
+                .format("%Y-%m-%d")
+                .to_string()
+        })
+        .unwrap_or_default();
     let d = DossierPage {
+        time_left,
+        late,
+        extend_to,
         procedure: if lang == Lang::En {
             v.procedure.name_en.clone()
         } else {
@@ -395,6 +461,15 @@ pub async fn act(
     for (name, text) in posted {
         if name == "components" {
             components.push(Value::String(text));
+        } else if name == "new_due_date" {
+            // An apology letter names a day; the new deadline is that day's closing time. An
+            // unreadable date leaves the field out and is answered as a missing detail.
+            let closes = chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+                .ok()
+                .and_then(|d| s.app.calendar.close_of(d));
+            if let Some(at) = closes {
+                fields.insert("new_due_at".into(), Value::String(at.to_rfc3339()));
+            }
         } else if !text.trim().is_empty() {
             fields.insert(name, Value::String(text));
         }
@@ -408,8 +483,8 @@ pub async fn act(
             let e = AppError::new(
                 ErrorCode::Unprocessable,
                 "invalid_action",
-                "Thiếu thông tin cho thao tác này (lý do, nội dung hoặc thành phần).",
-                "Some details of this action are missing (reason, note or components).",
+                "Thiếu thông tin cho thao tác này (lý do, nội dung, ngày hoặc thành phần).",
+                "Some details of this action are missing (reason, note, date or components).",
             );
             return dossier_page(
                 &s,

@@ -223,3 +223,183 @@ async fn staff_take_a_dossier_from_receipt_to_return_in_the_browser_pages() {
     );
     assert!(!page(&t, &other, "/staff").await.1.contains(&code));
 }
+
+async fn post_form(
+    t: &TestApp,
+    cookie: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String, String) {
+    let r = t
+        .http
+        .post(t.url(path))
+        .header("cookie", cookie)
+        .header("origin", &t.base)
+        .form(fields)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let location = r
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, location, r.text().await.unwrap_or_default())
+}
+
+async fn scan(t: &TestApp, cookie: &str, path: &str, component: &str) -> u16 {
+    let part = reqwest::multipart::Part::bytes(sample_pdf())
+        .file_name("scan.pdf")
+        .mime_str("application/pdf")
+        .unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("component", component.to_owned())
+        .part("file", part);
+    t.http
+        .post(t.url(path))
+        .header("cookie", cookie)
+        .header("origin", &t.base)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn counter_intake_looks_up_the_applicant_scans_two_papers_collects_the_fee_and_receives() {
+    let t = TestApp::spawn().await;
+    let officer = staff_cookie(&t, "officer@H31.11341").await;
+
+    // The queues offer the counter; the intake page lists this officer's receiving point.
+    let (_, home) = page(&t, &officer, "/staff").await;
+    assert!(home.contains("href=\"/staff/intake\""), "{home}");
+    let (status, start) = page(&t, &officer, "/staff/intake").await;
+    assert_eq!(status, 200);
+    assert!(start.contains("value=\"H31.11341.MC\""), "{start}");
+
+    // Citizen A has signed in before, so the look-up fills the name; the look-up is audited.
+    t.citizen_cookie(CITIZEN_A).await;
+    let (status, _, looked) = post_form(
+        &t,
+        &officer,
+        "/staff/intake",
+        &[
+            ("citizen_id", CITIZEN_A),
+            ("lookup", "1"),
+            ("point", "H31.11341.MC"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(looked.contains("value=\"Nguyễn Văn An\""), "{looked}");
+    // Nobody by that number: said so, nothing invented.
+    let (_, _, unknown) = post_form(
+        &t,
+        &officer,
+        "/staff/intake",
+        &[("citizen_id", "031099999999"), ("lookup", "1")],
+    )
+    .await;
+    assert!(unknown.contains("class=\"notice\""), "{unknown}");
+    // A malformed number is refused in the officer's language.
+    let (status, _, bad) = post_form(
+        &t,
+        &officer,
+        "/staff/intake",
+        &[("citizen_id", "12ab"), ("lookup", "1")],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(bad.contains("12 chữ số"), "{bad}");
+
+    // Create the draft; the same page sent twice (same key) makes one draft.
+    let fields = [
+        ("point", "H31.11341.MC"),
+        ("channel", "counter"),
+        ("procedure", "1.004194"),
+        ("citizen_id", CITIZEN_A),
+        ("full_name", "Nguyễn Văn An"),
+        ("commune", "11341"),
+        ("street", "Số 15 Lạch Tray"),
+        ("idem", "intake-test-1"),
+    ];
+    let (status, form_url, _) = post_form(&t, &officer, "/staff/intake", &fields).await;
+    assert_eq!(status, 303);
+    assert!(form_url.starts_with("/staff/intake/NHAP-"), "{form_url}");
+    let (_, again, _) = post_form(&t, &officer, "/staff/intake", &fields).await;
+    assert_eq!(again, form_url);
+    let base = form_url.trim_end_matches("/form").to_owned();
+
+    // The form comes prefilled with what the officer entered.
+    let (status, form) = page(&t, &officer, &form_url).await;
+    assert_eq!(status, 200);
+    assert!(form.contains("Nguyễn Văn An"), "{form}");
+    assert!(
+        !form.contains("data-autosave"),
+        "no autosave at the counter"
+    );
+    let answers = temporary_residence_form();
+    let mut posted: Vec<(String, String)> = Vec::new();
+    for (k, v) in answers.as_object().unwrap() {
+        match v {
+            serde_json::Value::Object(o) => {
+                for (sub, sv) in o {
+                    posted.push((format!("{k}.{sub}"), sv.as_str().unwrap().to_owned()));
+                }
+            }
+            other => posted.push((k.clone(), other.as_str().unwrap().to_owned())),
+        }
+    }
+    let posted_ref: Vec<(&str, &str)> = posted
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let (status, files_url, body) = post_form(&t, &officer, &form_url, &posted_ref).await;
+    assert_eq!(status, 303, "{body}");
+    assert_eq!(files_url, format!("{base}/files"));
+
+    // Two paper documents scanned at the counter.
+    for c in ["van_ban_de_nghi_danh_sach", "giay_gioi_thieu_don_vi"] {
+        assert_eq!(scan(&t, &officer, &files_url, c).await, 303, "{c}");
+    }
+    let (status, check) = page(&t, &officer, &format!("{base}/check")).await;
+    assert_eq!(status, 200);
+    assert!(check.contains("15.000 ₫"), "counter fee offered: {check}");
+
+    // Forgetting to say what was collected is asked again; the draft stays a draft.
+    let (status, _, _) =
+        post_form(&t, &officer, &format!("{base}/submit"), &[("idem", "s1")]).await;
+    assert_eq!(status, 422);
+    let (status, dossier_url, _) = post_form(
+        &t,
+        &officer,
+        &format!("{base}/submit"),
+        &[("idem", "s1"), ("fee", "0")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert!(
+        dossier_url.starts_with("/staff/dossiers/H31.11341-"),
+        "{dossier_url}"
+    );
+    let code = dossier_url
+        .trim_start_matches("/staff/dossiers/")
+        .to_owned();
+
+    // Received at once, documents marked digitized, fee and look-up on record.
+    let token = t.staff_token("officer@H31.11341").await;
+    let d = json(t.get(&token, &format!("/api/v1/dossiers/{code}")).await).await;
+    assert_eq!(d["status"], 2, "{d}");
+    assert_eq!(d["channel"], "counter");
+    let atts = d["attachments"].as_array().unwrap();
+    assert_eq!(atts.len(), 2, "{d}");
+    assert!(atts.iter().all(|a| a["digitized"] == true), "{d}");
+    let history = d["history"].to_string();
+    assert!(history.contains("fee_collected"), "{history}");
+    assert!(history.contains("15000 đ"), "{history}");
+    let (_, staff_page) = page(&t, &officer, &dossier_url).await;
+    assert!(staff_page.contains("fee_collected"), "{staff_page}");
+}
