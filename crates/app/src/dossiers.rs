@@ -527,13 +527,15 @@ async fn record(
 /// Who may still edit the application (form and attachments).
 fn can_edit(access: &Access, row: &dossier::Model, state: &DossierState) -> bool {
     match access {
+        // The applicant's own online draft, and any supplementation asked of them.
         Access::Applicant => {
-            row.channel == "online"
-                && matches!(state.status, Status::Draft | Status::SupplementRequested)
+            state.status == Status::SupplementRequested
+                || (row.channel == "online" && state.status == Status::Draft)
         }
+        // The officer's counter draft, and papers brought to the counter to supplement it.
         Access::Staff { at_receiving, .. } => {
             row.channel != "online"
-                && state.status == Status::Draft
+                && matches!(state.status, Status::Draft | Status::SupplementRequested)
                 && at_receiving.contains(&Role::Officer)
         }
         Access::None => false,
@@ -1675,6 +1677,7 @@ pub async fn allowed_actions(
                 .unwrap_or_default(),
             reason: text(),
         },
+        Command::Supplement,
         Command::AcceptWithdrawal,
         Command::RejectWithdrawal { reason: text() },
         Command::Stop { reason: text() },

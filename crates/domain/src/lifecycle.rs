@@ -855,8 +855,17 @@ fn apply(
         }
         Command::Supplement => {
             require_status(state, &[Status::SupplementRequested])?;
-            require_role(role, &[Role::Citizen])?;
-            require_place(actor, Place::Applicant)?;
+            // The applicant answers online whatever the channel; a counter or postal applicant may
+            // instead bring the papers to the one-stop, whose officer scans them and answers.
+            if state.channel == Channel::Online {
+                require_role(role, &[Role::Citizen])?;
+                require_place(actor, Place::Applicant)?;
+            } else if role == Role::Citizen {
+                require_place(actor, Place::Applicant)?;
+            } else {
+                require_role(role, &[Role::Citizen, Role::Officer])?;
+                require_place(actor, Place::ReceivingAgency)?;
+            }
             // The clock stood still from the request to the answer (SPEC §4): move the due date by
             // the working time that passed.
             if let Some(paused) = state.supplement_paused_at {

@@ -222,6 +222,8 @@ struct ActionView {
     /// The new due date of an extension, with the apology's reason.
     needs_new_date: bool,
     needs_delivery: bool,
+    /// Papers brought to the counter are scanned on the documents page first.
+    needs_scan: bool,
     secondary: bool,
 }
 
@@ -243,6 +245,7 @@ impl ActionView {
             needs_reply: matches!(k, K::RecordConsultationReply),
             needs_new_date: matches!(k, K::Extend),
             needs_delivery: matches!(k, K::ReturnResult),
+            needs_scan: matches!(k, K::Supplement),
             secondary: matches!(
                 k,
                 K::Refuse

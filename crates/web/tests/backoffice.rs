@@ -403,3 +403,176 @@ async fn counter_intake_looks_up_the_applicant_scans_two_papers_collects_the_fee
     let (_, staff_page) = page(&t, &officer, &dossier_url).await;
     assert!(staff_page.contains("fee_collected"), "{staff_page}");
 }
+
+/// Decree 61/2018 as amended: legal time runs in working hours, skips weekends and public holidays,
+/// stands still while the applicant supplements, and may be extended once, in writing, at least a
+/// working day before the due date. Times below are Vietnam local (UTC+7) unless marked Z.
+#[tokio::test]
+async fn deadlines_skip_the_holiday_pause_for_supplementation_and_extend_only_once() {
+    // Friday 28/08/2026 15:00: the National Day break (Mon 31/08 – Wed 02/09) follows the weekend.
+    let t = TestApp::spawn_at("2026-08-28T08:00:00Z".parse().unwrap()).await;
+    let code = t.submitted_counter_temporary_residence().await;
+    let officer = t.staff_token("officer@H31.11341").await;
+    let d = json(t.get(&officer, &format!("/api/v1/dossiers/{code}")).await).await;
+    // 3 working days = 24 h: Fri 2 h, Thu 03/09 8 h, Fri 04/09 8 h, Mon 07/09 6 h → 15:00.
+    assert_eq!(d["due_at"], "2026-09-07T08:00:00Z", "{d}");
+    let officer_page = staff_cookie(&t, "officer@H31.11341").await;
+    let (_, html) = page(&t, &officer_page, &format!("/staff/dossiers/{code}")).await;
+    assert!(html.contains("15:00 07/09/2026"), "{html}");
+    assert!(html.contains("24.0"), "24 working hours left: {html}");
+
+    // Thursday 03/09 09:00 the officer asks for one missing paper; the citizen answers on Monday
+    // 07/09 09:00. Paused: Thu 6.5 h + Fri 8 h + Mon 1.5 h = 16 h, so the due date moves by two
+    // working days to Wednesday 09/09 15:00.
+    t.clock.set("2026-09-03T02:00:00Z".parse().unwrap());
+    // Sessions do not outlive the long weekend: sign in again.
+    let officer_page = staff_cookie(&t, "officer@H31.11341").await;
+    let (status, body) = act(
+        &t,
+        &officer_page,
+        &code,
+        &[
+            ("action", "request_supplement"),
+            ("components", "giay_gioi_thieu_don_vi"),
+            ("note", "Thiếu giấy giới thiệu của đơn vị"),
+        ],
+        false,
+    )
+    .await;
+    assert_eq!(status, 303, "{body}");
+    t.clock.set("2026-09-07T02:00:00Z".parse().unwrap());
+    let citizen = t.citizen_token(CITIZEN_A).await;
+    let r = t
+        .upload(
+            &citizen,
+            &code,
+            "giay_gioi_thieu_don_vi",
+            "gioi-thieu.pdf",
+            "application/pdf",
+            sample_pdf(),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let r = t
+        .action(
+            &citizen,
+            &code,
+            serde_json::json!({ "action": "supplement" }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let d = json(r).await;
+    assert_eq!(d["due_at"], "2026-09-09T08:00:00Z", "{d}");
+
+    // The competent agency (commune police) takes it over; its leader extends once, through the page.
+    let r = t
+        .action(
+            &officer,
+            &code,
+            serde_json::json!({ "action": "hand_over" }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let leader = staff_cookie(&t, "leader@H31.11341.CA").await;
+    let (_, html) = page(&t, &leader, &format!("/staff/dossiers/{code}")).await;
+    assert!(
+        html.contains("value=\"extend\""),
+        "extension offered: {html}"
+    );
+    // No reason, no apology letter.
+    let (status, _) = act(
+        &t,
+        &leader,
+        &code,
+        &[("action", "extend"), ("new_due_date", "2026-09-14")],
+        false,
+    )
+    .await;
+    assert_eq!(status, 422);
+    let (status, body) = act(
+        &t,
+        &leader,
+        &code,
+        &[
+            ("action", "extend"),
+            ("new_due_date", "2026-09-14"),
+            ("reason", "Cần xác minh chỗ ở với chủ nhà"),
+        ],
+        false,
+    )
+    .await;
+    assert_eq!(status, 303, "{body}");
+    let d = json(t.get(&officer, &format!("/api/v1/dossiers/{code}")).await).await;
+    // The new date is the close of office on the day given.
+    assert_eq!(d["due_at"], "2026-09-14T10:00:00Z", "{d}");
+    // Once only: the form is gone, and a forged second request is refused with the reason.
+    let (_, html) = page(&t, &leader, &format!("/staff/dossiers/{code}")).await;
+    assert!(!html.contains("value=\"extend\""), "{html}");
+    let (status, body) = act(
+        &t,
+        &leader,
+        &code,
+        &[
+            ("action", "extend"),
+            ("new_due_date", "2026-09-21"),
+            ("reason", "Lần nữa"),
+        ],
+        false,
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    let d = json(t.get(&officer, &format!("/api/v1/dossiers/{code}")).await).await;
+    assert_eq!(d["due_at"], "2026-09-14T10:00:00Z", "unchanged: {d}");
+}
+
+#[tokio::test]
+async fn papers_brought_to_the_counter_answer_a_supplementation_request() {
+    let t = TestApp::spawn().await;
+    let code = t.submitted_counter_temporary_residence().await;
+    let officer = staff_cookie(&t, "officer@H31.11341").await;
+    let (status, body) = act(
+        &t,
+        &officer,
+        &code,
+        &[
+            ("action", "request_supplement"),
+            ("components", "giay_gioi_thieu_don_vi"),
+            ("note", "Thiếu giấy giới thiệu"),
+        ],
+        false,
+    )
+    .await;
+    assert_eq!(status, 303, "{body}");
+    let (_, html) = page(&t, &officer, &format!("/staff/dossiers/{code}")).await;
+    assert!(
+        html.contains(&format!("/staff/intake/{code}/files")),
+        "{html}"
+    );
+    // Answering before the paper is scanned is refused with what is missing.
+    let (status, body) = act(&t, &officer, &code, &[("action", "supplement")], false).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("giay_gioi_thieu_don_vi"), "{body}");
+    // Only the requested paper may be added.
+    let files = format!("/staff/intake/{code}/files");
+    assert_eq!(
+        scan(&t, &officer, &files, "van_ban_de_nghi_danh_sach").await,
+        422
+    );
+    assert_eq!(
+        scan(&t, &officer, &files, "giay_gioi_thieu_don_vi").await,
+        303
+    );
+    let (status, body) = act(&t, &officer, &code, &[("action", "supplement")], false).await;
+    assert_eq!(status, 303, "{body}");
+    let token = t.staff_token("officer@H31.11341").await;
+    let d = json(t.get(&token, &format!("/api/v1/dossiers/{code}")).await).await;
+    assert_eq!(d["status"], 2, "back to received: {d}");
+    let supplements: Vec<_> = d["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["supplement"] == true)
+        .collect();
+    assert_eq!(supplements.len(), 1, "{d}");
+    assert_eq!(supplements[0]["digitized"], true);
+}

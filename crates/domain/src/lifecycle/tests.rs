@@ -618,3 +618,33 @@ fn commands_parse_from_the_wire_names() {
         );
     }
 }
+
+#[test]
+fn a_counter_dossier_is_supplemented_by_its_applicant_or_at_the_one_stop() {
+    let cal = WorkingCalendar::vietnam().unwrap();
+    let mut s = DossierState::new_draft(Channel::Counter, 3 * 480, false);
+    s.status = Status::SupplementRequested;
+    s.received_at = Some(now() - Duration::days(1));
+    s.due_at = Some(now() + Duration::days(5));
+    s.supplement_requests = 1;
+    s.supplement_paused_at = Some(now() - Duration::hours(1));
+    s.resume_status = Some(Status::Received);
+    let at = now();
+    for who in [citizen(), officer()] {
+        let t = decide(&s, &who, &Command::Supplement, at, &cal);
+        assert_eq!(
+            t.map(|t| t.to.status).ok(),
+            Some(Status::Received),
+            "{:?}",
+            who.role
+        );
+    }
+    // Not the competent agency's specialist, and not an officer elsewhere.
+    let elsewhere = actor(Role::Officer, false, false, true);
+    assert!(decide(&s, &specialist(), &Command::Supplement, at, &cal).is_err());
+    assert!(decide(&s, &elsewhere, &Command::Supplement, at, &cal).is_err());
+    // Online, only the applicant answers.
+    let mut online = s.clone();
+    online.channel = Channel::Online;
+    assert!(decide(&online, &officer(), &Command::Supplement, at, &cal).is_err());
+}
