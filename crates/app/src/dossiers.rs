@@ -1537,28 +1537,91 @@ pub struct QueueItem {
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Queues {
     pub to_receive: Vec<QueueItem>,
+    /// Received for another agency: to be handed over (receiving officer).
+    pub to_hand_over: Vec<QueueItem>,
+    /// Received (and handed over where needed), nobody assigned yet (competent leader).
+    pub to_assign: Vec<QueueItem>,
     pub assigned_to_me: Vec<QueueItem>,
     pub to_review: Vec<QueueItem>,
     pub to_issue: Vec<QueueItem>,
     pub to_return: Vec<QueueItem>,
+    /// Waiting on a decision or a record: withdrawal requests, fees to record as paid.
+    pub requests: Vec<QueueItem>,
     pub near_deadline: Vec<QueueItem>,
     pub overdue: Vec<QueueItem>,
 }
 
 /// Builds the queues of a staff member from the dossiers of their agencies. Filtering happens in
 /// memory on the agencies' open dossiers; an indexed query per queue comes with the dashboards.
-pub async fn queues(app: &App, principal: &Principal) -> Result<Queues, AppError> {
+/// Narrows the work queues: procedure, channel, status and the local days of submission
+/// (inclusive). Empty fields do not filter.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct QueueFilter {
+    #[serde(default)]
+    pub procedure: Option<String>,
+    #[serde(default)]
+    pub channel: Option<String>,
+    #[serde(default)]
+    pub status: Option<u8>,
+    #[serde(default)]
+    pub from: Option<chrono::NaiveDate>,
+    #[serde(default)]
+    pub to: Option<chrono::NaiveDate>,
+}
+
+impl QueueFilter {
+    pub fn is_empty(&self) -> bool {
+        self.procedure.is_none()
+            && self.channel.is_none()
+            && self.status.is_none()
+            && self.from.is_none()
+            && self.to.is_none()
+    }
+}
+
+pub async fn queues(
+    app: &App,
+    principal: &Principal,
+    filter: &QueueFilter,
+) -> Result<Queues, AppError> {
     let Principal::Staff { username, .. } = principal else {
         return Ok(Queues::default());
     };
     let agencies = authz::handling_agencies(principal);
-    let rows = dossier::Entity::find()
+    let mut query = dossier::Entity::find()
         .filter(
             Condition::any()
                 .add(dossier::Column::ReceivingAgency.is_in(agencies.clone()))
                 .add(dossier::Column::CompetentAgency.is_in(agencies)),
         )
-        .filter(dossier::Column::Status.is_in([1, 2, 4, 5, 6, 7, 9]))
+        .filter(dossier::Column::Status.is_in([1, 2, 4, 5, 6, 7, 9]));
+    if let Some(p) = &filter.procedure {
+        query = query.filter(dossier::Column::ProcedureCode.eq(p.trim().to_owned()));
+    }
+    if let Some(c) = &filter.channel {
+        query = query.filter(dossier::Column::Channel.eq(c.trim().to_owned()));
+    }
+    if let Some(st) = filter.status {
+        query = query.filter(dossier::Column::Status.eq(i32::from(st)));
+    }
+    // Local days to instants: a day starts at local midnight.
+    let offset = app.calendar.offset();
+    let local_midnight = |d: chrono::NaiveDate| {
+        d.and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(offset).single())
+            .map(|t| t.with_timezone(&Utc))
+    };
+    if let Some(from) = filter.from.and_then(local_midnight) {
+        query = query.filter(dossier::Column::SubmittedAt.gte(from));
+    }
+    if let Some(to) = filter
+        .to
+        .and_then(|d| d.succ_opt())
+        .and_then(local_midnight)
+    {
+        query = query.filter(dossier::Column::SubmittedAt.lt(to));
+    }
+    let rows = query
         .order_by_asc(dossier::Column::SubmittedAt)
         .all(&app.db)
         .await?;
@@ -1597,6 +1660,30 @@ pub async fn queues(app: &App, principal: &Principal) -> Result<Queues, AppError
         match (&state.status, &state.step) {
             (Status::Submitted, _) if receiving_officer => {
                 q.to_receive.push(item(state.receipt_due_at))
+            }
+            (Status::Received, _)
+                if state.needs_handover && !state.handed_over && receiving_officer =>
+            {
+                q.to_hand_over.push(item(state.due_at))
+            }
+            (Status::Received, _)
+                if (!state.needs_handover || state.handed_over)
+                    && at_competent.contains(&Role::Leader) =>
+            {
+                q.to_assign.push(item(state.due_at))
+            }
+            (Status::WithdrawalRequested, _)
+                if receiving_officer || at_competent.contains(&Role::Leader) =>
+            {
+                q.requests.push(item(state.due_at))
+            }
+            (Status::PaymentRequested, _)
+                if receiving_officer
+                    || at_receiving.contains(&Role::Clerk)
+                    || at_competent.contains(&Role::Officer)
+                    || at_competent.contains(&Role::Clerk) =>
+            {
+                q.requests.push(item(state.due_at))
             }
             (Status::InProcessing, Some(lifecycle::Step::Assigned { assignee }))
                 if assignee == username =>

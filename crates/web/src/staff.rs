@@ -2,11 +2,13 @@
 //! the actions the state machine would accept from this officer now. Plain forms, no JavaScript.
 
 use askama::Template;
-use axum::extract::{Form, Multipart, Path, State};
+use std::collections::HashMap;
+
+use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
-use motcua_app::dossiers::{self, QueueItem};
+use motcua_app::dossiers::{self, QueueFilter, QueueItem};
 use motcua_app::identity::{self, Principal};
 use motcua_app::{AppError, ErrorCode, catalogue};
 use motcua_domain::lifecycle::{ActionKind, Command};
@@ -44,6 +46,7 @@ struct QueueView {
 #[template(path = "staff_home.html")]
 struct HomePage {
     c: Chrome,
+    filters: FilterView,
     can_intake: bool,
     queues: Vec<QueueView>,
 }
@@ -72,7 +75,79 @@ fn hours(lang: Lang, minutes: i64) -> (String, bool) {
 }
 
 /// `/staff`: the queues when signed in as staff, the sign-in form otherwise.
-pub async fn home(ui: UiLang, MaybeAuth(who): MaybeAuth, State(s): State<AppState>) -> Response {
+/// Reads the queue filter from the query string; blank or unreadable fields do not filter.
+fn queue_filter(q: &HashMap<String, String>) -> QueueFilter {
+    let text = |k: &str| {
+        q.get(k)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let date =
+        |k: &str| text(k).and_then(|v| chrono::NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok());
+    QueueFilter {
+        procedure: text("procedure"),
+        channel: text("channel"),
+        status: text("status").and_then(|v| v.parse().ok()),
+        from: date("from"),
+        to: date("to"),
+    }
+}
+
+struct FilterView {
+    procedures: Vec<(String, String, bool)>,
+    channels: Vec<(&'static str, String, bool)>,
+    statuses: Vec<(u8, String, bool)>,
+    from: String,
+    to: String,
+    active: bool,
+}
+
+fn filter_view(lang: Lang, f: &QueueFilter, names: &HashMap<String, String>) -> FilterView {
+    let mut procedures: Vec<(String, String, bool)> = names
+        .iter()
+        .map(|(code, name)| {
+            (
+                code.clone(),
+                name.clone(),
+                f.procedure.as_ref() == Some(code),
+            )
+        })
+        .collect();
+    procedures.sort();
+    FilterView {
+        procedures,
+        channels: ["online", "counter", "post"]
+            .into_iter()
+            .map(|c| {
+                (
+                    c,
+                    t(lang, &format!("channel.{c}")).to_owned(),
+                    f.channel.as_deref() == Some(c),
+                )
+            })
+            .collect(),
+        statuses: [1u8, 2, 4, 5, 6, 7, 9]
+            .into_iter()
+            .map(|st| {
+                (
+                    st,
+                    t(lang, &format!("status.{st}")).to_owned(),
+                    f.status == Some(st),
+                )
+            })
+            .collect(),
+        from: f.from.map(|d| d.to_string()).unwrap_or_default(),
+        to: f.to.map(|d| d.to_string()).unwrap_or_default(),
+        active: !f.is_empty(),
+    }
+}
+
+pub async fn home(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
     let Some(p @ Principal::Staff { .. }) = &who else {
         let page = LoginPage {
             c: chrome(&ui, &who, "staff.login_title"),
@@ -81,11 +156,13 @@ pub async fn home(ui: UiLang, MaybeAuth(who): MaybeAuth, State(s): State<AppStat
         };
         return render(&ui, StatusCode::OK, &page);
     };
-    let q = match dossiers::queues(&s.app, p).await {
+    let filter = queue_filter(&query);
+    let q = match dossiers::queues(&s.app, p, &filter).await {
         Ok(q) => q,
         Err(e) => return crate::pages::server_error(&ui, &who, &e),
     };
     let names = crate::pages::procedure_names(&s, ui.lang).await;
+    let filters = filter_view(ui.lang, &filter, &names);
     let lang = ui.lang;
     let view = |items: Vec<QueueItem>| -> Vec<ItemView> {
         items
@@ -98,7 +175,7 @@ pub async fn home(ui: UiLang, MaybeAuth(who): MaybeAuth, State(s): State<AppStat
                         .cloned()
                         .unwrap_or(i.procedure_code),
                     status: t(lang, &format!("status.{}", i.status)).to_owned(),
-                    channel: i.channel,
+                    channel: t(lang, &format!("channel.{}", i.channel)).to_owned(),
                     time_left,
                     late,
                     code: i.code,
@@ -111,6 +188,16 @@ pub async fn home(ui: UiLang, MaybeAuth(who): MaybeAuth, State(s): State<AppStat
             key: "receive",
             title: t(lang, "staff.q_to_receive").to_owned(),
             items: view(q.to_receive),
+        },
+        QueueView {
+            key: "hand_over",
+            title: t(lang, "staff.q_hand_over").to_owned(),
+            items: view(q.to_hand_over),
+        },
+        QueueView {
+            key: "assign",
+            title: t(lang, "staff.q_assign").to_owned(),
+            items: view(q.to_assign),
         },
         QueueView {
             key: "assigned",
@@ -133,6 +220,11 @@ pub async fn home(ui: UiLang, MaybeAuth(who): MaybeAuth, State(s): State<AppStat
             items: view(q.to_return),
         },
         QueueView {
+            key: "requests",
+            title: t(lang, "staff.q_requests").to_owned(),
+            items: view(q.requests),
+        },
+        QueueView {
             key: "near",
             title: t(lang, "staff.q_near").to_owned(),
             items: view(q.near_deadline),
@@ -148,6 +240,7 @@ pub async fn home(ui: UiLang, MaybeAuth(who): MaybeAuth, State(s): State<AppStat
         StatusCode::OK,
         &HomePage {
             c: chrome(&ui, &who, "staff.title"),
+            filters,
             can_intake: motcua_app::counter::receiving_points_of(&s.app, p)
                 .await
                 .is_ok_and(|v| !v.is_empty()),
@@ -375,7 +468,7 @@ async fn dossier_page(
                 .and_then(Value::as_str)
                 .unwrap_or("")
         ),
-        channel: v.channel.clone(),
+        channel: t(lang, &format!("channel.{}", v.channel)).to_owned(),
         due: local_time(s, v.due_at.or(v.receipt_due_at), TIME_DATE),
         actions,
         components: proc

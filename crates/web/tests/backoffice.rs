@@ -576,3 +576,74 @@ async fn papers_brought_to_the_counter_answer_a_supplementation_request() {
     assert_eq!(supplements.len(), 1, "{d}");
     assert_eq!(supplements[0]["digitized"], true);
 }
+
+/// The section of the queues page for one queue, up to the next section.
+fn queue<'a>(html: &'a str, key: &str) -> &'a str {
+    let start = html.find(&format!("id=\"q-{key}\"")).expect("queue shown");
+    let rest = html.get(start..).unwrap();
+    let end = rest.find("</section>").unwrap();
+    rest.get(..end).unwrap()
+}
+
+#[tokio::test]
+async fn queues_route_each_dossier_to_who_acts_next_and_filter_by_channel_procedure_and_date() {
+    let t = TestApp::spawn().await;
+    let citizen = t.citizen_token(CITIZEN_A).await;
+    let online = t.submitted_birth_registration(&citizen).await;
+    let counter = t.submitted_counter_temporary_residence().await;
+    let officer = staff_cookie(&t, "officer@H31.11341").await;
+
+    let (_, all) = page(&t, &officer, "/staff").await;
+    assert!(queue(&all, "receive").contains(&online), "{all}");
+    assert!(queue(&all, "hand_over").contains(&counter), "{all}");
+
+    let (_, only_counter) = page(
+        &t,
+        &officer,
+        "/staff?channel=counter&procedure=&status=&from=&to=",
+    )
+    .await;
+    assert!(only_counter.contains(&counter));
+    assert!(!only_counter.contains(&online), "{only_counter}");
+    let (_, birth) = page(&t, &officer, "/staff?procedure=1.001193").await;
+    assert!(birth.contains(&online));
+    assert!(!birth.contains(&counter));
+    let (_, received) = page(&t, &officer, "/staff?status=2").await;
+    assert!(received.contains(&counter) && !received.contains(&online));
+    // Both were submitted on 17/11/2026 (local): a range that excludes that day shows nothing.
+    let (_, later) = page(&t, &officer, "/staff?from=2026-11-18").await;
+    assert!(!later.contains(&counter) && !later.contains(&online));
+    let (_, that_day) = page(&t, &officer, "/staff?from=2026-11-17&to=2026-11-17").await;
+    assert!(that_day.contains(&counter) && that_day.contains(&online));
+    // A malformed date does not filter and does not fail.
+    let (status, _) = page(&t, &officer, "/staff?from=yesterday").await;
+    assert_eq!(status, 200);
+
+    // After the hand-over the commune police leader finds it to assign; the officer no longer does.
+    let token = t.staff_token("officer@H31.11341").await;
+    let r = t
+        .action(
+            &token,
+            &counter,
+            serde_json::json!({ "action": "hand_over" }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let leader = staff_cookie(&t, "leader@H31.11341.CA").await;
+    let (_, lq) = page(&t, &leader, "/staff").await;
+    assert!(queue(&lq, "assign").contains(&counter), "{lq}");
+    let (_, oq) = page(&t, &officer, "/staff").await;
+    assert!(!queue(&oq, "hand_over").contains(&counter));
+
+    // A withdrawal request waits for a decision.
+    let r = t
+        .action(
+            &citizen,
+            &online,
+            serde_json::json!({ "action": "request_withdrawal", "reason": "Nộp nhầm" }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let (_, oq) = page(&t, &officer, "/staff").await;
+    assert!(queue(&oq, "requests").contains(&online), "{oq}");
+}
