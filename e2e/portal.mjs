@@ -133,6 +133,92 @@ try {
   await check('staff-queues');
   await page.goto(`${base}/staff/dossiers/${code}`);
   await check('staff-dossier');
+
+  // The rest of the back office, each person in their own browser: the leader assigns, the
+  // specialist forwards, the leader approves, the clerk issues the result, the officer returns it.
+  async function signIn(username) {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+    const p = await ctx.newPage();
+    await p.goto(`${base}/staff`);
+    await p.fill('#username', username);
+    await p.fill('#password', 'demo');
+    await p.click('form[action="/staff/login"] button');
+    await p.waitForURL(`${base}/staff`);
+    return p;
+  }
+  async function act(p, action, fill) {
+    const form = p.locator(`form.action-form:has(input[name=action][value=${action}])`);
+    if (await form.count() !== 1) fail(`${action} is not offered on ${p.url()}`);
+    if (fill) await fill(form);
+    await form.locator('button[type=submit]').click();
+    await p.waitForURL(new RegExp(`/staff/dossiers/${code.replace(/\./g, '\\.')}$`));
+    const err = await p.locator('.error-summary').count();
+    if (err) fail(`${action}: ${await p.textContent('.error-summary')}`);
+  }
+  const leader = await signIn('leader@H31.11341');
+  if (!(await leader.textContent('#q-assign + ol, section[aria-labelledby=q-assign]')).includes(code)) fail('the leader does not see the dossier to assign');
+  await leader.click(`section[aria-labelledby=q-assign] a[href="/staff/dossiers/${code}"]`);
+  await act(leader, 'assign', f => f.locator('select[name=assignee]').selectOption('specialist@H31.11341'));
+  const specialist = await signIn('specialist@H31.11341');
+  await specialist.click(`section[aria-labelledby=q-assigned] a[href="/staff/dossiers/${code}"]`);
+  await act(specialist, 'forward');
+  await leader.goto(`${base}/staff`);
+  await leader.click(`section[aria-labelledby=q-review] a[href="/staff/dossiers/${code}"]`);
+  page = leader;
+  await check('staff-review');
+  await act(leader, 'approve');
+  const clerk = await signIn('clerk@H31.11341');
+  await clerk.click(`section[aria-labelledby=q-issue] a[href="/staff/dossiers/${code}"]`);
+  await act(clerk, 'issue_result', f => f.locator('input[type=file]').setInputFiles(new URL('../docs/examples/sample.pdf', import.meta.url).pathname));
+  await dpage.goto(`${base}/staff`);
+  await dpage.click(`section[aria-labelledby=q-return] a[href="/staff/dossiers/${code}"]`);
+  await act(dpage, 'return_result', f => f.locator('select[name=delivery]').selectOption('online'));
+  page = officerPage;
+  await page.goto(`${base}/my/${code}`);
+  if (!(await page.textContent('main')).includes('Đã trả kết quả')) fail('the citizen does not see the result returned');
+
+  // Counter intake: a walk-in applicant, two paper documents scanned, the fee collected.
+  page = dpage;
+  await page.goto(`${base}/staff/intake`);
+  await check('staff-intake');
+  await page.selectOption('#procedure', '1.004194');
+  await page.fill('#citizen_id', '031085012345');
+  await page.click('button[name=lookup]');
+  await page.waitForLoadState();
+  if ((await page.inputValue('#full_name')) !== 'Nguyễn Văn An') fail('the look-up did not fill the name');
+  if ((await page.inputValue('#procedure')) !== '1.004194') fail('the look-up lost the procedure');
+  await page.click('form[action="/staff/intake"] > p > button:not([name])');
+  await page.waitForURL(/\/staff\/intake\/NHAP-[A-Z0-9]+\/form$/);
+  if ((await page.inputValue('#f-ho_ten')) !== 'Nguyễn Văn An') fail('the counter form is not prefilled');
+  await check('staff-intake-form');
+  await page.fill('#f-ngay_sinh', '1985-03-12');
+  await page.selectOption('select[name=gioi_tinh]', 'nam');
+  await page.fill('#f-ho_ten_chu_ho', 'Trần Văn Bình');
+  await page.selectOption('select[name=quan_he_chu_ho]', 'chu_ho');
+  await page.fill('#f-so_dinh_danh_chu_ho', '031190004567');
+  await page.fill('#f-noi_dung_de_nghi', 'Đăng ký tạm trú tại nhà thuê');
+  await page.selectOption('select[name="dia_chi_tam_tru.commune"]', '11341');
+  await page.fill('#dia_chi_tam_tru-street', 'Số 20 Lê Lợi');
+  await page.fill('#f-thoi_han_tam_tru', '2027-11-17');
+  await page.click('form[action$="/form"] > button[type=submit]');
+  await page.waitForURL(/\/files$/);
+  await check('staff-intake-files');
+  for (const c of ['van_ban_de_nghi_danh_sach', 'giay_gioi_thieu_don_vi']) {
+    await page.setInputFiles(`#file-${c}`, new URL('../docs/examples/sample.pdf', import.meta.url).pathname);
+    await page.click(`#c-${c} form button[type=submit]`);
+    await page.waitForURL(new RegExp(`/files#c-${c}$`));
+  }
+  await page.click('a.button[href$="/check"]');
+  await page.waitForURL(/\/check$/);
+  await check('staff-intake-check');
+  await page.check('input[name=fee][value="0"]');
+  await page.click('form[action$="/submit"] button[type=submit]');
+  await page.waitForURL(/\/staff\/dossiers\/H31\.11341-\d{6}-\d{4}$/);
+  const counterCode = page.url().split('/').pop();
+  const main = await page.textContent('main');
+  if (!main.includes('Thu phí, lệ phí') || (main.match(/scan\.pdf|sample\.pdf/g) ?? []).length < 2) fail('the counter dossier lacks its fee or its two scans');
+  await check('staff-counter-dossier');
+  console.log(JSON.stringify({ counter: counterCode }));
   page = officerPage;
   console.log(JSON.stringify({ code, draft: draftUrl, axe: report }, null, 1));
   console.log(`e2e: ${report.length} pages checked, 0 serious or critical accessibility violations`);

@@ -501,7 +501,7 @@ async fn dossier_page(
                     format!(
                         "{} — {} → {}{}",
                         h.actor,
-                        h.action,
+                        action_label(lang, &h.action),
                         t(lang, &format!("status.{}", h.to_status)),
                         h.note
                             .as_ref()
@@ -522,6 +522,17 @@ async fn dossier_page(
             message,
         },
     )
+}
+
+/// An action of the history in the reader's language (unknown names are shown as stored).
+fn action_label(lang: Lang, action: &str) -> String {
+    let key = format!("action.{action}");
+    let label = t(lang, &key);
+    if label == key {
+        action.to_owned()
+    } else {
+        label.to_owned()
+    }
 }
 
 pub async fn dossier(

@@ -401,7 +401,7 @@ async fn counter_intake_looks_up_the_applicant_scans_two_papers_collects_the_fee
     assert!(history.contains("fee_collected"), "{history}");
     assert!(history.contains("15000 đ"), "{history}");
     let (_, staff_page) = page(&t, &officer, &dossier_url).await;
-    assert!(staff_page.contains("fee_collected"), "{staff_page}");
+    assert!(staff_page.contains("Thu phí, lệ phí"), "{staff_page}");
 }
 
 /// Decree 61/2018 as amended: legal time runs in working hours, skips weekends and public holidays,
