@@ -1794,3 +1794,59 @@ pub async fn specialists_of(app: &App, agency: &str) -> Result<Vec<String>, AppE
         .map(|r| r.username)
         .collect())
 }
+
+/// One entry of a dossier's audit trail, as stored in the hash chain.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AuditLine {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub agency: Option<String>,
+    pub receiving_point: Option<String>,
+    pub from_status: Option<u8>,
+    pub to_status: Option<u8>,
+    pub note: Option<String>,
+    pub hash: String,
+    /// The entry still hashes to its stored hash.
+    pub intact: bool,
+}
+
+/// The audit trail of a dossier for staff who may see it (SPEC §13): who did what, when and from
+/// which receiving point, exactly as chained.
+pub async fn audit_trail(
+    app: &App,
+    principal: &Principal,
+    code: &str,
+) -> Result<Vec<AuditLine>, AppError> {
+    if !matches!(principal, Principal::Staff { .. }) {
+        return Err(not_found());
+    }
+    let (row, _, _) = load_visible(&app.db, principal, code).await?;
+    let entries = motcua_store::audit::entries_for(&app.db, &format!("dossier:{}", row.id)).await?;
+    Ok(entries
+        .into_iter()
+        .map(|e| {
+            let data: Value = serde_json::from_str(&e.data).unwrap_or(Value::Null);
+            let text = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_owned);
+            let status = |k: &str| {
+                data.get(k)
+                    .and_then(Value::as_u64)
+                    .and_then(|v| u8::try_from(v).ok())
+            };
+            AuditLine {
+                intact: motcua_store::audit::entry_intact(&e),
+                seq: e.seq,
+                at: e.at,
+                actor: e.actor,
+                action: e.action.trim_start_matches("dossier.").to_owned(),
+                agency: text("agency"),
+                receiving_point: text("receiving_point"),
+                from_status: status("from"),
+                to_status: status("to"),
+                note: text("note"),
+                hash: e.hash,
+            }
+        })
+        .collect())
+}

@@ -204,3 +204,12 @@ pub async fn entries_for(
         .all(conn)
         .await?)
 }
+
+/// Whether an entry still hashes to its stored hash from its own content and its predecessor's
+/// hash. Linkage across the whole chain is `verify`'s job; this marks a single altered row.
+pub fn entry_intact(e: &audit_entry::Model) -> bool {
+    chain_hash(
+        &e.prev_hash,
+        &canonical(e.seq, &e.at, &e.actor, &e.action, &e.subject, &e.data),
+    ) == e.hash
+}

@@ -126,6 +126,7 @@ pub fn router(state: AppState) -> Router {
         .route("/staff", get(staff::home))
         .route("/staff/login", post(staff::login))
         .route("/staff/dossiers/{code}", get(staff::dossier))
+        .route("/staff/dossiers/{code}/audit", get(staff::audit))
         .route(
             "/staff/dossiers/{code}/act",
             post(staff::act).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),

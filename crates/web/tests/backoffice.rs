@@ -647,3 +647,34 @@ async fn queues_route_each_dossier_to_who_acts_next_and_filter_by_channel_proced
     let (_, oq) = page(&t, &officer, "/staff").await;
     assert!(queue(&oq, "requests").contains(&online), "{oq}");
 }
+
+#[tokio::test]
+async fn the_audit_trail_page_shows_who_did_what_from_where_and_flags_an_altered_entry() {
+    use motcua_store::sea_orm::{ConnectionTrait, Statement};
+    let t = TestApp::spawn().await;
+    let code = t.submitted_counter_temporary_residence().await;
+    let officer = staff_cookie(&t, "officer@H31.11341").await;
+    let (status, html) = page(&t, &officer, &format!("/staff/dossiers/{code}/audit")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("staff:officer@H31.11341"), "{html}");
+    assert!(
+        html.contains("H31.11341.MC"),
+        "receiving point shown: {html}"
+    );
+    assert!(html.contains("Nộp hồ sơ"), "{html}");
+    assert!(html.contains("Mọi bản ghi đều khớp mã băm"), "{html}");
+    // Another commune's officer does not see it; neither does a citizen.
+    let other = staff_cookie(&t, "officer@H31.11383").await;
+    let (status, _) = page(&t, &other, &format!("/staff/dossiers/{code}/audit")).await;
+    assert_eq!(status, 404);
+
+    // Someone edits the stored log behind the application's back.
+    let db = &t.app.db;
+    let sql = "UPDATE audit_log SET actor = 'staff:nobody' WHERE seq = (SELECT MIN(seq) FROM audit_log WHERE action = 'dossier.submit')";
+    db.execute_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap();
+    let (_, html) = page(&t, &officer, &format!("/staff/dossiers/{code}/audit")).await;
+    assert!(html.contains("nhật ký đã bị sửa"), "{html}");
+    assert!(html.contains("bị sửa</strong>"), "{html}");
+}
