@@ -9,7 +9,9 @@ use chrono::Duration;
 use motcua_domain::ids::CitizenId;
 use motcua_domain::lifecycle::Role;
 use motcua_store::audit::{self, AuditRecord};
-use motcua_store::entities::{api_token, citizen, oidc_login, session, staff, staff_role};
+use motcua_store::entities::{
+    api_token, citizen, oidc_login, session, staff, staff_role, staff_totp,
+};
 use motcua_store::files::sha256_hex;
 use motcua_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
@@ -147,8 +149,32 @@ fn bad_credentials() -> AppError {
     )
 }
 
-/// Password login for staff, with lockout after repeated failures.
-pub async fn login_staff(app: &App, username: &str, password: &str) -> Result<Principal, AppError> {
+fn totp_required() -> AppError {
+    AppError::new(
+        ErrorCode::Unauthenticated,
+        "totp_required",
+        "Nhập mã xác thực 6 chữ số từ ứng dụng xác thực của bạn.",
+        "Enter the 6-digit code from your authenticator app.",
+    )
+}
+
+fn totp_invalid() -> AppError {
+    AppError::new(
+        ErrorCode::Unauthenticated,
+        "totp_invalid",
+        "Mã xác thực không đúng hoặc đã dùng.",
+        "The authenticator code is wrong or was already used.",
+    )
+}
+
+/// Password login for staff, with lockout after repeated failures; staff who enrolled a second
+/// factor also give the current authenticator code (a wrong code counts as a failed attempt).
+pub async fn login_staff(
+    app: &App,
+    username: &str,
+    password: &str,
+    totp: Option<&str>,
+) -> Result<Principal, AppError> {
     let now = app.now();
     let Some(s) = staff::Entity::find_by_id(username.to_owned())
         .one(&app.db)
@@ -173,9 +199,34 @@ pub async fn login_staff(app: &App, username: &str, password: &str) -> Result<Pr
     let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &phc))
         .await
         .map_err(AppError::internal)?;
+    let second = staff_totp::Entity::find_by_id(username.to_owned())
+        .one(&app.db)
+        .await?;
+    let mut second_ok = true;
+    let mut accepted_step = None;
+    if ok
+        && s.active
+        && let Some(t) = &second
+    {
+        let typed = totp.map(str::trim).unwrap_or("");
+        if typed.is_empty() {
+            // The password was right: ask for the code without counting a failure.
+            return Err(totp_required());
+        }
+        let secret = crate::totp::base32_decode(&t.secret).ok_or_else(|| {
+            AppError::internal(motcua_store::StoreError::Corrupt("totp secret".into()))
+        })?;
+        accepted_step = crate::totp::accept(&secret, typed, now.timestamp(), t.last_step);
+        second_ok = accepted_step.is_some();
+    }
     let txn = app.db.begin().await?;
     let mut am: staff::ActiveModel = s.clone().into();
-    if ok && s.active {
+    if ok && s.active && second_ok {
+        if let (Some(t), Some(step)) = (second, accepted_step) {
+            let mut tm: staff_totp::ActiveModel = t.into();
+            tm.last_step = Set(step);
+            tm.update(&txn).await?;
+        }
         am.failed_logins = Set(0);
         am.locked_until = Set(None);
         am.update(&txn).await?;
@@ -211,8 +262,73 @@ pub async fn login_staff(app: &App, username: &str, password: &str) -> Result<Pr
         )
         .await?;
         txn.commit().await?;
-        Err(bad_credentials())
+        Err(if ok && s.active {
+            totp_invalid()
+        } else {
+            bad_credentials()
+        })
     }
+}
+
+/// Whether this staff member signs in with a second factor.
+pub async fn totp_enrolled(app: &App, username: &str) -> Result<bool, AppError> {
+    Ok(staff_totp::Entity::find_by_id(username.to_owned())
+        .one(&app.db)
+        .await?
+        .is_some())
+}
+
+/// Turns the second factor on once the person proves their app shows the codes of `secret_b32`.
+pub async fn enroll_totp(
+    app: &App,
+    principal: &Principal,
+    secret_b32: &str,
+    code: &str,
+) -> Result<(), AppError> {
+    let Principal::Staff { username, .. } = principal else {
+        return Err(AppError::forbidden(
+            "not_allowed",
+            "Chỉ cán bộ, công chức dùng xác thực hai lớp bằng mã.",
+            "Only staff use authenticator codes.",
+        ));
+    };
+    let secret = crate::totp::base32_decode(secret_b32)
+        .filter(|s| s.len() >= 16)
+        .ok_or_else(|| {
+            AppError::bad_request(
+                "invalid_secret",
+                "Khóa bí mật không hợp lệ; hãy tải lại trang.",
+                "The secret is not valid; reload the page.",
+            )
+        })?;
+    let now = app.now();
+    let step =
+        crate::totp::accept(&secret, code, now.timestamp(), i64::MIN).ok_or_else(totp_invalid)?;
+    let txn = app.db.begin().await?;
+    staff_totp::Entity::delete_by_id(username.clone())
+        .exec(&txn)
+        .await?;
+    staff_totp::ActiveModel {
+        username: Set(username.clone()),
+        secret: Set(secret_b32.trim().to_ascii_uppercase()),
+        last_step: Set(step),
+        enrolled_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    audit::append(
+        &txn,
+        &AuditRecord {
+            at: now,
+            actor: format!("staff:{username}"),
+            action: "staff.totp_enrolled".into(),
+            subject: format!("staff:{username}"),
+            data: serde_json::json!({}),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// A real Argon2 hash of a random secret, to spend the same time on unknown usernames.

@@ -11,6 +11,7 @@ pub mod dossiers;
 pub mod error;
 pub mod identity;
 pub mod org;
+pub mod totp;
 pub mod views;
 
 use std::sync::Arc;

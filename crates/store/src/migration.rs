@@ -10,7 +10,11 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Core), Box::new(M0002Ratings)]
+        vec![
+            Box::new(M0001Core),
+            Box::new(M0002Ratings),
+            Box::new(M0003StaffTotp),
+        ]
     }
 }
 
@@ -448,6 +452,42 @@ impl MigrationTrait for M0002Ratings {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table("ratings").if_exists().to_owned())
+            .await
+    }
+}
+
+/// Second factor for staff (RFC 6238 time-based codes). A table of its own rather than columns on
+/// `staff`, so that both backends add and drop it the same way.
+struct M0003StaffTotp;
+
+impl MigrationName for M0003StaffTotp {
+    fn name(&self) -> &str {
+        "m0003_staff_totp"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0003StaffTotp {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("staff_totp")
+                .col(string("username").primary_key())
+                .col(string("secret"))
+                .col(big_integer("last_step"))
+                .col(timestamp_with_time_zone("enrolled_at"))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_totp_staff")
+                        .from("staff_totp", "username")
+                        .to("staff", "username"),
+                )
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table("staff_totp").if_exists().to_owned())
             .await
     }
 }

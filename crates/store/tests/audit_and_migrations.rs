@@ -13,7 +13,7 @@ use motcua_store::sea_orm::{
 };
 
 /// Every table of the schema.
-const TABLES: [&str; 17] = [
+const TABLES: [&str; 19] = [
     "admin_units",
     "agencies",
     "receiving_points",
@@ -31,6 +31,8 @@ const TABLES: [&str; 17] = [
     "oidc_logins",
     "audit_log",
     "audit_head",
+    "ratings",
+    "staff_totp",
 ];
 
 /// A connection to a database nobody else uses; the temp dir lives as long as it.

@@ -128,6 +128,10 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/dossiers/{code}", get(staff::dossier))
         .route("/staff/dossiers/{code}/audit", get(staff::audit))
         .route(
+            "/staff/security",
+            get(staff::security).post(staff::security_post),
+        )
+        .route(
             "/staff/dossiers/{code}/act",
             post(staff::act).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
         )

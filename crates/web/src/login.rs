@@ -165,9 +165,12 @@ pub async fn logout(State(s): State<AppState>, jar: CookieJar) -> Result<Respons
 struct StaffLogin {
     username: String,
     password: String,
+    /// The authenticator code, for staff who enrolled a second factor.
+    #[serde(default)]
+    totp: Option<String>,
 }
 
-/// `POST /api/v1/auth/staff` `{username, password}`: sets the session cookie.
+/// `POST /api/v1/auth/staff` `{username, password, totp?}`: sets the session cookie.
 pub async fn staff_login(
     State(s): State<AppState>,
     crate::pages::PeerIp(peer): crate::pages::PeerIp,
@@ -191,7 +194,13 @@ pub async fn staff_login(
             &format!("Invalid JSON: {e}"),
         )
     })?;
-    let principal = identity::login_staff(&s.app, creds.username.trim(), &creds.password).await?;
+    let principal = identity::login_staff(
+        &s.app,
+        creds.username.trim(),
+        &creds.password,
+        creds.totp.as_deref(),
+    )
+    .await?;
     let secret = identity::create_session(&s.app, &principal).await?;
     let Principal::Staff {
         username, roles, ..

@@ -127,7 +127,7 @@ pub fn spec() -> Value {
             "/track/{code}": { "get": op("Public status by dossier code (no login)", json!([path_param("code")]), None, "200", ok("Minimal status", json!({ "type": "object" })), &["404"]) },
             "/me": { "get": op("Who am I", json!([]), None, "200", ok("Principal", json!({ "type": "object" })), &["401"]) },
             "/auth/staff": { "post": op("Staff password login (sets the session cookie)", json!([]),
-                Some(json_body(json!({ "type": "object", "required": ["username", "password"], "properties": { "username": { "type": "string" }, "password": { "type": "string" } } }))),
+                Some(json_body(json!({ "type": "object", "required": ["username", "password"], "properties": { "username": { "type": "string" }, "password": { "type": "string" }, "totp": { "type": "string", "description": "6-digit authenticator code, for staff who turned on two-step sign-in" } } }))),
                 "200", ok("Signed in", json!({ "type": "object" })), &["401", "423"]) }
         }
     })

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use motcua_app::dossiers::{self, QueueFilter, QueueItem};
 use motcua_app::identity::{self, Principal};
-use motcua_app::{AppError, ErrorCode, catalogue};
+use motcua_app::{AppError, ErrorCode, catalogue, totp};
 use motcua_domain::lifecycle::{ActionKind, Command};
 use serde_json::{Map, Value};
 
@@ -255,6 +255,9 @@ pub struct LoginForm {
     username: String,
     #[serde(default)]
     password: String,
+    /// Authenticator code; only asked of staff who enrolled one.
+    #[serde(default)]
+    code: String,
 }
 
 pub async fn login(
@@ -281,7 +284,14 @@ pub async fn login(
             t(ui.lang, "track.too_many").to_owned(),
         );
     }
-    let principal = match identity::login_staff(&s.app, f.username.trim(), &f.password).await {
+    let principal = match identity::login_staff(
+        &s.app,
+        f.username.trim(),
+        &f.password,
+        Some(f.code.as_str()),
+    )
+    .await
+    {
         Ok(p) => p,
         Err(e) if e.kind == ErrorCode::Internal => {
             return crate::pages::server_error(&ui, &who, &e);
@@ -695,4 +705,90 @@ pub async fn audit(
         code,
     };
     render(&ui, StatusCode::OK, &page)
+}
+
+#[derive(Template)]
+#[template(path = "staff_security.html")]
+struct SecurityPage {
+    c: Chrome,
+    enrolled: bool,
+    secret: String,
+    uri: String,
+    message: Option<String>,
+}
+
+fn security_page(
+    ui: &UiLang,
+    who: &Option<Principal>,
+    username: &str,
+    enrolled: bool,
+    secret: Option<String>,
+    message: Option<String>,
+) -> SecurityPage {
+    let secret = secret.unwrap_or_else(totp::new_secret);
+    SecurityPage {
+        c: chrome(ui, who, "totp.title"),
+        enrolled,
+        uri: totp::otpauth_uri("motcua", username, &secret),
+        secret,
+        message,
+    }
+}
+
+/// `/staff/security`: turn on two-step sign-in with an authenticator app.
+pub async fn security(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+) -> Response {
+    let Some(Principal::Staff { username, .. }) = staff_only(&who) else {
+        return Redirect::to("/staff").into_response();
+    };
+    match identity::totp_enrolled(&s.app, &username).await {
+        Ok(enrolled) => render(
+            &ui,
+            StatusCode::OK,
+            &security_page(&ui, &who, &username, enrolled, None, None),
+        ),
+        Err(e) => crate::pages::server_error(&ui, &who, &e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct EnrolForm {
+    #[serde(default)]
+    secret: String,
+    #[serde(default)]
+    code: String,
+}
+
+pub async fn security_post(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Form(f): Form<EnrolForm>,
+) -> Response {
+    let Some(p) = staff_only(&who) else {
+        return Redirect::to("/staff").into_response();
+    };
+    let Principal::Staff { username, .. } = &p else {
+        return Redirect::to("/staff").into_response();
+    };
+    match identity::enroll_totp(&s.app, &p, &f.secret, &f.code).await {
+        Ok(()) => Redirect::to("/staff/security").into_response(),
+        Err(e) if e.kind == ErrorCode::Internal => crate::pages::server_error(&ui, &who, &e),
+        Err(e) => render(
+            &ui,
+            crate::problem::status_of(e.kind),
+            // The same secret again, so the entry already added to the app stays valid.
+            &security_page(
+                &ui,
+                &who,
+                username,
+                false,
+                Some(f.secret.clone()),
+                Some(message(ui.lang, &e)),
+            ),
+        ),
+    }
 }

@@ -678,3 +678,88 @@ async fn the_audit_trail_page_shows_who_did_what_from_where_and_flags_an_altered
     assert!(html.contains("nhật ký đã bị sửa"), "{html}");
     assert!(html.contains("bị sửa</strong>"), "{html}");
 }
+
+#[tokio::test]
+async fn staff_turn_on_two_step_sign_in_and_then_need_a_fresh_code_each_time() {
+    use motcua_app::{Clock, totp};
+    let t = TestApp::spawn().await;
+    let leader = staff_cookie(&t, "leader@H31.11341").await;
+    let (status, html) = page(&t, &leader, "/staff/security").await;
+    assert_eq!(status, 200);
+    let secret = html
+        .split("name=\"secret\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_owned();
+    assert!(
+        html.contains("otpauth://totp/motcua:leader@H31.11341?secret="),
+        "{html}"
+    );
+    let key = totp::base32_decode(&secret).unwrap();
+    let code_now = |t: &TestApp| {
+        let step = totp::step_of(t.clock.now().timestamp());
+        format!("{:06}", totp::code_at(&key, step).unwrap())
+    };
+    // A wrong code does not turn it on.
+    let (status, _, body) = post_form(
+        &t,
+        &leader,
+        "/staff/security",
+        &[("secret", &secret), ("code", "000000")],
+    )
+    .await;
+    assert_eq!(status, 401, "{body}");
+    let (status, _, _) = post_form(
+        &t,
+        &leader,
+        "/staff/security",
+        &[("secret", &secret), ("code", &code_now(&t))],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, html) = page(&t, &leader, "/staff/security").await;
+    assert!(html.contains("Đã bật xác thực hai lớp"), "{html}");
+
+    let login = |code: String| {
+        let t = &t;
+        async move {
+            let r = t
+                .http
+                .post(t.url("/staff/login"))
+                .header("origin", &t.base)
+                .form(&[
+                    ("username", "leader@H31.11341"),
+                    ("password", "demo"),
+                    ("code", code.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.text().await.unwrap_or_default())
+        }
+    };
+    // The password alone is no longer enough.
+    let (status, body) = login(String::new()).await;
+    assert_eq!(status, 401);
+    assert!(body.contains("Nhập mã xác thực"), "{body}");
+    // The code used to enrol cannot be replayed.
+    let (status, body) = login(code_now(&t)).await;
+    assert_eq!(status, 401);
+    assert!(body.contains("đã dùng"), "{body}");
+    // Thirty seconds later the app shows a new code, which works once.
+    t.clock.set(t.clock.now() + chrono::Duration::seconds(30));
+    let (status, _) = login(code_now(&t)).await;
+    assert_eq!(status, 303);
+    let (status, _) = login(code_now(&t)).await;
+    assert_eq!(status, 401, "replay");
+    // The API sign-in asks for it too.
+    let r = t
+        .http
+        .post(t.url("/api/v1/auth/staff"))
+        .json(&serde_json::json!({ "username": "leader@H31.11341", "password": "demo" }))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(r, 401, "totp_required").await;
+}

@@ -16,3 +16,4 @@ pub mod receiving_point;
 pub mod session;
 pub mod staff;
 pub mod staff_role;
+pub mod staff_totp;
