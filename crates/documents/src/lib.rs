@@ -7,3 +7,6 @@ pub mod qr;
 pub mod render;
 
 pub use render::{Block, Document, Footer, Letterhead, Meta, RenderError, SignatureBlock, render};
+pub mod pades;
+pub mod pki;
+pub mod verify;

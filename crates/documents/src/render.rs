@@ -738,10 +738,10 @@ pub fn render(doc: &Document) -> Result<Vec<u8>, RenderError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    pub(crate) fn sample() -> Document {
+    pub fn sample() -> Document {
         Document {
             letterhead: Letterhead {
                 authority: "UBND THÀNH PHỐ HẢI PHÒNG".into(),
