@@ -9,4 +9,5 @@ pub mod render;
 pub use render::{Block, Document, Footer, Letterhead, Meta, RenderError, SignatureBlock, render};
 pub mod pades;
 pub mod pki;
+pub mod templates;
 pub mod verify;

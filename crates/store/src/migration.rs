@@ -14,6 +14,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0001Core),
             Box::new(M0002Ratings),
             Box::new(M0003StaffTotp),
+            Box::new(M0004Documents),
         ]
     }
 }
@@ -488,6 +489,58 @@ impl MigrationTrait for M0003StaffTotp {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table("staff_totp").if_exists().to_owned())
+            .await
+    }
+}
+
+/// The register of issued documents (SPEC §9): what `/verify/<id>` answers from.
+struct M0004Documents;
+
+impl MigrationName for M0004Documents {
+    fn name(&self) -> &str {
+        "m0004_documents"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0004Documents {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("documents")
+                .col(string("id").primary_key())
+                .col(string("dossier_id"))
+                .col(string("kind"))
+                .col(string("title"))
+                .col(string("number"))
+                .col(string("agency_code"))
+                .col(timestamp_with_time_zone("issued_at"))
+                .col(string("sha256"))
+                .col(string("signer"))
+                .col(string("cert_sha256"))
+                .col(string("status"))
+                .col(timestamp_with_time_zone_null("revoked_at"))
+                .col(string_null("revoked_by"))
+                .col(text_null("revoke_reason"))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_documents_dossier")
+                        .from("documents", "dossier_id")
+                        .to("dossiers", "id"),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "ix_documents_dossier",
+            "documents",
+            &["dossier_id"],
+            false,
+        ))
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table("documents").if_exists().to_owned())
             .await
     }
 }

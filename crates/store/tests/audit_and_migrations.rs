@@ -13,7 +13,7 @@ use motcua_store::sea_orm::{
 };
 
 /// Every table of the schema.
-const TABLES: [&str; 19] = [
+const TABLES: [&str; 20] = [
     "admin_units",
     "agencies",
     "receiving_points",
@@ -33,6 +33,7 @@ const TABLES: [&str; 19] = [
     "audit_head",
     "ratings",
     "staff_totp",
+    "documents",
 ];
 
 /// A connection to a database nobody else uses; the temp dir lives as long as it.

@@ -6,6 +6,7 @@ pub mod api_token;
 pub mod attachment;
 pub mod audit_entry;
 pub mod citizen;
+pub mod document;
 pub mod dossier;
 pub mod idempotency_key;
 pub mod oidc_login;
