@@ -12,7 +12,9 @@ use motcua_domain::ids::{AgencyCode, CitizenId, DossierCode};
 use motcua_domain::lifecycle::{self, Command, DossierState, Role, Status};
 use motcua_store::audit::{self, AuditRecord};
 use motcua_store::counters::next_sequence;
-use motcua_store::entities::{agency, attachment, dossier, idempotency_key, progress_entry};
+use motcua_store::entities::{
+    agency, attachment, document, dossier, idempotency_key, progress_entry,
+};
 use motcua_store::files::{sha256_hex, sniff_mime};
 use motcua_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
@@ -1074,14 +1076,23 @@ fn decide_first(
     })
 }
 
-/// Runs an officer or citizen command on a dossier (`POST /dossiers/{code}/actions`). `result_file`
-/// carries the result document for `issue_result` until results are generated.
+/// What `issue_result` may carry besides the command: a PDF the clerk prepared elsewhere (signed
+/// as it is) and the decision written into a generated result.
+#[derive(Default)]
+pub struct IssueDetails {
+    pub file: Option<Upload>,
+    pub decision: String,
+}
+
+/// Runs an officer or citizen command on a dossier (`POST /dossiers/{code}/actions`). For
+/// `issue_result` the result is generated from the service's template (or taken from the uploaded
+/// PDF) and signed with the competent agency's key before anything is stored.
 pub async fn act(
     app: &App,
     principal: &Principal,
     code: &str,
     command: Command,
-    result_file: Option<Upload>,
+    issue: IssueDetails,
 ) -> Result<DossierView, AppError> {
     if matches!(command, Command::Submit) {
         return match submit(app, principal, code, None).await? {
@@ -1152,31 +1163,35 @@ pub async fn act(
     }
     let mut result_key = None;
     if let Command::IssueResult = command {
-        let upload = result_file.ok_or_else(|| {
-            AppError::new(
-                ErrorCode::Unprocessable,
-                "result_file_required",
-                "Cần đính kèm tệp kết quả (PDF).",
-                "Attach the result file (PDF).",
-            )
-        })?;
-        check_file(&upload, &["application/pdf".to_owned()], 20 * 1024 * 1024)?;
-        let id = uuid::Uuid::now_v7().to_string();
-        let key = format!("dossiers/{}/{id}", row.id);
-        app.files.put(&key, upload.bytes.clone()).await?;
-        result_key = Some((id, key, upload));
+        if let Some(upload) = &issue.file {
+            check_file(upload, &["application/pdf".to_owned()], 20 * 1024 * 1024)?;
+        }
+        let signed = crate::issued::produce_result(
+            app,
+            principal,
+            &row,
+            &procedure,
+            issue.file.as_ref().map(|u| u.bytes.as_ref()),
+            &issue.decision,
+        )
+        .await?;
+        let key = format!("dossiers/{}/{}", row.id, signed.id);
+        app.files
+            .put(&key, Bytes::from(signed.bytes.clone()))
+            .await?;
+        result_key = Some((key, signed));
     }
     let outcome = async {
         let txn = app.db.begin().await?;
-        if let Some((id, key, upload)) = &result_key {
+        if let Some((key, signed)) = &result_key {
             attachment::ActiveModel {
-                id: Set(id.clone()),
+                id: Set(signed.id.clone()),
                 dossier_id: Set(row.id.clone()),
                 component_key: Set(RESULT_COMPONENT.into()),
-                file_name: Set(sanitize_name(&upload.file_name)),
+                file_name: Set(sanitize_name(&signed.file_name)),
                 mime: Set("application/pdf".into()),
-                size_bytes: Set(i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX)),
-                sha256: Set(sha256_hex(&upload.bytes)),
+                size_bytes: Set(i64::try_from(signed.bytes.len()).unwrap_or(i64::MAX)),
+                sha256: Set(signed.register.sha256.clone()),
                 storage_key: Set(key.clone()),
                 uploaded_by: Set(principal.key()),
                 uploaded_at: Set(now),
@@ -1185,10 +1200,26 @@ pub async fn act(
             }
             .insert(&txn)
             .await?;
+            document::ActiveModel::from(signed.register.clone())
+                .insert(&txn)
+                .await?;
         }
         let to = transition.to.clone();
         let updated = update_row(&txn, &row, |am| apply_state(am, &to, None), now).await?;
-        let extra = serde_json::to_value(&command).ok();
+        // A result's hash and number go into the audit chain with the step that issued it.
+        let extra = match &result_key {
+            Some((_, signed)) => Some(serde_json::json!({
+                "command": command,
+                "document": {
+                    "id": signed.id,
+                    "number": signed.register.number,
+                    "sha256": signed.register.sha256,
+                    "signer": signed.register.signer,
+                    "cert_sha256": signed.register.cert_sha256,
+                },
+            })),
+            None => serde_json::to_value(&command).ok(),
+        };
         record(
             &txn,
             &updated,
@@ -1207,7 +1238,7 @@ pub async fn act(
     }
     .await;
     if outcome.is_err()
-        && let Some((_, key, _)) = &result_key
+        && let Some((key, _)) = &result_key
     {
         let _ = app.files.delete(key).await;
     }
@@ -1375,6 +1406,13 @@ async fn view_in(
         .iter()
         .partition(|a| a.component_key == RESULT_COMPONENT);
     let result_visible = !is_citizen || matches!(state.status, Status::ResultReturned);
+    let register: std::collections::HashMap<String, document::Model> = document::Entity::find()
+        .filter(document::Column::DossierId.eq(row.id.clone()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|d| (d.id.clone(), d))
+        .collect();
     Ok(DossierView {
         code: row.code.clone(),
         draft_ref: row.draft_ref.clone(),
@@ -1420,12 +1458,19 @@ async fn view_in(
         documents: results
             .into_iter()
             .filter(|_| result_visible)
-            .map(|a| DocumentView {
-                id: a.id.clone(),
-                kind: "result".into(),
-                file_name: a.file_name.clone(),
-                sha256: a.sha256.clone(),
-                url: format!("/api/v1/dossiers/{}/attachments/{}", row.code, a.id),
+            .map(|a| {
+                let reg = register.get(&a.id);
+                DocumentView {
+                    id: a.id.clone(),
+                    kind: "result".into(),
+                    file_name: a.file_name.clone(),
+                    sha256: a.sha256.clone(),
+                    url: format!("/api/v1/dossiers/{}/attachments/{}", row.code, a.id),
+                    number: reg.map(|d| d.number.clone()),
+                    signer: reg.map(|d| d.signer.clone()),
+                    status: reg.map(|d| d.status.clone()),
+                    verify_url: reg.map(|d| format!("/verify/{}", d.id)),
+                }
             })
             .collect(),
         history,

@@ -10,7 +10,9 @@ pub mod counter;
 pub mod dossiers;
 pub mod error;
 pub mod identity;
+pub mod issued;
 pub mod org;
+pub mod pki;
 pub mod totp;
 pub mod views;
 
@@ -75,6 +77,9 @@ pub struct App {
     pub calendar: Arc<WorkingCalendar>,
     pub clock: Arc<dyn Clock>,
     pub profile: Profile,
+    pub pki: Arc<pki::Pki>,
+    /// The public address of the deployment, for links printed in documents (QR codes).
+    pub public_url: String,
 }
 
 impl App {

@@ -52,6 +52,12 @@ pub struct DocumentView {
     pub file_name: String,
     pub sha256: String,
     pub url: String,
+    /// From the register of issued documents: number, signer, `valid`/`revoked`.
+    pub number: Option<String>,
+    pub signer: Option<String>,
+    pub status: Option<String>,
+    /// The public page that verifies it (`/verify/<id>`).
+    pub verify_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -12,7 +12,7 @@ use pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
 use rsa::pkcs1::DecodeRsaPrivateKey;
 use sha2::{Digest, Sha256};
 use spki::{EncodePublicKey, SubjectPublicKeyInfoOwned};
-use x509_cert::Certificate;
+pub use x509_cert::Certificate;
 use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::builder::{Builder, CertificateBuilder, Profile};
 use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};

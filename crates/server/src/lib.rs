@@ -24,6 +24,8 @@ pub struct Settings {
     /// `DATABASE_URL`; SQLite under `data_dir` when absent.
     pub database_url: Option<String>,
     pub profile: Profile,
+    /// `MOTCUA_PKI_DIR`; `<data_dir>/pki` when absent.
+    pub pki_dir: Option<PathBuf>,
 }
 
 impl Settings {
@@ -49,12 +51,25 @@ pub async fn open(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
         .context("migrations failed")?;
     let files = FileStore::local(&settings.data_dir.join("files"))?;
     let calendar = WorkingCalendar::vietnam().context("the shipped calendar does not parse")?;
+    let pki_dir = settings
+        .pki_dir
+        .clone()
+        .unwrap_or_else(|| settings.data_dir.join("pki"));
+    let pki = motcua_app::pki::Pki::open(&pki_dir, settings.profile)?;
+    if pki.created {
+        println!(
+            "Demo certificate authority created in {} (results are signed with demo certificates; the trust root is served at /verify/ca.pem).",
+            pki_dir.display()
+        );
+    }
     Ok(App {
         db,
         files,
         calendar: Arc::new(calendar),
         clock,
         profile: settings.profile,
+        pki: Arc::new(pki),
+        public_url: "http://127.0.0.1:8080".into(),
     })
 }
 
@@ -109,11 +124,12 @@ pub const DEMO_CLIENT_ID: &str = "motcua-portal";
 
 /// The full router: the app, plus (demo profile) the simulated national IdP at `/sim/idp`.
 pub fn build_router(
-    app: App,
+    mut app: App,
     public_url: &str,
     oidc: Option<OidcSettings>,
 ) -> anyhow::Result<axum::Router> {
     let public_url = public_url.trim_end_matches('/').to_owned();
+    app.public_url = public_url.clone();
     let (oidc, sim) = match (app.profile, oidc) {
         (_, Some(o)) => (Some(o), None),
         (Profile::Demo, None) => {

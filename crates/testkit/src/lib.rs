@@ -71,13 +71,15 @@ impl TestApp {
             data_dir: dir.path().to_path_buf(),
             database_url: Some(database_url.clone()),
             profile: Profile::Demo,
+            pki_dir: None,
         };
-        let app = open(&settings, clock.clone()).await.expect("open app");
+        let mut app = open(&settings, clock.clone()).await.expect("open app");
         seed_demo(&app).await.expect("seed demo");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
+        app.public_url = base.clone();
         let router = build_router(app.clone(), &base, None).expect("router");
         tokio::spawn(async move {
             let _ = axum::serve(
@@ -266,7 +268,7 @@ pub fn birth_form() -> Value {
     .expect("example form")
 }
 
-/// A small but real PDF header and trailer.
+/// A small but real one-page PDF (it can be signed as a result).
 pub fn sample_pdf() -> Vec<u8> {
     include_bytes!("../../../docs/examples/sample.pdf").to_vec()
 }
@@ -421,6 +423,21 @@ impl TestApp {
 
 impl TestApp {
     /// A browser session for a citizen (as the OIDC callback would create), as a `Cookie` header value.
+    /// Signs a demo staff account in through the login form; returns the session cookie.
+    pub async fn staff_cookie(&self, username: &str) -> String {
+        let r = self
+            .http
+            .post(self.url("/staff/login"))
+            .header("origin", &self.base)
+            .form(&[("username", username), ("password", "demo")])
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(r.status().as_u16(), 303, "login {username}");
+        let cookie = r.headers()["set-cookie"].to_str().expect("cookie");
+        cookie.split(';').next().unwrap_or_default().to_owned()
+    }
+
     pub async fn citizen_cookie(&self, citizen_id: &str) -> String {
         let _ = self.citizen_token(citizen_id).await;
         let c = identity::find_citizen(&self.app, citizen_id)

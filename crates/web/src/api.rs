@@ -381,31 +381,37 @@ pub async fn act(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let (command, file) = if ct.starts_with("multipart/form-data") {
+    let (command, file, decision) = if ct.starts_with("multipart/form-data") {
         let mp = multipart_of(req, &s).await?;
         let (fields, file) = read_multipart(mp).await?;
-        let obj: serde_json::Map<String, Value> = fields
+        let mut obj: serde_json::Map<String, Value> = fields
             .into_iter()
             .map(|(k, v)| (k, Value::String(v)))
             .collect();
+        let decision = take_decision(&mut obj);
         let command: Command =
             serde_json::from_value(Value::Object(obj)).map_err(|e| command_error(&e))?;
-        (command, file)
+        (command, file, decision)
     } else {
         let body = axum::body::to_bytes(req.into_body(), 2 * 1024 * 1024)
             .await
             .map_err(|_| bad_request("body_too_large", "Nội dung quá lớn.", "Body too large."))?;
-        let raw: Value = serde_json::from_slice(&body).map_err(|e| {
+        let mut raw: Value = serde_json::from_slice(&body).map_err(|e| {
             bad_request(
                 "malformed_json",
                 &format!("Nội dung gửi lên không phải JSON hợp lệ: {e}"),
                 &format!("The body is not valid JSON: {e}"),
             )
         })?;
+        let decision = raw.as_object_mut().map(take_decision).unwrap_or_default();
         let command: Command = serde_json::from_value(raw).map_err(|e| command_error(&e))?;
-        (command, None)
+        (command, None, decision)
     };
-    Ok(Json(dossiers::act(&s.app, &p, &code, command, file).await?).into_response())
+    let issue = dossiers::IssueDetails {
+        file: file.filter(|f| !f.bytes.is_empty()),
+        decision,
+    };
+    Ok(Json(dossiers::act(&s.app, &p, &code, command, issue).await?).into_response())
 }
 
 fn command_error(e: &serde_json::Error) -> Problem {
@@ -436,4 +442,12 @@ pub async fn me(Auth(p): Auth) -> ApiResult {
             "kind": "staff", "username": username, "full_name": full_name, "roles": roles }),
     })
     .into_response())
+}
+
+/// `decision` is not part of the command: it is the text written into a generated result.
+fn take_decision(obj: &mut serde_json::Map<String, Value>) -> String {
+    match obj.remove("decision") {
+        Some(Value::String(s)) => s,
+        _ => String::new(),
+    }
 }

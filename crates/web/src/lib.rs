@@ -12,6 +12,7 @@ pub mod portal;
 pub mod problem;
 pub mod ratelimit;
 pub mod staff;
+pub mod verify;
 
 use std::sync::Arc;
 
@@ -93,6 +94,12 @@ pub fn router(state: AppState) -> Router {
             post(api::act).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
         )
         .route("/track/{code}", get(api::track))
+        .route("/documents/{id}", get(verify::api_facts))
+        .route("/documents/{id}/revoke", post(verify::api_revoke))
+        .route(
+            "/verify",
+            post(verify::api_check).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        )
         .route("/me", get(api::me))
         .route("/auth/staff", post(login::staff_login))
         .fallback(api::not_found);
@@ -151,6 +158,22 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/staff/intake/{code}/check", get(portal::check_get))
         .route("/staff/intake/{code}/submit", post(portal::submit_post))
+        .route("/verify/ca.pem", get(verify::ca_pem))
+        .route(
+            "/verify",
+            get(verify::index)
+                .post(verify::check_any)
+                .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        )
+        .route(
+            "/verify/{id}",
+            get(verify::document)
+                .post(verify::check_document)
+                .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        )
+        .route("/staff/documents/{id}/revoke", post(verify::staff_revoke))
+        .route("/staff/dossiers/{code}/notices/{kind}", get(verify::notice))
+        .route("/my/{code}/notices/{kind}", get(verify::notice))
         .route("/static/site.css", get(pages::css))
         .route("/static/app.js", get(pages::js))
         .route("/my/{code}/autosave", post(portal::autosave))
@@ -191,7 +214,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Every API route as (method, OpenAPI path); the OpenAPI test checks they are all documented.
-pub const API_ROUTES: [(&str, &str); 14] = [
+pub const API_ROUTES: [(&str, &str); 17] = [
     ("get", "/procedures"),
     ("get", "/procedures/{code}"),
     ("post", "/dossiers"),
@@ -206,4 +229,7 @@ pub const API_ROUTES: [(&str, &str); 14] = [
     ("get", "/me"),
     ("post", "/auth/staff"),
     ("get", "/openapi.json"),
+    ("get", "/documents/{id}"),
+    ("post", "/documents/{id}/revoke"),
+    ("post", "/verify"),
 ];

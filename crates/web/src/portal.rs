@@ -790,47 +790,15 @@ pub(crate) async fn answers_of(
     proc: &Procedure,
     form: &Map<String, Value>,
 ) -> Result<Vec<Answer>, AppError> {
-    let mut out = Vec::new();
-    for f in &proc.form.fields {
-        let Some(v) = form.get(&f.key) else { continue };
-        let value = match (f.field_type, v) {
-            (FieldType::Choice, Value::String(s)) => f
-                .options
-                .iter()
-                .find(|o| &o.value == s)
-                .map(|o| o.label.clone())
-                .unwrap_or_else(|| s.clone()),
-            (FieldType::Address, Value::Object(o)) => {
-                let commune = o.get("commune").and_then(Value::as_str).unwrap_or("");
-                let street = o.get("street").and_then(Value::as_str).unwrap_or("");
-                let unit = org::admin_unit(&s.app, commune).await?;
-                let province = match &unit {
-                    Some(u) => org::admin_unit(&s.app, &u.province_code)
-                        .await?
-                        .map(|p| p.name)
-                        .unwrap_or_default(),
-                    None => String::new(),
-                };
-                [
-                    street.to_owned(),
-                    unit.map(|u| u.name).unwrap_or_default(),
-                    province,
-                ]
-                .into_iter()
-                .filter(|x| !x.is_empty())
-                .collect::<Vec<_>>()
-                .join(", ")
-            }
-            (_, Value::String(s)) => s.clone(),
-            (_, other) => other.to_string(),
-        };
-        out.push(Answer {
-            key: f.key.clone(),
-            label: f.label.clone(),
-            value,
-        });
-    }
-    Ok(out)
+    Ok(motcua_app::issued::answers(&s.app, proc, form)
+        .await?
+        .into_iter()
+        .map(|a| Answer {
+            key: a.key,
+            label: a.label,
+            value: a.value,
+        })
+        .collect())
 }
 
 async fn check_page(
@@ -1273,7 +1241,7 @@ pub async fn supplement_post(
         &p,
         &code,
         motcua_domain::lifecycle::Command::Supplement,
-        None,
+        dossiers::IssueDetails::default(),
     )
     .await
     .map(|v| format!("/my/{}", v.code));
@@ -1298,9 +1266,15 @@ pub async fn withdraw_post(
         Err(r) => return *r,
     };
     let command = motcua_domain::lifecycle::Command::RequestWithdrawal { reason: f.reason };
-    let result = dossiers::act(&s.app, &p, &code, command, None)
-        .await
-        .map(|v| format!("/my/{}", v.code));
+    let result = dossiers::act(
+        &s.app,
+        &p,
+        &code,
+        command,
+        dossiers::IssueDetails::default(),
+    )
+    .await
+    .map(|v| format!("/my/{}", v.code));
     after_action(&s, &ui, &who, &p, &code, result).await
 }
 

@@ -11,7 +11,7 @@ use axum_extra::extract::cookie::CookieJar;
 use motcua_app::dossiers::{self, QueueFilter, QueueItem};
 use motcua_app::identity::{self, Principal};
 use motcua_app::{AppError, ErrorCode, catalogue, totp};
-use motcua_domain::lifecycle::{ActionKind, Command};
+use motcua_domain::lifecycle::{ActionKind, Command, Role};
 use serde_json::{Map, Value};
 
 use crate::AppState;
@@ -382,6 +382,18 @@ struct DossierPage {
     answers: Vec<(String, String)>,
     files: Vec<(String, String)>,
     history: Vec<(String, String)>,
+    /// (slug, label) of the notices this dossier has reached.
+    notices: Vec<(String, String)>,
+    results: Vec<ResultRow>,
+}
+
+struct ResultRow {
+    id: String,
+    number: String,
+    signer: String,
+    valid: bool,
+    url: String,
+    can_revoke: bool,
 }
 
 #[derive(Template)]
@@ -521,6 +533,25 @@ async fn dossier_page(
                 )
             })
             .collect(),
+        notices: notices_of(lang, &v),
+        results: v
+            .documents
+            .iter()
+            .filter(|d| d.number.is_some())
+            .map(|d| ResultRow {
+                id: d.id.clone(),
+                number: d.number.clone().unwrap_or_default(),
+                signer: d.signer.clone().unwrap_or_default(),
+                valid: d.status.as_deref() == Some("valid"),
+                url: d.url.clone(),
+                can_revoke: match p {
+                    Principal::Staff { roles, .. } => roles
+                        .iter()
+                        .any(|r| r.agency == v.competent_agency.code && r.role == Role::Leader),
+                    Principal::Citizen { .. } => false,
+                },
+            })
+            .collect(),
         code: v.code,
     };
     render(
@@ -575,8 +606,11 @@ pub async fn act(
     let file = file.filter(|f| !f.bytes.is_empty());
     let mut fields = Map::new();
     let mut components = Vec::new();
+    let mut decision = String::new();
     for (name, text) in posted {
-        if name == "components" {
+        if name == "decision" {
+            decision = text;
+        } else if name == "components" {
             components.push(Value::String(text));
         } else if name == "new_due_date" {
             // An apology letter names a day; the new deadline is that day's closing time. An
@@ -615,7 +649,8 @@ pub async fn act(
             .await;
         }
     };
-    match dossiers::act(&s.app, &p, &code, command, file).await {
+    let issue = dossiers::IssueDetails { file, decision };
+    match dossiers::act(&s.app, &p, &code, command, issue).await {
         Ok(v) => Redirect::to(&format!("/staff/dossiers/{}", v.code)).into_response(),
         Err(e) if e.kind == ErrorCode::Internal => crate::pages::server_error(&ui, &who, &e),
         Err(e) => {
@@ -791,4 +826,27 @@ pub async fn security_post(
             ),
         ),
     }
+}
+
+/// The notices a dossier has reached, in the order they are usually printed.
+fn notices_of(lang: Lang, v: &motcua_app::views::DossierView) -> Vec<(String, String)> {
+    use motcua_documents::templates::NoticeKind as N;
+    let has = |a: &str| v.history.iter().any(|h| h.action == a);
+    let mut out = Vec::new();
+    for (kind, applies) in [
+        (N::Receipt, v.received_at.is_some()),
+        (N::Supplement, has("request_supplement")),
+        (N::Refusal, has("refuse")),
+        (N::Apology, has("extend")),
+        (N::Stop, has("stop")),
+        (N::ProcessControl, v.submitted_at.is_some()),
+    ] {
+        if applies {
+            out.push((
+                kind.slug().to_owned(),
+                t(lang, &format!("notice.{}", kind.slug())).to_owned(),
+            ));
+        }
+    }
+    out
 }

@@ -4,20 +4,6 @@
 
 use motcua_testkit::*;
 
-async fn staff_cookie(t: &TestApp, username: &str) -> String {
-    let r = t
-        .http
-        .post(t.url("/staff/login"))
-        .header("origin", &t.base)
-        .form(&[("username", username), ("password", "demo")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303, "login {username}");
-    let cookie = r.headers()["set-cookie"].to_str().unwrap();
-    cookie.split(';').next().unwrap().to_owned()
-}
-
 async fn page(t: &TestApp, cookie: &str, path: &str) -> (u16, String) {
     let r = t
         .http
@@ -82,7 +68,7 @@ async fn staff_take_a_dossier_from_receipt_to_return_in_the_browser_pages() {
             .contains("Tên đăng nhập hoặc mật khẩu không đúng")
     );
 
-    let officer = staff_cookie(&t, &format!("officer@{AGENCY_A}")).await;
+    let officer = t.staff_cookie(&format!("officer@{AGENCY_A}")).await;
     let (status, html) = page(&t, &officer, "/staff").await;
     assert_eq!(status, 200);
     let to_receive = html
@@ -122,7 +108,7 @@ async fn staff_take_a_dossier_from_receipt_to_return_in_the_browser_pages() {
         303
     );
 
-    let leader = staff_cookie(&t, &format!("leader@{AGENCY_A}")).await;
+    let leader = t.staff_cookie(&format!("leader@{AGENCY_A}")).await;
     let (_, html) = page(&t, &leader, &format!("/staff/dossiers/{code}")).await;
     assert!(html.contains(&format!("<option value=\"specialist@{AGENCY_A}\">")));
     let spec = format!("specialist@{AGENCY_A}");
@@ -139,7 +125,7 @@ async fn staff_take_a_dossier_from_receipt_to_return_in_the_browser_pages() {
         303
     );
 
-    let specialist = staff_cookie(&t, &spec).await;
+    let specialist = t.staff_cookie(&spec).await;
     let (_, html) = page(&t, &specialist, "/staff").await;
     assert!(
         html.split("id=\"q-assigned\"")
@@ -181,20 +167,29 @@ async fn staff_take_a_dossier_from_receipt_to_return_in_the_browser_pages() {
         303
     );
 
-    let clerk = staff_cookie(&t, &format!("clerk@{AGENCY_A}")).await;
+    let clerk = t.staff_cookie(&format!("clerk@{AGENCY_A}")).await;
+    // Without an uploaded file the result is generated from the template and signed.
     assert_eq!(
-        act(&t, &clerk, &code, &[("action", "issue_result")], false)
-            .await
-            .0,
-        422,
-        "the result file is required"
-    );
-    assert_eq!(
-        act(&t, &clerk, &code, &[("action", "issue_result")], true)
-            .await
-            .0,
+        act(
+            &t,
+            &clerk,
+            &code,
+            &[
+                ("action", "issue_result"),
+                ("decision", "Cấp bản chính Giấy khai sinh.")
+            ],
+            false
+        )
+        .await
+        .0,
         303
     );
+    let (_, html) = page(&t, &clerk, &format!("/staff/dossiers/{code}")).await;
+    assert!(
+        html.contains(&format!("/KQ-{AGENCY_A}")),
+        "result number shown"
+    );
+    assert!(html.contains("/verify/"), "link to the verification page");
 
     let (_, html) = page(&t, &officer, "/staff").await;
     assert!(
@@ -216,7 +211,7 @@ async fn staff_take_a_dossier_from_receipt_to_return_in_the_browser_pages() {
     assert!(html.contains("Đã trả kết quả"));
 
     // An officer of another commune sees nothing.
-    let other = staff_cookie(&t, &format!("officer@{AGENCY_B}")).await;
+    let other = t.staff_cookie(&format!("officer@{AGENCY_B}")).await;
     assert_eq!(
         page(&t, &other, &format!("/staff/dossiers/{code}")).await.0,
         404
@@ -271,7 +266,7 @@ async fn scan(t: &TestApp, cookie: &str, path: &str, component: &str) -> u16 {
 #[tokio::test]
 async fn counter_intake_looks_up_the_applicant_scans_two_papers_collects_the_fee_and_receives() {
     let t = TestApp::spawn().await;
-    let officer = staff_cookie(&t, "officer@H31.11341").await;
+    let officer = t.staff_cookie("officer@H31.11341").await;
 
     // The queues offer the counter; the intake page lists this officer's receiving point.
     let (_, home) = page(&t, &officer, "/staff").await;
@@ -416,7 +411,7 @@ async fn deadlines_skip_the_holiday_pause_for_supplementation_and_extend_only_on
     let d = json(t.get(&officer, &format!("/api/v1/dossiers/{code}")).await).await;
     // 3 working days = 24 h: Fri 2 h, Thu 03/09 8 h, Fri 04/09 8 h, Mon 07/09 6 h → 15:00.
     assert_eq!(d["due_at"], "2026-09-07T08:00:00Z", "{d}");
-    let officer_page = staff_cookie(&t, "officer@H31.11341").await;
+    let officer_page = t.staff_cookie("officer@H31.11341").await;
     let (_, html) = page(&t, &officer_page, &format!("/staff/dossiers/{code}")).await;
     assert!(html.contains("15:00 07/09/2026"), "{html}");
     assert!(html.contains("24.0"), "24 working hours left: {html}");
@@ -426,7 +421,7 @@ async fn deadlines_skip_the_holiday_pause_for_supplementation_and_extend_only_on
     // working days to Wednesday 09/09 15:00.
     t.clock.set("2026-09-03T02:00:00Z".parse().unwrap());
     // Sessions do not outlive the long weekend: sign in again.
-    let officer_page = staff_cookie(&t, "officer@H31.11341").await;
+    let officer_page = t.staff_cookie("officer@H31.11341").await;
     let (status, body) = act(
         &t,
         &officer_page,
@@ -473,7 +468,7 @@ async fn deadlines_skip_the_holiday_pause_for_supplementation_and_extend_only_on
         )
         .await;
     assert_eq!(r.status(), 200);
-    let leader = staff_cookie(&t, "leader@H31.11341.CA").await;
+    let leader = t.staff_cookie("leader@H31.11341.CA").await;
     let (_, html) = page(&t, &leader, &format!("/staff/dossiers/{code}")).await;
     assert!(
         html.contains("value=\"extend\""),
@@ -529,7 +524,7 @@ async fn deadlines_skip_the_holiday_pause_for_supplementation_and_extend_only_on
 async fn papers_brought_to_the_counter_answer_a_supplementation_request() {
     let t = TestApp::spawn().await;
     let code = t.submitted_counter_temporary_residence().await;
-    let officer = staff_cookie(&t, "officer@H31.11341").await;
+    let officer = t.staff_cookie("officer@H31.11341").await;
     let (status, body) = act(
         &t,
         &officer,
@@ -591,7 +586,7 @@ async fn queues_route_each_dossier_to_who_acts_next_and_filter_by_channel_proced
     let citizen = t.citizen_token(CITIZEN_A).await;
     let online = t.submitted_birth_registration(&citizen).await;
     let counter = t.submitted_counter_temporary_residence().await;
-    let officer = staff_cookie(&t, "officer@H31.11341").await;
+    let officer = t.staff_cookie("officer@H31.11341").await;
 
     let (_, all) = page(&t, &officer, "/staff").await;
     assert!(queue(&all, "receive").contains(&online), "{all}");
@@ -629,7 +624,7 @@ async fn queues_route_each_dossier_to_who_acts_next_and_filter_by_channel_proced
         )
         .await;
     assert_eq!(r.status(), 200);
-    let leader = staff_cookie(&t, "leader@H31.11341.CA").await;
+    let leader = t.staff_cookie("leader@H31.11341.CA").await;
     let (_, lq) = page(&t, &leader, "/staff").await;
     assert!(queue(&lq, "assign").contains(&counter), "{lq}");
     let (_, oq) = page(&t, &officer, "/staff").await;
@@ -653,7 +648,7 @@ async fn the_audit_trail_page_shows_who_did_what_from_where_and_flags_an_altered
     use motcua_store::sea_orm::{ConnectionTrait, Statement};
     let t = TestApp::spawn().await;
     let code = t.submitted_counter_temporary_residence().await;
-    let officer = staff_cookie(&t, "officer@H31.11341").await;
+    let officer = t.staff_cookie("officer@H31.11341").await;
     let (status, html) = page(&t, &officer, &format!("/staff/dossiers/{code}/audit")).await;
     assert_eq!(status, 200);
     assert!(html.contains("staff:officer@H31.11341"), "{html}");
@@ -664,7 +659,7 @@ async fn the_audit_trail_page_shows_who_did_what_from_where_and_flags_an_altered
     assert!(html.contains("Nộp hồ sơ"), "{html}");
     assert!(html.contains("Mọi bản ghi đều khớp mã băm"), "{html}");
     // Another commune's officer does not see it; neither does a citizen.
-    let other = staff_cookie(&t, "officer@H31.11383").await;
+    let other = t.staff_cookie("officer@H31.11383").await;
     let (status, _) = page(&t, &other, &format!("/staff/dossiers/{code}/audit")).await;
     assert_eq!(status, 404);
 
@@ -683,7 +678,7 @@ async fn the_audit_trail_page_shows_who_did_what_from_where_and_flags_an_altered
 async fn staff_turn_on_two_step_sign_in_and_then_need_a_fresh_code_each_time() {
     use motcua_app::{Clock, totp};
     let t = TestApp::spawn().await;
-    let leader = staff_cookie(&t, "leader@H31.11341").await;
+    let leader = t.staff_cookie("leader@H31.11341").await;
     let (status, html) = page(&t, &leader, "/staff/security").await;
     assert_eq!(status, 200);
     let secret = html

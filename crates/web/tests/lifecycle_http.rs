@@ -93,7 +93,8 @@ async fn counter_intake_is_handed_over_to_the_police_and_runs_to_result_returned
     ok(&t, &p_specialist, &code, json!({ "action": "forward" })).await;
     ok(&t, &p_leader, &code, json!({ "action": "approve" })).await;
     let r = t.issue_result(&p_clerk, &code).await;
-    assert_eq!(r.status(), 200);
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+    let r = t.get(&p_clerk, &format!("/api/v1/dossiers/{code}")).await;
     assert_eq!(json(r).await["status"], 9);
     // The result goes back through the one-stop that received the dossier, not the police desk.
     let r = t

@@ -1,0 +1,579 @@
+//! Documents the system issues about a dossier (SPEC §9, §4): signed results, registered so that
+//! anyone can check them at `/verify/<id>`, and the back office's notices, generated on request
+//! with a QR code to the public tracking page.
+
+use std::time::SystemTime;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use motcua_documents::pades::{self, SignatureInfo};
+use motcua_documents::templates::{self, DossierFacts, Issuer, NoticeInput, NoticeKind, Step};
+use motcua_documents::verify::{self, Report};
+use motcua_domain::catalogue::Procedure;
+use motcua_domain::form::FieldType;
+use motcua_store::audit::{self, AuditRecord};
+use motcua_store::entities::{agency, document, dossier};
+use motcua_store::files::sha256_hex;
+use motcua_store::sea_orm::sea_query::Expr;
+use motcua_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::identity::Principal;
+use crate::views::DossierView;
+use crate::{App, AppError, ErrorCode, org};
+
+/// One answer of the form with its printed label (choices by their label, addresses spelled out).
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    pub key: String,
+    pub label: String,
+    pub value: String,
+}
+
+pub async fn answers(
+    app: &App,
+    proc: &Procedure,
+    form: &Map<String, Value>,
+) -> Result<Vec<Answer>, AppError> {
+    let mut out = Vec::new();
+    for f in &proc.form.fields {
+        let Some(v) = form.get(&f.key) else { continue };
+        let value = match (f.field_type, v) {
+            (FieldType::Choice, Value::String(s)) => f
+                .options
+                .iter()
+                .find(|o| &o.value == s)
+                .map(|o| o.label.clone())
+                .unwrap_or_else(|| s.clone()),
+            (FieldType::Address, Value::Object(o)) => address(app, o).await?,
+            (_, Value::String(s)) => s.clone(),
+            (_, other) => other.to_string(),
+        };
+        out.push(Answer {
+            key: f.key.clone(),
+            label: f.label.clone(),
+            value,
+        });
+    }
+    Ok(out)
+}
+
+/// "street, commune, province" from an address value.
+pub async fn address(app: &App, o: &Map<String, Value>) -> Result<String, AppError> {
+    let commune = o.get("commune").and_then(Value::as_str).unwrap_or("");
+    let street = o.get("street").and_then(Value::as_str).unwrap_or("");
+    let unit = org::admin_unit(app, commune).await?;
+    let province = match &unit {
+        Some(u) => org::admin_unit(app, &u.province_code)
+            .await?
+            .map(|p| p.name)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    Ok([
+        street.to_owned(),
+        unit.map(|u| u.name).unwrap_or_default(),
+        province,
+    ]
+    .into_iter()
+    .filter(|x| !x.is_empty())
+    .collect::<Vec<_>>()
+    .join(", "))
+}
+
+fn local(app: &App, t: DateTime<Utc>) -> DateTime<FixedOffset> {
+    t.with_timezone(&app.calendar.offset())
+}
+
+/// The letterhead of an agency: its parent above it, the province as the place.
+pub async fn issuer_of(app: &App, agency_code: &str) -> Result<(Issuer, agency::Model), AppError> {
+    let a = agency::Entity::find_by_id(agency_code.to_owned())
+        .one(&app.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("cơ quan", "agency"))?;
+    let authority = match &a.parent_code {
+        Some(p) => agency::Entity::find_by_id(p.clone())
+            .one(&app.db)
+            .await?
+            .map(|p| p.name_vi)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    let province = org::admin_unit(app, &a.province_code)
+        .await?
+        .map(|u| u.name)
+        .unwrap_or_default();
+    let place = province
+        .trim_start_matches("Thành phố ")
+        .trim_start_matches("Tỉnh ")
+        .to_owned();
+    Ok((
+        Issuer {
+            authority,
+            agency: a.name_vi.clone(),
+            place,
+        },
+        a,
+    ))
+}
+
+/// What every document says about the dossier.
+pub async fn facts_of(
+    app: &App,
+    view: &DossierView,
+    proc: &Procedure,
+    handler: &str,
+) -> Result<DossierFacts, AppError> {
+    let ap = &view.applicant;
+    let s = |k: &str| ap.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+    let applicant_address = match ap.get("address").and_then(Value::as_object) {
+        Some(o) => address(app, o).await?,
+        None => String::new(),
+    };
+    let components = proc
+        .components
+        .iter()
+        .filter_map(|c| {
+            let n = view
+                .attachments
+                .iter()
+                .filter(|a| a.component == c.key)
+                .count();
+            (n > 0).then(|| {
+                let kind = if view
+                    .attachments
+                    .iter()
+                    .any(|a| a.component == c.key && a.digitized)
+                {
+                    format!("{n} bản số hóa")
+                } else {
+                    format!("{n} tệp điện tử")
+                };
+                (c.name.clone(), kind)
+            })
+        })
+        .collect();
+    let receiving_point = match &view.receiving_point {
+        Some(code) => org::find_receiving_point(app, code)
+            .await?
+            .map(|p| p.name_vi)
+            .unwrap_or_else(|| code.clone()),
+        None => format!("Bộ phận Một cửa, {}", view.receiving_agency.name),
+    };
+    Ok(DossierFacts {
+        code: view.code.clone(),
+        procedure_name: view.procedure.name_vi.clone(),
+        applicant_name: s("full_name"),
+        applicant_id: s("citizen_id"),
+        applicant_address,
+        applicant_phone: s("phone"),
+        components,
+        received_at: view.received_at.map(|t| local(app, t)),
+        due_at: view.due_at.map(|t| local(app, t)),
+        receiving_point,
+        channel: match view.channel.as_str() {
+            "online" => "Trực tuyến".into(),
+            "post" => "Qua dịch vụ bưu chính".into(),
+            _ => "Trực tiếp tại Bộ phận Một cửa".into(),
+        },
+        handler: handler.to_owned(),
+    })
+}
+
+fn staff_name(p: &Principal) -> String {
+    match p {
+        Principal::Staff { full_name, .. } => full_name.clone(),
+        Principal::Citizen { .. } => String::new(),
+    }
+}
+
+/// A notice about a dossier as PDF (with a QR code to the public tracking page).
+pub async fn notice(
+    app: &App,
+    principal: &Principal,
+    code: &str,
+    kind: NoticeKind,
+) -> Result<Vec<u8>, AppError> {
+    let view = crate::dossiers::get(app, principal, code).await?;
+    if matches!(principal, Principal::Citizen { .. }) {
+        // Citizens get the slips about their own dossier, not the internal control sheet.
+        if kind == NoticeKind::ProcessControl {
+            return Err(AppError::not_found("văn bản", "document"));
+        }
+    }
+    let proc =
+        crate::catalogue::pinned(&app.db, &view.procedure.code, view.procedure.version).await?;
+    let facts = facts_of(app, &view, &proc, &staff_name(principal)).await?;
+    let (issuer, _) = issuer_of(app, &view.receiving_agency.code).await?;
+    // The reason is the note of the latest step of the matching kind.
+    let action = match kind {
+        NoticeKind::Supplement => "request_supplement",
+        NoticeKind::Refusal => "refuse",
+        NoticeKind::Apology => "extend",
+        NoticeKind::Stop => "stop",
+        NoticeKind::Receipt | NoticeKind::ProcessControl => "",
+    };
+    let last = view.history.iter().rev().find(|h| h.action == action);
+    if !action.is_empty() && last.is_none() {
+        return Err(AppError::new(
+            ErrorCode::NotFound,
+            "notice_not_applicable",
+            "Hồ sơ chưa có bước tương ứng với văn bản này.",
+            "The dossier has no step this notice is about.",
+        ));
+    }
+    if kind == NoticeKind::Receipt && view.received_at.is_none() {
+        return Err(AppError::new(
+            ErrorCode::NotFound,
+            "notice_not_applicable",
+            "Hồ sơ chưa được tiếp nhận.",
+            "The dossier has not been received yet.",
+        ));
+    }
+    let reason = last.and_then(|h| h.note.clone()).unwrap_or_default();
+    let requested = match &view.supplement_request {
+        Some(r) => r
+            .components
+            .iter()
+            .map(|k| {
+                proc.component(k)
+                    .map(|c| c.name.clone())
+                    .unwrap_or_else(|| k.clone())
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let steps = view
+        .history
+        .iter()
+        .map(|h| Step {
+            at: local(app, h.at),
+            action: action_vi(&h.action),
+            actor: h.actor.clone(),
+            agency: h.agency.clone().unwrap_or_default(),
+            note: h.note.clone().unwrap_or_default(),
+        })
+        .collect();
+    let input = NoticeInput {
+        kind,
+        issuer,
+        dossier: facts,
+        issued_at: local(app, app.now()),
+        reason,
+        requested,
+        new_due_at: if kind == NoticeKind::Apology {
+            view.due_at.map(|t| local(app, t))
+        } else {
+            None
+        },
+        steps,
+        tracking_url: format!("{}/track?code={}", app.public_url, view.code),
+    };
+    motcua_documents::render(&templates::notice(&input)).map_err(render_error)
+}
+
+/// The Vietnamese name of a history action, from the UI's own wording (one source of truth).
+fn action_vi(action: &str) -> String {
+    static VI: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(|| {
+        serde_json::from_str(include_str!("../../../locales/vi.json")).unwrap_or_default()
+    });
+    VI.get(&format!("action.{action}"))
+        .and_then(Value::as_str)
+        .unwrap_or(action)
+        .to_owned()
+}
+
+fn render_error(e: motcua_documents::RenderError) -> AppError {
+    AppError::new(
+        ErrorCode::Unprocessable,
+        "document_render_failed",
+        format!("Không tạo được văn bản: {e}"),
+        format!("The document could not be produced: {e}"),
+    )
+}
+
+/// A signed result, ready to be stored.
+pub struct SignedResult {
+    pub id: String,
+    pub bytes: Vec<u8>,
+    pub file_name: String,
+    pub register: document::Model,
+}
+
+/// Produces the result of `row`: rendered from the service's template (or the clerk's uploaded
+/// PDF), then signed by the competent agency's key.
+pub async fn produce_result(
+    app: &App,
+    principal: &Principal,
+    row: &dossier::Model,
+    proc: &Procedure,
+    uploaded: Option<&[u8]>,
+    decision: &str,
+) -> Result<SignedResult, AppError> {
+    let id = uuid::Uuid::now_v7().to_string();
+    let now = app.now();
+    let (issuer, agency) = issuer_of(app, &row.competent_agency).await?;
+    let year = local(app, now).format("%Y").to_string();
+    let seq = motcua_store::counters::next_sequence(&app.db, &format!("VB:{}", agency.code), &year)
+        .await?;
+    let title = templates::result_title(proc.code.as_str(), &proc.result_document);
+    let number = format!("{seq:04}/{year}/KQ-{}", agency.code);
+    let verify_url = format!("{}/verify/{id}", app.public_url);
+    let pdf = match uploaded {
+        Some(b) => b.to_vec(),
+        None => {
+            let view = crate::dossiers::get(app, principal, &row.code).await?;
+            let form = view.form.as_object().cloned().unwrap_or_default();
+            let fields = answers(app, proc, &form)
+                .await?
+                .into_iter()
+                .filter(|a| !matches!(a.key.as_str(), k if k.contains("dien_thoai") || k.contains("email")))
+                .map(|a| (a.label, a.value))
+                .collect();
+            let facts = facts_of(app, &view, proc, &staff_name(principal)).await?;
+            let input = templates::ResultInput {
+                document_id: id.clone(),
+                procedure_code: proc.code.as_str().to_owned(),
+                result_document: proc.result_document.clone(),
+                issuer: issuer.clone(),
+                number: number.clone(),
+                issued_at: local(app, now),
+                dossier: facts,
+                fields,
+                decision: decision.to_owned(),
+                signer_role: "TM. ".to_owned() + &agency.name_vi,
+                signer_name: staff_name(principal),
+                verify_url: verify_url.clone(),
+            };
+            motcua_documents::render(&templates::result(&input)).map_err(render_error)?
+        }
+    };
+    let credential = app
+        .pki
+        .credential(&agency.code, &agency.name_vi, now.into())?;
+    let signed = pades::sign(
+        &pdf,
+        &credential,
+        &SignatureInfo {
+            time: local(app, now),
+            name: credential.subject_name(),
+            reason: format!("Kết quả giải quyết hồ sơ {}", row.code),
+            location: issuer.place.clone(),
+        },
+    )
+    .map_err(|e| {
+        AppError::new(
+            ErrorCode::Unprocessable,
+            "result_not_signable",
+            format!("Không ký số được tệp kết quả: {e}"),
+            format!("The result file could not be signed: {e}"),
+        )
+    })?;
+    let cert_sha256 = motcua_documents::pki::cert_sha256(&credential.certificate)
+        .map(hex::encode)
+        .unwrap_or_default();
+    let register = document::Model {
+        id: id.clone(),
+        dossier_id: row.id.clone(),
+        kind: "result".into(),
+        title: title.clone(),
+        number: number.clone(),
+        agency_code: agency.code.clone(),
+        issued_at: now,
+        sha256: sha256_hex(&signed),
+        signer: credential.subject_name(),
+        cert_sha256,
+        status: "valid".into(),
+        revoked_at: None,
+        revoked_by: None,
+        revoke_reason: None,
+    };
+    Ok(SignedResult {
+        id,
+        file_name: format!("{}-ket-qua.pdf", row.code),
+        bytes: signed,
+        register,
+    })
+}
+
+/// The public facts of an issued document (no personal data).
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicFacts {
+    pub id: String,
+    pub title: String,
+    pub number: String,
+    pub agency: String,
+    pub issued_at: DateTime<Utc>,
+    pub status: String,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub sha256: String,
+    pub signer: String,
+}
+
+async fn public_facts(app: &App, d: document::Model) -> Result<PublicFacts, AppError> {
+    let agency = agency::Entity::find_by_id(d.agency_code.clone())
+        .one(&app.db)
+        .await?
+        .map(|a| a.name_vi)
+        .unwrap_or(d.agency_code);
+    Ok(PublicFacts {
+        id: d.id,
+        title: d.title,
+        number: d.number,
+        agency,
+        issued_at: d.issued_at,
+        status: d.status,
+        revoked_at: d.revoked_at,
+        sha256: d.sha256,
+        signer: d.signer,
+    })
+}
+
+pub async fn facts(app: &App, id: &str) -> Result<PublicFacts, AppError> {
+    let d = document::Entity::find_by_id(id.to_owned())
+        .one(&app.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("văn bản", "document"))?;
+    public_facts(app, d).await
+}
+
+/// The outcome of checking an uploaded file.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckOutcome {
+    /// Signature, integrity and trust all hold.
+    pub signature_valid: bool,
+    pub failed_checks: Vec<&'static str>,
+    pub signer: Option<String>,
+    pub sha256: String,
+    /// The register's entry for this exact file, if it is one we issued.
+    pub registered: Option<PublicFacts>,
+    /// Valid signature, registered, and not revoked.
+    pub genuine: bool,
+}
+
+/// Checks a PDF: its signature against our trust root, then our register by its SHA-256. When
+/// `expected` is given (checking from a document's page) the file must be that document.
+pub async fn check(
+    app: &App,
+    bytes: &[u8],
+    expected: Option<&str>,
+) -> Result<CheckOutcome, AppError> {
+    let report: Report = verify::verify(
+        bytes,
+        std::slice::from_ref(app.pki.root()),
+        SystemTime::now(),
+    );
+    let registered = match expected {
+        Some(id) => document::Entity::find_by_id(id.to_owned())
+            .one(&app.db)
+            .await?
+            .filter(|d| d.sha256 == report.file_sha256),
+        None => {
+            use motcua_store::sea_orm::{ColumnTrait, QueryFilter};
+            document::Entity::find()
+                .filter(document::Column::Sha256.eq(report.file_sha256.clone()))
+                .one(&app.db)
+                .await?
+        }
+    };
+    let registered = match registered {
+        Some(d) => Some(public_facts(app, d).await?),
+        None => None,
+    };
+    let signature_valid = report.valid();
+    let genuine = signature_valid && registered.as_ref().is_some_and(|r| r.status == "valid");
+    Ok(CheckOutcome {
+        signature_valid,
+        failed_checks: report.failed().into_iter().map(|c| c.code()).collect(),
+        signer: report.signer,
+        sha256: report.file_sha256,
+        registered,
+        genuine,
+    })
+}
+
+/// Revokes an issued result (a leader of the issuing agency), with the reason in the audit trail.
+pub async fn revoke(
+    app: &App,
+    principal: &Principal,
+    id: &str,
+    reason: &str,
+) -> Result<PublicFacts, AppError> {
+    let d = document::Entity::find_by_id(id.to_owned())
+        .one(&app.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("văn bản", "document"))?;
+    let allowed = match principal {
+        Principal::Staff { roles, .. } => roles
+            .iter()
+            .any(|r| r.agency == d.agency_code && r.role == motcua_domain::lifecycle::Role::Leader),
+        Principal::Citizen { .. } => false,
+    };
+    if !allowed {
+        return Err(AppError::forbidden(
+            "not_allowed",
+            "Chỉ lãnh đạo cơ quan ban hành được thu hồi văn bản.",
+            "Only a leader of the issuing agency may revoke a document.",
+        ));
+    }
+    if reason.trim().is_empty() {
+        return Err(AppError::new(
+            ErrorCode::Unprocessable,
+            "reason_required",
+            "Cần ghi lý do thu hồi.",
+            "Give the reason for the revocation.",
+        ));
+    }
+    if d.status == "revoked" {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            "already_revoked",
+            "Văn bản đã bị thu hồi.",
+            "The document is already revoked.",
+        ));
+    }
+    let now = app.now();
+    let txn = app.db.begin().await?;
+    // Conditional on still being valid, so two leaders revoking at once record one revocation.
+    let changed = document::Entity::update_many()
+        .col_expr(document::Column::Status, Expr::value("revoked"))
+        .col_expr(document::Column::RevokedAt, Expr::value(now))
+        .col_expr(document::Column::RevokedBy, Expr::value(principal.key()))
+        .col_expr(document::Column::RevokeReason, Expr::value(reason.trim()))
+        .filter(document::Column::Id.eq(d.id.clone()))
+        .filter(document::Column::Status.eq("valid"))
+        .exec(&txn)
+        .await?;
+    if changed.rows_affected != 1 {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            "already_revoked",
+            "Văn bản đã bị thu hồi.",
+            "The document is already revoked.",
+        ));
+    }
+    // In the dossier's own chain, so the audit trail page shows it beside the steps.
+    audit::append(
+        &txn,
+        &AuditRecord {
+            at: now,
+            actor: principal.audit_name(),
+            action: "document.revoke".into(),
+            subject: format!("dossier:{}", d.dossier_id),
+            data: serde_json::json!({
+                "document_id": d.id,
+                "number": d.number,
+                "sha256": d.sha256,
+                "agency": d.agency_code,
+                "note": format!("{} — {}", d.number, reason.trim()),
+            }),
+        },
+    )
+    .await?;
+    let updated = document::Entity::find_by_id(d.id.clone())
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("văn bản", "document"))?;
+    txn.commit().await?;
+    public_facts(app, updated).await
+}
