@@ -2,7 +2,8 @@
 // Usage: node portal.mjs <base URL> [screenshot dir]. Exits non-zero on the first failure or on any
 // serious/critical accessibility violation. Chromium comes from Debian (/usr/bin/chromium).
 import { chromium } from 'playwright-core';
-import { readFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -169,13 +170,31 @@ try {
   await act(leader, 'approve');
   const clerk = await signIn('clerk@H31.11341');
   await clerk.click(`section[aria-labelledby=q-issue] a[href="/staff/dossiers/${code}"]`);
-  await act(clerk, 'issue_result', f => f.locator('input[type=file]').setInputFiles(new URL('../docs/examples/sample.pdf', import.meta.url).pathname));
+  // No file: the system drafts the result from the dossier and the decision, and signs it.
+  await act(clerk, 'issue_result', f => f.locator('textarea[name=decision]').fill('Cấp bản chính Giấy khai sinh cho trẻ Nguyễn Minh Khang.'));
+  if (!(await clerk.textContent('main')).includes('/KQ-H31.11341')) fail('the issued result has no register number');
   await dpage.goto(`${base}/staff`);
   await dpage.click(`section[aria-labelledby=q-return] a[href="/staff/dossiers/${code}"]`);
   await act(dpage, 'return_result', f => f.locator('select[name=delivery]').selectOption('online'));
   page = officerPage;
   await page.goto(`${base}/my/${code}`);
   if (!(await page.textContent('main')).includes('Đã trả kết quả')) fail('the citizen does not see the result returned');
+  await check('my-dossier-returned');
+  // The citizen downloads the signed result, opens its verification page and checks the file there.
+  const resultHref = await page.locator('ul.documents li a').first().getAttribute('href');
+  const pdf = await (await page.request.get(base + resultHref)).body();
+  if (pdf.subarray(0, 5).toString() !== '%PDF-') fail('the result download is not a PDF');
+  const pdfPath = `${tmpdir()}/motcua-e2e-result-${process.pid}.pdf`;
+  writeFileSync(pdfPath, pdf);
+  await page.click('ul.documents a[href^="/verify/"]');
+  await page.waitForURL(/\/verify\/[0-9a-f-]{36}$/);
+  if (!(await page.textContent('main')).includes('Còn hiệu lực')) fail('the verification page does not say the result is valid');
+  await check('verify-document');
+  await page.setInputFiles('#file', pdfPath);
+  await page.click('form[enctype="multipart/form-data"] button[type=submit]');
+  await page.waitForSelector('[role=status]');
+  if (!(await page.textContent('[role=status]')).includes('bản gốc, nguyên vẹn')) fail(`the downloaded result is not confirmed genuine: ${await page.textContent('[role=status]')}`);
+  await check('verify-checked');
 
   // Counter intake: a walk-in applicant, two paper documents scanned, the fee collected.
   page = dpage;

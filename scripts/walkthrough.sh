@@ -2,8 +2,11 @@
 # The README's API walk-through, runnable: create → fill form → upload → submit → receive → assign →
 # forward → approve → issue result → return. Usage: scripts/walkthrough.sh [base URL] [motcua command]
 # Needs curl and python3 (for reading JSON). Exits non-zero at the first unexpected answer.
+# With MOTCUA_RESULT_DIR set, the signed result and the trust root are saved there as result.pdf
+# and ca.pem (scripts/check-signed-result.sh checks them with third-party validators).
 set -euo pipefail
-B="${1:-http://127.0.0.1:8080}/api/v1"
+ROOT="${1:-http://127.0.0.1:8080}"
+B="$ROOT/api/v1"
 MOTCUA="${2:-cargo run --release --quiet --}"
 EX="$(cd "$(dirname "$0")/../docs/examples" && pwd)"
 field() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
@@ -33,8 +36,19 @@ echo "receive → $(act "$OFFICER" '{"action":"receive"}')"
 echo "assign → $(act "$LEADER" '{"action":"assign","assignee":"specialist@H31.11341"}')"
 echo "forward → $(act "$SPECIALIST" '{"action":"forward"}')"
 echo "approve → $(act "$LEADER" '{"action":"approve"}')"
-echo "issue_result → $(curl -sf -X POST "$B/dossiers/$CODE/actions" -H "Authorization: Bearer $CLERK" \
-  -F action=issue_result -F "file=@$EX/sample.pdf;type=application/pdf" | field "['status']")"
+# No file: the result is drafted from the dossier and the decision, numbered and signed with the
+# agency's key (a signed PDF can be uploaded instead, as multipart with a `file` part).
+ISSUED=$(curl -sf -X POST "$B/dossiers/$CODE/actions" -H "Authorization: Bearer $CLERK" \
+  -H 'Content-Type: application/json' \
+  -d '{"action":"issue_result","decision":"Cấp bản chính Giấy khai sinh cho trẻ."}')
+echo "issue_result → $(echo "$ISSUED" | field "['status']") ($(echo "$ISSUED" | field "['documents'][0]['number']"))"
+if [ -n "${MOTCUA_RESULT_DIR:-}" ]; then
+  mkdir -p "$MOTCUA_RESULT_DIR"
+  curl -sf -H "Authorization: Bearer $CITIZEN" "$ROOT$(echo "$ISSUED" | field "['documents'][0]['url']")" \
+    -o "$MOTCUA_RESULT_DIR/result.pdf"
+  curl -sf "$ROOT/verify/ca.pem" -o "$MOTCUA_RESULT_DIR/ca.pem"
+  echo "signed result saved to $MOTCUA_RESULT_DIR/result.pdf"
+fi
 echo "return_result → $(act "$OFFICER" '{"action":"return_result"}')"
 STATUS=$(curl -sf "$B/track/$CODE" | field "['status']")
 test "$STATUS" = 10

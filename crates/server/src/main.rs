@@ -1,6 +1,6 @@
 //! `motcua`: the one binary (SPEC §14, §17). Run with no arguments to serve the demo.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -66,6 +66,15 @@ enum Command {
     Audit {
         #[command(subcommand)]
         action: AuditAction,
+    },
+    /// Check a signed result PDF: its signature and, without --ca, this system's register.
+    /// Exits 0 only when the file is genuine (1 when it is not).
+    Verify {
+        file: PathBuf,
+        /// Check offline against this trust root (PEM) instead of the deployment's keys and
+        /// register.
+        #[arg(long)]
+        ca: Option<PathBuf>,
     },
 }
 
@@ -145,6 +154,9 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         oidc_client_id: std::env::var("MOTCUA_OIDC_CLIENT_ID").unwrap_or_else(|_| "motcua".into()),
         oidc_client_secret: std::env::var("MOTCUA_OIDC_CLIENT_SECRET").ok(),
     });
+    if let Command::Verify { file, ca: Some(ca) } = &command {
+        return verify_offline(file, ca);
+    }
     if let Command::Migrate { down: true } = command {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let db = motcua_store::connect(&settings.database_url()).await?;
@@ -255,6 +267,31 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let n = identity::revoke_tokens(&app, &principal).await?;
             println!("revoked {n} token(s)");
         }
+        Command::Verify { file, .. } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let o = motcua_app::issued::check(&app, &bytes, None).await?;
+            println!("file: {}\nsha256: {}", file.display(), o.sha256);
+            println!("signer: {}", o.signer.as_deref().unwrap_or("-"));
+            if o.signature_valid {
+                println!("signature: valid (trusted by this deployment's root)");
+            } else {
+                println!("signature: INVALID ({})", o.failed_checks.join(", "));
+            }
+            match &o.registered {
+                Some(r) => println!(
+                    "register: {} {} issued {} by {}, {}",
+                    r.number, r.title, r.issued_at, r.agency, r.status
+                ),
+                None => println!("register: no issued document has this exact content"),
+            }
+            println!("{}", if o.genuine { "GENUINE" } else { "NOT GENUINE" });
+            return Ok(if o.genuine {
+                std::process::ExitCode::SUCCESS
+            } else {
+                std::process::ExitCode::from(1)
+            });
+        }
         Command::Audit {
             action: AuditAction::Verify,
         } => {
@@ -271,6 +308,31 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
     }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// Signature checks only, against a given root: usable on any machine holding the PDF and the
+/// published `ca.pem`, with no database.
+fn verify_offline(file: &Path, ca: &Path) -> anyhow::Result<std::process::ExitCode> {
+    use motcua_documents::{pki, verify};
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let pem =
+        std::fs::read_to_string(ca).with_context(|| format!("cannot read {}", ca.display()))?;
+    let roots =
+        pki::certs_from_pem(&pem).with_context(|| format!("no certificate in {}", ca.display()))?;
+    let report = verify::verify(&bytes, &roots, std::time::SystemTime::now());
+    println!("file: {}\nsha256: {}", file.display(), report.file_sha256);
+    println!("signer: {}", report.signer.as_deref().unwrap_or("-"));
+    println!("signed at: {}", report.signed_at.as_deref().unwrap_or("-"));
+    for (check, ok) in &report.checks {
+        println!("  [{}] {}", if *ok { "ok" } else { "FAILED" }, check.code());
+    }
+    let valid = report.valid();
+    println!("{}", if valid { "VALID" } else { "INVALID" });
+    Ok(if valid {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::from(1)
+    })
 }
 
 fn print_demo_banner(url: &str) {

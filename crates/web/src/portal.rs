@@ -1084,8 +1084,18 @@ struct DossierPageView {
     holder: String,
     due: String,
     is_draft: bool,
-    documents: Vec<(String, String)>,
+    documents: Vec<MyDocument>,
+    /// (slug, label) of the slips the citizen can download.
+    notices: Vec<(String, String)>,
     history: Vec<(String, String)>,
+}
+
+struct MyDocument {
+    name: String,
+    url: String,
+    number: Option<String>,
+    verify_url: Option<String>,
+    revoked: bool,
 }
 
 #[derive(Template)]
@@ -1188,8 +1198,15 @@ async fn dossier_page(
         documents: v
             .documents
             .iter()
-            .map(|d| (d.file_name.clone(), d.url.clone()))
+            .map(|d| MyDocument {
+                name: d.file_name.clone(),
+                url: d.url.clone(),
+                number: d.number.clone(),
+                verify_url: d.verify_url.clone(),
+                revoked: d.status.as_deref() == Some("revoked"),
+            })
             .collect(),
+        notices: crate::verify::notices_of(lang, &v, true),
         history,
         code: v.code,
     };

@@ -533,7 +533,7 @@ async fn dossier_page(
                 )
             })
             .collect(),
-        notices: notices_of(lang, &v),
+        notices: crate::verify::notices_of(lang, &v, false),
         results: v
             .documents
             .iter()
@@ -826,27 +826,4 @@ pub async fn security_post(
             ),
         ),
     }
-}
-
-/// The notices a dossier has reached, in the order they are usually printed.
-fn notices_of(lang: Lang, v: &motcua_app::views::DossierView) -> Vec<(String, String)> {
-    use motcua_documents::templates::NoticeKind as N;
-    let has = |a: &str| v.history.iter().any(|h| h.action == a);
-    let mut out = Vec::new();
-    for (kind, applies) in [
-        (N::Receipt, v.received_at.is_some()),
-        (N::Supplement, has("request_supplement")),
-        (N::Refusal, has("refuse")),
-        (N::Apology, has("extend")),
-        (N::Stop, has("stop")),
-        (N::ProcessControl, v.submitted_at.is_some()),
-    ] {
-        if applies {
-            out.push((
-                kind.slug().to_owned(),
-                t(lang, &format!("notice.{}", kind.slug())).to_owned(),
-            ));
-        }
-    }
-    out
 }
