@@ -290,8 +290,14 @@ async fn the_applicant_rates_once_after_the_result_is_returned() {
     assert!(html.contains("Đánh giá việc giải quyết hồ sơ") && html.contains("Tải về"));
     // The signed result links to its verification page; the citizen's slips are there, the
     // internal process-control sheet is not.
-    assert!(html.contains("/KQ-H31.11341") && html.contains("href=\"/verify/"), "{html}");
-    assert!(html.contains(&format!("/my/{code}/notices/receipt")), "{html}");
+    assert!(
+        html.contains("/KQ-H31.11341") && html.contains("href=\"/verify/"),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("/my/{code}/notices/receipt")),
+        "{html}"
+    );
     assert!(!html.contains("/notices/process-control"), "{html}");
     let (status, _, _) = b.get(&format!("/my/{code}/notices/receipt")).await;
     assert_eq!(status, 200);
