@@ -1371,6 +1371,26 @@ async fn agency_name(conn: &impl ConnectionTrait, code: &str) -> Result<AgencyRe
     })
 }
 
+/// The dossier row, if the principal may see it (else not found).
+pub(crate) async fn load_visible_row(
+    conn: &impl ConnectionTrait,
+    principal: &Principal,
+    code: &str,
+) -> Result<dossier::Model, AppError> {
+    load_visible(conn, principal, code)
+        .await
+        .map(|(row, _, _)| row)
+}
+
+/// The view of a loaded row, as this principal sees it.
+pub(crate) async fn view_of(
+    app: &App,
+    row: &dossier::Model,
+    principal: &Principal,
+) -> Result<DossierView, AppError> {
+    view_in(&app.db, app, row, principal).await
+}
+
 async fn view_in(
     conn: &impl ConnectionTrait,
     app: &App,

@@ -4,6 +4,7 @@
 //! There is no repository trait: sea-orm is the one implementation and already covers both
 //! databases (see docs/ARCHITECTURE.md, "Deviations").
 
+pub mod applicant_signing;
 pub mod authz;
 pub mod catalogue;
 pub mod counter;
@@ -80,6 +81,8 @@ pub struct App {
     pub pki: Arc<pki::Pki>,
     /// The public address of the deployment, for links printed in documents (QR codes).
     pub public_url: String,
+    /// Trust roots for applicants' certificates (the remote signing service's CA).
+    pub signature_roots: Arc<Vec<motcua_documents::pki::Certificate>>,
 }
 
 impl App {

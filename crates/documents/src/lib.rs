@@ -7,6 +7,7 @@ pub mod qr;
 pub mod render;
 
 pub use render::{Block, Document, Footer, Letterhead, Meta, RenderError, SignatureBlock, render};
+pub mod cades;
 pub mod pades;
 pub mod pki;
 pub mod templates;

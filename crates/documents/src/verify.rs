@@ -222,12 +222,57 @@ pub fn verify(pdf: &[u8], trusted: &[Certificate], now: SystemTime) -> Report {
     }
     let digest = hasher.finalize();
 
-    let sd = match trim_padding(&found.contents).and_then(signed_data_of) {
+    check_cms(
+        &mut report,
+        &found.contents,
+        &digest,
+        covers,
+        found.signed_at.as_deref(),
+        trusted,
+        now,
+    );
+    report
+}
+
+/// Verifies a detached CMS signature (CAdES-B, no signing-time) over `content`, such as an
+/// applicant's remote signature of their application; certificates are checked at `at`, the
+/// time the signature was made.
+pub fn verify_detached(
+    cms_der: &[u8],
+    content: &[u8],
+    trusted: &[Certificate],
+    at: SystemTime,
+) -> Report {
+    let digest = Sha256::digest(content);
+    let mut report = Report {
+        file_sha256: hex::encode(digest),
+        signer: None,
+        signed_at: None,
+        checks: vec![(Check::SignaturePresent, !cms_der.is_empty())],
+    };
+    if !cms_der.is_empty() {
+        check_cms(&mut report, cms_der, &digest, true, None, trusted, at);
+    }
+    report
+}
+
+/// The checks of a CMS SignedData whose signed content hashes to `digest` (usable only when
+/// `digest_usable`): digest, signature, certificate binding, chain and validity.
+fn check_cms(
+    report: &mut Report,
+    cms_der: &[u8],
+    digest: &[u8],
+    digest_usable: bool,
+    signed_at: Option<&str>,
+    trusted: &[Certificate],
+    now: SystemTime,
+) {
+    let sd = match trim_padding(cms_der).and_then(signed_data_of) {
         Ok(sd) => sd,
         Err(_) => {
             report.checks.push((Check::DigestMatches, false));
             report.checks.push((Check::SignatureVerifies, false));
-            return report;
+            return;
         }
     };
     let certs: Vec<Certificate> = sd
@@ -241,7 +286,7 @@ pub fn verify(pdf: &[u8], trusted: &[Certificate], now: SystemTime) -> Report {
         .collect();
     let Some(si) = sd.signer_infos.0.iter().next() else {
         report.checks.push((Check::SignatureVerifies, false));
-        return report;
+        return;
     };
     let signer_cert = match &si.sid {
         SignerIdentifier::IssuerAndSerialNumber(ias) => certs.iter().find(|c| {
@@ -260,7 +305,7 @@ pub fn verify(pdf: &[u8], trusted: &[Certificate], now: SystemTime) -> Report {
         .and_then(|v| v.decode_as::<der::asn1::OctetString>().ok());
     report.checks.push((
         Check::DigestMatches,
-        covers && message_digest.is_some_and(|m| m.as_bytes() == &digest[..]),
+        digest_usable && message_digest.is_some_and(|m| m.as_bytes() == digest),
     ));
 
     let verifies = match (signer_cert, si.signed_attrs.as_ref()) {
@@ -296,14 +341,13 @@ pub fn verify(pdf: &[u8], trusted: &[Certificate], now: SystemTime) -> Report {
     });
     report.checks.push((Check::SigningCertificateBound, bound));
 
-    let at = found.signed_at.as_deref().and_then(pdf_time).unwrap_or(now);
+    let at = signed_at.and_then(pdf_time).unwrap_or(now);
     let (trusted_chain, valid_at) = match signer_cert {
         Some(cert) => chain(cert, &certs, trusted, at),
         None => (false, false),
     };
     report.checks.push((Check::ChainTrusted, trusted_chain));
     report.checks.push((Check::CertificatesValid, valid_at));
-    report
 }
 
 /// Walks issuer links from `leaf` to a trusted root (at most 5 steps): each certificate's

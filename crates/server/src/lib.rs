@@ -9,8 +9,11 @@ use anyhow::Context;
 use motcua_app::identity::{self, CitizenClaims};
 use motcua_app::{App, Clock, Profile, SystemClock, catalogue, org};
 use motcua_domain::calendar::WorkingCalendar;
+use motcua_gateways::csc::{CscClient, CscSettings};
+use motcua_sim::csc::RemoteSigningService;
 use motcua_sim::idp::{ClientRegistration, IdpConfig, NationalIdp};
 use motcua_store::files::FileStore;
+use motcua_web::signing::RemoteSigning;
 use motcua_web::{AppState, OidcSettings};
 
 /// Shipped data, embedded so the binary runs anywhere (the repo's `data/` is the source).
@@ -70,6 +73,7 @@ pub async fn open(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
         profile: settings.profile,
         pki: Arc::new(pki),
         public_url: "http://127.0.0.1:8080".into(),
+        signature_roots: Arc::new(Vec::new()),
     })
 }
 
@@ -122,11 +126,28 @@ pub fn claims_of(c: &motcua_sim::citizens::DemoCitizen) -> CitizenClaims {
 /// The simulated national IdP's client for this deployment.
 pub const DEMO_CLIENT_ID: &str = "motcua-portal";
 
-/// The full router: the app, plus (demo profile) the simulated national IdP at `/sim/idp`.
+/// A real remote signing service (CSC API) and the roots its citizens' certificates chain to.
+#[derive(Debug, Clone)]
+pub struct RemoteSigningConfig {
+    pub service: motcua_gateways::csc::CscSettings,
+    pub trust_roots_pem: String,
+}
+
+/// The full router: the app, plus (demo profile) the simulated national IdP at `/sim/idp` and
+/// the simulated remote signing service at `/sim/csc`.
 pub fn build_router(
+    app: App,
+    public_url: &str,
+    oidc: Option<OidcSettings>,
+) -> anyhow::Result<axum::Router> {
+    build_router_with(app, public_url, oidc, None)
+}
+
+pub fn build_router_with(
     mut app: App,
     public_url: &str,
     oidc: Option<OidcSettings>,
+    remote_signing: Option<RemoteSigningConfig>,
 ) -> anyhow::Result<axum::Router> {
     let public_url = public_url.trim_end_matches('/').to_owned();
     app.public_url = public_url.clone();
@@ -160,10 +181,47 @@ pub fn build_router(
             )
         }
     };
-    let state = AppState::new(app, oidc);
+    let (signing, csc_sim) = match (app.profile, remote_signing) {
+        (_, Some(cfg)) => {
+            let roots = motcua_documents::pki::certs_from_pem(&cfg.trust_roots_pem)?;
+            app.signature_roots = Arc::new(roots);
+            let client = CscClient::new(cfg.service)?;
+            (
+                Some(RemoteSigning {
+                    client: Arc::new(client),
+                    simulator_phone: None,
+                }),
+                None,
+            )
+        }
+        (Profile::Demo, None) => {
+            let secret = random_secret();
+            let sim = Arc::new(RemoteSigningService::new(DEMO_CLIENT_ID, &secret)?);
+            app.signature_roots = Arc::new(vec![sim.root().clone()]);
+            let client = CscClient::new(CscSettings {
+                base_url: format!("{public_url}/sim/csc"),
+                client_id: DEMO_CLIENT_ID.into(),
+                client_secret: secret,
+            })?;
+            (
+                Some(RemoteSigning {
+                    client: Arc::new(client),
+                    simulator_phone: Some(format!("{public_url}/sim/csc/phone")),
+                }),
+                Some(sim),
+            )
+        }
+        // Production without a configured service: applicants are simply not offered signing.
+        (Profile::Production, None) => (None, None),
+    };
+    let mut state = AppState::new(app, oidc);
+    state.remote_signing = signing;
     let mut router = motcua_web::router(state);
     if let Some(idp) = sim {
         router = router.nest("/sim/idp", idp.router());
+    }
+    if let Some(csc) = csc_sim {
+        router = router.nest("/sim/csc", csc.router());
     }
     Ok(router)
 }
@@ -182,8 +240,9 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     public_url: &str,
     oidc: Option<OidcSettings>,
+    remote_signing: Option<RemoteSigningConfig>,
 ) -> anyhow::Result<()> {
-    let router = build_router(app, public_url, oidc)?;
+    let router = build_router_with(app, public_url, oidc, remote_signing)?;
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),

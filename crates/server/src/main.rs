@@ -44,6 +44,16 @@ enum Command {
         oidc_client_id: String,
         #[arg(long, env = "MOTCUA_OIDC_CLIENT_SECRET", hide_env_values = true)]
         oidc_client_secret: Option<String>,
+        /// A remote signing service (CSC API) for applicants; the demo uses its simulator.
+        #[arg(long, env = "MOTCUA_CSC_URL")]
+        csc_url: Option<String>,
+        #[arg(long, env = "MOTCUA_CSC_CLIENT_ID", default_value = "motcua")]
+        csc_client_id: String,
+        #[arg(long, env = "MOTCUA_CSC_CLIENT_SECRET", hide_env_values = true)]
+        csc_client_secret: Option<String>,
+        /// PEM file with the CA certificates applicants' signing certificates chain to.
+        #[arg(long, env = "MOTCUA_CSC_TRUST")]
+        csc_trust: Option<PathBuf>,
     },
     /// Apply migrations (or roll them all back with --down).
     Migrate {
@@ -153,6 +163,10 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         oidc_issuer: std::env::var("MOTCUA_OIDC_ISSUER").ok(),
         oidc_client_id: std::env::var("MOTCUA_OIDC_CLIENT_ID").unwrap_or_else(|_| "motcua".into()),
         oidc_client_secret: std::env::var("MOTCUA_OIDC_CLIENT_SECRET").ok(),
+        csc_url: std::env::var("MOTCUA_CSC_URL").ok(),
+        csc_client_id: std::env::var("MOTCUA_CSC_CLIENT_ID").unwrap_or_else(|_| "motcua".into()),
+        csc_client_secret: std::env::var("MOTCUA_CSC_CLIENT_SECRET").ok(),
+        csc_trust: std::env::var_os("MOTCUA_CSC_TRUST").map(PathBuf::from),
     });
     if let Command::Verify { file, ca: Some(ca) } = &command {
         return verify_offline(file, ca);
@@ -172,7 +186,29 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             oidc_issuer,
             oidc_client_id,
             oidc_client_secret,
+            csc_url,
+            csc_client_id,
+            csc_client_secret,
+            csc_trust,
         } => {
+            let remote_signing = match csc_url {
+                Some(base_url) => {
+                    let trust = csc_trust.context(
+                        "MOTCUA_CSC_URL needs MOTCUA_CSC_TRUST (a PEM file of the CA certificates)",
+                    )?;
+                    Some(motcua_server::RemoteSigningConfig {
+                        service: motcua_gateways::csc::CscSettings {
+                            base_url,
+                            client_id: csc_client_id,
+                            client_secret: csc_client_secret
+                                .context("MOTCUA_CSC_URL needs MOTCUA_CSC_CLIENT_SECRET")?,
+                        },
+                        trust_roots_pem: std::fs::read_to_string(&trust)
+                            .with_context(|| format!("cannot read {}", trust.display()))?,
+                    })
+                }
+                None => None,
+            };
             if profile == Profile::Demo {
                 let s = seed_demo(&app).await?;
                 if s.agencies > 0 {
@@ -198,7 +234,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             }
             tracing::info!(url = %public_url, "motcua is ready");
             println!("motcua is serving at {public_url}");
-            motcua_server::serve(app, listener, &public_url, oidc).await?;
+            motcua_server::serve(app, listener, &public_url, oidc, remote_signing).await?;
         }
         Command::Migrate { .. } => println!("migrations applied"),
         Command::SeedDemo => {

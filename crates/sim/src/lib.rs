@@ -4,7 +4,9 @@
 //! `motcua-gateways` is the same code that would talk to the real service:
 //!
 //! - [`idp`]: the national identity provider (stand-in for VNeID), a real OpenID Connect provider;
-//! - [`citizens`]: the fictional citizens it knows, living in real communes of the demo province.
+//! - [`citizens`]: the fictional citizens it knows, living in real communes of the demo province;
+//! - [`csc`]: a remote signing service (Cloud Signature Consortium API) holding citizens' keys.
 
 pub mod citizens;
+pub mod csc;
 pub mod idp;

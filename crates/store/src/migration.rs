@@ -15,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0002Ratings),
             Box::new(M0003StaffTotp),
             Box::new(M0004Documents),
+            Box::new(M0005ApplicantSignatures),
         ]
     }
 }
@@ -542,5 +543,52 @@ impl MigrationTrait for M0004Documents {
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table("documents").if_exists().to_owned())
             .await
+    }
+}
+
+/// The applicant's own signature on their application, made with a remote signing service: one
+/// per dossier; `pending` from the OTP request until the signature comes back.
+struct M0005ApplicantSignatures;
+
+impl MigrationName for M0005ApplicantSignatures {
+    fn name(&self) -> &str {
+        "m0005_applicant_signatures"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0005ApplicantSignatures {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("applicant_signatures")
+                .col(string("dossier_id").primary_key())
+                .col(string("citizen_id"))
+                .col(string("credential_id"))
+                .col(text("certificates"))
+                .col(string("content_sha256"))
+                .col(string("status"))
+                .col(text_null("cms"))
+                .col(string_null("signer"))
+                .col(timestamp_with_time_zone("started_at"))
+                .col(timestamp_with_time_zone_null("signed_at"))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_applicant_signatures_dossier")
+                        .from("applicant_signatures", "dossier_id")
+                        .to("dossiers", "id"),
+                )
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(
+            Table::drop()
+                .table("applicant_signatures")
+                .if_exists()
+                .to_owned(),
+        )
+        .await
     }
 }

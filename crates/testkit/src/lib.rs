@@ -206,9 +206,9 @@ impl TestApp {
             .expect("request")
     }
 
-    /// Creates, fills, uploads and submits a birth registration for `citizen` (token); returns the
-    /// official dossier code.
-    pub async fn submitted_birth_registration(&self, citizen_token: &str) -> String {
+    /// Creates, fills and uploads a birth registration draft for `citizen` (token); returns its
+    /// draft reference.
+    pub async fn birth_registration_draft(&self, citizen_token: &str) -> String {
         let r = self
             .post_json(
                 citizen_token,
@@ -245,6 +245,13 @@ impl TestApp {
             )
             .await;
         assert_eq!(r.status(), 201, "upload");
+        draft
+    }
+
+    /// Creates, fills, uploads and submits a birth registration for `citizen` (token); returns the
+    /// official dossier code.
+    pub async fn submitted_birth_registration(&self, citizen_token: &str) -> String {
+        let draft = self.birth_registration_draft(citizen_token).await;
         let r = self
             .post_json(
                 citizen_token,

@@ -11,6 +11,7 @@ pub mod pages;
 pub mod portal;
 pub mod problem;
 pub mod ratelimit;
+pub mod signing;
 pub mod staff;
 pub mod verify;
 
@@ -46,6 +47,8 @@ pub struct AppState {
     pub lookup_limit: Arc<ratelimit::RateLimiter>,
     /// Staff password attempts per client address (on top of the per-account lockout).
     pub login_limit: Arc<ratelimit::RateLimiter>,
+    /// The remote signing service applicants may sign with (none: not offered).
+    pub remote_signing: Option<signing::RemoteSigning>,
 }
 
 impl AppState {
@@ -62,6 +65,7 @@ impl AppState {
                 10,
                 std::time::Duration::from_secs(60),
             )),
+            remote_signing: None,
         }
     }
 }
@@ -174,6 +178,13 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/documents/{id}/revoke", post(verify::staff_revoke))
         .route("/staff/dossiers/{code}/notices/{kind}", get(verify::notice))
         .route("/my/{code}/notices/{kind}", get(verify::notice))
+        .route("/my/{code}/sign", get(signing::form).post(signing::start))
+        .route("/my/{code}/sign/confirm", post(signing::confirm))
+        .route("/my/{code}/signed/{file}", get(signing::download))
+        .route(
+            "/staff/dossiers/{code}/signed/{file}",
+            get(signing::download),
+        )
         .route("/static/site.css", get(pages::css))
         .route("/static/app.js", get(pages::js))
         .route("/my/{code}/autosave", post(portal::autosave))

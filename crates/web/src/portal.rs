@@ -22,7 +22,7 @@ use crate::i18n::{Lang, t};
 use crate::pages::{Chrome, TIME_DATE, UiLang, chrome, error_page, local_time, message, render};
 
 /// A signed-in citizen, or the response that sends them to sign in and come back.
-fn citizen(
+pub(crate) fn citizen(
     ui: &UiLang,
     who: &Option<Principal>,
     back_to: &str,
@@ -102,7 +102,7 @@ impl Journey {
     }
 }
 
-fn app_error(ui: &UiLang, who: &Option<Principal>, e: &AppError) -> Response {
+pub(crate) fn app_error(ui: &UiLang, who: &Option<Principal>, e: &AppError) -> Response {
     if e.kind == ErrorCode::Internal {
         return crate::pages::server_error(ui, who, e);
     }
@@ -783,6 +783,9 @@ struct CheckPage {
     files: Vec<String>,
     problems: Vec<Problem>,
     idem: String,
+    /// Remote signing is offered (online, and a service is configured).
+    can_sign: bool,
+    signature: Option<crate::signing::SignatureLine>,
 }
 
 pub(crate) async fn answers_of(
@@ -873,6 +876,13 @@ async fn check_page(
     } else {
         Vec::new()
     };
+    let can_sign = j == Journey::Online && s.remote_signing.is_some();
+    let signature = match (can_sign, who) {
+        (true, Some(p)) => motcua_app::applicant_signing::status(&s.app, p, &view.code)
+            .await?
+            .and_then(|v| crate::signing::line(s, &v)),
+        _ => None,
+    };
     Ok(CheckPage {
         c: chrome(ui, who, "apply.step_check"),
         base: j.base(),
@@ -896,6 +906,8 @@ async fn check_page(
             .collect(),
         problems,
         idem: uuid::Uuid::new_v4().to_string(),
+        can_sign,
+        signature,
     })
 }
 

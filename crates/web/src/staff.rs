@@ -385,6 +385,8 @@ struct DossierPage {
     /// (slug, label) of the notices this dossier has reached.
     notices: Vec<(String, String)>,
     results: Vec<ResultRow>,
+    /// The applicant's own signature, re-checked now.
+    signature: Option<crate::signing::SignatureLine>,
 }
 
 struct ResultRow {
@@ -424,6 +426,10 @@ async fn dossier_page(
     let v = match dossiers::get(&s.app, p, code).await {
         Ok(v) => v,
         Err(e) if e.kind == ErrorCode::NotFound => return crate::pages::not_found_page(ui, who),
+        Err(e) => return crate::pages::server_error(ui, who, &e),
+    };
+    let signature = match motcua_app::applicant_signing::status(&s.app, p, code).await {
+        Ok(sig) => sig.and_then(|sig| crate::signing::line(s, &sig)),
         Err(e) => return crate::pages::server_error(ui, who, &e),
     };
     let allowed = dossiers::allowed_actions(&s.app, p, code)
@@ -534,6 +540,7 @@ async fn dossier_page(
             })
             .collect(),
         notices: crate::verify::notices_of(lang, &v, false),
+        signature,
         results: v
             .documents
             .iter()
