@@ -82,6 +82,20 @@ try {
   await page.click('a.button[href$="/check"]');
   await page.waitForURL(/\/check$/);
   await check('check-answers');
+  // Sign with the remote signing service: the OTP "SMS" is read from the simulator's phone page.
+  await page.click('#signature form button[type=submit]');
+  await page.waitForURL(/\/sign$/);
+  await check('sign-otp');
+  const phone = await context.newPage();
+  await phone.goto(`${base}/sim/csc/phone/031085012345`);
+  const sms = await phone.textContent('ol');
+  await phone.close();
+  const otpCode = (sms.match(/OTP ky so ho so: (\d{6})/) ?? [])[1];
+  if (!otpCode) fail(`no OTP on the simulated phone: ${sms}`);
+  await page.fill('#otp', otpCode);
+  await page.click('form[action$="/sign/confirm"] button[type=submit]');
+  await page.waitForURL(/\/check(#signature)?$/);
+  if (!(await page.textContent('#signature')).includes('Đã ký số bởi Nguyễn Văn An')) fail('the application is not shown as signed');
   await page.click('form[action$="/submit"] button[type=submit]');
   await page.waitForURL(/\/my\/H31\.\d{5}-\d{6}-\d{4}\/done$/);
   const code = page.url().match(/\/my\/([^/]+)\/done$/)[1];
@@ -166,6 +180,7 @@ try {
   await leader.goto(`${base}/staff`);
   await leader.click(`section[aria-labelledby=q-review] a[href="/staff/dossiers/${code}"]`);
   page = leader;
+  if (!(await leader.textContent('main')).includes('Đã ký số bởi Nguyễn Văn An')) fail('the leader does not see the applicant\'s valid signature');
   await check('staff-review');
   await act(leader, 'approve');
   const clerk = await signIn('clerk@H31.11341');

@@ -4,7 +4,8 @@
 //!
 //! What is signed is the application's *canonical content*: a JSON document with sorted keys and
 //! no whitespace holding the dossier's permanent reference, the procedure and version, the
-//! applicant, the form and each attachment's component, name, size and SHA-256. The signature is
+//! applicant, the form and each attachment's component, name, size and SHA-256 (files sent later
+//! in answer to a supplementation request are not part of it). The signature is
 //! a detached CAdES-B (CMS) over those bytes, so anyone holding both can check it (e.g.
 //! `openssl cms -verify -binary -inform DER -in signature.p7s -content application.json`).
 //! Any later change to the form or the files makes the stored signature stop matching, and
@@ -89,9 +90,11 @@ pub fn canonical_json(v: &Value) -> String {
 
 /// The canonical content of an application, as signed.
 pub fn content_of(v: &DossierView) -> Vec<u8> {
+    // Files added later in answer to a supplementation request are not part of what was signed.
     let mut attachments: Vec<Value> = v
         .attachments
         .iter()
+        .filter(|a| !a.supplement)
         .map(|a| {
             json!({
                 "id": a.id,
@@ -188,7 +191,8 @@ pub async fn begin(
         content_sha256: Set(sha256_hex(&content)),
         status: Set("pending".into()),
         cms: Set(None),
-        signer: Set(None),
+        // The certificate holder, shown while the OTP is awaited.
+        signer: Set(certs.first().map(|c| pki::common_name(&c.tbs_certificate.subject))),
         started_at: Set(app.now()),
         signed_at: Set(None),
     };

@@ -167,6 +167,37 @@ async fn the_applicant_signs_with_an_otp_and_staff_see_a_valid_signature() {
     altered[at] ^= 0x01;
     assert!(!motcua_documents::verify::verify_detached(&p7s, &altered, roots, now).valid());
 
+    // A third party's tool agrees: OpenSSL verifies the detached CMS over the content.
+    let dir = std::env::temp_dir().join(format!("motcua-sign-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("application.json"), &content).unwrap();
+    std::fs::write(dir.join("altered.json"), &altered).unwrap();
+    std::fs::write(dir.join("signature.p7s"), &p7s).unwrap();
+    std::fs::write(dir.join("ca.pem"), &ca).unwrap();
+    let openssl = |content_file: &str| {
+        std::process::Command::new("openssl")
+            .args([
+                "cms", "-verify", "-binary", "-inform", "DER", "-purpose", "any",
+            ])
+            .arg("-in")
+            .arg(dir.join("signature.p7s"))
+            .arg("-content")
+            .arg(dir.join(content_file))
+            .arg("-CAfile")
+            .arg(dir.join("ca.pem"))
+            .arg("-out")
+            .arg(dir.join("out"))
+            .output()
+            .expect("openssl (Debian's openssl package) must be installed")
+    };
+    let ok = openssl("application.json");
+    let err = String::from_utf8_lossy(&ok.stderr).to_string();
+    assert!(ok.status.success(), "{err}");
+    assert!(err.contains("Verification successful"), "{err}");
+    let bad = openssl("altered.json");
+    assert!(!bad.status.success(), "openssl accepted altered content");
+    let _ = std::fs::remove_dir_all(&dir);
+
     // Another agency's officer cannot fetch them.
     let stranger = t.staff_cookie(&format!("officer@{AGENCY_B}")).await;
     let (status, _) = page(
