@@ -192,7 +192,9 @@ pub async fn begin(
         status: Set("pending".into()),
         cms: Set(None),
         // The certificate holder, shown while the OTP is awaited.
-        signer: Set(certs.first().map(|c| pki::common_name(&c.tbs_certificate.subject))),
+        signer: Set(certs
+            .first()
+            .map(|c| pki::common_name(&c.tbs_certificate.subject))),
         started_at: Set(app.now()),
         signed_at: Set(None),
     };
