@@ -210,6 +210,9 @@ try {
   await page.waitForSelector('[role=status]');
   if (!(await page.textContent('[role=status]')).includes('bản gốc, nguyên vẹn')) fail(`the downloaded result is not confirmed genuine: ${await page.textContent('[role=status]')}`);
   await check('verify-checked');
+  await page.goto(`${base}/my/documents`);
+  if (!(await page.textContent('main')).includes('/KQ-H31.11341')) fail('the result is not in the citizen\'s warehouse');
+  await check('my-documents');
 
   // Counter intake: a walk-in applicant, two paper documents scanned, the fee collected.
   page = dpage;

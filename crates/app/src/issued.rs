@@ -410,6 +410,70 @@ pub struct PublicFacts {
     pub signer: String,
 }
 
+/// One electronic result in a citizen's data warehouse (SPEC §7): what it is, who issued it and
+/// when, whether it still holds, its hash, and where to get and check it.
+#[derive(Debug, Clone, Serialize)]
+pub struct WarehouseItem {
+    pub id: String,
+    pub title: String,
+    pub number: String,
+    pub agency: String,
+    pub issued_at: DateTime<Utc>,
+    /// `valid` or `revoked`.
+    pub status: String,
+    pub sha256: String,
+    pub dossier_code: String,
+    pub url: String,
+    pub verify_url: String,
+}
+
+/// The citizen's electronic results across all their dossiers, newest first.
+pub async fn warehouse(app: &App, principal: &Principal) -> Result<Vec<WarehouseItem>, AppError> {
+    use motcua_store::sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    let Principal::Citizen { citizen_id, .. } = principal else {
+        return Err(AppError::forbidden(
+            "citizens_only",
+            "Kho dữ liệu này dành cho công dân.",
+            "This data warehouse is for citizens.",
+        ));
+    };
+    let own: std::collections::HashMap<String, String> = dossier::Entity::find()
+        .filter(dossier::Column::ApplicantId.eq(citizen_id.to_string()))
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.code))
+        .collect();
+    if own.is_empty() {
+        return Ok(Vec::new());
+    }
+    let docs = document::Entity::find()
+        .filter(document::Column::DossierId.is_in(own.keys().cloned()))
+        .filter(document::Column::Kind.eq("result"))
+        .order_by_desc(document::Column::IssuedAt)
+        .all(&app.db)
+        .await?;
+    let mut out = Vec::with_capacity(docs.len());
+    for d in docs {
+        let dossier_code = own.get(&d.dossier_id).cloned().unwrap_or_default();
+        let id = d.id.clone();
+        let facts = public_facts(app, d).await?;
+        out.push(WarehouseItem {
+            url: format!("/api/v1/dossiers/{dossier_code}/attachments/{id}"),
+            verify_url: format!("/verify/{id}"),
+            id,
+            title: facts.title,
+            number: facts.number,
+            agency: facts.agency,
+            issued_at: facts.issued_at,
+            status: facts.status,
+            sha256: facts.sha256,
+            dossier_code,
+        });
+    }
+    Ok(out)
+}
+
 async fn public_facts(app: &App, d: document::Model) -> Result<PublicFacts, AppError> {
     let agency = agency::Entity::find_by_id(d.agency_code.clone())
         .one(&app.db)

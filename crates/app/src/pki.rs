@@ -2,7 +2,9 @@
 //!
 //! - `ca.pem` — the trust root published at `/verify/ca.pem`;
 //! - `agencies/<agency code>.key.pem` and `.pem` — each agency's key (PKCS#8) and certificate,
-//!   with an optional `.chain.pem` of intermediates.
+//!   with an optional `.chain.pem` of intermediates; or `agencies/<agency code>.p12` (PKCS#12, as
+//!   CAs deliver them) whose password is in `<agency code>.p12.password` beside it or in
+//!   `MOTCUA_PKI_P12_PASSWORD`.
 //!
 //! In the demo profile a missing CA is created (with `ca.key.pem` beside it) and agency
 //! certificates are issued on first use; the production profile only reads what the operator put
@@ -80,8 +82,10 @@ impl Pki {
                     .map_err(|_| PkiSetupError::Missing(ca_pem.display().to_string()))?;
                 let has_key = std::fs::read_dir(&agencies)
                     .map(|rd| {
-                        rd.filter_map(Result::ok)
-                            .any(|e| e.file_name().to_string_lossy().ends_with(".key.pem"))
+                        rd.filter_map(Result::ok).any(|e| {
+                            let name = e.file_name().to_string_lossy().into_owned();
+                            name.ends_with(".key.pem") || name.ends_with(".p12")
+                        })
                     })
                     .unwrap_or(false);
                 if !has_key {
@@ -180,42 +184,55 @@ impl Pki {
         let key_path = base.join(format!("{agency_code}.key.pem"));
         let cert_path = base.join(format!("{agency_code}.pem"));
         let chain_path = base.join(format!("{agency_code}.chain.pem"));
-        let credential = match (
-            std::fs::read_to_string(&key_path),
-            std::fs::read_to_string(&cert_path),
-        ) {
-            (Ok(key), Ok(cert)) => Credential {
-                key: SigningKey::from_pem(&key)
-                    .map_err(|e| Self::unavailable(agency_code, &e.to_string()))?,
-                certificate: pki::cert_from_pem(&cert)
-                    .map_err(|e| Self::unavailable(agency_code, &e.to_string()))?,
-                chain: std::fs::read_to_string(&chain_path)
-                    .ok()
-                    .and_then(|p| pki::certs_from_pem(&p).ok())
-                    .unwrap_or_default(),
-            },
-            _ => {
-                let Some(issuer) = &self.issuer else {
-                    return Err(Self::unavailable(agency_code, "no key file"));
-                };
-                let c = issuer
-                    .issue(agency_name, "motcua demo", SigningKey::generate_p256(), now)
-                    .map_err(|e| Self::unavailable(agency_code, &e.to_string()))?;
-                let save = c
-                    .key
-                    .to_pem()
-                    .map_err(|e| e.to_string())
-                    .and_then(|k| write_private(&key_path, &k).map_err(|e| e.to_string()))
-                    .and_then(|()| {
-                        pki::cert_to_pem(&c.certificate)
-                            .map_err(|e| e.to_string())
-                            .and_then(|p| std::fs::write(&cert_path, p).map_err(|e| e.to_string()))
-                    });
-                if let Err(e) = save {
-                    return Err(Self::unavailable(agency_code, &e));
+        let p12_path = base.join(format!("{agency_code}.p12"));
+        let credential = if let Ok(data) = std::fs::read(&p12_path) {
+            let password =
+                std::fs::read_to_string(base.join(format!("{agency_code}.p12.password")))
+                    .map(|p| p.trim_end_matches(['\r', '\n']).to_owned())
+                    .or_else(|_| std::env::var("MOTCUA_PKI_P12_PASSWORD"))
+                    .map_err(|_| Self::unavailable(agency_code, "no password for the .p12"))?;
+            Credential::from_pkcs12(&data, &password)
+                .map_err(|e| Self::unavailable(agency_code, &e.to_string()))?
+        } else {
+            match (
+                std::fs::read_to_string(&key_path),
+                std::fs::read_to_string(&cert_path),
+            ) {
+                (Ok(key), Ok(cert)) => Credential {
+                    key: SigningKey::from_pem(&key)
+                        .map_err(|e| Self::unavailable(agency_code, &e.to_string()))?,
+                    certificate: pki::cert_from_pem(&cert)
+                        .map_err(|e| Self::unavailable(agency_code, &e.to_string()))?,
+                    chain: std::fs::read_to_string(&chain_path)
+                        .ok()
+                        .and_then(|p| pki::certs_from_pem(&p).ok())
+                        .unwrap_or_default(),
+                },
+                _ => {
+                    let Some(issuer) = &self.issuer else {
+                        return Err(Self::unavailable(agency_code, "no key file"));
+                    };
+                    let c = issuer
+                        .issue(agency_name, "motcua demo", SigningKey::generate_p256(), now)
+                        .map_err(|e| Self::unavailable(agency_code, &e.to_string()))?;
+                    let save = c
+                        .key
+                        .to_pem()
+                        .map_err(|e| e.to_string())
+                        .and_then(|k| write_private(&key_path, &k).map_err(|e| e.to_string()))
+                        .and_then(|()| {
+                            pki::cert_to_pem(&c.certificate)
+                                .map_err(|e| e.to_string())
+                                .and_then(|p| {
+                                    std::fs::write(&cert_path, p).map_err(|e| e.to_string())
+                                })
+                        });
+                    if let Err(e) = save {
+                        return Err(Self::unavailable(agency_code, &e));
+                    }
+                    tracing::info!(agency = agency_code, "demo signing certificate issued");
+                    c
                 }
-                tracing::info!(agency = agency_code, "demo signing certificate issued");
-                c
             }
         };
         if let Ok(mut cache) = self.cache.lock() {
@@ -271,5 +288,59 @@ mod tests {
                 .is_err()
         );
         assert!(again.credential("../etc", "x", SystemTime::now()).is_err());
+    }
+
+    #[test]
+    fn production_signs_with_an_agency_pkcs12_and_its_password_file() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let p = dir.path().join("pki");
+        let Ok(demo) = Pki::open(&p, Profile::Demo) else {
+            panic!("demo open")
+        };
+        let Ok(issued) = demo.credential("H31.10105", "UBND phường Hồng Bàng", SystemTime::now())
+        else {
+            panic!("credential")
+        };
+        let agencies = p.join("agencies");
+        let out = std::process::Command::new("openssl")
+            .current_dir(&agencies)
+            .args([
+                "pkcs12",
+                "-export",
+                "-inkey",
+                "H31.10105.key.pem",
+                "-in",
+                "H31.10105.pem",
+            ])
+            .args(["-passout", "pass:s3cret", "-out", "H31.10105.p12"])
+            .output()
+            .unwrap_or_else(|e| panic!("openssl: {e}"));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for f in ["H31.10105.key.pem", "H31.10105.pem"] {
+            std::fs::remove_file(agencies.join(f)).unwrap_or_else(|e| panic!("{e}"));
+        }
+        // Without its password the key is unavailable, never replaced by a made-up one.
+        let Ok(prod) = Pki::open(&p, Profile::Production) else {
+            panic!("production opens with a .p12 as the agency key")
+        };
+        if std::env::var_os("MOTCUA_PKI_P12_PASSWORD").is_none() {
+            assert!(
+                prod.credential("H31.10105", "x", SystemTime::now())
+                    .is_err()
+            );
+        }
+        std::fs::write(agencies.join("H31.10105.p12.password"), "s3cret\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let Ok(prod) = Pki::open(&p, Profile::Production) else {
+            panic!("reopen")
+        };
+        let Ok(loaded) = prod.credential("H31.10105", "x", SystemTime::now()) else {
+            panic!("the .p12 is read")
+        };
+        assert_eq!(loaded.certificate, issued.certificate);
     }
 }

@@ -77,6 +77,16 @@ impl SigningKey {
             .map_err(|_| PkiError::Key("neither a P-256 nor an RSA private key in PEM".into()))
     }
 
+    /// PKCS#8 DER (P-256 or RSA), as found inside a PKCS#12 file.
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, PkiError> {
+        if let Ok(k) = p256::SecretKey::from_pkcs8_der(der) {
+            return Ok(Self::P256(k.into()));
+        }
+        rsa::RsaPrivateKey::from_pkcs8_der(der)
+            .map(|k| Self::Rsa(Box::new(k)))
+            .map_err(|_| PkiError::Key("neither a P-256 nor an RSA private key".into()))
+    }
+
     pub fn to_pem(&self) -> Result<String, PkiError> {
         let doc = match self {
             Self::Rsa(k) => k.to_pkcs8_pem(LineEnding::LF),
@@ -155,6 +165,41 @@ pub struct Credential {
 impl Credential {
     pub fn subject_name(&self) -> String {
         common_name(&self.certificate.tbs_certificate.subject)
+    }
+
+    /// The key and certificate chain of a PKCS#12 (.p12/.pfx) file, the form in which CAs
+    /// deliver signing certificates (PBES2/AES and the older 3DES/RC2 encodings). The
+    /// certificate must belong to the key.
+    pub fn from_pkcs12(data: &[u8], password: &str) -> Result<Self, PkiError> {
+        let store = p12_keystore::KeyStore::from_pkcs12(
+            data,
+            password,
+            p12_keystore::Pkcs12ImportPolicy::Strict,
+        )
+        .map_err(|e| PkiError::Key(format!("PKCS#12: {e}")))?;
+        let (_, chain) = store
+            .private_key_chain()
+            .ok_or_else(|| PkiError::Key("PKCS#12: no private key with its certificate".into()))?;
+        let key = SigningKey::from_pkcs8_der(chain.key().as_der())?;
+        let mut certs = chain
+            .certs()
+            .iter()
+            .map(|c| Certificate::from_der(c.as_der()).map_err(cert_err))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter();
+        let certificate = certs
+            .next()
+            .ok_or_else(|| PkiError::Certificate("PKCS#12: no certificate".into()))?;
+        if certificate.tbs_certificate.subject_public_key_info != key.public_key_info()? {
+            return Err(PkiError::Certificate(
+                "PKCS#12: the certificate is not the key's".into(),
+            ));
+        }
+        Ok(Self {
+            key,
+            certificate,
+            chain: certs.collect(),
+        })
     }
 }
 
@@ -286,5 +331,79 @@ mod tests {
             SigningKey::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
                 .is_err()
         );
+    }
+
+    /// A .p12 as OpenSSL (and the CAs that use it) writes one: the modern default
+    /// (PBES2/AES-256, HMAC-SHA256) and the older 3DES/SHA-1 encoding.
+    #[test]
+    fn a_pkcs12_file_from_openssl_gives_the_key_and_its_chain() {
+        let now = SystemTime::now();
+        let ca = Authority::create("CA", "x", now).unwrap_or_else(|e| panic!("{e}"));
+        let cred = ca
+            .issue(
+                "Ủy ban nhân dân xã Thử",
+                "Hải Phòng",
+                SigningKey::generate_p256(),
+                now,
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        let dir = std::env::temp_dir().join(format!("motcua-p12-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let write = |name: &str, text: String| {
+            std::fs::write(dir.join(name), text).unwrap_or_else(|e| panic!("{e}"));
+        };
+        write("key.pem", cred.key.to_pem().unwrap_or_default());
+        write(
+            "cert.pem",
+            cert_to_pem(&cred.certificate).unwrap_or_default(),
+        );
+        write("ca.pem", cert_to_pem(&ca.certificate).unwrap_or_default());
+        for (name, extra) in [
+            ("modern.p12", vec![]),
+            (
+                "3des.p12",
+                vec![
+                    "-keypbe",
+                    "PBE-SHA1-3DES",
+                    "-certpbe",
+                    "PBE-SHA1-3DES",
+                    "-macalg",
+                    "sha1",
+                ],
+            ),
+        ] {
+            let out = std::process::Command::new("openssl")
+                .current_dir(&dir)
+                .args(["pkcs12", "-export", "-inkey", "key.pem", "-in", "cert.pem"])
+                .args([
+                    "-certfile",
+                    "ca.pem",
+                    "-passout",
+                    "pass:matkhau-2026",
+                    "-out",
+                    name,
+                ])
+                .args(extra)
+                .output()
+                .unwrap_or_else(|e| panic!("openssl: {e}"));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let data = std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{e}"));
+            let loaded = Credential::from_pkcs12(&data, "matkhau-2026")
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(loaded.certificate, cred.certificate, "{name}");
+            assert_eq!(loaded.chain, vec![ca.certificate.clone()], "{name}");
+            assert_eq!(
+                loaded.key.public_key_info().ok(),
+                cred.key.public_key_info().ok(),
+                "{name}"
+            );
+            assert!(Credential::from_pkcs12(&data, "wrong").is_err(), "{name}");
+        }
+        assert!(Credential::from_pkcs12(b"not a pfx", "x").is_err());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

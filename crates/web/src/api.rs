@@ -444,6 +444,12 @@ pub async fn me(Auth(p): Auth) -> ApiResult {
     .into_response())
 }
 
+/// `GET /api/v1/me/documents`: the citizen's electronic results (their warehouse).
+pub async fn my_documents(State(s): State<AppState>, Auth(p): Auth) -> ApiResult {
+    let items = motcua_app::issued::warehouse(&s.app, &p).await?;
+    Ok(Json(json!({ "count": items.len(), "items": items })).into_response())
+}
+
 /// `decision` is not part of the command: it is the text written into a generated result.
 fn take_decision(obj: &mut serde_json::Map<String, Value>) -> String {
     match obj.remove("decision") {

@@ -105,6 +105,7 @@ pub fn router(state: AppState) -> Router {
             post(verify::api_check).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
         )
         .route("/me", get(api::me))
+        .route("/me/documents", get(api::my_documents))
         .route("/auth/staff", post(login::staff_login))
         .fallback(api::not_found);
     Router::new()
@@ -117,6 +118,7 @@ pub fn router(state: AppState) -> Router {
             get(portal::apply_start).post(portal::apply_create),
         )
         .route("/my", get(portal::my_list))
+        .route("/my/documents", get(portal::my_documents))
         .route("/my/{code}", get(portal::my_dossier))
         .route(
             "/my/{code}/form",
@@ -225,7 +227,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Every API route as (method, OpenAPI path); the OpenAPI test checks they are all documented.
-pub const API_ROUTES: [(&str, &str); 17] = [
+pub const API_ROUTES: [(&str, &str); 18] = [
     ("get", "/procedures"),
     ("get", "/procedures/{code}"),
     ("post", "/dossiers"),
@@ -238,6 +240,7 @@ pub const API_ROUTES: [(&str, &str); 17] = [
     ("post", "/dossiers/{code}/actions"),
     ("get", "/track/{code}"),
     ("get", "/me"),
+    ("get", "/me/documents"),
     ("post", "/auth/staff"),
     ("get", "/openapi.json"),
     ("get", "/documents/{id}"),

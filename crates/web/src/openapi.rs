@@ -133,6 +133,8 @@ pub fn spec() -> Value {
                 Some(json!({ "required": true, "content": { "application/pdf": { "schema": { "type": "string", "format": "binary" } } } })),
                 "200", ok("Outcome", json!({ "type": "object", "properties": { "signature_valid": { "type": "boolean" }, "genuine": { "type": "boolean" }, "failed_checks": { "type": "array", "items": { "type": "string" } }, "sha256": { "type": "string" } } })), &["422"]) },
             "/me": { "get": op("Who am I", json!([]), None, "200", ok("Principal", json!({ "type": "object" })), &["401"]) },
+            "/me/documents": { "get": op("The citizen's electronic results from all their dossiers (title, number, issuing agency, date, valid/revoked, SHA-256, download and verification links)", json!([]), None, "200",
+                ok("Electronic results", json!({ "type": "object", "properties": { "count": { "type": "integer" }, "items": { "type": "array", "items": { "type": "object" } } } })), &["401", "403"]) },
             "/auth/staff": { "post": op("Staff password login (sets the session cookie)", json!([]),
                 Some(json_body(json!({ "type": "object", "required": ["username", "password"], "properties": { "username": { "type": "string" }, "password": { "type": "string" }, "totp": { "type": "string", "description": "6-digit authenticator code, for staff who turned on two-step sign-in" } } }))),
                 "200", ok("Signed in", json!({ "type": "object" })), &["401", "423"]) }

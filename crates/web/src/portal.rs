@@ -1082,6 +1082,63 @@ pub async fn my_list(ui: UiLang, MaybeAuth(who): MaybeAuth, State(s): State<AppS
     )
 }
 
+#[derive(Template)]
+#[template(path = "my_documents.html")]
+struct MyDocuments {
+    c: Chrome,
+    items: Vec<WarehouseRow>,
+}
+
+struct WarehouseRow {
+    title: String,
+    number: String,
+    agency: String,
+    issued: String,
+    revoked: bool,
+    sha256: String,
+    dossier_code: String,
+    url: String,
+    verify_url: String,
+}
+
+/// `/my/documents`: the citizen's electronic results, from every dossier (SPEC §7 warehouse).
+pub async fn my_documents(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+) -> Response {
+    let p = match citizen(&ui, &who, "/my/documents") {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let items = match motcua_app::issued::warehouse(&s.app, &p).await {
+        Ok(items) => items,
+        Err(e) => return app_error(&ui, &who, &e),
+    };
+    let items = items
+        .into_iter()
+        .map(|i| WarehouseRow {
+            issued: local_time(&s, Some(i.issued_at), TIME_DATE),
+            revoked: i.status == "revoked",
+            title: i.title,
+            number: i.number,
+            agency: i.agency,
+            sha256: i.sha256,
+            dossier_code: i.dossier_code,
+            url: i.url,
+            verify_url: i.verify_url,
+        })
+        .collect();
+    render(
+        &ui,
+        StatusCode::OK,
+        &MyDocuments {
+            c: chrome(&ui, &who, "warehouse.title"),
+            items,
+        },
+    )
+}
+
 struct DossierPageView {
     /// The request's note and the names of the components asked for, while supplementing.
     supplement: Option<(String, Vec<String>)>,

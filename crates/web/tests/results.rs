@@ -144,6 +144,40 @@ async fn an_issued_result_is_signed_registered_verifiable_and_revocable_by_the_l
     assert!(html.contains("document.revoke"), "{html}");
     assert!(html.contains("Sai ngày sinh của trẻ"), "{html}");
     assert!(html.contains("staff:leader@H31.11341"), "{html}");
+
+    // The result is in the citizen's warehouse of electronic results, marked revoked now; no one
+    // else's warehouse holds it, and staff have none.
+    let w = json(t.get(&citizen, "/api/v1/me/documents").await).await;
+    assert_eq!(w["count"], 1, "{w}");
+    assert_eq!(w["items"][0]["number"], number);
+    assert_eq!(w["items"][0]["status"], "revoked");
+    assert_eq!(w["items"][0]["dossier_code"], code.as_str());
+    assert_eq!(w["items"][0]["verify_url"], format!("/verify/{id}"));
+    let other = t.citizen_token(CITIZEN_B).await;
+    assert_eq!(
+        json(t.get(&other, "/api/v1/me/documents").await).await["count"],
+        0
+    );
+    expect_problem(
+        t.get(&leader, "/api/v1/me/documents").await,
+        403,
+        "citizens_only",
+    )
+    .await;
+    let page = t.citizen_cookie(CITIZEN_A).await;
+    let r = t
+        .http
+        .get(t.url("/my/documents"))
+        .header("cookie", page)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(number) && html.contains("Đã bị thu hồi"),
+        "{html}"
+    );
 }
 
 #[tokio::test]
