@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Checks an issued result the way a third party would, with tools that are not ours:
 # poppler's pdfsig (NSS trust store holding only our published root), pyHanko's validator,
-# pdftotext (the Vietnamese text is real text) and pdftoppm (the page renders); then the same
+# pdftotext (the Vietnamese text is real text), pdftoppm (the page renders) and zbarimg (the QR
+# code opens the document's verification page, which says it is valid); then the same
 # file with one byte changed must be refused by all three verifiers, ours included.
 # Usage: scripts/check-signed-result.sh RESULT.pdf CA.pem "MOTCUA COMMAND" [expected text]
-# Needs poppler-utils, libnss3-tools and pyhanko-cli.
+# Needs poppler-utils, libnss3-tools, zbar-tools, curl and pyhanko-cli; the server must be running.
 set -euo pipefail
 PDF="$1"
 CA="$2"
@@ -46,6 +47,17 @@ grep -q "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" "$work/text.txt"
 pdftoppm -r 40 -f 1 -l 1 -png "$PDF" "$work/page"
 test -s "$(ls "$work"/page*.png | head -1)"
 pdfinfo "$PDF" | grep -E "^(Title|Pages|Page size):"
+
+echo "-- the QR code opens the verification page"
+pdftoppm -r 150 -f 1 -l 1 -png "$PDF" "$work/qr"
+url=$(zbarimg -q --raw "$(ls "$work"/qr*.png | head -1)" 2>/dev/null | head -1)
+echo "QR: $url"
+echo "$url" | grep -Eq '/verify/[0-9a-f-]{36}$'
+curl -sf "$url" >"$work/verify.html"
+number=$(pdfinfo "$PDF" | sed -n 's/^Title:.*– //p')
+grep -q "$number" "$work/verify.html"
+grep -q "Còn hiệu lực" "$work/verify.html"
+echo "verification page of $number: valid"
 
 echo "-- one byte changed inside the signed range"
 python3 - "$PDF" "$work/tampered.pdf" <<'PY'
