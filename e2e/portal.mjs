@@ -255,6 +255,11 @@ try {
   const main = await page.textContent('main');
   if (!main.includes('Thu phí, lệ phí') || (main.match(/scan\.pdf|sample\.pdf/g) ?? []).length < 2) fail('the counter dossier lacks its fee or its two scans');
   await check('staff-counter-dossier');
+  // The agency administrator's staff page.
+  page = await signIn('admin@H31.11341');
+  await page.goto(`${base}/staff/admin`);
+  if (!(await page.textContent('main')).includes('officer@H31.11341')) fail('the admin page does not list the staff');
+  await check('staff-admin');
   console.log(JSON.stringify({ counter: counterCode }));
   page = officerPage;
   console.log(JSON.stringify({ code, draft: draftUrl, axe: report }, null, 1));

@@ -432,11 +432,16 @@ impl TestApp {
     /// A browser session for a citizen (as the OIDC callback would create), as a `Cookie` header value.
     /// Signs a demo staff account in through the login form; returns the session cookie.
     pub async fn staff_cookie(&self, username: &str) -> String {
+        self.staff_cookie_with(username, "demo").await
+    }
+
+    /// Signs a staff account in with this password; returns the session cookie.
+    pub async fn staff_cookie_with(&self, username: &str, password: &str) -> String {
         let r = self
             .http
             .post(self.url("/staff/login"))
             .header("origin", &self.base)
-            .form(&[("username", username), ("password", "demo")])
+            .form(&[("username", username), ("password", password)])
             .send()
             .await
             .expect("request");

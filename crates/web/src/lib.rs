@@ -1,6 +1,7 @@
 //! The HTTP edge of motcua: the JSON API under `/api/v1`, citizen login through OpenID Connect,
 //! staff login, health and readiness. Handlers are thin: parse, call a use case, render.
 
+pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod i18n;
@@ -178,6 +179,12 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
         )
         .route("/staff/documents/{id}/revoke", post(verify::staff_revoke))
+        .route("/staff/admin", get(admin::show))
+        .route("/staff/admin/{agency}/staff", post(admin::create))
+        .route(
+            "/staff/admin/{agency}/staff/{username}/{what}",
+            post(admin::change),
+        )
         .route("/staff/dossiers/{code}/notices/{kind}", get(verify::notice))
         .route("/my/{code}/notices/{kind}", get(verify::notice))
         .route("/my/{code}/sign", get(signing::form).post(signing::start))

@@ -48,6 +48,7 @@ struct HomePage {
     c: Chrome,
     filters: FilterView,
     can_intake: bool,
+    can_admin: bool,
     queues: Vec<QueueView>,
 }
 
@@ -244,6 +245,7 @@ pub async fn home(
             can_intake: motcua_app::counter::receiving_points_of(&s.app, p)
                 .await
                 .is_ok_and(|v| !v.is_empty()),
+            can_admin: matches!(p, Principal::Staff { roles, .. } if roles.iter().any(|r| r.role == Role::Admin)),
             queues,
         },
     )

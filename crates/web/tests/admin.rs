@@ -1,0 +1,189 @@
+//! An agency's administrator manages its staff in the browser pages: creates an account that can
+//! sign in and work, changes roles, resets a password, deactivates (which ends the person's
+//! sessions at once); never another agency's staff, never their own admin role.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use motcua_testkit::*;
+
+async fn post(t: &TestApp, cookie: &str, path: &str, body: &str) -> (u16, String) {
+    let r = t
+        .http
+        .post(t.url(path))
+        .header("cookie", cookie)
+        .header("origin", &t.base)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let location = r
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let text = r.text().await.unwrap();
+    (status, location.unwrap_or(text))
+}
+
+async fn page(t: &TestApp, cookie: &str, path: &str) -> (u16, String) {
+    let r = t
+        .http
+        .get(t.url(path))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+async fn login(t: &TestApp, username: &str, password: &str) -> u16 {
+    t.http
+        .post(t.url("/staff/login"))
+        .header("origin", &t.base)
+        .form(&[("username", username), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn the_administrator_creates_changes_and_deactivates_staff_of_their_agency_only() {
+    let t = TestApp::spawn().await;
+    let admin = t.staff_cookie(&format!("admin@{AGENCY_A}")).await;
+    let (status, html) = page(&t, &admin, "/staff/admin").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&format!("officer@{AGENCY_A}")), "{html}");
+    let (_, home) = page(&t, &admin, "/staff").await;
+    assert!(home.contains("href=\"/staff/admin\""));
+
+    // A leader is not an administrator.
+    let leader = t.staff_cookie(&format!("leader@{AGENCY_A}")).await;
+    assert_eq!(page(&t, &leader, "/staff/admin").await.0, 403);
+    let create = format!("/staff/admin/{AGENCY_A}/staff");
+    let body = "name=lan.nguyen&full_name=Nguy%E1%BB%85n+Th%E1%BB%8B+Lan&role=specialist&role=officer&password=correct-horse-2026";
+    assert_eq!(post(&t, &leader, &create, body).await.0, 403);
+
+    // Bad input is refused with the reason and creates nothing.
+    let (status, html) = post(
+        &t,
+        &admin,
+        &create,
+        "name=Lan+Nguyen&full_name=X&role=officer&password=correct-horse-2026",
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("chữ thường không dấu"), "{html}");
+    let (status, html) = post(
+        &t,
+        &admin,
+        &create,
+        "name=lan&full_name=X&role=officer&password=short",
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("ít nhất 12 ký tự"), "{html}");
+    let (status, _) = post(
+        &t,
+        &admin,
+        &create,
+        "name=lan&full_name=X&role=monitor&password=correct-horse-2026",
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        login(&t, &format!("lan@{AGENCY_A}"), "correct-horse-2026").await,
+        401
+    );
+
+    let (status, to) = post(&t, &admin, &create, body).await;
+    assert_eq!(status, 303, "{to}");
+    let username = format!("lan.nguyen@{AGENCY_A}");
+    let (_, html) = page(&t, &admin, &to).await;
+    assert!(
+        html.contains(&username) && html.contains("Nguyễn Thị Lan"),
+        "{html}"
+    );
+    assert!(html.contains("Đã tạo tài khoản"));
+    assert_eq!(
+        post(&t, &admin, &create, body).await.0,
+        409,
+        "the name is taken"
+    );
+
+    // The new account signs in and has the specialist's queue.
+    let lan = t.staff_cookie_with(&username, "correct-horse-2026").await;
+    let (_, home) = page(&t, &lan, "/staff").await;
+    assert!(home.contains("q-assigned"), "{home}");
+
+    // Roles change; the admin cannot drop their own admin role.
+    let roles = format!("/staff/admin/{AGENCY_A}/staff/{username}/roles");
+    assert_eq!(post(&t, &admin, &roles, "role=leader").await.0, 303);
+    assert!(page(&t, &admin, "/staff/admin").await.1.contains(&format!(
+        "id=\"r-lan-nguyen-{}-leader\" name=\"role\" value=\"leader\" checked",
+        AGENCY_A.replace('.', "-")
+    )));
+    let own = format!("/staff/admin/{AGENCY_A}/staff/admin@{AGENCY_A}/roles");
+    let (status, html) = post(&t, &admin, &own, "role=officer").await;
+    assert_eq!(status, 409);
+    assert!(html.contains("Không thể tự bỏ quyền quản trị"), "{html}");
+
+    // Password reset: the old one stops working.
+    let pw = format!("/staff/admin/{AGENCY_A}/staff/{username}/password");
+    assert_eq!(
+        post(&t, &admin, &pw, "password=another-secret-42").await.0,
+        303
+    );
+    assert_eq!(login(&t, &username, "correct-horse-2026").await, 401);
+    assert_eq!(login(&t, &username, "another-secret-42").await, 303);
+
+    // Deactivation ends the open session at once and blocks sign-in; reactivation restores it.
+    let active = format!("/staff/admin/{AGENCY_A}/staff/{username}/active");
+    assert_eq!(post(&t, &admin, &active, "active=false").await.0, 303);
+    let (_, home) = page(&t, &lan, "/staff").await;
+    assert!(
+        !home.contains("q-assigned"),
+        "the old session no longer works"
+    );
+    assert_eq!(login(&t, &username, "another-secret-42").await, 401);
+    let own_active = format!("/staff/admin/{AGENCY_A}/staff/admin@{AGENCY_A}/active");
+    assert_eq!(post(&t, &admin, &own_active, "active=false").await.0, 409);
+    assert_eq!(post(&t, &admin, &active, "active=true").await.0, 303);
+    assert_eq!(login(&t, &username, "another-secret-42").await, 303);
+
+    // Another agency's staff are out of reach: not found, nothing changes.
+    let foreign = format!("/staff/admin/{AGENCY_A}/staff/officer@{AGENCY_B}/active");
+    assert_eq!(post(&t, &admin, &foreign, "active=false").await.0, 404);
+    assert_eq!(login(&t, &format!("officer@{AGENCY_B}"), "demo").await, 303);
+    let other_agency = format!("/staff/admin/{AGENCY_B}/staff");
+    assert_eq!(post(&t, &admin, &other_agency, body).await.0, 403);
+
+    // Every change is in the audit chain.
+    let n = motcua_store::audit::verify(&t.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(n > 0);
+    use motcua_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let entries = motcua_store::entities::audit_entry::Entity::find()
+        .filter(
+            motcua_store::entities::audit_entry::Column::Subject.eq(format!("staff:{username}")),
+        )
+        .all(&t.app.db)
+        .await
+        .unwrap();
+    let actions: Vec<String> = entries.into_iter().map(|e| e.action).collect();
+    for a in [
+        "staff.create",
+        "staff.roles",
+        "staff.reset_password",
+        "staff.deactivate",
+        "staff.activate",
+    ] {
+        assert!(
+            actions.iter().any(|x| x == a),
+            "{a} missing from {actions:?}"
+        );
+    }
+}
