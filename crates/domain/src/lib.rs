@@ -8,5 +8,6 @@ pub mod catalogue;
 pub mod form;
 pub mod ids;
 pub mod lifecycle;
+pub mod opening_hours;
 pub mod search;
 pub mod text;

@@ -40,6 +40,7 @@ struct AdminPage {
     agency: String,
     staff: Vec<StaffView>,
     new_roles: Vec<RoleBox>,
+    points: Vec<admin::PointRow>,
     error: Option<String>,
     done: Option<String>,
 }
@@ -84,6 +85,10 @@ async fn page(
         Ok(r) => r,
         Err(e) => return crate::portal::app_error(ui, who, &e),
     };
+    let points = match admin::list_points(&s.app, p, agency).await {
+        Ok(r) => r,
+        Err(e) => return crate::portal::app_error(ui, who, &e),
+    };
     let staff = rows
         .into_iter()
         .map(|r| StaffView {
@@ -106,6 +111,7 @@ async fn page(
             agency: agency.to_owned(),
             staff,
             new_roles: boxes(ui.lang, &[]),
+            points,
             error,
             done,
         },
@@ -251,4 +257,29 @@ pub async fn change(
         _ => return crate::pages::not_found_page(&ui, &who),
     };
     after(&s, &ui, &who, &p, &agency, r, done).await
+}
+
+/// `POST /staff/admin/{agency}/points/{code}`: name, address, opening hours.
+pub async fn point(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Path((agency, code)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let Some(p) = admin_principal(&who) else {
+        return Redirect::to("/staff").into_response();
+    };
+    let f = Fields::parse(&body);
+    let r = admin::update_point(
+        &s.app,
+        &p,
+        &agency,
+        &code,
+        f.get("name"),
+        f.get("address"),
+        f.get("opening_hours"),
+    )
+    .await;
+    after(&s, &ui, &who, &p, &agency, r, "point").await
 }

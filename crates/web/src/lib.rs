@@ -181,6 +181,7 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/documents/{id}/revoke", post(verify::staff_revoke))
         .route("/staff/admin", get(admin::show))
         .route("/staff/admin/{agency}/staff", post(admin::create))
+        .route("/staff/admin/{agency}/points/{code}", post(admin::point))
         .route(
             "/staff/admin/{agency}/staff/{username}/{what}",
             post(admin::change),

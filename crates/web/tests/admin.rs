@@ -187,3 +187,35 @@ async fn the_administrator_creates_changes_and_deactivates_staff_of_their_agency
         );
     }
 }
+
+#[tokio::test]
+async fn the_administrator_edits_opening_hours_of_their_own_receiving_point() {
+    let t = TestApp::spawn().await;
+    let admin = t.staff_cookie(&format!("admin@{AGENCY_A}")).await;
+    let (_, html) = page(&t, &admin, "/staff/admin").await;
+    assert!(html.contains("T2-T6: 07:30-11:30, 13:00-17:00"), "{html}");
+    let path = format!("/staff/admin/{AGENCY_A}/points/{AGENCY_A}.MC");
+
+    // Overlapping ranges are refused with the reason; nothing changes.
+    let bad = "name=B%E1%BB%99+ph%E1%BA%ADn+M%E1%BB%99t+c%E1%BB%ADa&address=S%E1%BB%91+1&opening_hours=T2-T6%3A+07%3A30-12%3A00%2C+11%3A00-17%3A00";
+    let (status, html) = post(&t, &admin, &path, bad).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("chồng nhau"), "{html}");
+    assert!(html.contains("T2-T6: 07:30-11:30, 13:00-17:00"));
+
+    let good = "name=B%E1%BB%99+ph%E1%BA%ADn+M%E1%BB%99t+c%E1%BB%ADa&address=S%E1%BB%91+1+L%C3%AA+L%E1%BB%A3i&opening_hours=T2%3A+07%3A30-11%3A30%3B+T3-T6%3A+07%3A30-11%3A30%2C+13%3A00-17%3A00%3B+T7%3A+07%3A30-11%3A30";
+    let (status, to) = post(&t, &admin, &path, good).await;
+    assert_eq!(status, 303, "{to}");
+    let (_, html) = page(&t, &admin, &to).await;
+    assert!(
+        html.contains("T2: 07:30-11:30; T3-T6: 07:30-11:30, 13:00-17:00; T7: 07:30-11:30"),
+        "{html}"
+    );
+    assert!(html.contains("Số 1 Lê Lợi"));
+
+    // Another agency's point is out of reach.
+    let other = format!("/staff/admin/{AGENCY_A}/points/{AGENCY_B}.MC");
+    assert_eq!(post(&t, &admin, &other, good).await.0, 404);
+    let leader = t.staff_cookie(&format!("leader@{AGENCY_A}")).await;
+    assert_eq!(post(&t, &leader, &path, good).await.0, 403);
+}
