@@ -7,7 +7,9 @@ use std::collections::BTreeSet;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use motcua_domain::catalogue::{Channel, CopyKind, OnlineLevel, Procedure, RequirementKind};
+use motcua_domain::catalogue::{
+    Channel, CopyKind, OnlineLevel, Paperless, Procedure, RequirementKind,
+};
 use motcua_domain::ids::{AgencyCode, CitizenId, DossierCode};
 use motcua_domain::lifecycle::{self, Command, DossierState, Role, Status};
 use motcua_store::audit::{self, AuditRecord};
@@ -374,6 +376,21 @@ pub async fn create(
                     "outside_province",
                     "Điểm tiếp nhận chỉ nhận hồ sơ của cơ quan trong cùng tỉnh.",
                     "A receiving point takes dossiers only for agencies of its own province.",
+                ));
+            }
+            // Paperless days (SPEC §3): no paper at the counter on the procedure's pilot days; a
+            // procedure that is paperless always takes no postal paper either.
+            let today = app.now().with_timezone(&app.calendar.offset()).date_naive();
+            let refused = match input.channel {
+                Channel::Post => procedure.paperless == Paperless::Always,
+                _ => procedure.paperless.applies_on(today),
+            };
+            if refused {
+                return Err(AppError::new(
+                    ErrorCode::Unprocessable,
+                    "paperless_day",
+                    "Thủ tục này không nhận hồ sơ giấy vào hôm nay (ngày không giấy tờ): hãy hướng dẫn, hỗ trợ công dân nộp trực tuyến.",
+                    "This procedure takes no paper dossiers today (a paperless day): help the applicant apply online.",
                 ));
             }
             (Some(rp.code), ra)

@@ -758,3 +758,61 @@ async fn staff_turn_on_two_step_sign_in_and_then_need_a_fresh_code_each_time() {
         .unwrap();
     expect_problem(r, 401, "totp_required").await;
 }
+
+/// Sets the paperless rule of one procedure through the catalogue importer, as a province would.
+async fn set_paperless(t: &TestApp, code: &str, rule: serde_json::Value) {
+    let exported = motcua_app::catalogue::export(&t.app).await.unwrap();
+    let mut all: serde_json::Value = serde_json::from_str(&exported).unwrap();
+    for p in all.as_array_mut().unwrap() {
+        if p["code"] == code {
+            p["paperless"] = rule.clone();
+            p["version"] = serde_json::json!(p["version"].as_i64().unwrap() + 1);
+        }
+    }
+    let s = motcua_app::catalogue::import(&t.app, &all.to_string(), "test")
+        .await
+        .unwrap();
+    assert_eq!(s.new_versions, 1);
+}
+
+#[tokio::test]
+async fn on_a_paperless_day_the_counter_takes_no_paper_for_that_procedure() {
+    let t = TestApp::spawn().await;
+    // The pinned clock is Tuesday 17 November 2026: a Wednesday-only rule lets paper in.
+    set_paperless(&t, "1.004194", serde_json::json!({ "weekdays": ["Wed"] })).await;
+    let code = t.submitted_counter_temporary_residence().await;
+    assert!(code.starts_with(AGENCY_A));
+
+    set_paperless(&t, "1.004194", serde_json::json!({ "weekdays": ["Tue"] })).await;
+    let officer = t.staff_token(&format!("officer@{AGENCY_A}")).await;
+    let body = serde_json::json!({
+        "procedure": "1.004194",
+        "channel": "counter",
+        "receiving_point": format!("{AGENCY_A}.MC"),
+        "applicant": {
+            "citizen_id": CITIZEN_A,
+            "full_name": "Nguyễn Văn An",
+            "address": { "commune": "11341", "street": "Số 15 Lạch Tray" },
+        },
+    });
+    let before = json(t.get(&officer, "/api/v1/dossiers").await).await;
+    let r = t.post_json(&officer, "/api/v1/dossiers", &body).await;
+    let p = expect_problem(r, 422, "paperless_day").await;
+    assert!(
+        p["message_vi"]
+            .as_str()
+            .unwrap()
+            .contains("ngày không giấy tờ")
+    );
+    let after = json(t.get(&officer, "/api/v1/dossiers").await).await;
+    assert_eq!(before, after, "nothing was created");
+    // Another procedure still takes paper the same day.
+    let mut other = body.clone();
+    other["procedure"] = serde_json::json!("1.001193");
+    assert_eq!(
+        t.post_json(&officer, "/api/v1/dossiers", &other)
+            .await
+            .status(),
+        201
+    );
+}
