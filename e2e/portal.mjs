@@ -182,6 +182,12 @@ try {
   page = leader;
   if (!(await leader.textContent('main')).includes('Đã ký số bởi Nguyễn Văn An')) fail('the leader does not see the applicant\'s valid signature');
   await check('staff-review');
+  // The specialist's and leader's view of a component, inside the page.
+  await leader.click('a[href*="/files/"]');
+  await leader.waitForURL(/\/staff\/dossiers\/.+\/files\/.+$/);
+  if (await leader.locator('iframe.viewer').count() !== 1) fail('the PDF component is not shown in the page');
+  await check('staff-file-viewer');
+  await leader.goBack();
   await act(leader, 'approve');
   const clerk = await signIn('clerk@H31.11341');
   await clerk.click(`section[aria-labelledby=q-issue] a[href="/staff/dossiers/${code}"]`);

@@ -333,17 +333,30 @@ pub async fn add_attachment(
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
+#[derive(serde::Deserialize)]
+pub struct FileQuery {
+    /// `1`: shown in the browser (and framable by our own pages) rather than downloaded.
+    #[serde(default)]
+    inline: Option<String>,
+}
+
+/// The types a browser shows by itself; anything else is always a download.
+const VIEWABLE: [&str; 3] = ["application/pdf", "image/jpeg", "image/png"];
+
 pub async fn get_attachment(
     State(s): State<AppState>,
     Auth(p): Auth,
     Path((code, id)): Path<(String, String)>,
+    Query(q): Query<FileQuery>,
 ) -> ApiResult {
     let (a, bytes) = dossiers::file(&s.app, &p, &code, &id).await?;
+    let inline = q.inline.as_deref() == Some("1") && VIEWABLE.contains(&a.mime.as_str());
     let disposition = format!(
-        "attachment; filename*=UTF-8''{}",
+        "{}; filename*=UTF-8''{}",
+        if inline { "inline" } else { "attachment" },
         url::form_urlencoded::byte_serialize(a.file_name.as_bytes()).collect::<String>()
     );
-    Ok((
+    let mut r = (
         [
             (header::CONTENT_TYPE, a.mime),
             (header::CONTENT_DISPOSITION, disposition),
@@ -354,7 +367,22 @@ pub async fn get_attachment(
         ],
         bytes,
     )
-        .into_response())
+        .into_response();
+    if inline {
+        // Only our own viewer page may frame it; the file itself may load nothing.
+        let h = r.headers_mut();
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            header::HeaderValue::from_static(
+                "default-src 'none'; img-src 'self'; frame-ancestors 'self'",
+            ),
+        );
+        h.insert(
+            header::X_FRAME_OPTIONS,
+            header::HeaderValue::from_static("SAMEORIGIN"),
+        );
+    }
+    Ok(r)
 }
 
 pub async fn submit(

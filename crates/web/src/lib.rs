@@ -180,6 +180,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/staff/documents/{id}/revoke", post(verify::staff_revoke))
         .route("/staff/admin", get(admin::show))
+        .route("/staff/dossiers/{code}/files/{id}", get(staff::file_view))
         .route("/staff/admin/{agency}/staff", post(admin::create))
         .route("/staff/admin/{agency}/points/{code}", post(admin::point))
         .route(

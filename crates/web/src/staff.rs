@@ -382,7 +382,8 @@ struct DossierPage {
     components: Vec<(String, String)>,
     specialists: Vec<String>,
     answers: Vec<(String, String)>,
-    files: Vec<(String, String)>,
+    /// (label, download URL, viewer page).
+    files: Vec<(String, String, String)>,
     history: Vec<(String, String)>,
     /// (slug, label) of the notices this dossier has reached.
     notices: Vec<(String, String)>,
@@ -515,12 +516,20 @@ async fn dossier_page(
         files: v
             .attachments
             .iter()
-            .map(|a| (format!("{} — {}", a.component, a.file_name), a.url.clone()))
-            .chain(
-                v.documents
-                    .iter()
-                    .map(|d| (format!("{} — {}", d.kind, d.file_name), d.url.clone())),
-            )
+            .map(|a| {
+                (
+                    format!("{} — {}", a.component, a.file_name),
+                    a.url.clone(),
+                    format!("/staff/dossiers/{}/files/{}", v.code, a.id),
+                )
+            })
+            .chain(v.documents.iter().map(|d| {
+                (
+                    format!("{} — {}", d.kind, d.file_name),
+                    d.url.clone(),
+                    format!("/staff/dossiers/{}/files/{}", v.code, d.id),
+                )
+            }))
             .collect(),
         history: v
             .history
@@ -835,4 +844,79 @@ pub async fn security_post(
             ),
         ),
     }
+}
+
+#[derive(Template)]
+#[template(path = "staff_file.html")]
+struct FilePage {
+    c: Chrome,
+    code: String,
+    title: String,
+    url: String,
+    is_pdf: bool,
+    is_image: bool,
+    prev: Option<String>,
+    next: Option<String>,
+    position: String,
+}
+
+/// `GET /staff/dossiers/{code}/files/{id}`: one component shown in the page (PDF or image),
+/// with the previous and next ones a click away, so paper and screen are compared side by side.
+pub async fn file_view(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Path((code, id)): Path<(String, String)>,
+) -> Response {
+    let Some(p @ Principal::Staff { .. }) = &who else {
+        return Redirect::to("/staff").into_response();
+    };
+    let v = match dossiers::get(&s.app, p, &code).await {
+        Ok(v) => v,
+        Err(e) if e.kind == ErrorCode::NotFound => return crate::pages::not_found_page(&ui, &who),
+        Err(e) => return crate::pages::server_error(&ui, &who, &e),
+    };
+    let all: Vec<(String, String, String, String)> = v
+        .attachments
+        .iter()
+        .map(|a| {
+            (
+                a.id.clone(),
+                format!("{} — {}", a.component, a.file_name),
+                a.url.clone(),
+                a.mime.clone(),
+            )
+        })
+        .chain(v.documents.iter().map(|d| {
+            (
+                d.id.clone(),
+                format!("{} — {}", d.kind, d.file_name),
+                d.url.clone(),
+                "application/pdf".to_owned(),
+            )
+        }))
+        .collect();
+    let Some(i) = all.iter().position(|f| f.0 == id) else {
+        return crate::pages::not_found_page(&ui, &who);
+    };
+    let link = |j: usize| {
+        all.get(j)
+            .map(|f| format!("/staff/dossiers/{code}/files/{}", f.0))
+    };
+    let (_, title, url, mime) = all[i].clone();
+    render(
+        &ui,
+        StatusCode::OK,
+        &FilePage {
+            c: chrome(&ui, &who, "staff.files"),
+            code: v.code.clone(),
+            title,
+            url,
+            is_pdf: mime == "application/pdf",
+            is_image: mime.starts_with("image/"),
+            prev: i.checked_sub(1).and_then(link),
+            next: link(i + 1),
+            position: format!("{}/{}", i + 1, all.len()),
+        },
+    )
 }

@@ -816,3 +816,74 @@ async fn on_a_paperless_day_the_counter_takes_no_paper_for_that_procedure() {
         201
     );
 }
+
+#[tokio::test]
+async fn staff_view_each_component_in_the_page_and_only_their_agency_s() {
+    let t = TestApp::spawn().await;
+    let citizen = t.citizen_token(CITIZEN_A).await;
+    let code = t.submitted_birth_registration(&citizen).await;
+    let officer = t.staff_cookie(&format!("officer@{AGENCY_A}")).await;
+    let (status, html) = page(&t, &officer, &format!("/staff/dossiers/{code}")).await;
+    assert_eq!(status, 200);
+    // The first viewer link on the page.
+    let viewer = html
+        .split("href=\"")
+        .filter_map(|rest| rest.split_once('"').map(|(href, _)| href))
+        .find(|href| href.contains("/files/"))
+        .expect("a viewer link")
+        .to_owned();
+    let (status, view) = page(&t, &officer, &viewer).await;
+    assert_eq!(status, 200);
+    assert!(view.contains("<iframe class=\"viewer\""), "{view}");
+    assert!(view.contains("giay_chung_sinh"), "{view}");
+    let (_, after) = view
+        .split_once("<iframe class=\"viewer\" src=\"")
+        .expect("the iframe");
+    let (src, _) = after.split_once('"').unwrap();
+    assert!(src.ends_with("?inline=1"), "{src}");
+
+    // Inline: shown, and framable by our own pages only; the plain link still downloads.
+    let r = t
+        .http
+        .get(t.url(src))
+        .header("cookie", &officer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let h = r.headers();
+    assert!(
+        h["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline")
+    );
+    assert_eq!(h["x-frame-options"], "SAMEORIGIN");
+    assert!(
+        h["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'self'")
+    );
+    let plain = src.trim_end_matches("?inline=1");
+    let r = t
+        .http
+        .get(t.url(plain))
+        .header("cookie", &officer)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert_eq!(r.headers()["x-frame-options"], "DENY");
+
+    // Another commune's officer sees nothing.
+    let other = t.staff_cookie(&format!("officer@{AGENCY_B}")).await;
+    assert_eq!(page(&t, &other, &viewer).await.0, 404);
+    let unknown = format!("/staff/dossiers/{code}/files/nope");
+    assert_eq!(page(&t, &officer, &unknown).await.0, 404);
+}
