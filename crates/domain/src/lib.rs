@@ -11,3 +11,4 @@ pub mod lifecycle;
 pub mod opening_hours;
 pub mod search;
 pub mod text;
+pub mod workflow;

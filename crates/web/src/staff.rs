@@ -390,6 +390,15 @@ struct DossierPage {
     results: Vec<ResultRow>,
     /// The applicant's own signature, re-checked now.
     signature: Option<crate::signing::SignatureLine>,
+    /// The workflow template's steps: allotted and used working time (process-control sheet).
+    steps: Vec<StepView>,
+}
+
+struct StepView {
+    name: String,
+    allotted: String,
+    used: String,
+    state: &'static str,
 }
 
 struct ResultRow {
@@ -455,6 +464,33 @@ async fn dossier_page(
         _ => Vec::new(),
     };
     let now = s.app.now();
+    let steps = match (&proc, v.received_at) {
+        (Some(pr), Some(received)) => {
+            use motcua_domain::workflow::{Template, report};
+            let template = Template::default_for(pr.processing_time.legal_working_minutes());
+            let actions: Vec<(String, chrono::DateTime<chrono::Utc>)> =
+                v.history.iter().map(|h| (h.action.clone(), h.at)).collect();
+            report(&template, received, &actions, now, &s.app.calendar)
+                .into_iter()
+                .map(|l| StepView {
+                    name: t(lang, &format!("step.{}", l.stage.as_str())).to_owned(),
+                    allotted: format!("{:.1} {}", l.allotted as f64 / 60.0, t(lang, "staff.hours")),
+                    used: if l.started {
+                        format!("{:.1} {}", l.used as f64 / 60.0, t(lang, "staff.hours"))
+                    } else {
+                        String::new()
+                    },
+                    state: match (l.started, l.done, l.late()) {
+                        (_, _, true) => "late",
+                        (true, true, false) => "done",
+                        (true, false, false) => "running",
+                        _ => "waiting",
+                    },
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    };
     let running = matches!(v.status, 1 | 2 | 4 | 6 | 7);
     let clock_end = if v.status == 1 {
         v.receipt_due_at
@@ -552,6 +588,7 @@ async fn dossier_page(
             .collect(),
         notices: crate::verify::notices_of(lang, &v, false),
         signature,
+        steps,
         results: v
             .documents
             .iter()

@@ -887,3 +887,50 @@ async fn staff_view_each_component_in_the_page_and_only_their_agency_s() {
     let unknown = format!("/staff/dossiers/{code}/files/nope");
     assert_eq!(page(&t, &officer, &unknown).await.0, 404);
 }
+
+#[tokio::test]
+async fn the_dossier_page_shows_each_step_s_allotted_and_used_time() {
+    let t = TestApp::spawn().await;
+    let citizen = t.citizen_token(CITIZEN_A).await;
+    let code = t.submitted_birth_registration(&citizen).await;
+    let officer = t.staff_token(&format!("officer@{AGENCY_A}")).await;
+    let leader = t.staff_token(&format!("leader@{AGENCY_A}")).await;
+    let r = t
+        .action(&officer, &code, serde_json::json!({ "action": "receive" }))
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = t
+        .action(
+            &leader,
+            &code,
+            serde_json::json!({ "action": "assign", "assignee": format!("specialist@{AGENCY_A}") }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    // Two working hours later the specialist is still appraising.
+    let later = t.app.now() + chrono::Duration::hours(2);
+    t.clock.set(later);
+    let cookie = t.staff_cookie(&format!("specialist@{AGENCY_A}")).await;
+    let (status, html) = page(&t, &cookie, &format!("/staff/dossiers/{code}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Thời gian từng bước"), "{html}");
+    // Birth registration: 1 working day = 480 minutes; assignment gets 24 (0.4 h), appraisal 336 (5.6 h).
+    assert!(
+        html.contains(
+            "<td>Phân công (lãnh đạo)</td><td>0.4 giờ làm việc</td><td>0.0 giờ làm việc</td><td>Xong đúng hạn</td>"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            "<td>Thẩm định (chuyên viên)</td><td>5.6 giờ làm việc</td><td>2.0 giờ làm việc</td><td>Đang xử lý</td>"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            "<td>Ban hành kết quả (văn thư)</td><td>0.8 giờ làm việc</td><td></td><td>Chưa đến bước</td>"
+        ),
+        "{html}"
+    );
+}
