@@ -4,8 +4,9 @@
 
 use motcua_domain::lifecycle::Role;
 use motcua_domain::opening_hours::OpeningHours;
+use motcua_domain::workflow::Template;
 use motcua_store::audit::{self, AuditRecord};
-use motcua_store::entities::{receiving_point, staff, staff_role};
+use motcua_store::entities::{receiving_point, staff, staff_role, workflow_template};
 use motcua_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
@@ -457,6 +458,94 @@ pub async fn update_point(
             action: "receiving_point.update".into(),
             subject: format!("receiving_point:{code}"),
             data: json!({ "agency": agency, "name": name_vi.trim(), "address": address.trim(), "opening_hours": hours.to_text() }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The split of `procedure`'s processing time at `agency`: the agency's own, or the default.
+pub async fn template_for(
+    app: &App,
+    agency: &str,
+    procedure: &str,
+    legal_minutes: i64,
+) -> Result<(Template, bool), AppError> {
+    let stored = workflow_template::Entity::find_by_id(format!("{agency}/{procedure}"))
+        .one(&app.db)
+        .await?
+        .and_then(|r| {
+            let v: Vec<i64> = r
+                .minutes
+                .split(',')
+                .filter_map(|m| m.trim().parse().ok())
+                .collect();
+            <[i64; 4]>::try_from(v).ok()
+        })
+        .map(|minutes| Template { minutes })
+        .filter(|t| t.validate(legal_minutes).is_ok());
+    Ok(match stored {
+        Some(t) => (t, true),
+        None => (Template::default_for(legal_minutes), false),
+    })
+}
+
+/// Sets the agency's split (in working minutes) for a procedure, checked against its current
+/// legal processing time.
+pub async fn set_template(
+    app: &App,
+    principal: &Principal,
+    agency: &str,
+    procedure: &str,
+    minutes: [i64; 4],
+) -> Result<(), AppError> {
+    admin_of(principal, agency)?;
+    let p = crate::catalogue::current(app, procedure)
+        .await?
+        .ok_or_else(|| AppError::not_found("thủ tục", "Procedure"))?;
+    let legal = p.processing_time.legal_working_minutes();
+    let t = Template { minutes };
+    t.validate(legal).map_err(|e| {
+        invalid(
+            "invalid_workflow",
+            &match e {
+                motcua_domain::workflow::TemplateError::TooShort => {
+                    "Mỗi bước cần ít nhất 15 phút làm việc.".to_owned()
+                }
+                motcua_domain::workflow::TemplateError::OverLegal(total, legal) => format!(
+                    "Tổng thời gian các bước ({:.1} giờ) vượt thời hạn luật định ({:.1} giờ).",
+                    total as f64 / 60.0,
+                    legal as f64 / 60.0
+                ),
+            },
+            &format!("{e}."),
+        )
+    })?;
+    let id = format!("{agency}/{procedure}");
+    let text = minutes.map(|m| m.to_string()).join(",");
+    let txn = app.db.begin().await?;
+    workflow_template::Entity::delete_by_id(id.clone())
+        .exec(&txn)
+        .await?;
+    workflow_template::ActiveModel {
+        id: Set(id),
+        agency_code: Set(agency.to_owned()),
+        procedure_code: Set(procedure.to_owned()),
+        minutes: Set(text.clone()),
+        updated_by: Set(principal.key()),
+        updated_at: Set(app.now()),
+    }
+    .insert(&txn)
+    .await?;
+    audit::append(
+        &txn,
+        &AuditRecord {
+            at: app.now(),
+            actor: principal.audit_name(),
+            action: "workflow.update".into(),
+            subject: format!("workflow:{agency}/{procedure}"),
+            data: json!({ "agency": agency, "procedure": procedure, "minutes": text, "legal_minutes": legal }),
         },
     )
     .await?;

@@ -16,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0003StaffTotp),
             Box::new(M0004Documents),
             Box::new(M0005ApplicantSignatures),
+            Box::new(M0006WorkflowTemplates),
         ]
     }
 }
@@ -586,6 +587,43 @@ impl MigrationTrait for M0005ApplicantSignatures {
         m.drop_table(
             Table::drop()
                 .table("applicant_signatures")
+                .if_exists()
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+/// An agency's own split of a procedure's processing time across the internal steps (working
+/// minutes, "assignment,appraisal,review,issue"); without a row the default split applies.
+struct M0006WorkflowTemplates;
+
+impl MigrationName for M0006WorkflowTemplates {
+    fn name(&self) -> &str {
+        "m0006_workflow_templates"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0006WorkflowTemplates {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("workflow_templates")
+                .col(string("id").primary_key())
+                .col(string("agency_code"))
+                .col(string("procedure_code"))
+                .col(string("minutes"))
+                .col(string("updated_by"))
+                .col(timestamp_with_time_zone("updated_at"))
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(
+            Table::drop()
+                .table("workflow_templates")
                 .if_exists()
                 .to_owned(),
         )

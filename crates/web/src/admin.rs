@@ -41,6 +41,8 @@ struct AdminPage {
     staff: Vec<StaffView>,
     new_roles: Vec<RoleBox>,
     points: Vec<admin::PointRow>,
+    /// (code, name) of every procedure, for the workflow form.
+    procedures: Vec<(String, String)>,
     error: Option<String>,
     done: Option<String>,
 }
@@ -89,6 +91,12 @@ async fn page(
         Ok(r) => r,
         Err(e) => return crate::portal::app_error(ui, who, &e),
     };
+    let procedures = motcua_app::catalogue::current_all(&s.app)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|pr| (pr.code.to_string(), format!("{} — {}", pr.code, pr.name_vi)))
+        .collect();
     let staff = rows
         .into_iter()
         .map(|r| StaffView {
@@ -112,6 +120,7 @@ async fn page(
             staff,
             new_roles: boxes(ui.lang, &[]),
             points,
+            procedures,
             error,
             done,
         },
@@ -282,4 +291,41 @@ pub async fn point(
     )
     .await;
     after(&s, &ui, &who, &p, &agency, r, "point").await
+}
+
+/// `POST /staff/admin/{agency}/workflow`: the split of a procedure's time, in working hours.
+pub async fn workflow(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Path(agency): Path<String>,
+    body: Bytes,
+) -> Response {
+    let Some(p) = admin_principal(&who) else {
+        return Redirect::to("/staff").into_response();
+    };
+    let f = Fields::parse(&body);
+    let hours = |k: &str| -> Option<i64> {
+        let v: f64 = f.get(k).trim().replace(',', ".").parse().ok()?;
+        (v.is_finite() && (0.0..10_000.0).contains(&v)).then(|| (v * 60.0).round() as i64)
+    };
+    let minutes = match (
+        hours("assignment"),
+        hours("appraisal"),
+        hours("review"),
+        hours("issue"),
+    ) {
+        (Some(a), Some(b), Some(c), Some(d)) => [a, b, c, d],
+        _ => {
+            let e = AppError::new(
+                ErrorCode::Unprocessable,
+                "invalid_workflow",
+                "Nhập số giờ làm việc cho cả bốn bước (ví dụ 0,5 hoặc 5,6).",
+                "Enter working hours for all four steps (for example 0.5 or 5.6).",
+            );
+            return after(&s, &ui, &who, &p, &agency, Err(e), "workflow").await;
+        }
+    };
+    let r = admin::set_template(&s.app, &p, &agency, f.get("procedure"), minutes).await;
+    after(&s, &ui, &who, &p, &agency, r, "workflow").await
 }

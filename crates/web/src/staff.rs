@@ -467,7 +467,16 @@ async fn dossier_page(
     let steps = match (&proc, v.received_at) {
         (Some(pr), Some(received)) => {
             use motcua_domain::workflow::{Template, report};
-            let template = Template::default_for(pr.processing_time.legal_working_minutes());
+            let legal = pr.processing_time.legal_working_minutes();
+            let template = motcua_app::admin::template_for(
+                &s.app,
+                &v.competent_agency.code,
+                &pr.code.to_string(),
+                legal,
+            )
+            .await
+            .map(|(t, _)| t)
+            .unwrap_or_else(|_| Template::default_for(legal));
             let actions: Vec<(String, chrono::DateTime<chrono::Utc>)> =
                 v.history.iter().map(|h| (h.action.clone(), h.at)).collect();
             report(&template, received, &actions, now, &s.app.calendar)

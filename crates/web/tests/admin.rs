@@ -219,3 +219,93 @@ async fn the_administrator_edits_opening_hours_of_their_own_receiving_point() {
     let leader = t.staff_cookie(&format!("leader@{AGENCY_A}")).await;
     assert_eq!(post(&t, &leader, &path, good).await.0, 403);
 }
+
+#[tokio::test]
+async fn the_administrator_splits_a_procedure_s_time_within_the_law_and_the_dossier_page_uses_it() {
+    let t = TestApp::spawn().await;
+    let admin = t.staff_cookie(&format!("admin@{AGENCY_A}")).await;
+    let path = format!("/staff/admin/{AGENCY_A}/workflow");
+    // Birth registration has one working day (8 h): 9 h of steps is over the law.
+    let (status, html) = post(
+        &t,
+        &admin,
+        &path,
+        "procedure=1.001193&assignment=1&appraisal=6&review=1&issue=1",
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("vượt thời hạn luật định"), "{html}");
+    let (status, _) = post(
+        &t,
+        &admin,
+        &path,
+        "procedure=1.001193&assignment=0,1&appraisal=6&review=1&issue=0.5",
+    )
+    .await;
+    assert_eq!(status, 422, "6 minutes is under the 15-minute minimum");
+    let (status, _) = post(
+        &t,
+        &admin,
+        &path,
+        "procedure=1.001193&assignment=abc&appraisal=6&review=1&issue=0.5",
+    )
+    .await;
+    assert_eq!(status, 422);
+    let (status, to) = post(
+        &t,
+        &admin,
+        &path,
+        "procedure=1.001193&assignment=0,5&appraisal=6&review=1&issue=0.5",
+    )
+    .await;
+    assert_eq!(status, 303, "{to}");
+    let leader = t.staff_cookie(&format!("leader@{AGENCY_A}")).await;
+    assert_eq!(
+        post(
+            &t,
+            &leader,
+            &path,
+            "procedure=1.001193&assignment=0,5&appraisal=6&review=1&issue=0.5"
+        )
+        .await
+        .0,
+        403
+    );
+
+    let citizen = t.citizen_token(CITIZEN_A).await;
+    let code = t.submitted_birth_registration(&citizen).await;
+    let officer = t.staff_token(&format!("officer@{AGENCY_A}")).await;
+    let r = t
+        .action(&officer, &code, serde_json::json!({ "action": "receive" }))
+        .await;
+    assert_eq!(r.status(), 200);
+    let (_, html) = page(&t, &leader, &format!("/staff/dossiers/{code}")).await;
+    assert!(
+        html.contains("<td>Phân công (lãnh đạo)</td><td>0.5 giờ làm việc</td>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<td>Thẩm định (chuyên viên)</td><td>6.0 giờ làm việc</td>"),
+        "{html}"
+    );
+    // Another commune still has the default split.
+    let other = t.citizen_token(CITIZEN_B).await;
+    let code_b = t.submitted_birth_registration(&other).await;
+    let officer_b = t.staff_token(&format!("officer@{AGENCY_B}")).await;
+    assert_eq!(
+        t.action(
+            &officer_b,
+            &code_b,
+            serde_json::json!({ "action": "receive" })
+        )
+        .await
+        .status(),
+        200
+    );
+    let leader_b = t.staff_cookie(&format!("leader@{AGENCY_B}")).await;
+    let (_, html) = page(&t, &leader_b, &format!("/staff/dossiers/{code_b}")).await;
+    assert!(
+        html.contains("<td>Phân công (lãnh đạo)</td><td>0.4 giờ làm việc</td>"),
+        "{html}"
+    );
+}

@@ -19,3 +19,4 @@ pub mod session;
 pub mod staff;
 pub mod staff_role;
 pub mod staff_totp;
+pub mod workflow_template;
