@@ -450,6 +450,54 @@ impl TestApp {
         cookie.split(';').next().unwrap_or_default().to_owned()
     }
 
+    /// A browser-like GET with a session cookie: (status, body).
+    pub async fn page(&self, cookie: &str, path: &str) -> (u16, String) {
+        let r = self
+            .http
+            .get(self.url(path))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("request");
+        (r.status().as_u16(), r.text().await.unwrap_or_default())
+    }
+
+    /// A browser-like form POST from our own origin with a session cookie, body already
+    /// urlencoded (fields may repeat): (status, Location or empty, body).
+    pub async fn submit(&self, cookie: &str, path: &str, body: String) -> (u16, String, String) {
+        let r = self
+            .http
+            .post(self.url(path))
+            .header("cookie", cookie)
+            .header("origin", &self.base)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        let location = r
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (status, location, r.text().await.unwrap_or_default())
+    }
+
+    /// [`TestApp::submit`] with these fields.
+    pub async fn submit_fields(
+        &self,
+        cookie: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (u16, String, String) {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        self.submit(cookie, path, body).await
+    }
+
     pub async fn citizen_cookie(&self, citizen_id: &str) -> String {
         let _ = self.citizen_token(citizen_id).await;
         let c = identity::find_citizen(&self.app, citizen_id)

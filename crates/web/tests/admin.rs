@@ -6,34 +6,8 @@
 use motcua_testkit::*;
 
 async fn post(t: &TestApp, cookie: &str, path: &str, body: &str) -> (u16, String) {
-    let r = t
-        .http
-        .post(t.url(path))
-        .header("cookie", cookie)
-        .header("origin", &t.base)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body.to_owned())
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let location = r
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_owned());
-    let text = r.text().await.unwrap();
-    (status, location.unwrap_or(text))
-}
-
-async fn page(t: &TestApp, cookie: &str, path: &str) -> (u16, String) {
-    let r = t
-        .http
-        .get(t.url(path))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
+    let (status, location, text) = t.submit(cookie, path, body.to_owned()).await;
+    (status, if location.is_empty() { text } else { location })
 }
 
 async fn login(t: &TestApp, username: &str, password: &str) -> u16 {
@@ -52,15 +26,15 @@ async fn login(t: &TestApp, username: &str, password: &str) -> u16 {
 async fn the_administrator_creates_changes_and_deactivates_staff_of_their_agency_only() {
     let t = TestApp::spawn().await;
     let admin = t.staff_cookie(&format!("admin@{AGENCY_A}")).await;
-    let (status, html) = page(&t, &admin, "/staff/admin").await;
+    let (status, html) = t.page(&admin, "/staff/admin").await;
     assert_eq!(status, 200);
     assert!(html.contains(&format!("officer@{AGENCY_A}")), "{html}");
-    let (_, home) = page(&t, &admin, "/staff").await;
+    let (_, home) = t.page(&admin, "/staff").await;
     assert!(home.contains("href=\"/staff/admin\""));
 
     // A leader is not an administrator.
     let leader = t.staff_cookie(&format!("leader@{AGENCY_A}")).await;
-    assert_eq!(page(&t, &leader, "/staff/admin").await.0, 403);
+    assert_eq!(t.page(&leader, "/staff/admin").await.0, 403);
     let create = format!("/staff/admin/{AGENCY_A}/staff");
     let body = "name=lan.nguyen&full_name=Nguy%E1%BB%85n+Th%E1%BB%8B+Lan&role=specialist&role=officer&password=correct-horse-2026";
     assert_eq!(post(&t, &leader, &create, body).await.0, 403);
@@ -100,7 +74,7 @@ async fn the_administrator_creates_changes_and_deactivates_staff_of_their_agency
     let (status, to) = post(&t, &admin, &create, body).await;
     assert_eq!(status, 303, "{to}");
     let username = format!("lan.nguyen@{AGENCY_A}");
-    let (_, html) = page(&t, &admin, &to).await;
+    let (_, html) = t.page(&admin, &to).await;
     assert!(
         html.contains(&username) && html.contains("Nguyễn Thị Lan"),
         "{html}"
@@ -114,13 +88,13 @@ async fn the_administrator_creates_changes_and_deactivates_staff_of_their_agency
 
     // The new account signs in and has the specialist's queue.
     let lan = t.staff_cookie_with(&username, "correct-horse-2026").await;
-    let (_, home) = page(&t, &lan, "/staff").await;
+    let (_, home) = t.page(&lan, "/staff").await;
     assert!(home.contains("q-assigned"), "{home}");
 
     // Roles change; the admin cannot drop their own admin role.
     let roles = format!("/staff/admin/{AGENCY_A}/staff/{username}/roles");
     assert_eq!(post(&t, &admin, &roles, "role=leader").await.0, 303);
-    assert!(page(&t, &admin, "/staff/admin").await.1.contains(&format!(
+    assert!(t.page(&admin, "/staff/admin").await.1.contains(&format!(
         "id=\"r-lan-nguyen-{}-leader\" name=\"role\" value=\"leader\" checked",
         AGENCY_A.replace('.', "-")
     )));
@@ -141,7 +115,7 @@ async fn the_administrator_creates_changes_and_deactivates_staff_of_their_agency
     // Deactivation ends the open session at once and blocks sign-in; reactivation restores it.
     let active = format!("/staff/admin/{AGENCY_A}/staff/{username}/active");
     assert_eq!(post(&t, &admin, &active, "active=false").await.0, 303);
-    let (_, home) = page(&t, &lan, "/staff").await;
+    let (_, home) = t.page(&lan, "/staff").await;
     assert!(
         !home.contains("q-assigned"),
         "the old session no longer works"
@@ -192,7 +166,7 @@ async fn the_administrator_creates_changes_and_deactivates_staff_of_their_agency
 async fn the_administrator_edits_opening_hours_of_their_own_receiving_point() {
     let t = TestApp::spawn().await;
     let admin = t.staff_cookie(&format!("admin@{AGENCY_A}")).await;
-    let (_, html) = page(&t, &admin, "/staff/admin").await;
+    let (_, html) = t.page(&admin, "/staff/admin").await;
     assert!(html.contains("T2-T6: 07:30-11:30, 13:00-17:00"), "{html}");
     let path = format!("/staff/admin/{AGENCY_A}/points/{AGENCY_A}.MC");
 
@@ -206,7 +180,7 @@ async fn the_administrator_edits_opening_hours_of_their_own_receiving_point() {
     let good = "name=B%E1%BB%99+ph%E1%BA%ADn+M%E1%BB%99t+c%E1%BB%ADa&address=S%E1%BB%91+1+L%C3%AA+L%E1%BB%A3i&opening_hours=T2%3A+07%3A30-11%3A30%3B+T3-T6%3A+07%3A30-11%3A30%2C+13%3A00-17%3A00%3B+T7%3A+07%3A30-11%3A30";
     let (status, to) = post(&t, &admin, &path, good).await;
     assert_eq!(status, 303, "{to}");
-    let (_, html) = page(&t, &admin, &to).await;
+    let (_, html) = t.page(&admin, &to).await;
     assert!(
         html.contains("T2: 07:30-11:30; T3-T6: 07:30-11:30, 13:00-17:00; T7: 07:30-11:30"),
         "{html}"
@@ -279,7 +253,7 @@ async fn the_administrator_splits_a_procedure_s_time_within_the_law_and_the_doss
         .action(&officer, &code, serde_json::json!({ "action": "receive" }))
         .await;
     assert_eq!(r.status(), 200);
-    let (_, html) = page(&t, &leader, &format!("/staff/dossiers/{code}")).await;
+    let (_, html) = t.page(&leader, &format!("/staff/dossiers/{code}")).await;
     assert!(
         html.contains("<td>Phân công (lãnh đạo)</td><td>0.5 giờ làm việc</td>"),
         "{html}"
@@ -303,7 +277,9 @@ async fn the_administrator_splits_a_procedure_s_time_within_the_law_and_the_doss
         200
     );
     let leader_b = t.staff_cookie(&format!("leader@{AGENCY_B}")).await;
-    let (_, html) = page(&t, &leader_b, &format!("/staff/dossiers/{code_b}")).await;
+    let (_, html) = t
+        .page(&leader_b, &format!("/staff/dossiers/{code_b}"))
+        .await;
     assert!(
         html.contains("<td>Phân công (lãnh đạo)</td><td>0.4 giờ làm việc</td>"),
         "{html}"

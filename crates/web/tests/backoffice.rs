@@ -4,17 +4,6 @@
 
 use motcua_testkit::*;
 
-async fn page(t: &TestApp, cookie: &str, path: &str) -> (u16, String) {
-    let r = t
-        .http
-        .get(t.url(path))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
-}
-
 async fn act(
     t: &TestApp,
     cookie: &str,
@@ -69,7 +58,7 @@ async fn staff_take_a_dossier_from_receipt_to_return_in_the_browser_pages() {
     );
 
     let officer = t.staff_cookie(&format!("officer@{AGENCY_A}")).await;
-    let (status, html) = page(&t, &officer, "/staff").await;
+    let (status, html) = t.page(&officer, "/staff").await;
     assert_eq!(status, 200);
     let to_receive = html
         .split("id=\"q-receive\"")
@@ -87,7 +76,7 @@ async fn staff_take_a_dossier_from_receipt_to_return_in_the_browser_pages() {
         "with its 8-working-hour receipt limit"
     );
 
-    let (_, html) = page(&t, &officer, &format!("/staff/dossiers/{code}")).await;
+    let (_, html) = t.page(&officer, &format!("/staff/dossiers/{code}")).await;
     assert!(html.contains("value=\"receive\"") && html.contains("value=\"refuse\""));
     assert!(
         !html.contains("value=\"approve\""),
@@ -109,7 +98,7 @@ async fn staff_take_a_dossier_from_receipt_to_return_in_the_browser_pages() {
     );
 
     let leader = t.staff_cookie(&format!("leader@{AGENCY_A}")).await;
-    let (_, html) = page(&t, &leader, &format!("/staff/dossiers/{code}")).await;
+    let (_, html) = t.page(&leader, &format!("/staff/dossiers/{code}")).await;
     assert!(html.contains(&format!("<option value=\"specialist@{AGENCY_A}\">")));
     let spec = format!("specialist@{AGENCY_A}");
     assert_eq!(
@@ -126,7 +115,7 @@ async fn staff_take_a_dossier_from_receipt_to_return_in_the_browser_pages() {
     );
 
     let specialist = t.staff_cookie(&spec).await;
-    let (_, html) = page(&t, &specialist, "/staff").await;
+    let (_, html) = t.page(&specialist, "/staff").await;
     assert!(
         html.split("id=\"q-assigned\"")
             .nth(1)
@@ -150,7 +139,7 @@ async fn staff_take_a_dossier_from_receipt_to_return_in_the_browser_pages() {
         303
     );
 
-    let (_, html) = page(&t, &leader, "/staff").await;
+    let (_, html) = t.page(&leader, "/staff").await;
     assert!(
         html.split("id=\"q-review\"")
             .nth(1)
@@ -184,14 +173,14 @@ async fn staff_take_a_dossier_from_receipt_to_return_in_the_browser_pages() {
         .0,
         303
     );
-    let (_, html) = page(&t, &clerk, &format!("/staff/dossiers/{code}")).await;
+    let (_, html) = t.page(&clerk, &format!("/staff/dossiers/{code}")).await;
     assert!(
         html.contains(&format!("/KQ-{AGENCY_A}")),
         "result number shown"
     );
     assert!(html.contains("/verify/"), "link to the verification page");
 
-    let (_, html) = page(&t, &officer, "/staff").await;
+    let (_, html) = t.page(&officer, "/staff").await;
     assert!(
         html.split("id=\"q-return\"")
             .nth(1)
@@ -207,40 +196,16 @@ async fn staff_take_a_dossier_from_receipt_to_return_in_the_browser_pages() {
             .0,
         303
     );
-    let (_, html) = page(&t, &officer, &format!("/staff/dossiers/{code}")).await;
+    let (_, html) = t.page(&officer, &format!("/staff/dossiers/{code}")).await;
     assert!(html.contains("Đã trả kết quả"));
 
     // An officer of another commune sees nothing.
     let other = t.staff_cookie(&format!("officer@{AGENCY_B}")).await;
     assert_eq!(
-        page(&t, &other, &format!("/staff/dossiers/{code}")).await.0,
+        t.page(&other, &format!("/staff/dossiers/{code}")).await.0,
         404
     );
-    assert!(!page(&t, &other, "/staff").await.1.contains(&code));
-}
-
-async fn post_form(
-    t: &TestApp,
-    cookie: &str,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> (u16, String, String) {
-    let r = t
-        .http
-        .post(t.url(path))
-        .header("cookie", cookie)
-        .header("origin", &t.base)
-        .form(fields)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let location = r
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (status, location, r.text().await.unwrap_or_default())
+    assert!(!t.page(&other, "/staff").await.1.contains(&code));
 }
 
 async fn scan(t: &TestApp, cookie: &str, path: &str, component: &str) -> u16 {
@@ -269,44 +234,44 @@ async fn counter_intake_looks_up_the_applicant_scans_two_papers_collects_the_fee
     let officer = t.staff_cookie("officer@H31.11341").await;
 
     // The queues offer the counter; the intake page lists this officer's receiving point.
-    let (_, home) = page(&t, &officer, "/staff").await;
+    let (_, home) = t.page(&officer, "/staff").await;
     assert!(home.contains("href=\"/staff/intake\""), "{home}");
-    let (status, start) = page(&t, &officer, "/staff/intake").await;
+    let (status, start) = t.page(&officer, "/staff/intake").await;
     assert_eq!(status, 200);
     assert!(start.contains("value=\"H31.11341.MC\""), "{start}");
 
     // Citizen A has signed in before, so the look-up fills the name; the look-up is audited.
     t.citizen_cookie(CITIZEN_A).await;
-    let (status, _, looked) = post_form(
-        &t,
-        &officer,
-        "/staff/intake",
-        &[
-            ("citizen_id", CITIZEN_A),
-            ("lookup", "1"),
-            ("point", "H31.11341.MC"),
-        ],
-    )
-    .await;
+    let (status, _, looked) = t
+        .submit_fields(
+            &officer,
+            "/staff/intake",
+            &[
+                ("citizen_id", CITIZEN_A),
+                ("lookup", "1"),
+                ("point", "H31.11341.MC"),
+            ],
+        )
+        .await;
     assert_eq!(status, 200);
     assert!(looked.contains("value=\"Nguyễn Văn An\""), "{looked}");
     // Nobody by that number: said so, nothing invented.
-    let (_, _, unknown) = post_form(
-        &t,
-        &officer,
-        "/staff/intake",
-        &[("citizen_id", "031099999999"), ("lookup", "1")],
-    )
-    .await;
+    let (_, _, unknown) = t
+        .submit_fields(
+            &officer,
+            "/staff/intake",
+            &[("citizen_id", "031099999999"), ("lookup", "1")],
+        )
+        .await;
     assert!(unknown.contains("class=\"notice\""), "{unknown}");
     // A malformed number is refused in the officer's language.
-    let (status, _, bad) = post_form(
-        &t,
-        &officer,
-        "/staff/intake",
-        &[("citizen_id", "12ab"), ("lookup", "1")],
-    )
-    .await;
+    let (status, _, bad) = t
+        .submit_fields(
+            &officer,
+            "/staff/intake",
+            &[("citizen_id", "12ab"), ("lookup", "1")],
+        )
+        .await;
     assert_eq!(status, 422);
     assert!(bad.contains("12 chữ số"), "{bad}");
 
@@ -321,15 +286,15 @@ async fn counter_intake_looks_up_the_applicant_scans_two_papers_collects_the_fee
         ("street", "Số 15 Lạch Tray"),
         ("idem", "intake-test-1"),
     ];
-    let (status, form_url, _) = post_form(&t, &officer, "/staff/intake", &fields).await;
+    let (status, form_url, _) = t.submit_fields(&officer, "/staff/intake", &fields).await;
     assert_eq!(status, 303);
     assert!(form_url.starts_with("/staff/intake/NHAP-"), "{form_url}");
-    let (_, again, _) = post_form(&t, &officer, "/staff/intake", &fields).await;
+    let (_, again, _) = t.submit_fields(&officer, "/staff/intake", &fields).await;
     assert_eq!(again, form_url);
     let base = form_url.trim_end_matches("/form").to_owned();
 
     // The form comes prefilled with what the officer entered.
-    let (status, form) = page(&t, &officer, &form_url).await;
+    let (status, form) = t.page(&officer, &form_url).await;
     assert_eq!(status, 200);
     assert!(form.contains("Nguyễn Văn An"), "{form}");
     assert!(
@@ -352,7 +317,7 @@ async fn counter_intake_looks_up_the_applicant_scans_two_papers_collects_the_fee
         .iter()
         .map(|(a, b)| (a.as_str(), b.as_str()))
         .collect();
-    let (status, files_url, body) = post_form(&t, &officer, &form_url, &posted_ref).await;
+    let (status, files_url, body) = t.submit_fields(&officer, &form_url, &posted_ref).await;
     assert_eq!(status, 303, "{body}");
     assert_eq!(files_url, format!("{base}/files"));
 
@@ -360,21 +325,22 @@ async fn counter_intake_looks_up_the_applicant_scans_two_papers_collects_the_fee
     for c in ["van_ban_de_nghi_danh_sach", "giay_gioi_thieu_don_vi"] {
         assert_eq!(scan(&t, &officer, &files_url, c).await, 303, "{c}");
     }
-    let (status, check) = page(&t, &officer, &format!("{base}/check")).await;
+    let (status, check) = t.page(&officer, &format!("{base}/check")).await;
     assert_eq!(status, 200);
     assert!(check.contains("15.000 ₫"), "counter fee offered: {check}");
 
     // Forgetting to say what was collected is asked again; the draft stays a draft.
-    let (status, _, _) =
-        post_form(&t, &officer, &format!("{base}/submit"), &[("idem", "s1")]).await;
+    let (status, _, _) = t
+        .submit_fields(&officer, &format!("{base}/submit"), &[("idem", "s1")])
+        .await;
     assert_eq!(status, 422);
-    let (status, dossier_url, _) = post_form(
-        &t,
-        &officer,
-        &format!("{base}/submit"),
-        &[("idem", "s1"), ("fee", "0")],
-    )
-    .await;
+    let (status, dossier_url, _) = t
+        .submit_fields(
+            &officer,
+            &format!("{base}/submit"),
+            &[("idem", "s1"), ("fee", "0")],
+        )
+        .await;
     assert_eq!(status, 303);
     assert!(
         dossier_url.starts_with("/staff/dossiers/H31.11341-"),
@@ -395,7 +361,7 @@ async fn counter_intake_looks_up_the_applicant_scans_two_papers_collects_the_fee
     let history = d["history"].to_string();
     assert!(history.contains("fee_collected"), "{history}");
     assert!(history.contains("15000 đ"), "{history}");
-    let (_, staff_page) = page(&t, &officer, &dossier_url).await;
+    let (_, staff_page) = t.page(&officer, &dossier_url).await;
     assert!(staff_page.contains("Thu phí, lệ phí"), "{staff_page}");
 }
 
@@ -412,7 +378,9 @@ async fn deadlines_skip_the_holiday_pause_for_supplementation_and_extend_only_on
     // 3 working days = 24 h: Fri 2 h, Thu 03/09 8 h, Fri 04/09 8 h, Mon 07/09 6 h → 15:00.
     assert_eq!(d["due_at"], "2026-09-07T08:00:00Z", "{d}");
     let officer_page = t.staff_cookie("officer@H31.11341").await;
-    let (_, html) = page(&t, &officer_page, &format!("/staff/dossiers/{code}")).await;
+    let (_, html) = t
+        .page(&officer_page, &format!("/staff/dossiers/{code}"))
+        .await;
     assert!(html.contains("15:00 07/09/2026"), "{html}");
     assert!(html.contains("24.0"), "24 working hours left: {html}");
 
@@ -469,7 +437,7 @@ async fn deadlines_skip_the_holiday_pause_for_supplementation_and_extend_only_on
         .await;
     assert_eq!(r.status(), 200);
     let leader = t.staff_cookie("leader@H31.11341.CA").await;
-    let (_, html) = page(&t, &leader, &format!("/staff/dossiers/{code}")).await;
+    let (_, html) = t.page(&leader, &format!("/staff/dossiers/{code}")).await;
     assert!(
         html.contains("value=\"extend\""),
         "extension offered: {html}"
@@ -501,7 +469,7 @@ async fn deadlines_skip_the_holiday_pause_for_supplementation_and_extend_only_on
     // The new date is the close of office on the day given.
     assert_eq!(d["due_at"], "2026-09-14T10:00:00Z", "{d}");
     // Once only: the form is gone, and a forged second request is refused with the reason.
-    let (_, html) = page(&t, &leader, &format!("/staff/dossiers/{code}")).await;
+    let (_, html) = t.page(&leader, &format!("/staff/dossiers/{code}")).await;
     assert!(!html.contains("value=\"extend\""), "{html}");
     let (status, body) = act(
         &t,
@@ -538,7 +506,7 @@ async fn papers_brought_to_the_counter_answer_a_supplementation_request() {
     )
     .await;
     assert_eq!(status, 303, "{body}");
-    let (_, html) = page(&t, &officer, &format!("/staff/dossiers/{code}")).await;
+    let (_, html) = t.page(&officer, &format!("/staff/dossiers/{code}")).await;
     assert!(
         html.contains(&format!("/staff/intake/{code}/files")),
         "{html}"
@@ -588,30 +556,32 @@ async fn queues_route_each_dossier_to_who_acts_next_and_filter_by_channel_proced
     let counter = t.submitted_counter_temporary_residence().await;
     let officer = t.staff_cookie("officer@H31.11341").await;
 
-    let (_, all) = page(&t, &officer, "/staff").await;
+    let (_, all) = t.page(&officer, "/staff").await;
     assert!(queue(&all, "receive").contains(&online), "{all}");
     assert!(queue(&all, "hand_over").contains(&counter), "{all}");
 
-    let (_, only_counter) = page(
-        &t,
-        &officer,
-        "/staff?channel=counter&procedure=&status=&from=&to=",
-    )
-    .await;
+    let (_, only_counter) = t
+        .page(
+            &officer,
+            "/staff?channel=counter&procedure=&status=&from=&to=",
+        )
+        .await;
     assert!(only_counter.contains(&counter));
     assert!(!only_counter.contains(&online), "{only_counter}");
-    let (_, birth) = page(&t, &officer, "/staff?procedure=1.001193").await;
+    let (_, birth) = t.page(&officer, "/staff?procedure=1.001193").await;
     assert!(birth.contains(&online));
     assert!(!birth.contains(&counter));
-    let (_, received) = page(&t, &officer, "/staff?status=2").await;
+    let (_, received) = t.page(&officer, "/staff?status=2").await;
     assert!(received.contains(&counter) && !received.contains(&online));
     // Both were submitted on 17/11/2026 (local): a range that excludes that day shows nothing.
-    let (_, later) = page(&t, &officer, "/staff?from=2026-11-18").await;
+    let (_, later) = t.page(&officer, "/staff?from=2026-11-18").await;
     assert!(!later.contains(&counter) && !later.contains(&online));
-    let (_, that_day) = page(&t, &officer, "/staff?from=2026-11-17&to=2026-11-17").await;
+    let (_, that_day) = t
+        .page(&officer, "/staff?from=2026-11-17&to=2026-11-17")
+        .await;
     assert!(that_day.contains(&counter) && that_day.contains(&online));
     // A malformed date does not filter and does not fail.
-    let (status, _) = page(&t, &officer, "/staff?from=yesterday").await;
+    let (status, _) = t.page(&officer, "/staff?from=yesterday").await;
     assert_eq!(status, 200);
 
     // After the hand-over the commune police leader finds it to assign; the officer no longer does.
@@ -625,9 +595,9 @@ async fn queues_route_each_dossier_to_who_acts_next_and_filter_by_channel_proced
         .await;
     assert_eq!(r.status(), 200);
     let leader = t.staff_cookie("leader@H31.11341.CA").await;
-    let (_, lq) = page(&t, &leader, "/staff").await;
+    let (_, lq) = t.page(&leader, "/staff").await;
     assert!(queue(&lq, "assign").contains(&counter), "{lq}");
-    let (_, oq) = page(&t, &officer, "/staff").await;
+    let (_, oq) = t.page(&officer, "/staff").await;
     assert!(!queue(&oq, "hand_over").contains(&counter));
 
     // A withdrawal request waits for a decision.
@@ -639,7 +609,7 @@ async fn queues_route_each_dossier_to_who_acts_next_and_filter_by_channel_proced
         )
         .await;
     assert_eq!(r.status(), 200);
-    let (_, oq) = page(&t, &officer, "/staff").await;
+    let (_, oq) = t.page(&officer, "/staff").await;
     assert!(queue(&oq, "requests").contains(&online), "{oq}");
 }
 
@@ -649,7 +619,9 @@ async fn the_audit_trail_page_shows_who_did_what_from_where_and_flags_an_altered
     let t = TestApp::spawn().await;
     let code = t.submitted_counter_temporary_residence().await;
     let officer = t.staff_cookie("officer@H31.11341").await;
-    let (status, html) = page(&t, &officer, &format!("/staff/dossiers/{code}/audit")).await;
+    let (status, html) = t
+        .page(&officer, &format!("/staff/dossiers/{code}/audit"))
+        .await;
     assert_eq!(status, 200);
     assert!(html.contains("staff:officer@H31.11341"), "{html}");
     assert!(
@@ -660,7 +632,9 @@ async fn the_audit_trail_page_shows_who_did_what_from_where_and_flags_an_altered
     assert!(html.contains("Mọi bản ghi đều khớp mã băm"), "{html}");
     // Another commune's officer does not see it; neither does a citizen.
     let other = t.staff_cookie("officer@H31.11383").await;
-    let (status, _) = page(&t, &other, &format!("/staff/dossiers/{code}/audit")).await;
+    let (status, _) = t
+        .page(&other, &format!("/staff/dossiers/{code}/audit"))
+        .await;
     assert_eq!(status, 404);
 
     // Someone edits the stored log behind the application's back.
@@ -669,7 +643,9 @@ async fn the_audit_trail_page_shows_who_did_what_from_where_and_flags_an_altered
     db.execute_raw(Statement::from_string(db.get_database_backend(), sql))
         .await
         .unwrap();
-    let (_, html) = page(&t, &officer, &format!("/staff/dossiers/{code}/audit")).await;
+    let (_, html) = t
+        .page(&officer, &format!("/staff/dossiers/{code}/audit"))
+        .await;
     assert!(html.contains("nhật ký đã bị sửa"), "{html}");
     assert!(html.contains("bị sửa</strong>"), "{html}");
 }
@@ -679,7 +655,7 @@ async fn staff_turn_on_two_step_sign_in_and_then_need_a_fresh_code_each_time() {
     use motcua_app::{Clock, totp};
     let t = TestApp::spawn().await;
     let leader = t.staff_cookie("leader@H31.11341").await;
-    let (status, html) = page(&t, &leader, "/staff/security").await;
+    let (status, html) = t.page(&leader, "/staff/security").await;
     assert_eq!(status, 200);
     let secret = html
         .split("name=\"secret\" value=\"")
@@ -697,23 +673,23 @@ async fn staff_turn_on_two_step_sign_in_and_then_need_a_fresh_code_each_time() {
         format!("{:06}", totp::code_at(&key, step).unwrap())
     };
     // A wrong code does not turn it on.
-    let (status, _, body) = post_form(
-        &t,
-        &leader,
-        "/staff/security",
-        &[("secret", &secret), ("code", "000000")],
-    )
-    .await;
+    let (status, _, body) = t
+        .submit_fields(
+            &leader,
+            "/staff/security",
+            &[("secret", &secret), ("code", "000000")],
+        )
+        .await;
     assert_eq!(status, 401, "{body}");
-    let (status, _, _) = post_form(
-        &t,
-        &leader,
-        "/staff/security",
-        &[("secret", &secret), ("code", &code_now(&t))],
-    )
-    .await;
+    let (status, _, _) = t
+        .submit_fields(
+            &leader,
+            "/staff/security",
+            &[("secret", &secret), ("code", &code_now(&t))],
+        )
+        .await;
     assert_eq!(status, 303);
-    let (_, html) = page(&t, &leader, "/staff/security").await;
+    let (_, html) = t.page(&leader, "/staff/security").await;
     assert!(html.contains("Đã bật xác thực hai lớp"), "{html}");
 
     let login = |code: String| {
@@ -823,7 +799,7 @@ async fn staff_view_each_component_in_the_page_and_only_their_agency_s() {
     let citizen = t.citizen_token(CITIZEN_A).await;
     let code = t.submitted_birth_registration(&citizen).await;
     let officer = t.staff_cookie(&format!("officer@{AGENCY_A}")).await;
-    let (status, html) = page(&t, &officer, &format!("/staff/dossiers/{code}")).await;
+    let (status, html) = t.page(&officer, &format!("/staff/dossiers/{code}")).await;
     assert_eq!(status, 200);
     // The first viewer link on the page.
     let viewer = html
@@ -832,7 +808,7 @@ async fn staff_view_each_component_in_the_page_and_only_their_agency_s() {
         .find(|href| href.contains("/files/"))
         .expect("a viewer link")
         .to_owned();
-    let (status, view) = page(&t, &officer, &viewer).await;
+    let (status, view) = t.page(&officer, &viewer).await;
     assert_eq!(status, 200);
     assert!(view.contains("<iframe class=\"viewer\""), "{view}");
     assert!(view.contains("giay_chung_sinh"), "{view}");
@@ -883,9 +859,9 @@ async fn staff_view_each_component_in_the_page_and_only_their_agency_s() {
 
     // Another commune's officer sees nothing.
     let other = t.staff_cookie(&format!("officer@{AGENCY_B}")).await;
-    assert_eq!(page(&t, &other, &viewer).await.0, 404);
+    assert_eq!(t.page(&other, &viewer).await.0, 404);
     let unknown = format!("/staff/dossiers/{code}/files/nope");
-    assert_eq!(page(&t, &officer, &unknown).await.0, 404);
+    assert_eq!(t.page(&officer, &unknown).await.0, 404);
 }
 
 #[tokio::test]
@@ -911,7 +887,7 @@ async fn the_dossier_page_shows_each_step_s_allotted_and_used_time() {
     let later = t.app.now() + chrono::Duration::hours(2);
     t.clock.set(later);
     let cookie = t.staff_cookie(&format!("specialist@{AGENCY_A}")).await;
-    let (status, html) = page(&t, &cookie, &format!("/staff/dossiers/{code}")).await;
+    let (status, html) = t.page(&cookie, &format!("/staff/dossiers/{code}")).await;
     assert_eq!(status, 200);
     assert!(html.contains("Thời gian từng bước"), "{html}");
     // Birth registration: 1 working day = 480 minutes; assignment gets 24 (0.4 h), appraisal 336 (5.6 h).

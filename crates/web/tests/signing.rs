@@ -12,33 +12,8 @@ async fn post_form(
     path: &str,
     fields: &[(&str, &str)],
 ) -> (u16, String) {
-    let r = t
-        .http
-        .post(t.url(path))
-        .header("cookie", cookie)
-        .header("origin", &t.base)
-        .form(fields)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let location = r
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_owned());
-    let body = r.text().await.unwrap();
-    (status, location.unwrap_or(body))
-}
-
-async fn page(t: &TestApp, cookie: &str, path: &str) -> (u16, String) {
-    let r = t
-        .http
-        .get(t.url(path))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
+    let (status, location, body) = t.submit_fields(cookie, path, fields).await;
+    (status, if location.is_empty() { body } else { location })
 }
 
 /// The OTP from the simulator's phone page (what the citizen would read on their phone).
@@ -65,7 +40,7 @@ async fn the_applicant_signs_with_an_otp_and_staff_see_a_valid_signature() {
     let draft = t.birth_registration_draft(&token).await;
     let cookie = t.citizen_cookie(CITIZEN_A).await;
 
-    let (_, html) = page(&t, &cookie, &format!("/my/{draft}/check")).await;
+    let (_, html) = t.page(&cookie, &format!("/my/{draft}/check")).await;
     assert!(
         html.contains(&format!("action=\"/my/{draft}/sign\"")),
         "signing offered"
@@ -79,7 +54,7 @@ async fn the_applicant_signs_with_an_otp_and_staff_see_a_valid_signature() {
     let (status, to) = post_form(&t, &cookie, &format!("/my/{draft}/sign"), &[]).await;
     assert_eq!(status, 303, "{to}");
     assert_eq!(to, format!("/my/{draft}/sign"));
-    let (status, html) = page(&t, &cookie, &format!("/my/{draft}/sign")).await;
+    let (status, html) = t.page(&cookie, &format!("/my/{draft}/sign")).await;
     assert_eq!(status, 200);
     assert!(
         html.contains("Nguyễn Văn An"),
@@ -103,7 +78,7 @@ async fn the_applicant_signs_with_an_otp_and_staff_see_a_valid_signature() {
 
     let (status, to) = post_form(&t, &cookie, &confirm, &[("otp", &code)]).await;
     assert_eq!(status, 303, "{to}");
-    let (_, html) = page(&t, &cookie, &format!("/my/{draft}/check")).await;
+    let (_, html) = t.page(&cookie, &format!("/my/{draft}/check")).await;
     assert!(html.contains("Đã ký số bởi Nguyễn Văn An"), "{html}");
     // The OTP was single-use.
     let (status, _) = post_form(&t, &cookie, &confirm, &[("otp", &code)]).await;
@@ -120,7 +95,7 @@ async fn the_applicant_signs_with_an_otp_and_staff_see_a_valid_signature() {
     assert_eq!(r.status(), 200);
     let code = json(r).await["code"].as_str().unwrap().to_owned();
     let officer = t.staff_cookie(&format!("officer@{AGENCY_A}")).await;
-    let (status, html) = page(&t, &officer, &format!("/staff/dossiers/{code}")).await;
+    let (status, html) = t.page(&officer, &format!("/staff/dossiers/{code}")).await;
     assert_eq!(status, 200);
     assert!(html.contains("Đã ký số bởi Nguyễn Văn An"), "{html}");
 
@@ -200,16 +175,18 @@ async fn the_applicant_signs_with_an_otp_and_staff_see_a_valid_signature() {
 
     // Another agency's officer cannot fetch them.
     let stranger = t.staff_cookie(&format!("officer@{AGENCY_B}")).await;
-    let (status, _) = page(
-        &t,
-        &stranger,
-        &format!("/staff/dossiers/{code}/signed/signature.p7s"),
-    )
-    .await;
+    let (status, _) = t
+        .page(
+            &stranger,
+            &format!("/staff/dossiers/{code}/signed/signature.p7s"),
+        )
+        .await;
     assert_eq!(status, 404);
 
     // The signing is in the audit trail.
-    let (_, html) = page(&t, &officer, &format!("/staff/dossiers/{code}/audit")).await;
+    let (_, html) = t
+        .page(&officer, &format!("/staff/dossiers/{code}/audit"))
+        .await;
     assert!(html.contains("sign"), "{html}");
     assert!(html.contains("Ký số hồ sơ: Nguyễn Văn An"), "{html}");
 
@@ -263,7 +240,7 @@ async fn changing_the_application_after_signing_voids_the_signature_visibly() {
         .put_json(&token, &format!("/api/v1/dossiers/{draft}/form"), &form)
         .await;
     assert_eq!(r.status(), 200);
-    let (_, html) = page(&t, &cookie, &format!("/my/{draft}/check")).await;
+    let (_, html) = t.page(&cookie, &format!("/my/{draft}/check")).await;
     assert!(html.contains("chữ ký không còn áp dụng"), "{html}");
     assert!(!html.contains("Đã ký số bởi"), "{html}");
 }
