@@ -225,17 +225,7 @@ pub async fn create_staff(
     }
     .insert(&txn)
     .await?;
-    for role in roles {
-        staff_role::ActiveModel {
-            id: Default::default(),
-            username: Set(username.clone()),
-            agency_code: Set(agency.to_owned()),
-            role: Set(role.as_str().into()),
-            include_descendants: Set(false),
-        }
-        .insert(&txn)
-        .await?;
-    }
+    insert_roles(&txn, &username, agency, roles).await?;
     let rec = record(
         app,
         principal,
@@ -259,6 +249,26 @@ async fn slow_hash(password: &str) -> Result<String, AppError> {
     tokio::task::spawn_blocking(move || hash_password(&pw))
         .await
         .map_err(|e| AppError::internal(std::io::Error::other(e.to_string())))?
+}
+
+async fn insert_roles(
+    txn: &motcua_store::sea_orm::DatabaseTransaction,
+    username: &str,
+    agency: &str,
+    roles: &[Role],
+) -> Result<(), AppError> {
+    for role in roles {
+        staff_role::ActiveModel {
+            id: Default::default(),
+            username: Set(username.to_owned()),
+            agency_code: Set(agency.to_owned()),
+            role: Set(role.as_str().into()),
+            include_descendants: Set(false),
+        }
+        .insert(txn)
+        .await?;
+    }
+    Ok(())
 }
 
 fn is_self(principal: &Principal, username: &str) -> bool {
@@ -290,17 +300,7 @@ pub async fn set_roles(
         .filter(staff_role::Column::AgencyCode.eq(agency.to_owned()))
         .exec(&txn)
         .await?;
-    for role in roles {
-        staff_role::ActiveModel {
-            id: Default::default(),
-            username: Set(username.to_owned()),
-            agency_code: Set(agency.to_owned()),
-            role: Set(role.as_str().into()),
-            include_descendants: Set(false),
-        }
-        .insert(&txn)
-        .await?;
-    }
+    insert_roles(&txn, username, agency, roles).await?;
     let rec = record(
         app,
         principal,

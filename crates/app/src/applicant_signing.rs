@@ -343,7 +343,7 @@ pub async fn complete(
 }
 
 /// The signature of a dossier, re-checked now against its current content.
-pub async fn status_of(
+async fn status_of(
     app: &App,
     dossier_id: &str,
     view: &DossierView,
@@ -381,15 +381,18 @@ pub async fn status_of(
     }))
 }
 
-/// For a principal who may see the dossier: its signature, checked now.
-pub async fn status(
-    app: &App,
-    principal: &Principal,
-    code: &str,
-) -> Result<Option<SignatureView>, AppError> {
-    let row = load_visible_row(&app.db, principal, code).await?;
-    let view = view_of(app, &row, principal).await?;
-    status_of(app, &row.id, &view).await
+/// The signature of a dossier the caller has already loaded (and so may see), checked now.
+pub async fn status(app: &App, view: &DossierView) -> Result<Option<SignatureView>, AppError> {
+    use motcua_store::entities::dossier;
+    use motcua_store::sea_orm::{ColumnTrait, QueryFilter};
+    let Some(row) = dossier::Entity::find()
+        .filter(dossier::Column::Code.eq(view.code.clone()))
+        .one(&app.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    status_of(app, &row.id, view).await
 }
 
 /// The signed content and the detached CMS, for checking with other tools.

@@ -92,12 +92,7 @@ fn random_token() -> String {
     URL_SAFE_NO_PAD.encode(b)
 }
 
-/// A CSC error body (`error`, `error_description`) with its HTTP status.
-fn csc_error(status: StatusCode, error: &str, description: &str) -> Response {
-    Fault::new(status, error, description).into_response()
-}
-
-/// A refusal on its way to becoming a CSC error response.
+/// A refusal, answered as a CSC error body (`error`, `error_description`) with its HTTP status.
 struct Fault {
     status: StatusCode,
     error: String,
@@ -147,23 +142,14 @@ impl RemoteSigningService {
         &self.ca.certificate
     }
 
-    /// The messages the simulator would have sent to this citizen's phone (tests read the OTP
-    /// here, people on the phone page).
+    /// The messages the simulator would have sent to this citizen's phone (shown on the phone
+    /// page).
     pub fn messages(&self, citizen_id: &str) -> Vec<String> {
         lock(&self.inner)
             .phone
             .get(citizen_id)
             .cloned()
             .unwrap_or_default()
-    }
-
-    /// The last OTP sent to this citizen, if any.
-    pub fn last_otp(&self, citizen_id: &str) -> Option<String> {
-        self.messages(citizen_id).last().and_then(|m| {
-            m.split_whitespace()
-                .find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit()))
-                .map(str::to_owned)
-        })
     }
 
     pub fn router(self: Arc<Self>) -> Router {
@@ -234,8 +220,19 @@ impl RemoteSigningService {
         Ok(id)
     }
 
-    fn credential(&self, id: &str) -> Option<(String, Credential)> {
-        lock(&self.inner).credentials.get(id).cloned()
+    /// The citizen and credential behind `id`, or the CSC error for an unknown one.
+    fn credential(&self, id: &str) -> Result<(String, Credential), Fault> {
+        lock(&self.inner)
+            .credentials
+            .get(id)
+            .cloned()
+            .ok_or_else(|| {
+                Fault::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    "invalid credentialID",
+                )
+            })
     }
 }
 
@@ -250,13 +247,13 @@ async fn token(
     State(svc): State<Arc<RemoteSigningService>>,
     headers: HeaderMap,
     Form(f): Form<TokenForm>,
-) -> Response {
+) -> Result<Response, Fault> {
     if f.grant_type != "client_credentials" {
-        return csc_error(
+        return Err(Fault::new(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
             "only client_credentials is supported",
-        );
+        ));
     }
     // client_secret_basic or client_secret_post.
     let basic = headers
@@ -270,26 +267,30 @@ async fn token(
         (Some(pair), _, _) => pair,
         (None, Some(id), Some(secret)) => (id, secret),
         _ => {
-            return csc_error(
+            return Err(Fault::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_client",
                 "no client credentials",
-            );
+            ));
         }
     };
     if id != svc.client_id || secret != svc.client_secret {
-        return csc_error(StatusCode::UNAUTHORIZED, "invalid_client", "unknown client");
+        return Err(Fault::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "unknown client",
+        ));
     }
     let t = random_token();
     lock(&svc.inner)
         .tokens
         .insert(t.clone(), Instant::now() + TOKEN_LIFETIME);
-    Json(json!({
+    Ok(Json(json!({
         "access_token": t,
         "token_type": "Bearer",
         "expires_in": TOKEN_LIFETIME.as_secs(),
     }))
-    .into_response()
+    .into_response())
 }
 
 async fn info(State(svc): State<Arc<RemoteSigningService>>) -> Response {
@@ -323,22 +324,19 @@ async fn list(
     State(svc): State<Arc<RemoteSigningService>>,
     headers: HeaderMap,
     Json(b): Json<Value>,
-) -> Response {
-    if let Err(r) = svc.authorized(&headers) {
-        return r.into_response();
-    }
+) -> Result<Response, Fault> {
+    svc.authorized(&headers)?;
     // With a client-credentials token the service is not user-specific: userID is required.
-    let user = match body_str(&b, "userID") {
-        Ok(u) => u,
-        Err(r) => return r.into_response(),
-    };
+    let user = body_str(&b, "userID")?;
     if !citizens::is_valid_citizen_id(user) {
-        return csc_error(StatusCode::BAD_REQUEST, "invalid_request", "unknown userID");
+        return Err(Fault::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "unknown userID",
+        ));
     }
-    match svc.credential_for(user) {
-        Ok(id) => Json(json!({ "credentialIDs": [id] })).into_response(),
-        Err(r) => r.into_response(),
-    }
+    let id = svc.credential_for(user)?;
+    Ok(Json(json!({ "credentialIDs": [id] })).into_response())
 }
 
 fn der_b64(c: &Certificate) -> String {
@@ -349,21 +347,10 @@ async fn credential_info(
     State(svc): State<Arc<RemoteSigningService>>,
     headers: HeaderMap,
     Json(b): Json<Value>,
-) -> Response {
-    if let Err(r) = svc.authorized(&headers) {
-        return r.into_response();
-    }
-    let id = match body_str(&b, "credentialID") {
-        Ok(i) => i,
-        Err(r) => return r.into_response(),
-    };
-    let Some((_, cred)) = svc.credential(id) else {
-        return csc_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "invalid credentialID",
-        );
-    };
+) -> Result<Response, Fault> {
+    svc.authorized(&headers)?;
+    let id = body_str(&b, "credentialID")?;
+    let (_, cred) = svc.credential(id)?;
     let chain = b
         .get("certificates")
         .and_then(Value::as_str)
@@ -381,7 +368,7 @@ async fn credential_info(
             .format("%Y%m%d%H%M%SZ")
             .to_string()
     };
-    Json(json!({
+    Ok(Json(json!({
         "description": "Chữ ký số từ xa của công dân (mô phỏng)",
         "key": { "status": "enabled", "algo": [ECDSA_SHA256], "len": 256, "curve": P256_CURVE },
         "cert": {
@@ -403,28 +390,17 @@ async fn credential_info(
         "multisign": 1,
         "lang": "vi-VN",
     }))
-    .into_response()
+    .into_response())
 }
 
 async fn send_otp(
     State(svc): State<Arc<RemoteSigningService>>,
     headers: HeaderMap,
     Json(b): Json<Value>,
-) -> Response {
-    if let Err(r) = svc.authorized(&headers) {
-        return r.into_response();
-    }
-    let id = match body_str(&b, "credentialID") {
-        Ok(i) => i,
-        Err(r) => return r.into_response(),
-    };
-    let Some((citizen, _)) = svc.credential(id) else {
-        return csc_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "invalid credentialID",
-        );
-    };
+) -> Result<Response, Fault> {
+    svc.authorized(&headers)?;
+    let id = body_str(&b, "credentialID")?;
+    let (citizen, _) = svc.credential(id)?;
     let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
     let mut inner = lock(&svc.inner);
     inner.otps.insert(
@@ -438,7 +414,7 @@ async fn send_otp(
     inner.phone.entry(citizen).or_default().push(format!(
         "Ma OTP ky so ho so: {code} (hieu luc 5 phut). Khong cung cap ma nay cho nguoi khac."
     ));
-    StatusCode::NO_CONTENT.into_response()
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 fn decode_hashes(b: &Value) -> Result<Vec<Vec<u8>>, Fault> {
@@ -467,53 +443,47 @@ async fn authorize(
     State(svc): State<Arc<RemoteSigningService>>,
     headers: HeaderMap,
     Json(b): Json<Value>,
-) -> Response {
-    if let Err(r) = svc.authorized(&headers) {
-        return r.into_response();
-    }
-    let id = match body_str(&b, "credentialID") {
-        Ok(i) => i.to_owned(),
-        Err(r) => return r.into_response(),
-    };
-    if svc.credential(&id).is_none() {
-        return csc_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "invalid credentialID",
-        );
-    }
-    let hashes = match decode_hashes(&b) {
-        Ok(h) => h,
-        Err(r) => return r.into_response(),
-    };
+) -> Result<Response, Fault> {
+    svc.authorized(&headers)?;
+    let id = body_str(&b, "credentialID")?.to_owned();
+    svc.credential(&id)?;
+    let hashes = decode_hashes(&b)?;
     let n = b.get("numSignatures").and_then(Value::as_u64).unwrap_or(0);
     if n != hashes.len() as u64 {
-        return csc_error(
+        return Err(Fault::new(
             StatusCode::BAD_REQUEST,
             "invalid_request",
             "numSignatures must equal the number of hashes",
-        );
+        ));
     }
     let given = b.get("OTP").and_then(Value::as_str).unwrap_or_default();
     let mut inner = lock(&svc.inner);
     let now = Instant::now();
     let Some(otp) = inner.otps.get_mut(&id) else {
-        return csc_error(StatusCode::BAD_REQUEST, "invalid_otp", "no OTP was sent");
+        return Err(Fault::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_otp",
+            "no OTP was sent",
+        ));
     };
     if otp.expires < now || otp.attempts_left == 0 {
         inner.otps.remove(&id);
-        return csc_error(
+        return Err(Fault::new(
             StatusCode::BAD_REQUEST,
             "invalid_otp",
             "the OTP has expired",
-        );
+        ));
     }
     if otp.code != given {
         otp.attempts_left -= 1;
         if otp.attempts_left == 0 {
             inner.otps.remove(&id);
         }
-        return csc_error(StatusCode::BAD_REQUEST, "invalid_otp", "the OTP is wrong");
+        return Err(Fault::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_otp",
+            "the OTP is wrong",
+        ));
     }
     // Single use.
     inner.otps.remove(&id);
@@ -526,96 +496,86 @@ async fn authorize(
             expires: now + SAD_LIFETIME,
         },
     );
-    Json(json!({ "SAD": sad, "expiresIn": SAD_LIFETIME.as_secs() })).into_response()
+    Ok(Json(json!({ "SAD": sad, "expiresIn": SAD_LIFETIME.as_secs() })).into_response())
 }
 
 async fn sign_hash(
     State(svc): State<Arc<RemoteSigningService>>,
     headers: HeaderMap,
     Json(b): Json<Value>,
-) -> Response {
-    if let Err(r) = svc.authorized(&headers) {
-        return r.into_response();
-    }
-    let (id, sad) = match (body_str(&b, "credentialID"), body_str(&b, "SAD")) {
-        (Ok(i), Ok(s)) => (i.to_owned(), s.to_owned()),
-        (Err(r), _) | (_, Err(r)) => return r.into_response(),
-    };
+) -> Result<Response, Fault> {
+    svc.authorized(&headers)?;
+    let id = body_str(&b, "credentialID")?.to_owned();
+    let sad = body_str(&b, "SAD")?.to_owned();
     if body_str(&b, "signAlgo").ok() != Some(ECDSA_SHA256) {
-        return csc_error(
+        return Err(Fault::new(
             StatusCode::BAD_REQUEST,
             "invalid_request",
             "signAlgo must be ecdsa-with-SHA256 (1.2.840.10045.4.3.2)",
-        );
+        ));
     }
     if let Some(h) = b.get("hashAlgo").and_then(Value::as_str)
         && h != SHA256
     {
-        return csc_error(
+        return Err(Fault::new(
             StatusCode::BAD_REQUEST,
             "invalid_request",
             "hashAlgo must be SHA-256",
-        );
+        ));
     }
-    let hashes = match decode_hashes(&b) {
-        Ok(h) => h,
-        Err(r) => return r.into_response(),
-    };
+    let hashes = decode_hashes(&b)?;
     let granted = {
         let mut inner = lock(&svc.inner);
         // The SAD is consumed whatever happens next: it authorizes one signing request.
         inner.sads.remove(&sad)
     };
     let Some(granted) = granted else {
-        return csc_error(StatusCode::BAD_REQUEST, "invalid_request", "invalid SAD");
+        return Err(Fault::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "invalid SAD",
+        ));
     };
     if granted.expires < Instant::now() || granted.credential_id != id || granted.hashes != hashes {
-        return csc_error(
+        return Err(Fault::new(
             StatusCode::BAD_REQUEST,
             "invalid_request",
             "the SAD does not authorize these hashes for this credential",
-        );
+        ));
     }
-    let Some((_, cred)) = svc.credential(&id) else {
-        return csc_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "invalid credentialID",
-        );
-    };
+    let (_, cred) = svc.credential(&id)?;
     let SigningKey::P256(key) = &cred.key else {
-        return csc_error(
+        return Err(Fault::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "server_error",
             "unexpected key type",
-        );
+        ));
     };
     let mut signatures = Vec::new();
     for h in &hashes {
         let sig: Result<p256::ecdsa::Signature, _> = key.sign_prehash(h);
-        match sig {
-            Ok(s) => signatures.push(STANDARD.encode(s.to_der().as_bytes())),
-            Err(e) => {
-                return csc_error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "server_error",
-                    &e.to_string(),
-                );
-            }
-        }
+        let s = sig.map_err(|e| {
+            Fault::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                &e.to_string(),
+            )
+        })?;
+        signatures.push(STANDARD.encode(s.to_der().as_bytes()));
     }
-    Json(json!({ "signatures": signatures })).into_response()
+    Ok(Json(json!({ "signatures": signatures })).into_response())
 }
 
 /// The CA certificate, as trust service providers publish theirs.
 async fn ca_pem(State(svc): State<Arc<RemoteSigningService>>) -> Response {
     match pki::cert_to_pem(&svc.ca.certificate) {
         Ok(pem) => ([(header::CONTENT_TYPE, "application/x-pem-file")], pem).into_response(),
-        Err(e) => csc_error(
+        Err(e) => Fault::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "server_error",
             &e.to_string(),
-        ),
+        )
+        .into_response(),
     }
 }
 

@@ -877,11 +877,12 @@ async fn check_page(
         Vec::new()
     };
     let can_sign = j == Journey::Online && s.remote_signing.is_some();
-    let signature = match (can_sign, who) {
-        (true, Some(p)) => motcua_app::applicant_signing::status(&s.app, p, &view.code)
+    let signature = if can_sign {
+        motcua_app::applicant_signing::status(&s.app, view)
             .await?
-            .and_then(|v| crate::signing::line(s, &v)),
-        _ => None,
+            .and_then(|v| crate::signing::line(s, &v))
+    } else {
+        None
     };
     Ok(CheckPage {
         c: chrome(ui, who, "apply.step_check"),

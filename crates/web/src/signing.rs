@@ -123,7 +123,11 @@ async fn page(
     let Some(rs) = &s.remote_signing else {
         return not_offered(ui, who);
     };
-    let sig = match applicant_signing::status(&s.app, p, code).await {
+    let view = match motcua_app::dossiers::get(&s.app, p, code).await {
+        Ok(v) => v,
+        Err(e) => return app_error(ui, who, &e),
+    };
+    let sig = match applicant_signing::status(&s.app, &view).await {
         Ok(Some(v)) if v.status == "pending" => v,
         Ok(_) => return Redirect::to(&format!("/my/{code}/check")).into_response(),
         Err(e) => return app_error(ui, who, &e),

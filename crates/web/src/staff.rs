@@ -440,7 +440,7 @@ async fn dossier_page(
         Err(e) if e.kind == ErrorCode::NotFound => return crate::pages::not_found_page(ui, who),
         Err(e) => return crate::pages::server_error(ui, who, &e),
     };
-    let signature = match motcua_app::applicant_signing::status(&s.app, p, code).await {
+    let signature = match motcua_app::applicant_signing::status(&s.app, &v).await {
         Ok(sig) => sig.and_then(|sig| crate::signing::line(s, &sig)),
         Err(e) => return crate::pages::server_error(ui, who, &e),
     };
