@@ -1,14 +1,17 @@
-//! Agency administration, first part (SPEC §1, admin row): an agency's administrator manages its
-//! staff — accounts, roles, deactivation, password resets. Every change is audited, and an
+//! Agency administration (SPEC §1, admin row): an agency's administrator manages its staff —
+//! accounts, roles, deactivation, password resets —, its receiving points and opening hours, and
+//! its paperless days (workflow templates are in `workflow`). Every change is audited, and an
 //! administrator can neither lock themself out nor touch another agency's staff.
 
+use chrono::Weekday;
+use motcua_domain::catalogue::{parse_weekdays, weekdays_text};
 use motcua_domain::lifecycle::Role;
 use motcua_domain::opening_hours::OpeningHours;
-use motcua_domain::workflow::Template;
 use motcua_store::audit::{self, AuditRecord};
-use motcua_store::entities::{receiving_point, staff, staff_role, workflow_template};
+use motcua_store::entities::{paperless_day, receiving_point, staff, staff_role};
 use motcua_store::sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -47,7 +50,7 @@ fn not_admin() -> AppError {
 }
 
 /// The agency the principal administers (`agency` when they are its admin).
-fn admin_of(principal: &Principal, agency: &str) -> Result<(), AppError> {
+pub(crate) fn admin_of(principal: &Principal, agency: &str) -> Result<(), AppError> {
     match principal {
         Principal::Staff { roles, .. }
             if roles
@@ -60,7 +63,7 @@ fn admin_of(principal: &Principal, agency: &str) -> Result<(), AppError> {
     }
 }
 
-fn invalid(code: &'static str, vi: &str, en: &str) -> AppError {
+pub(crate) fn invalid(code: &'static str, vi: &str, en: &str) -> AppError {
     AppError::new(ErrorCode::Unprocessable, code, vi, en)
 }
 
@@ -414,6 +417,54 @@ pub async fn list_points(
         .collect())
 }
 
+/// The weekdays on which the agency's receiving points take no walk-in paper dossiers.
+pub async fn paperless_days(
+    conn: &impl ConnectionTrait,
+    agency: &str,
+) -> Result<Vec<Weekday>, AppError> {
+    Ok(paperless_day::Entity::find_by_id(agency.to_owned())
+        .one(conn)
+        .await?
+        .and_then(|r| parse_weekdays(&r.weekdays))
+        .unwrap_or_default())
+}
+
+/// Sets the agency's paperless weekdays (empty: none), audited.
+pub async fn set_paperless_days(
+    app: &App,
+    principal: &Principal,
+    agency: &str,
+    days: &[Weekday],
+) -> Result<(), AppError> {
+    admin_of(principal, agency)?;
+    let text = weekdays_text(days);
+    let txn = app.db.begin().await?;
+    paperless_day::Entity::delete_by_id(agency.to_owned())
+        .exec(&txn)
+        .await?;
+    paperless_day::ActiveModel {
+        agency_code: Set(agency.to_owned()),
+        weekdays: Set(text.clone()),
+        updated_by: Set(principal.key()),
+        updated_at: Set(app.now()),
+    }
+    .insert(&txn)
+    .await?;
+    audit::append(
+        &txn,
+        &AuditRecord {
+            at: app.now(),
+            actor: principal.audit_name(),
+            action: "paperless_days.update".into(),
+            subject: format!("agency:{agency}"),
+            data: json!({ "agency": agency, "weekdays": text }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Renames, re-addresses or changes the opening hours of one of the agency's receiving points.
 pub async fn update_point(
     app: &App,
@@ -458,94 +509,6 @@ pub async fn update_point(
             action: "receiving_point.update".into(),
             subject: format!("receiving_point:{code}"),
             data: json!({ "agency": agency, "name": name_vi.trim(), "address": address.trim(), "opening_hours": hours.to_text() }),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
-}
-
-/// The split of `procedure`'s processing time at `agency`: the agency's own, or the default.
-pub async fn template_for(
-    app: &App,
-    agency: &str,
-    procedure: &str,
-    legal_minutes: i64,
-) -> Result<(Template, bool), AppError> {
-    let stored = workflow_template::Entity::find_by_id(format!("{agency}/{procedure}"))
-        .one(&app.db)
-        .await?
-        .and_then(|r| {
-            let v: Vec<i64> = r
-                .minutes
-                .split(',')
-                .filter_map(|m| m.trim().parse().ok())
-                .collect();
-            <[i64; 4]>::try_from(v).ok()
-        })
-        .map(|minutes| Template { minutes })
-        .filter(|t| t.validate(legal_minutes).is_ok());
-    Ok(match stored {
-        Some(t) => (t, true),
-        None => (Template::default_for(legal_minutes), false),
-    })
-}
-
-/// Sets the agency's split (in working minutes) for a procedure, checked against its current
-/// legal processing time.
-pub async fn set_template(
-    app: &App,
-    principal: &Principal,
-    agency: &str,
-    procedure: &str,
-    minutes: [i64; 4],
-) -> Result<(), AppError> {
-    admin_of(principal, agency)?;
-    let p = crate::catalogue::current(app, procedure)
-        .await?
-        .ok_or_else(|| AppError::not_found("thủ tục", "Procedure"))?;
-    let legal = p.processing_time.legal_working_minutes();
-    let t = Template { minutes };
-    t.validate(legal).map_err(|e| {
-        invalid(
-            "invalid_workflow",
-            &match e {
-                motcua_domain::workflow::TemplateError::TooShort => {
-                    "Mỗi bước cần ít nhất 15 phút làm việc.".to_owned()
-                }
-                motcua_domain::workflow::TemplateError::OverLegal(total, legal) => format!(
-                    "Tổng thời gian các bước ({:.1} giờ) vượt thời hạn luật định ({:.1} giờ).",
-                    total as f64 / 60.0,
-                    legal as f64 / 60.0
-                ),
-            },
-            &format!("{e}."),
-        )
-    })?;
-    let id = format!("{agency}/{procedure}");
-    let text = minutes.map(|m| m.to_string()).join(",");
-    let txn = app.db.begin().await?;
-    workflow_template::Entity::delete_by_id(id.clone())
-        .exec(&txn)
-        .await?;
-    workflow_template::ActiveModel {
-        id: Set(id),
-        agency_code: Set(agency.to_owned()),
-        procedure_code: Set(procedure.to_owned()),
-        minutes: Set(text.clone()),
-        updated_by: Set(principal.key()),
-        updated_at: Set(app.now()),
-    }
-    .insert(&txn)
-    .await?;
-    audit::append(
-        &txn,
-        &AuditRecord {
-            at: app.now(),
-            actor: principal.audit_name(),
-            action: "workflow.update".into(),
-            subject: format!("workflow:{agency}/{procedure}"),
-            data: json!({ "agency": agency, "procedure": procedure, "minutes": text, "legal_minutes": legal }),
         },
     )
     .await?;

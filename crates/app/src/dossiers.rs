@@ -7,9 +7,7 @@ use std::collections::BTreeSet;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use motcua_domain::catalogue::{
-    Channel, CopyKind, OnlineLevel, Paperless, Procedure, RequirementKind,
-};
+use motcua_domain::catalogue::{Channel, CopyKind, OnlineLevel, Procedure, RequirementKind};
 use motcua_domain::ids::{AgencyCode, CitizenId, DossierCode};
 use motcua_domain::lifecycle::{self, Command, DossierState, Role, Status};
 use motcua_store::audit::{self, AuditRecord};
@@ -162,7 +160,7 @@ fn draft_ref() -> String {
     format!("NHAP-{tail}")
 }
 
-fn state_of(row: &dossier::Model) -> Result<DossierState, AppError> {
+pub(crate) fn state_of(row: &dossier::Model) -> Result<DossierState, AppError> {
     Ok(motcua_store::from_json(
         "dossiers.lifecycle",
         &row.lifecycle,
@@ -378,19 +376,18 @@ pub async fn create(
                     "A receiving point takes dossiers only for agencies of its own province.",
                 ));
             }
-            // Paperless days (SPEC §3): no paper at the counter on the procedure's pilot days; a
-            // procedure that is paperless always takes no postal paper either.
+            // Paperless days (SPEC §3): the procedure's pilot days and the receiving agency's own.
             let today = app.now().with_timezone(&app.calendar.offset()).date_naive();
-            let refused = match input.channel {
-                Channel::Post => procedure.paperless == Paperless::Always,
-                _ => procedure.paperless.applies_on(today),
-            };
-            if refused {
+            let agency_days = crate::admin::paperless_days(&app.db, &rp.agency_code).await?;
+            if procedure
+                .paperless
+                .refuses_paper(input.channel, &agency_days, today)
+            {
                 return Err(AppError::new(
                     ErrorCode::Unprocessable,
                     "paperless_day",
-                    "Thủ tục này không nhận hồ sơ giấy vào hôm nay (ngày không giấy tờ): hãy hướng dẫn, hỗ trợ công dân nộp trực tuyến.",
-                    "This procedure takes no paper dossiers today (a paperless day): help the applicant apply online.",
+                    "Hôm nay là ngày không giấy tờ: không nhận hồ sơ giấy cho thủ tục này tại điểm tiếp nhận; hãy hướng dẫn, hỗ trợ công dân nộp trực tuyến.",
+                    "Today is a paperless day: this receiving point takes no paper dossier for this procedure; help the applicant apply online.",
                 ));
             }
             (Some(rp.code), ra)
@@ -476,6 +473,53 @@ pub async fn create(
     }
 }
 
+/// Who a progress entry and its audit entry name.
+pub(crate) struct Author {
+    actor: String,
+    role: String,
+    agency: Option<String>,
+}
+
+impl Author {
+    /// The principal, with the role and agency they hold for this dossier.
+    fn of(principal: &Principal, row: &dossier::Model) -> Self {
+        match principal {
+            Principal::Citizen { .. } => Author {
+                actor: principal.audit_name(),
+                role: "citizen".to_owned(),
+                agency: None,
+            },
+            Principal::Staff {
+                username, roles, ..
+            } => {
+                let agency = roles
+                    .iter()
+                    .find(|r| r.agency == row.receiving_agency || r.agency == row.competent_agency)
+                    .map(|r| r.agency.clone());
+                let role = roles
+                    .iter()
+                    .find(|r| Some(&r.agency) == agency.as_ref())
+                    .map(|r| r.role.as_str().to_owned())
+                    .unwrap_or_else(|| "staff".into());
+                Author {
+                    actor: format!("staff:{username}"),
+                    role,
+                    agency,
+                }
+            }
+        }
+    }
+
+    /// The competent agency's workflow template, acting on its own.
+    pub(crate) fn workflow(agency: &str) -> Self {
+        Author {
+            actor: "system:workflow".to_owned(),
+            role: Role::Workflow.as_str().to_owned(),
+            agency: Some(agency.to_owned()),
+        }
+    }
+}
+
 /// Writes the progress entry and the audit entry of one change, in the caller's transaction.
 #[allow(clippy::too_many_arguments)]
 async fn record(
@@ -489,29 +533,33 @@ async fn record(
     now: DateTime<Utc>,
     extra: Option<Value>,
 ) -> Result<(), AppError> {
-    let (actor, role, agency) = match principal {
-        Principal::Citizen { .. } => (principal.audit_name(), "citizen".to_owned(), None),
-        Principal::Staff {
-            username, roles, ..
-        } => {
-            let agency = roles
-                .iter()
-                .find(|r| r.agency == row.receiving_agency || r.agency == row.competent_agency)
-                .map(|r| r.agency.clone());
-            let role = roles
-                .iter()
-                .find(|r| Some(&r.agency) == agency.as_ref())
-                .map(|r| r.role.as_str().to_owned())
-                .unwrap_or_else(|| "staff".into());
-            (format!("staff:{username}"), role, agency)
-        }
-    };
+    let author = Author::of(principal, row);
+    record_by(txn, row, &author, action, (from, to), note, now, extra).await
+}
+
+/// [`record`] for an author that is not the caller (the workflow template).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn record_by(
+    txn: &DatabaseTransaction,
+    row: &dossier::Model,
+    author: &Author,
+    action: &str,
+    (from, to): (Status, Status),
+    note: Option<String>,
+    now: DateTime<Utc>,
+    extra: Option<Value>,
+) -> Result<(), AppError> {
+    let Author {
+        actor,
+        role,
+        agency,
+    } = author;
     progress_entry::ActiveModel {
         id: Default::default(),
         dossier_id: Set(row.id.clone()),
         at: Set(now),
         actor: Set(actor.clone()),
-        actor_role: Set(role),
+        actor_role: Set(role.clone()),
         agency_code: Set(agency.clone()),
         receiving_point: Set(row.receiving_point.clone()),
         action: Set(action.to_owned()),
@@ -525,7 +573,7 @@ async fn record(
         txn,
         &AuditRecord {
             at: now,
-            actor,
+            actor: actor.clone(),
             action: format!("dossier.{action}"),
             subject: format!("dossier:{}", row.id),
             data: serde_json::json!({
@@ -655,7 +703,7 @@ pub async fn save_form(
 }
 
 /// Writes a row change guarded by its version, so two concurrent writers cannot both win.
-async fn update_row(
+pub(crate) async fn update_row(
     txn: &DatabaseTransaction,
     row: &dossier::Model,
     change: impl FnOnce(&mut dossier::ActiveModel),
@@ -1022,6 +1070,9 @@ pub async fn submit_with_fee(
             )
             .await?;
         }
+        let updated = crate::workflow::assign_by_default(&txn, app, &updated, now)
+            .await?
+            .unwrap_or(updated);
         let view = view_in(&txn, app, &updated, principal).await?;
         if let Some(key) = idempotency_key {
             let body = serde_json::to_value(&view).map_err(AppError::internal)?;
@@ -1044,7 +1095,7 @@ pub async fn submit_with_fee(
     }
 }
 
-fn apply_state(am: &mut dossier::ActiveModel, s: &DossierState, code: Option<String>) {
+pub(crate) fn apply_state(am: &mut dossier::ActiveModel, s: &DossierState, code: Option<String>) {
     if let Some(c) = code {
         am.code = Set(c);
     }
@@ -1249,6 +1300,9 @@ pub async fn act(
             extra,
         )
         .await?;
+        let updated = crate::workflow::assign_by_default(&txn, app, &updated, now)
+            .await?
+            .unwrap_or(updated);
         let view = view_in(&txn, app, &updated, principal).await?;
         txn.commit().await?;
         Ok::<_, AppError>(view)
@@ -1865,8 +1919,8 @@ pub async fn allowed_actions(
 
 /// Active specialists of an agency, for the assignment list.
 pub async fn specialists_of(app: &App, agency: &str) -> Result<Vec<String>, AppError> {
-    use motcua_store::entities::staff_role;
-    Ok(staff_role::Entity::find()
+    use motcua_store::entities::{staff, staff_role};
+    let holders: Vec<String> = staff_role::Entity::find()
         .filter(staff_role::Column::AgencyCode.eq(agency.to_owned()))
         .filter(staff_role::Column::Role.eq(Role::Specialist.as_str()))
         .order_by_asc(staff_role::Column::Username)
@@ -1874,7 +1928,16 @@ pub async fn specialists_of(app: &App, agency: &str) -> Result<Vec<String>, AppE
         .await?
         .into_iter()
         .map(|r| r.username)
-        .collect())
+        .collect();
+    let active: BTreeSet<String> = staff::Entity::find()
+        .filter(staff::Column::Username.is_in(holders.clone()))
+        .filter(staff::Column::Active.eq(true))
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|s| s.username)
+        .collect();
+    Ok(holders.into_iter().filter(|h| active.contains(h)).collect())
 }
 
 /// One entry of a dossier's audit trail, as stored in the hash chain.

@@ -126,11 +126,14 @@ async fn staff_principal(app: &App, s: staff::Model) -> Result<Principal, AppErr
         .await?
         .into_iter()
         .filter_map(|r| {
-            Role::parse(&r.role).map(|role| StaffRole {
-                agency: r.agency_code,
-                role,
-                include_descendants: r.include_descendants,
-            })
+            // The workflow is the system's own role; a row giving it to a person is ignored.
+            Role::parse(&r.role)
+                .filter(|role| *role != Role::Workflow)
+                .map(|role| StaffRole {
+                    agency: r.agency_code,
+                    role,
+                    include_descendants: r.include_descendants,
+                })
         })
         .collect();
     Ok(Principal::Staff {

@@ -17,6 +17,7 @@ pub mod org;
 pub mod pki;
 pub mod totp;
 pub mod views;
+pub mod workflow;
 
 use std::sync::Arc;
 

@@ -444,6 +444,7 @@ fn role_name_vi(role: Role) -> &'static str {
         Role::Clerk => "Văn thư",
         Role::Admin => "Quản trị cơ quan",
         Role::Monitor => "Giám sát",
+        Role::Workflow => "Quy trình tự động",
     }
 }
 

@@ -266,6 +266,40 @@ impl Paperless {
             Paperless::Weekdays(days) => days.contains(&day.weekday()),
         }
     }
+
+    /// Whether a paper dossier for this procedure is refused on `day` at a receiving point whose
+    /// agency keeps `agency_days` paperless (SPEC §3, Decision 468/QĐ-TTg pilots). Walk-ins are
+    /// refused on the procedure's days and on the agency's; post is refused only for a procedure
+    /// that is paperless always, since a letter cannot be turned away on a given weekday.
+    pub fn refuses_paper(&self, channel: Channel, agency_days: &[Weekday], day: NaiveDate) -> bool {
+        match channel {
+            Channel::Online => false,
+            Channel::Post => *self == Paperless::Always,
+            Channel::Counter => self.applies_on(day) || agency_days.contains(&day.weekday()),
+        }
+    }
+}
+
+/// Weekdays as stored and as typed: "Mon,Thu" (English three-letter names, any case); `None`
+/// when one is not a weekday. Sorted Monday first, without repeats.
+pub fn parse_weekdays(text: &str) -> Option<Vec<Weekday>> {
+    let mut days = Vec::new();
+    for d in text.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+        let day: Weekday = d.parse().ok()?;
+        if !days.contains(&day) {
+            days.push(day);
+        }
+    }
+    days.sort_by_key(|d| d.num_days_from_monday());
+    Some(days)
+}
+
+/// The stored form of [`parse_weekdays`].
+pub fn weekdays_text(days: &[Weekday]) -> String {
+    days.iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1981,6 +2015,33 @@ mod tests {
             serde_json::to_value(Paperless::Always).unwrap(),
             json!("always")
         );
+    }
+
+    #[test]
+    fn the_counter_refuses_paper_on_the_procedure_s_days_and_on_the_agency_s_days() {
+        let thu = date(2026, 11, 26);
+        let fri = date(2026, 11, 27);
+        let never = Paperless::Never;
+        assert!(!never.refuses_paper(Channel::Counter, &[], thu));
+        assert!(never.refuses_paper(Channel::Counter, &[Weekday::Thu], thu));
+        assert!(!never.refuses_paper(Channel::Counter, &[Weekday::Thu], fri));
+        let weekly = Paperless::Weekdays(vec![Weekday::Fri]);
+        assert!(weekly.refuses_paper(Channel::Counter, &[Weekday::Thu], fri));
+        // Letters are not turned away by weekday, only by a procedure that takes no paper at all.
+        assert!(!weekly.refuses_paper(Channel::Post, &[Weekday::Fri], fri));
+        assert!(Paperless::Always.refuses_paper(Channel::Post, &[], fri));
+        assert!(!Paperless::Always.refuses_paper(Channel::Online, &[], fri));
+    }
+
+    #[test]
+    fn weekdays_read_and_write_as_short_english_names() {
+        assert_eq!(
+            parse_weekdays("thu, Mon,Thu"),
+            Some(vec![Weekday::Mon, Weekday::Thu])
+        );
+        assert_eq!(parse_weekdays(""), Some(vec![]));
+        assert_eq!(parse_weekdays("Mon,Funday"), None);
+        assert_eq!(weekdays_text(&[Weekday::Mon, Weekday::Thu]), "Mon,Thu");
     }
 
     #[test]

@@ -119,10 +119,13 @@ pub enum Role {
     Clerk,
     Admin,
     Monitor,
+    /// The agency's workflow template acting on its own: it makes the first assignment when a
+    /// dossier reaches the competent agency (SPEC §4). Never held by a person.
+    Workflow,
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::Citizen,
         Role::Officer,
         Role::Specialist,
@@ -130,6 +133,7 @@ impl Role {
         Role::Clerk,
         Role::Admin,
         Role::Monitor,
+        Role::Workflow,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -141,6 +145,7 @@ impl Role {
             Role::Clerk => "clerk",
             Role::Admin => "admin",
             Role::Monitor => "monitor",
+            Role::Workflow => "workflow",
         }
     }
 
@@ -240,6 +245,14 @@ impl DossierState {
             Some(end) => end > due,
             None => now > due && !self.status.is_final(),
         }
+    }
+
+    /// Received by (or handed over to) the competent agency and not yet assigned: what the
+    /// leader's "to assign" queue holds, and when the workflow template may assign by default.
+    pub fn awaiting_assignment(&self) -> bool {
+        self.status == Status::Received
+            && self.step.is_none()
+            && (!self.needs_handover || self.handed_over)
     }
 
     pub fn assignee(&self) -> Option<&str> {
@@ -700,10 +713,16 @@ fn apply(
         }
         Command::Assign { assignee } => {
             require_status(state, &[Status::Received, Status::InProcessing])?;
-            require_role(role, &[Role::Leader])?;
+            require_role(role, &[Role::Leader, Role::Workflow])?;
             require_place(actor, Place::CompetentAgency)?;
             if state.needs_handover && !state.handed_over {
                 return Err(Rejection::HandoverRequired);
+            }
+            // The template only makes the first assignment; moving a dossier to someone else is
+            // the leader's decision.
+            if role == Role::Workflow && (state.status != Status::Received || state.step.is_some())
+            {
+                return Err(Rejection::WrongStep);
             }
             let assignee = assignee.trim();
             if assignee.is_empty() {

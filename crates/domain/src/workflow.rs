@@ -6,7 +6,12 @@
 //! Steps and the action that ends each one: assignment by the leader (`assign`), appraisal by the
 //! specialist (`forward`), review by the leader (`approve`), issuing by the clerk (`issue_result`).
 //! The clock of each step starts when the previous one ended (the first at receipt) and counts
-//! working minutes only.
+//! working minutes only, less the time the clock stood still while the applicant supplemented
+//! (SPEC §4: the request pauses the dossier's deadline, so it pauses the step it fell in too).
+//!
+//! A template may also name the specialists who take the procedure's dossiers by default: when a
+//! dossier reaches the competent agency, the workflow assigns it to the least loaded of them, and
+//! the leader only steps in to reassign.
 
 use chrono::{DateTime, Utc};
 
@@ -48,10 +53,12 @@ impl Stage {
     }
 }
 
-/// Working minutes per step.
+/// Working minutes per step, and who takes new dossiers by default.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Template {
     pub minutes: [i64; 4],
+    /// Specialists (usernames), in the administrator's order; empty: the leader assigns.
+    pub assignees: Vec<String>,
 }
 
 /// The shortest allotment a step may get: a leader cannot assign in no time at all.
@@ -78,10 +85,12 @@ impl Template {
             let q = legal_minutes / 4;
             return Self {
                 minutes: [q, legal_minutes - 3 * q, q, q],
+                assignees: Vec::new(),
             };
         }
         Self {
             minutes: [a, b, c, d],
+            assignees: Vec::new(),
         }
     }
 
@@ -103,6 +112,24 @@ impl Template {
     }
 }
 
+/// The default assignee for a new dossier: among the template's specialists still able to take
+/// work (`available`), the one with the fewest open dossiers (`open_load`); on a tie the one the
+/// administrator listed first. `None` when nobody is available: the leader assigns.
+pub fn pick_assignee<'a>(
+    template: &'a Template,
+    available: &dyn Fn(&str) -> bool,
+    open_load: &dyn Fn(&str) -> usize,
+) -> Option<&'a str> {
+    template
+        .assignees
+        .iter()
+        .map(String::as_str)
+        .filter(|a| available(a))
+        .enumerate()
+        .min_by_key(|(i, a)| (open_load(a), *i))
+        .map(|(_, a)| a)
+}
+
 /// One line of the per-step report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepLine {
@@ -120,9 +147,55 @@ impl StepLine {
     }
 }
 
+/// The intervals the clock stood still: from each `request_supplement` to the `supplement` that
+/// answered it (or to `now` while the applicant has not answered yet).
+fn pauses(
+    actions: &[(String, DateTime<Utc>)],
+    now: DateTime<Utc>,
+) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+    let mut out = Vec::new();
+    let mut open: Option<DateTime<Utc>> = None;
+    for (a, at) in actions {
+        match a.as_str() {
+            "request_supplement" => open = open.or(Some(*at)),
+            "supplement" => {
+                if let Some(from) = open.take() {
+                    out.push((from, *at));
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(from) = open {
+        out.push((from, now));
+    }
+    out
+}
+
+/// Working minutes from `from` to `to`, less those inside a pause.
+fn working_minutes_outside(
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    pauses: &[(DateTime<Utc>, DateTime<Utc>)],
+    calendar: &WorkingCalendar,
+) -> i64 {
+    let paused: i64 = pauses
+        .iter()
+        .map(|(p, q)| {
+            let (a, b) = ((*p).max(from), (*q).min(to));
+            if a < b {
+                calendar.working_minutes_between(a, b)
+            } else {
+                0
+            }
+        })
+        .sum();
+    (calendar.working_minutes_between(from, to) - paused).max(0)
+}
+
 /// Allotted and used working time per step, from the receipt time and the dossier's actions
-/// (action name, time), oldest first. Pauses for supplementation are not subtracted here; the
-/// dossier's overall deadline accounts for them.
+/// (action name, time), oldest first. Time paused for supplementation is not counted against the
+/// step it fell in.
 pub fn report(
     template: &Template,
     received_at: DateTime<Utc>,
@@ -130,6 +203,8 @@ pub fn report(
     now: DateTime<Utc>,
     calendar: &WorkingCalendar,
 ) -> Vec<StepLine> {
+    let pauses = pauses(actions, now);
+    let used_between = |a, b| working_minutes_outside(a, b, &pauses, calendar);
     let mut start = Some(received_at);
     let mut out = Vec::new();
     for (i, stage) in Stage::ALL.into_iter().enumerate() {
@@ -141,8 +216,8 @@ pub fn report(
                 .map(|(_, at)| *at)
         });
         let (used, done, started) = match (start, end) {
-            (Some(s), Some(e)) => (calendar.working_minutes_between(s, e), true, true),
-            (Some(s), None) => (calendar.working_minutes_between(s, now), false, true),
+            (Some(s), Some(e)) => (used_between(s, e), true, true),
+            (Some(s), None) => (used_between(s, now), false, true),
             _ => (0, false, false),
         };
         out.push(StepLine {
@@ -173,14 +248,16 @@ mod tests {
         assert_eq!(Template::default_for(480).minutes, [24, 336, 72, 48]);
         assert_eq!(
             Template {
-                minutes: [10, 300, 60, 60]
+                minutes: [10, 300, 60, 60],
+                assignees: Vec::new(),
             }
             .validate(480),
             Err(TemplateError::TooShort)
         );
         assert_eq!(
             Template {
-                minutes: [60, 400, 60, 60]
+                minutes: [60, 400, 60, 60],
+                assignees: Vec::new(),
             }
             .validate(480),
             Err(TemplateError::OverLegal(580, 480))
@@ -206,6 +283,7 @@ mod tests {
         ];
         let t = Template {
             minutes: [20, 120, 60, 30],
+            assignees: Vec::new(),
         };
         let r = report(&t, received, &actions, at(4, 0), &cal);
         assert_eq!(r[0].used, 30);
@@ -215,5 +293,61 @@ mod tests {
         assert_eq!((r[2].used, r[2].done, r[2].started), (30, false, true));
         assert_eq!((r[3].used, r[3].started), (0, false));
         assert!(!r[3].late());
+    }
+
+    #[test]
+    fn time_paused_for_supplementation_is_not_counted_against_the_step() {
+        let Ok(cal) = WorkingCalendar::vietnam() else {
+            panic!("calendar")
+        };
+        // Tuesday 17 November 2026 (09:00 local is 02:00 UTC) and the next morning.
+        let at = |d: u32, h: u32, m: u32| {
+            Utc.with_ymd_and_hms(2026, 11, d, h, m, 0)
+                .single()
+                .unwrap_or_default()
+        };
+        let t = Template {
+            minutes: [30, 600, 60, 30],
+            assignees: Vec::new(),
+        };
+        let received = at(17, 2, 0);
+        // Assigned at 09:10; the specialist asks for a document at 10:00 and gets it back at
+        // 09:00 the next day (a full afternoon paused), then forwards at 10:30.
+        let actions = vec![
+            ("assign".to_owned(), at(17, 2, 10)),
+            ("request_supplement".to_owned(), at(17, 3, 0)),
+            ("supplement".to_owned(), at(18, 2, 0)),
+            ("forward".to_owned(), at(18, 3, 30)),
+        ];
+        let r = report(&t, received, &actions, at(18, 4, 0), &cal);
+        assert_eq!(r[0].used, 10);
+        // 50 minutes before the request and 90 after the answer.
+        assert_eq!((r[1].used, r[1].done), (140, true));
+        // Still waiting for the applicant: the current step's clock stands still too.
+        let waiting = &actions[..2];
+        let r = report(&t, received, waiting, at(18, 4, 0), &cal);
+        assert_eq!((r[1].used, r[1].done), (50, false));
+    }
+
+    #[test]
+    fn the_default_assignee_is_the_least_loaded_available_specialist_listed_first_on_a_tie() {
+        let t = Template {
+            minutes: [30, 600, 60, 30],
+            assignees: vec!["lan@x".into(), "minh@x".into(), "hoa@x".into()],
+        };
+        let load = |a: &str| match a {
+            "lan@x" => 3,
+            "minh@x" => 1,
+            _ => 1,
+        };
+        assert_eq!(pick_assignee(&t, &|_| true, &load), Some("minh@x"));
+        // Minh left: Hoa has as little work.
+        assert_eq!(pick_assignee(&t, &|a| a != "minh@x", &load), Some("hoa@x"));
+        assert_eq!(pick_assignee(&t, &|_| false, &load), None);
+        assert_eq!(
+            pick_assignee(&Template::default_for(480), &|_| true, &load),
+            None,
+            "no specialists named: the leader assigns"
+        );
     }
 }

@@ -17,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0004Documents),
             Box::new(M0005ApplicantSignatures),
             Box::new(M0006WorkflowTemplates),
+            Box::new(M0007DefaultAssigneesAndPaperlessDays),
         ]
     }
 }
@@ -625,6 +626,50 @@ impl MigrationTrait for M0006WorkflowTemplates {
             Table::drop()
                 .table("workflow_templates")
                 .if_exists()
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+/// Who takes a procedure's dossiers by default (comma-separated specialist usernames, empty: the
+/// leader assigns), and the weekdays on which an agency's receiving points take no paper.
+struct M0007DefaultAssigneesAndPaperlessDays;
+
+impl MigrationName for M0007DefaultAssigneesAndPaperlessDays {
+    fn name(&self) -> &str {
+        "m0007_default_assignees_and_paperless_days"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0007DefaultAssigneesAndPaperlessDays {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table("workflow_templates")
+                .add_column(string("assignees").default(""))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            table("paperless_days")
+                .col(string("agency_code").primary_key())
+                .col(string("weekdays"))
+                .col(string("updated_by"))
+                .col(timestamp_with_time_zone("updated_at"))
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table("paperless_days").if_exists().to_owned())
+            .await?;
+        m.alter_table(
+            Table::alter()
+                .table("workflow_templates")
+                .drop_column("assignees")
                 .to_owned(),
         )
         .await

@@ -1,5 +1,6 @@
-//! The agency administrator's staff page (`/staff/admin`): accounts, roles, deactivation and
-//! password resets. The rules are in `motcua_app::admin`.
+//! The agency administrator's page (`/staff/admin`): accounts, roles, deactivation and password
+//! resets; receiving points; workflow templates (time per step, default assignees); paperless
+//! days. The rules are in `motcua_app::admin` and `motcua_app::workflow`.
 
 use std::collections::HashMap;
 
@@ -10,6 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use motcua_app::admin::{self, ASSIGNABLE};
 use motcua_app::identity::Principal;
+use motcua_app::workflow;
 use motcua_app::{AppError, ErrorCode};
 use motcua_domain::lifecycle::Role;
 
@@ -43,9 +45,56 @@ struct AdminPage {
     points: Vec<admin::PointRow>,
     /// (code, name) of every procedure, for the workflow form.
     procedures: Vec<(String, String)>,
+    /// The templates the agency set.
+    templates: Vec<TemplateView>,
+    /// The workflow form, prefilled from `?procedure=`.
+    wf: WorkflowForm,
+    paperless: Vec<DayBox>,
     error: Option<String>,
     done: Option<String>,
 }
+
+struct TemplateView {
+    procedure: String,
+    name: String,
+    hours: [String; 4],
+    assignees: String,
+}
+
+struct Choice {
+    value: String,
+    checked: bool,
+}
+
+struct WorkflowForm {
+    procedure: String,
+    hours: [String; 4],
+    specialists: Vec<Choice>,
+}
+
+struct DayBox {
+    value: &'static str,
+    label: String,
+    checked: bool,
+}
+
+/// Hours as an administrator types them: "0.5", "5.6", "12".
+fn hours_text(minutes: i64) -> String {
+    let h = minutes as f64 / 60.0;
+    let t = format!("{h:.2}");
+    t.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// The weekdays a receiving point may close to paper (Monday to Saturday: public offices work
+/// Saturday mornings in many provinces).
+const WEEKDAYS: [chrono::Weekday; 6] = [
+    chrono::Weekday::Mon,
+    chrono::Weekday::Tue,
+    chrono::Weekday::Wed,
+    chrono::Weekday::Thu,
+    chrono::Weekday::Fri,
+    chrono::Weekday::Sat,
+];
 
 /// The agency this administrator manages: `?agency=` if they administer it, else their first.
 fn agency_of(p: &Principal, wanted: Option<&String>) -> Option<String> {
@@ -81,7 +130,7 @@ async fn page(
     p: &Principal,
     agency: &str,
     status: StatusCode,
-    (error, done): (Option<String>, Option<String>),
+    (error, done, form_procedure): (Option<String>, Option<String>, Option<&str>),
 ) -> Response {
     let rows = match admin::list_staff(&s.app, p, agency).await {
         Ok(r) => r,
@@ -91,11 +140,81 @@ async fn page(
         Ok(r) => r,
         Err(e) => return crate::portal::app_error(ui, who, &e),
     };
-    let procedures = motcua_app::catalogue::current_all(&s.app)
+    let catalogue = motcua_app::catalogue::current_all(&s.app)
         .await
-        .unwrap_or_default()
-        .into_iter()
+        .unwrap_or_default();
+    let procedures: Vec<(String, String)> = catalogue
+        .iter()
         .map(|pr| (pr.code.to_string(), format!("{} — {}", pr.code, pr.name_vi)))
+        .collect();
+    let name_of = |code: &str| {
+        procedures
+            .iter()
+            .find(|(c, _)| c == code)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_else(|| code.to_owned())
+    };
+    let stored = match workflow::list_templates(&s.app, p, agency).await {
+        Ok(r) => r,
+        Err(e) => return crate::portal::app_error(ui, who, &e),
+    };
+    let templates = stored
+        .iter()
+        .map(|t| TemplateView {
+            procedure: t.procedure.clone(),
+            name: name_of(&t.procedure),
+            hours: t.minutes.map(hours_text),
+            assignees: t.assignees.join(", "),
+        })
+        .collect();
+    let specialists = motcua_app::dossiers::specialists_of(&s.app, agency)
+        .await
+        .unwrap_or_default();
+    // The form shows the procedure asked for: its stored template, or the default split.
+    let wanted =
+        form_procedure.and_then(|code| catalogue.iter().find(|pr| pr.code.as_str() == code));
+    let wf = match wanted {
+        Some(pr) => {
+            let legal = pr.processing_time.legal_working_minutes();
+            let t = match workflow::template_for(&s.app, agency, pr.code.as_str(), legal).await {
+                Ok((t, _)) => t,
+                Err(e) => return crate::portal::app_error(ui, who, &e),
+            };
+            WorkflowForm {
+                procedure: pr.code.to_string(),
+                hours: t.minutes.map(hours_text),
+                specialists: specialists
+                    .iter()
+                    .map(|sp| Choice {
+                        value: sp.clone(),
+                        checked: t.assignees.contains(sp),
+                    })
+                    .collect(),
+            }
+        }
+        None => WorkflowForm {
+            procedure: String::new(),
+            hours: Default::default(),
+            specialists: specialists
+                .iter()
+                .map(|sp| Choice {
+                    value: sp.clone(),
+                    checked: false,
+                })
+                .collect(),
+        },
+    };
+    let closed = match admin::paperless_days(&s.app.db, agency).await {
+        Ok(d) => d,
+        Err(e) => return crate::portal::app_error(ui, who, &e),
+    };
+    let paperless = WEEKDAYS
+        .iter()
+        .map(|d| DayBox {
+            value: weekday_value(*d),
+            label: t(ui.lang, &format!("weekday.{}", weekday_value(*d))).to_owned(),
+            checked: closed.contains(d),
+        })
         .collect();
     let staff = rows
         .into_iter()
@@ -121,6 +240,9 @@ async fn page(
             new_roles: boxes(ui.lang, &[]),
             points,
             procedures,
+            templates,
+            wf,
+            paperless,
             error,
             done,
         },
@@ -159,7 +281,17 @@ pub async fn show(
     let done = q
         .get("done")
         .map(|d| t(ui.lang, &format!("admin.done_{d}")).to_owned());
-    page(&s, &ui, &who, &p, &agency, StatusCode::OK, (None, done)).await
+    let form = q.get("procedure").map(String::as_str);
+    page(
+        &s,
+        &ui,
+        &who,
+        &p,
+        &agency,
+        StatusCode::OK,
+        (None, done, form),
+    )
+    .await
 }
 
 /// A urlencoded body where `role` may repeat.
@@ -179,6 +311,13 @@ impl Fields {
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
             .unwrap_or_default()
+    }
+    fn all(&self, key: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
     }
     fn roles(&self) -> Vec<Role> {
         self.0
@@ -207,7 +346,7 @@ async fn after(
         Err(e) => {
             let status = crate::problem::status_of(e.kind);
             let msg = message(ui.lang, &e);
-            page(s, ui, who, p, agency, status, (Some(msg), None)).await
+            page(s, ui, who, p, agency, status, (Some(msg), None, None)).await
         }
     }
 }
@@ -326,6 +465,57 @@ pub async fn workflow(
             return after(&s, &ui, &who, &p, &agency, Err(e), "workflow").await;
         }
     };
-    let r = admin::set_template(&s.app, &p, &agency, f.get("procedure"), minutes).await;
+    let r = workflow::set_template(
+        &s.app,
+        &p,
+        &agency,
+        f.get("procedure"),
+        minutes,
+        &f.all("assignee"),
+    )
+    .await;
     after(&s, &ui, &who, &p, &agency, r, "workflow").await
+}
+
+fn weekday_value(d: chrono::Weekday) -> &'static str {
+    match d {
+        chrono::Weekday::Mon => "mon",
+        chrono::Weekday::Tue => "tue",
+        chrono::Weekday::Wed => "wed",
+        chrono::Weekday::Thu => "thu",
+        chrono::Weekday::Fri => "fri",
+        chrono::Weekday::Sat => "sat",
+        chrono::Weekday::Sun => "sun",
+    }
+}
+
+/// `POST /staff/admin/{agency}/paperless`: the weekdays the agency's counters take no paper.
+pub async fn paperless(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Path(agency): Path<String>,
+    body: Bytes,
+) -> Response {
+    let Some(p) = admin_principal(&who) else {
+        return Redirect::to("/staff").into_response();
+    };
+    let f = Fields::parse(&body);
+    let mut days = Vec::new();
+    for v in f.all("day") {
+        match WEEKDAYS.iter().find(|d| weekday_value(**d) == v) {
+            Some(d) => days.push(*d),
+            None => {
+                let e = AppError::new(
+                    ErrorCode::Unprocessable,
+                    "invalid_weekday",
+                    "Chỉ chọn các ngày từ thứ Hai đến thứ Bảy.",
+                    "Choose days from Monday to Saturday only.",
+                );
+                return after(&s, &ui, &who, &p, &agency, Err(e), "paperless").await;
+            }
+        }
+    }
+    let r = admin::set_paperless_days(&s.app, &p, &agency, &days).await;
+    after(&s, &ui, &who, &p, &agency, r, "paperless").await
 }

@@ -184,6 +184,7 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/admin/{agency}/staff", post(admin::create))
         .route("/staff/admin/{agency}/points/{code}", post(admin::point))
         .route("/staff/admin/{agency}/workflow", post(admin::workflow))
+        .route("/staff/admin/{agency}/paperless", post(admin::paperless))
         .route(
             "/staff/admin/{agency}/staff/{username}/{what}",
             post(admin::change),

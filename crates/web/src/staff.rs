@@ -468,7 +468,7 @@ async fn dossier_page(
         (Some(pr), Some(received)) => {
             use motcua_domain::workflow::{Template, report};
             let legal = pr.processing_time.legal_working_minutes();
-            let template = motcua_app::admin::template_for(
+            let template = motcua_app::workflow::template_for(
                 &s.app,
                 &v.competent_agency.code,
                 &pr.code.to_string(),

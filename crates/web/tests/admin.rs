@@ -285,3 +285,292 @@ async fn the_administrator_splits_a_procedure_s_time_within_the_law_and_the_doss
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn the_workflow_template_assigns_new_dossiers_to_the_least_loaded_default_specialist() {
+    let t = TestApp::spawn().await;
+    let admin = t.staff_cookie(&format!("admin@{AGENCY_A}")).await;
+    let specialist = format!("specialist@{AGENCY_A}");
+    let lan = format!("lan@{AGENCY_A}");
+    let create = format!("/staff/admin/{AGENCY_A}/staff");
+    let (status, _) = post(
+        &t,
+        &admin,
+        &create,
+        "name=lan&full_name=Nguy%E1%BB%85n+Th%E1%BB%8B+Lan&role=specialist&password=correct-horse-2026",
+    )
+    .await;
+    assert_eq!(status, 303);
+    let path = format!("/staff/admin/{AGENCY_A}/workflow");
+    let split = "procedure=1.001193&assignment=0.5&appraisal=6&review=1&issue=0.5";
+
+    // Only active specialists of the agency can be default assignees; nothing is stored otherwise.
+    for wrong in [
+        format!("officer@{AGENCY_A}"),
+        format!("specialist@{AGENCY_B}"),
+        "nobody".to_owned(),
+    ] {
+        let (status, html) = post(&t, &admin, &path, &format!("{split}&assignee={wrong}")).await;
+        assert_eq!(status, 422, "{wrong}");
+        assert!(html.contains("không phải chuyên viên"), "{html}");
+    }
+    let (_, page) = t.page(&admin, "/staff/admin").await;
+    assert!(page.contains("chưa đặt quy trình riêng"), "{page}");
+
+    let (status, to) = post(
+        &t,
+        &admin,
+        &path,
+        &format!("{split}&assignee={specialist}&assignee={lan}"),
+    )
+    .await;
+    assert_eq!(status, 303, "{to}");
+    let (_, page) = t.page(&admin, &to).await;
+    assert!(
+        page.contains(&format!("{specialist}, {lan}")),
+        "the agency's template is listed: {page}"
+    );
+    // Its edit link fills the form with what is stored.
+    let (_, form) = t
+        .page(
+            &admin,
+            &format!("/staff/admin?agency={AGENCY_A}&procedure=1.001193"),
+        )
+        .await;
+    assert!(
+        form.contains("name=\"appraisal\" inputmode=\"decimal\" value=\"6\""),
+        "{form}"
+    );
+    assert!(form.contains(&format!("value=\"{lan}\" checked")), "{form}");
+
+    // Each received dossier goes straight to a specialist: the least loaded, the first on a tie.
+    let officer = t.staff_token(&format!("officer@{AGENCY_A}")).await;
+    let citizen = t.citizen_token(CITIZEN_A).await;
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        let code = t.submitted_birth_registration(&citizen).await;
+        let r = t
+            .action(&officer, &code, serde_json::json!({ "action": "receive" }))
+            .await;
+        assert_eq!(r.status(), 200);
+        let d = json(r).await;
+        assert_eq!(d["status"], 4, "in processing at once: {d}");
+        let last = &d["history"][d["history"].as_array().unwrap().len() - 1];
+        assert_eq!(last["action"], "assign");
+        assert_eq!(last["actor"], "system:workflow");
+        got.push((code, d["assignee"].as_str().unwrap().to_owned()));
+    }
+    let who: Vec<&str> = got.iter().map(|(_, a)| a.as_str()).collect();
+    assert_eq!(
+        who,
+        [specialist.as_str(), lan.as_str(), specialist.as_str()]
+    );
+
+    // The specialist finds it in their queue and works it; the leader had nothing to assign.
+    let spec_cookie = t.staff_cookie(&specialist).await;
+    let (_, queue) = t.page(&spec_cookie, "/staff").await;
+    assert!(queue.contains(&got[0].0), "{queue}");
+    let spec_token = t.staff_token(&specialist).await;
+    let r = t
+        .action(
+            &spec_token,
+            &got[0].0,
+            serde_json::json!({ "action": "forward" }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    // The leader can still move a dossier to someone else.
+    let leader = t.staff_token(&format!("leader@{AGENCY_A}")).await;
+    let r = t
+        .action(
+            &leader,
+            &got[2].0,
+            serde_json::json!({ "action": "assign", "assignee": lan }),
+        )
+        .await;
+    assert_eq!(json(r).await["assignee"], lan.as_str());
+    // The audit chain names the workflow as the author of the first assignment.
+    let (_, audit) = t
+        .page(&spec_cookie, &format!("/staff/dossiers/{}/audit", got[0].0))
+        .await;
+    assert!(audit.contains("system:workflow"), "{audit}");
+
+    // A deactivated specialist gets nothing more, however little work they have.
+    let (status, _) = post(
+        &t,
+        &admin,
+        &format!("/staff/admin/{AGENCY_A}/staff/{lan}/active"),
+        "active=false",
+    )
+    .await;
+    assert_eq!(status, 303);
+    let code = t.submitted_birth_registration(&citizen).await;
+    let d = json(
+        t.action(&officer, &code, serde_json::json!({ "action": "receive" }))
+            .await,
+    )
+    .await;
+    assert_eq!(d["assignee"], specialist.as_str());
+
+    // Another commune without a template: the dossier waits for its leader.
+    let other = t.citizen_token(CITIZEN_B).await;
+    let code_b = t.submitted_birth_registration(&other).await;
+    let officer_b = t.staff_token(&format!("officer@{AGENCY_B}")).await;
+    let d = json(
+        t.action(
+            &officer_b,
+            &code_b,
+            serde_json::json!({ "action": "receive" }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (d["status"].as_i64(), d["assignee"].is_null()),
+        (Some(2), true)
+    );
+}
+
+#[tokio::test]
+async fn a_dossier_handed_over_from_another_one_stop_is_assigned_by_the_competent_agency_s_template()
+ {
+    let t = TestApp::spawn().await;
+    // Temporary residence is decided by the commune police; the commune's one-stop receives it.
+    let police = format!("{AGENCY_A}.CA");
+    let admin = t.staff_cookie(&format!("admin@{police}")).await;
+    let specialist = format!("specialist@{police}");
+    let p = procedure_minutes(&t, "1.004194").await;
+    let (status, to) = post(
+        &t,
+        &admin,
+        &format!("/staff/admin/{police}/workflow"),
+        &format!(
+            "procedure=1.004194&assignment={}&appraisal={}&review={}&issue={}&assignee={specialist}",
+            p[0], p[1], p[2], p[3]
+        ),
+    )
+    .await;
+    assert_eq!(status, 303, "{to}");
+    let code = t.submitted_counter_temporary_residence().await;
+    let officer = t.staff_token(&format!("officer@{AGENCY_A}")).await;
+    let d = json(t.get(&officer, &format!("/api/v1/dossiers/{code}")).await).await;
+    assert!(d["assignee"].is_null(), "not before the hand-over: {d}");
+    let d = json(
+        t.action(
+            &officer,
+            &code,
+            serde_json::json!({ "action": "hand_over" }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(d["status"], 4);
+    assert_eq!(d["assignee"], specialist.as_str());
+}
+
+/// The default split of a procedure's legal time, in hours as the form takes them.
+async fn procedure_minutes(t: &TestApp, code: &str) -> [String; 4] {
+    let p = motcua_app::catalogue::current(&t.app, code)
+        .await
+        .unwrap()
+        .unwrap();
+    let tpl =
+        motcua_domain::workflow::Template::default_for(p.processing_time.legal_working_minutes());
+    tpl.minutes.map(|m| format!("{}", m as f64 / 60.0))
+}
+
+#[tokio::test]
+async fn the_administrator_closes_the_agency_s_counters_to_paper_on_chosen_weekdays() {
+    let t = TestApp::spawn().await;
+    let admin = t.staff_cookie(&format!("admin@{AGENCY_A}")).await;
+    let path = format!("/staff/admin/{AGENCY_A}/paperless");
+    let (status, _) = post(&t, &admin, &path, "day=tue&day=funday").await;
+    assert_eq!(status, 422);
+    // The pinned clock is Tuesday 17 November 2026.
+    let (status, to) = post(&t, &admin, &path, "day=mon&day=tue").await;
+    assert_eq!(status, 303, "{to}");
+    let (_, page) = t.page(&admin, &to).await;
+    assert!(
+        page.contains("id=\"pl-tue\" name=\"day\" value=\"tue\" checked"),
+        "{page}"
+    );
+    assert!(
+        page.contains("id=\"pl-wed\" name=\"day\" value=\"wed\">"),
+        "{page}"
+    );
+
+    let officer = t.staff_token(&format!("officer@{AGENCY_A}")).await;
+    let body = |channel: &str, point: &str| {
+        serde_json::json!({
+            "procedure": "1.001193",
+            "channel": channel,
+            "receiving_point": point,
+            "applicant": {
+                "citizen_id": CITIZEN_A,
+                "full_name": "Nguyễn Văn An",
+                "address": { "commune": "11341", "street": "Số 15 Lạch Tray" },
+            },
+        })
+    };
+    let before = json(t.get(&officer, "/api/v1/dossiers").await).await;
+    let r = t
+        .post_json(
+            &officer,
+            "/api/v1/dossiers",
+            &body("counter", &format!("{AGENCY_A}.MC")),
+        )
+        .await;
+    let p = expect_problem(r, 422, "paperless_day").await;
+    assert!(p["message_vi"].as_str().unwrap().contains("nộp trực tuyến"));
+    assert_eq!(
+        json(t.get(&officer, "/api/v1/dossiers").await).await,
+        before
+    );
+    // A letter is still taken; so is paper at another commune's counter.
+    let r = t
+        .post_json(
+            &officer,
+            "/api/v1/dossiers",
+            &body("post", &format!("{AGENCY_A}.MC")),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let officer_b = t.staff_token(&format!("officer@{AGENCY_B}")).await;
+    let r = t
+        .post_json(
+            &officer_b,
+            "/api/v1/dossiers",
+            &body("counter", &format!("{AGENCY_B}.MC")),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+
+    // Reopened: no day checked.
+    let (status, _) = post(&t, &admin, &path, "").await;
+    assert_eq!(status, 303);
+    let r = t
+        .post_json(
+            &officer,
+            "/api/v1/dossiers",
+            &body("counter", &format!("{AGENCY_A}.MC")),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    // Only the agency's administrator sets them, and each change is audited.
+    let leader = t.staff_cookie(&format!("leader@{AGENCY_A}")).await;
+    assert_eq!(post(&t, &leader, &path, "day=wed").await.0, 403);
+    let other_admin = t.staff_cookie(&format!("admin@{AGENCY_B}")).await;
+    assert_eq!(post(&t, &other_admin, &path, "day=wed").await.0, 403);
+    use motcua_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let audited = motcua_store::entities::audit_entry::Entity::find()
+        .filter(motcua_store::entities::audit_entry::Column::Action.eq("paperless_days.update"))
+        .all(&t.app.db)
+        .await
+        .unwrap();
+    assert_eq!(audited.len(), 2);
+    assert!(
+        audited
+            .iter()
+            .all(|e| e.subject == format!("agency:{AGENCY_A}"))
+    );
+}

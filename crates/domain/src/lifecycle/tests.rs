@@ -231,7 +231,8 @@ fn allowed(state: &str, action: ActionKind, role: Role, seat: Seat) -> bool {
         A::Receive | A::Refuse => state == "submitted" && role == Role::Officer && r,
         A::HandOver => state == "received_needs_handover" && role == Role::Officer && r,
         A::Assign => {
-            matches!(state, "received" | "assigned" | "in_review") && role == Role::Leader && c
+            (matches!(state, "received" | "assigned" | "in_review") && role == Role::Leader && c)
+                || (state == "received" && role == Role::Workflow && c)
         }
         // No consultation is open in the representative states.
         A::RecordConsultationReply => false,
@@ -291,7 +292,7 @@ fn every_status_action_role_combination_matches_the_table() {
             }
         }
     }
-    assert_eq!(checked, 15 * 21 * 26);
+    assert_eq!(checked, 15 * 21 * 30);
     assert!(accepted > 40, "only {accepted} combinations accepted");
 }
 
@@ -647,4 +648,41 @@ fn a_counter_dossier_is_supplemented_by_its_applicant_or_at_the_one_stop() {
     let mut online = s.clone();
     online.channel = Channel::Online;
     assert!(decide(&online, &officer(), &Command::Supplement, at, &cal).is_err());
+}
+
+#[test]
+fn the_workflow_template_makes_only_the_first_assignment_once_the_competent_agency_has_the_dossier()
+{
+    let cal = cal();
+    let receiving_officer = actor(Role::Officer, false, true, false);
+    let workflow = actor(Role::Workflow, false, false, true);
+    let competent_leader = actor(Role::Leader, false, false, true);
+    let assign = |who: &str| Command::Assign {
+        assignee: who.into(),
+    };
+    let s = DossierState::new_draft(Channel::Counter, 480, true);
+    let s = step(&s, &receiving_officer, Command::Submit, now(), &cal);
+    assert!(!s.awaiting_assignment(), "still at the receiving one-stop");
+    let early = decide(&s, &workflow, &assign(SPEC), now(), &cal);
+    assert_eq!(early.unwrap_err().reason, Rejection::HandoverRequired);
+    let s = step(&s, &receiving_officer, Command::HandOver, now(), &cal);
+    assert!(s.awaiting_assignment());
+    let s = step(&s, &workflow, assign(SPEC), now(), &cal);
+    assert_eq!(s.status, Status::InProcessing);
+    assert_eq!(s.assignee(), Some(SPEC));
+    assert!(!s.awaiting_assignment());
+    // Reassigning is the leader's call, not the template's.
+    let again = decide(&s, &workflow, &assign("other@x"), now(), &cal);
+    assert_eq!(again.unwrap_err().reason, Rejection::WrongStep);
+    let s = step(&s, &competent_leader, assign("other@x"), now(), &cal);
+    assert_eq!(s.assignee(), Some("other@x"));
+    // The template sits at the competent agency only.
+    let elsewhere = actor(Role::Workflow, false, true, false);
+    let s2 = DossierState::new_draft(Channel::Counter, 480, false);
+    let s2 = step(&s2, &officer(), Command::Submit, now(), &cal);
+    let wrong = decide(&s2, &elsewhere, &assign(SPEC), now(), &cal);
+    assert!(matches!(
+        wrong.unwrap_err().reason,
+        Rejection::WrongPlace(_)
+    ));
 }

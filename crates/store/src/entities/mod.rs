@@ -11,6 +11,7 @@ pub mod document;
 pub mod dossier;
 pub mod idempotency_key;
 pub mod oidc_login;
+pub mod paperless_day;
 pub mod procedure;
 pub mod progress_entry;
 pub mod rating;

@@ -13,6 +13,8 @@ pub struct Model {
     pub procedure_code: String,
     /// Working minutes per step: assignment, appraisal, review, issue.
     pub minutes: String,
+    /// Specialists who take new dossiers by default, comma-separated; empty: the leader assigns.
+    pub assignees: String,
     pub updated_by: String,
     #[sea_orm(column_type = "TimestampWithTimeZone")]
     pub updated_at: DateTimeUtc,
