@@ -216,9 +216,7 @@ pub async fn login_staff(
             // The password was right: ask for the code without counting a failure.
             return Err(totp_required());
         }
-        let secret = crate::totp::base32_decode(&t.secret).ok_or_else(|| {
-            AppError::internal(motcua_store::StoreError::Corrupt("totp secret".into()))
-        })?;
+        let secret = totp_secret(app, username, &t.secret)?;
         accepted_step = crate::totp::accept(&secret, typed, now.timestamp(), t.last_step);
         second_ok = accepted_step.is_some();
     }
@@ -226,8 +224,16 @@ pub async fn login_staff(
     let mut am: staff::ActiveModel = s.clone().into();
     if ok && s.active && second_ok {
         if let (Some(t), Some(step)) = (second, accepted_step) {
+            // A seed stored before sealing existed is sealed the first time it is used.
+            let reseal = (!crate::sealing::is_sealed(&t.secret))
+                .then(|| app.sealing.seal(username, t.secret.as_bytes()))
+                .transpose()
+                .map_err(AppError::internal)?;
             let mut tm: staff_totp::ActiveModel = t.into();
             tm.last_step = Set(step);
+            if let Some(sealed) = reseal {
+                tm.secret = Set(sealed);
+            }
             tm.update(&txn).await?;
         }
         am.failed_logins = Set(0);
@@ -273,6 +279,18 @@ pub async fn login_staff(
     }
 }
 
+/// The TOTP key of a stored seed: sealed (see `sealing`), or plain base32 from before sealing.
+fn totp_secret(app: &App, username: &str, stored: &str) -> Result<Vec<u8>, AppError> {
+    let corrupt = || AppError::internal(motcua_store::StoreError::Corrupt("totp secret".into()));
+    let b32 = if crate::sealing::is_sealed(stored) {
+        let plain = app.sealing.open(username, stored).ok_or_else(corrupt)?;
+        String::from_utf8(plain).map_err(|_| corrupt())?
+    } else {
+        stored.to_owned()
+    };
+    crate::totp::base32_decode(&b32).ok_or_else(corrupt)
+}
+
 /// Whether this staff member signs in with a second factor.
 pub async fn totp_enrolled(app: &App, username: &str) -> Result<bool, AppError> {
     Ok(staff_totp::Entity::find_by_id(username.to_owned())
@@ -307,13 +325,17 @@ pub async fn enroll_totp(
     let now = app.now();
     let step =
         crate::totp::accept(&secret, code, now.timestamp(), i64::MIN).ok_or_else(totp_invalid)?;
+    let sealed = app
+        .sealing
+        .seal(username, secret_b32.trim().to_ascii_uppercase().as_bytes())
+        .map_err(AppError::internal)?;
     let txn = app.db.begin().await?;
     staff_totp::Entity::delete_by_id(username.clone())
         .exec(&txn)
         .await?;
     staff_totp::ActiveModel {
         username: Set(username.clone()),
-        secret: Set(secret_b32.trim().to_ascii_uppercase()),
+        secret: Set(sealed),
         last_step: Set(step),
         enrolled_at: Set(now),
     }

@@ -15,6 +15,7 @@ pub mod identity;
 pub mod issued;
 pub mod org;
 pub mod pki;
+pub mod sealing;
 pub mod totp;
 pub mod views;
 pub mod workflow;
@@ -85,6 +86,8 @@ pub struct App {
     pub public_url: String,
     /// Trust roots for applicants' certificates (the remote signing service's CA).
     pub signature_roots: Arc<Vec<motcua_documents::pki::Certificate>>,
+    /// Seals secrets stored in the database that must be read back (staff TOTP seeds).
+    pub sealing: Arc<sealing::SealingKey>,
 }
 
 impl App {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use motcua_app::identity::{self, CitizenClaims};
+use motcua_app::sealing::SealingKey;
 use motcua_app::{App, Clock, Profile, SystemClock, catalogue, org};
 use motcua_domain::calendar::WorkingCalendar;
 use motcua_gateways::csc::{CscClient, CscSettings};
@@ -29,6 +30,8 @@ pub struct Settings {
     pub profile: Profile,
     /// `MOTCUA_PKI_DIR`; `<data_dir>/pki` when absent.
     pub pki_dir: Option<PathBuf>,
+    /// `MOTCUA_SECRET_KEY` (64 hex digits); `<data_dir>/secret.key` when absent.
+    pub secret_key: Option<String>,
 }
 
 impl Settings {
@@ -65,6 +68,7 @@ pub async fn open(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
             pki_dir.display()
         );
     }
+    let sealing = sealing_key(settings)?;
     Ok(App {
         db,
         files,
@@ -74,7 +78,49 @@ pub async fn open(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
         pki: Arc::new(pki),
         public_url: "http://127.0.0.1:8080".into(),
         signature_roots: Arc::new(Vec::new()),
+        sealing: Arc::new(sealing),
     })
+}
+
+/// The key that seals stored secrets: `MOTCUA_SECRET_KEY`, else `<data_dir>/secret.key`. The demo
+/// writes a new file (owner-only) on first start; production refuses to start without a key, as
+/// a key made up on the spot would leave existing second factors unreadable after a move.
+fn sealing_key(settings: &Settings) -> anyhow::Result<SealingKey> {
+    if let Some(hex) = &settings.secret_key {
+        return SealingKey::from_hex(hex).map_err(|e| anyhow::anyhow!("MOTCUA_SECRET_KEY: {e}"));
+    }
+    let path = settings.data_dir.join("secret.key");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            SealingKey::from_hex(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && settings.profile == Profile::Demo => {
+            let hex = SealingKey::generate_hex()?;
+            write_private(&path, &hex)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            Ok(SealingKey::from_hex(&hex)?)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => anyhow::bail!(
+            "no secret key: set MOTCUA_SECRET_KEY (64 hex digits, e.g. from `openssl rand -hex 32`) or write it to {}",
+            path.display()
+        ),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+/// Writes a file only its owner can read.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options.open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()
 }
 
 /// What `seed_demo` did, for the start-up message.

@@ -156,6 +156,9 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         database_url: cli.database_url.clone().filter(|u| !u.is_empty()),
         profile,
         pki_dir: std::env::var_os("MOTCUA_PKI_DIR").map(std::path::PathBuf::from),
+        secret_key: std::env::var("MOTCUA_SECRET_KEY")
+            .ok()
+            .filter(|k| !k.is_empty()),
     };
     let command = cli.command.unwrap_or(Command::Serve {
         listen: std::env::var("MOTCUA_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into()),

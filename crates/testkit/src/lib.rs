@@ -72,6 +72,7 @@ impl TestApp {
             database_url: Some(database_url.clone()),
             profile: Profile::Demo,
             pki_dir: None,
+            secret_key: None,
         };
         let mut app = open(&settings, clock.clone()).await.expect("open app");
         seed_demo(&app).await.expect("seed demo");

@@ -733,6 +733,42 @@ async fn staff_turn_on_two_step_sign_in_and_then_need_a_fresh_code_each_time() {
         .await
         .unwrap();
     expect_problem(r, 401, "totp_required").await;
+
+    // The seed is stored sealed: the database alone does not give it away.
+    use motcua_store::entities::staff_totp;
+    use motcua_store::sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    let row = staff_totp::Entity::find_by_id("leader@H31.11341".to_owned())
+        .one(&t.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(row.secret.starts_with("v1:"), "{}", row.secret);
+    assert!(!row.secret.contains(&secret));
+    // Copied onto another person's row, it does not open: that sign-in fails, nothing leaks.
+    let mut copy: staff_totp::ActiveModel = row.clone().into();
+    copy.username = Set("clerk@H31.11341".into());
+    copy.insert(&t.app.db).await.unwrap();
+    t.clock.set(t.clock.now() + chrono::Duration::seconds(30));
+    let r = t
+        .http
+        .post(t.url("/api/v1/auth/staff"))
+        .json(&serde_json::json!({ "username": "clerk@H31.11341", "password": "demo", "totp": code_now(&t) }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 500);
+    // A seed stored in the clear before sealing existed still works, and is sealed on use.
+    let mut legacy: staff_totp::ActiveModel = row.into();
+    legacy.secret = Set(secret.clone());
+    legacy.update(&t.app.db).await.unwrap();
+    let (status, _) = login(code_now(&t)).await;
+    assert_eq!(status, 303);
+    let row = staff_totp::Entity::find_by_id("leader@H31.11341".to_owned())
+        .one(&t.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(row.secret.starts_with("v1:") && !row.secret.contains(&secret));
 }
 
 /// Sets the paperless rule of one procedure through the catalogue importer, as a province would.

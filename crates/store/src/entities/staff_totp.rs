@@ -7,7 +7,8 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub username: String,
-    /// The shared secret, base32 as the authenticator app shows it.
+    /// The shared secret (base32 as the authenticator app shows it), sealed with the
+    /// application's key: `v1:` + base64 (see `motcua_app::sealing`).
     pub secret: String,
     /// The last time step accepted: a code is never accepted twice.
     pub last_step: i64,
