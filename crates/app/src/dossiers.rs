@@ -1286,7 +1286,7 @@ pub async fn act(
                     "cert_sha256": signed.register.cert_sha256,
                 },
             })),
-            None => serde_json::to_value(&command).ok(),
+            None => serde_json::to_value(command.redacted()).ok(),
         };
         record(
             &txn,
@@ -1883,6 +1883,9 @@ pub async fn allowed_actions(
         Command::IssueResult,
         Command::ReturnResult {
             delivery: lifecycle::Delivery::Online,
+            recipient_name: String::new(),
+            recipient_id: String::new(),
+            postal_code: String::new(),
         },
         Command::Consult {
             agency: text(),

@@ -46,6 +46,17 @@ impl CitizenId {
     }
 }
 
+/// Any ID document number (citizen ID, passport, …) with all but its last 3 characters hidden,
+/// for logs and history lines; empty stays empty.
+pub fn mask_document_number(number: &str) -> String {
+    let n = number.chars().count();
+    number
+        .chars()
+        .enumerate()
+        .map(|(i, c)| if i + 3 < n { '*' } else { c })
+        .collect()
+}
+
 impl TryFrom<String> for CitizenId {
     type Error = IdError;
     fn try_from(s: String) -> Result<Self, IdError> {
@@ -172,6 +183,14 @@ impl fmt::Display for DossierCode {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn document_numbers_are_masked_but_for_the_last_three() {
+        assert_eq!(mask_document_number("031085012345"), "*********345");
+        assert_eq!(mask_document_number("C1234567"), "*****567");
+        assert_eq!(mask_document_number("12"), "12");
+        assert_eq!(mask_document_number(""), "");
+    }
 
     #[test]
     fn citizen_id_is_twelve_digits() {

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::calendar::{MINUTES_PER_WORKING_DAY, WorkingCalendar};
 use crate::catalogue::Channel;
+use crate::ids::mask_document_number;
 
 /// The ten NPSP statuses plus the draft the citizen is still filling in (0, never synced).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -306,6 +307,15 @@ pub enum Command {
     ReturnResult {
         #[serde(default = "default_delivery")]
         delivery: Delivery,
+        /// At the counter: who collected the result, as on the ID document the officer checked
+        /// (the applicant or the person they authorised).
+        #[serde(default)]
+        recipient_name: String,
+        #[serde(default)]
+        recipient_id: String,
+        /// By post: the postal item number, to trace the letter.
+        #[serde(default)]
+        postal_code: String,
     },
     RequestSupplement {
         components: Vec<String>,
@@ -418,6 +428,24 @@ impl ActionKind {
 }
 
 impl Command {
+    /// The command as the audit trail keeps it: ID document numbers masked (never log full IDs).
+    pub fn redacted(&self) -> Command {
+        match self {
+            Command::ReturnResult {
+                delivery,
+                recipient_name,
+                recipient_id,
+                postal_code,
+            } => Command::ReturnResult {
+                delivery: *delivery,
+                recipient_name: recipient_name.trim().to_owned(),
+                recipient_id: mask_document_number(recipient_id.trim()),
+                postal_code: postal_code.trim().to_owned(),
+            },
+            other => other.clone(),
+        }
+    }
+
     pub fn kind(&self) -> ActionKind {
         match self {
             Command::Submit => ActionKind::Submit,
@@ -488,6 +516,12 @@ pub enum Rejection {
     AssigneeRequired,
     #[error("there is no open consultation to record a reply for")]
     NoOpenConsultation,
+    #[error(
+        "a result handed over at the counter needs the recipient's name and ID document number"
+    )]
+    RecipientRequired,
+    #[error("a result sent by post needs the postal item number")]
+    PostalCodeRequired,
 }
 
 impl Rejection {
@@ -508,6 +542,8 @@ impl Rejection {
             Rejection::HandoverNotNeeded => "handover_not_needed",
             Rejection::AssigneeRequired => "assignee_required",
             Rejection::NoOpenConsultation => "no_open_consultation",
+            Rejection::RecipientRequired => "recipient_required",
+            Rejection::PostalCodeRequired => "postal_code_required",
         }
     }
 
@@ -546,6 +582,12 @@ impl Rejection {
             Rejection::AssigneeRequired => "Cần chọn người được phân công.".into(),
             Rejection::NoOpenConsultation => {
                 "Không có yêu cầu xin ý kiến nào đang chờ trả lời.".into()
+            }
+            Rejection::RecipientRequired => {
+                "Trả kết quả tại quầy: ghi họ tên và số giấy tờ tùy thân của người nhận.".into()
+            }
+            Rejection::PostalCodeRequired => {
+                "Trả kết quả qua bưu chính: ghi số hiệu bưu gửi.".into()
             }
         }
     }
@@ -814,19 +856,37 @@ fn apply(
             s.finished_at = Some(now);
             None
         }
-        Command::ReturnResult { delivery } => {
+        Command::ReturnResult {
+            delivery,
+            recipient_name,
+            recipient_id,
+            postal_code,
+        } => {
             require_status(state, &[Status::ResultReady])?;
             require_role(role, &[Role::Officer])?;
             require_place(actor, Place::ReceivingAgency)?;
-            s.status = Status::ResultReturned;
-            Some(
-                match delivery {
-                    Delivery::Online => "online",
-                    Delivery::Counter => "counter",
-                    Delivery::Post => "post",
+            // Decree 118/2025 Art. 21 and Circular 01/2018 form 06: a result handed over at the
+            // one-stop is signed for by the person who collects it, after the officer checks their
+            // papers; one sent by post is traced by its item number.
+            let note = match delivery {
+                Delivery::Online => "online".to_owned(),
+                Delivery::Counter => {
+                    let (name, id) = (recipient_name.trim(), recipient_id.trim());
+                    if name.is_empty() || id.is_empty() {
+                        return Err(Rejection::RecipientRequired);
+                    }
+                    format!("counter: {name} ({})", mask_document_number(id))
                 }
-                .to_owned(),
-            )
+                Delivery::Post => {
+                    let code = postal_code.trim();
+                    if code.is_empty() {
+                        return Err(Rejection::PostalCodeRequired);
+                    }
+                    format!("post: {code}")
+                }
+            };
+            s.status = Status::ResultReturned;
+            Some(note)
         }
         Command::RequestSupplement { components, note } => {
             // Decree 118/2025 Art. 17: the one-stop guides the applicant once, in writing, on what

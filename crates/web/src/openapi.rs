@@ -89,7 +89,10 @@ pub fn spec() -> Value {
                         "request_payment", "record_payment", "extend", "request_withdrawal", "accept_withdrawal", "reject_withdrawal", "stop"] },
                     "reason": { "type": "string" }, "assignee": { "type": "string" }, "components": { "type": "array", "items": { "type": "string" } },
                     "note": { "type": "string" }, "new_due_at": { "type": "string", "format": "date-time" },
-                    "delivery": { "type": "string", "enum": ["online", "counter", "post"] } } }
+                    "delivery": { "type": "string", "enum": ["online", "counter", "post"] },
+                    "recipient_name": { "type": "string", "description": "return_result at the counter: who collected it" },
+                    "recipient_id": { "type": "string", "description": "return_result at the counter: their ID document number (kept masked)" },
+                    "postal_code": { "type": "string", "description": "return_result by post: the postal item number" } } }
             }
         },
         "security": [{ "bearer": [] }],

@@ -105,14 +105,39 @@ async fn counter_intake_is_handed_over_to_the_police_and_runs_to_result_returned
         )
         .await;
     expect_problem(r, 403, "agency_not_allowed").await;
+    // At the counter the officer records who collected it, after checking their papers.
+    let r = t
+        .action(
+            &officer,
+            &code,
+            json!({ "action": "return_result", "delivery": "counter" }),
+        )
+        .await;
+    expect_problem(r, 422, "recipient_required").await;
     let d = ok(
         &t,
         &officer,
         &code,
-        json!({ "action": "return_result", "delivery": "counter" }),
+        json!({ "action": "return_result", "delivery": "counter",
+                "recipient_name": "Nguyễn Văn An", "recipient_id": CITIZEN_A }),
     )
     .await;
     assert_eq!(d["status"], 10);
+    let returned = &d["history"][9];
+    assert_eq!(
+        returned["note"], "counter: Nguyễn Văn An (*********345)",
+        "{returned}"
+    );
+    // The audit chain keeps the ID masked too.
+    use motcua_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let entry = motcua_store::entities::audit_entry::Entity::find()
+        .filter(motcua_store::entities::audit_entry::Column::Action.eq("dossier.return_result"))
+        .one(&t.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(entry.data.contains("*********345"), "{}", entry.data);
+    assert!(!entry.data.contains(CITIZEN_A), "{}", entry.data);
     assert_eq!(
         actions(&d),
         [

@@ -136,9 +136,7 @@ fn commands() -> Vec<Command> {
         },
         Command::Approve,
         Command::IssueResult,
-        Command::ReturnResult {
-            delivery: Delivery::Online,
-        },
+        online_return(),
         Command::RequestSupplement {
             components: vec!["giay_chung_sinh".into()],
             note: "illegible scan".into(),
@@ -383,15 +381,7 @@ fn main_path_reaches_result_returned_and_fixes_the_due_date_at_receipt() {
     let s = step(&s, &leader(), Command::Approve, t1, &cal);
     let s = step(&s, &clerk(), Command::IssueResult, t1, &cal);
     assert_eq!(s.status, Status::ResultReady);
-    let s = step(
-        &s,
-        &officer(),
-        Command::ReturnResult {
-            delivery: Delivery::Online,
-        },
-        t1,
-        &cal,
-    );
+    let s = step(&s, &officer(), online_return(), t1, &cal);
     assert_eq!(s.status, Status::ResultReturned);
     assert!(!s.is_overdue(vn(2026, 12, 30, 9, 0)));
 }
@@ -605,12 +595,7 @@ fn commands_parse_from_the_wire_names() {
         serde_json::from_str(r#"{"action":"assign","assignee":"specialist@H31"}"#).unwrap();
     assert_eq!(c.kind(), ActionKind::Assign);
     let c: Command = serde_json::from_str(r#"{"action":"return_result"}"#).unwrap();
-    assert_eq!(
-        c,
-        Command::ReturnResult {
-            delivery: Delivery::Online
-        }
-    );
+    assert_eq!(c, online_return());
     for k in ActionKind::ALL {
         assert!(
             k.as_str()
@@ -685,4 +670,75 @@ fn the_workflow_template_makes_only_the_first_assignment_once_the_competent_agen
         wrong.unwrap_err().reason,
         Rejection::WrongPlace(_)
     ));
+}
+
+fn online_return() -> Command {
+    Command::ReturnResult {
+        delivery: Delivery::Online,
+        recipient_name: String::new(),
+        recipient_id: String::new(),
+        postal_code: String::new(),
+    }
+}
+
+#[test]
+fn a_result_handed_over_at_the_counter_names_its_recipient_and_one_by_post_its_item_number() {
+    let cal = cal();
+    let mut s = DossierState::new_draft(Channel::Counter, 480, false);
+    s.status = Status::ResultReady;
+    let ret = |delivery, name: &str, id: &str, code: &str| Command::ReturnResult {
+        delivery,
+        recipient_name: name.into(),
+        recipient_id: id.into(),
+        postal_code: code.into(),
+    };
+    let no_name = decide(
+        &s,
+        &officer(),
+        &ret(Delivery::Counter, " ", "031085012345", ""),
+        now(),
+        &cal,
+    );
+    assert_eq!(no_name.unwrap_err().reason, Rejection::RecipientRequired);
+    let no_id = decide(
+        &s,
+        &officer(),
+        &ret(Delivery::Counter, "Nguyễn Văn An", "", ""),
+        now(),
+        &cal,
+    );
+    assert_eq!(no_id.unwrap_err().reason, Rejection::RecipientRequired);
+    let no_code = decide(
+        &s,
+        &officer(),
+        &ret(Delivery::Post, "", "", " "),
+        now(),
+        &cal,
+    );
+    assert_eq!(no_code.unwrap_err().reason, Rejection::PostalCodeRequired);
+
+    let c = ret(Delivery::Counter, " Nguyễn Văn An ", "031085012345", "");
+    let t = decide(&s, &officer(), &c, now(), &cal).unwrap();
+    assert_eq!(t.to.status, Status::ResultReturned);
+    // The history line and the audit copy never hold the full ID number.
+    assert_eq!(
+        t.note.as_deref(),
+        Some("counter: Nguyễn Văn An (*********345)")
+    );
+    let kept = serde_json::to_string(&c.redacted()).unwrap();
+    assert!(
+        kept.contains("*********345") && !kept.contains("031085012345"),
+        "{kept}"
+    );
+    let t = decide(
+        &s,
+        &officer(),
+        &ret(Delivery::Post, "", "", "EL123456789VN"),
+        now(),
+        &cal,
+    )
+    .unwrap();
+    assert_eq!(t.note.as_deref(), Some("post: EL123456789VN"));
+    let t = decide(&s, &officer(), &online_return(), now(), &cal).unwrap();
+    assert_eq!(t.note.as_deref(), Some("online"));
 }
