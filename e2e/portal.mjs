@@ -266,6 +266,19 @@ try {
   await page.goto(`${base}/staff/admin`);
   if (!(await page.textContent('main')).includes('officer@H31.11341')) fail('the admin page does not list the staff');
   await check('staff-admin');
+  // The administrator names the specialist who takes birth registrations by default and closes
+  // the commune's counters to paper on Thursdays.
+  await page.goto(`${base}/staff/admin?agency=H31.11341&procedure=1.001193`);
+  if ((await page.inputValue('#wf-appraisal')) === '') fail('the workflow form is not prefilled');
+  await page.check('input[name=assignee][value="specialist@H31.11341"]');
+  await page.click('form[action$="/workflow"] button[type=submit]');
+  await page.waitForURL(/done=workflow/);
+  if (!(await page.textContent('table.steps')).includes('specialist@H31.11341')) fail('the default specialist is not listed');
+  await page.check('#pl-thu');
+  await page.click('form[action$="/paperless"] button[type=submit]');
+  await page.waitForURL(/done=paperless/);
+  if (!(await page.isChecked('#pl-thu'))) fail('the paperless day was not kept');
+  await check('staff-admin-workflow');
   console.log(JSON.stringify({ counter: counterCode }));
   page = officerPage;
   console.log(JSON.stringify({ code, draft: draftUrl, axe: report }, null, 1));
