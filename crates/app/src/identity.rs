@@ -14,7 +14,7 @@ use motcua_store::entities::{
 };
 use motcua_store::files::sha256_hex;
 use motcua_store::sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
 };
 use rand::RngCore;
 use serde::Serialize;
@@ -604,8 +604,18 @@ pub async fn staff_has_role(
     agency: &str,
     role: Role,
 ) -> Result<bool, AppError> {
+    staff_has_role_in(&app.db, username, agency, role).await
+}
+
+/// [`staff_has_role`] inside the caller's transaction.
+pub async fn staff_has_role_in(
+    conn: &impl ConnectionTrait,
+    username: &str,
+    agency: &str,
+    role: Role,
+) -> Result<bool, AppError> {
     let active = staff::Entity::find_by_id(username.to_owned())
-        .one(&app.db)
+        .one(conn)
         .await?
         .is_some_and(|s| s.active);
     if !active {
@@ -615,7 +625,7 @@ pub async fn staff_has_role(
         .filter(staff_role::Column::Username.eq(username.to_owned()))
         .filter(staff_role::Column::AgencyCode.eq(agency.to_owned()))
         .filter(staff_role::Column::Role.eq(role.as_str()))
-        .one(&app.db)
+        .one(conn)
         .await?
         .is_some())
 }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use motcua_domain::lifecycle::{self, Actor, Command, Role, Status};
 use motcua_domain::workflow::{Template, TemplateError, pick_assignee};
 use motcua_store::audit::{self, AuditRecord};
-use motcua_store::entities::{dossier, staff, staff_role, workflow_template};
+use motcua_store::entities::{dossier, workflow_template};
 use motcua_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
@@ -93,20 +93,7 @@ async fn is_active_specialist(
     agency: &str,
     username: &str,
 ) -> Result<bool, AppError> {
-    let active = staff::Entity::find_by_id(username.to_owned())
-        .one(conn)
-        .await?
-        .is_some_and(|s| s.active);
-    if !active {
-        return Ok(false);
-    }
-    Ok(staff_role::Entity::find()
-        .filter(staff_role::Column::Username.eq(username.to_owned()))
-        .filter(staff_role::Column::AgencyCode.eq(agency.to_owned()))
-        .filter(staff_role::Column::Role.eq(Role::Specialist.as_str()))
-        .one(conn)
-        .await?
-        .is_some())
+    crate::identity::staff_has_role_in(conn, username, agency, Role::Specialist).await
 }
 
 /// Sets the agency's template for a procedure: the split (working minutes, checked against the

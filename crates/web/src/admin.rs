@@ -67,7 +67,10 @@ struct Choice {
 }
 
 struct WorkflowForm {
+    /// Empty until a procedure is chosen.
     procedure: String,
+    name: String,
+    legal_hours: String,
     hours: [String; 4],
     specialists: Vec<Choice>,
 }
@@ -182,6 +185,8 @@ async fn page(
             };
             WorkflowForm {
                 procedure: pr.code.to_string(),
+                name: format!("{} — {}", pr.code, pr.name_vi),
+                legal_hours: hours_text(legal),
                 hours: t.minutes.map(hours_text),
                 specialists: specialists
                     .iter()
@@ -194,6 +199,8 @@ async fn page(
         }
         None => WorkflowForm {
             procedure: String::new(),
+            name: String::new(),
+            legal_hours: String::new(),
             hours: Default::default(),
             specialists: specialists
                 .iter()
@@ -335,18 +342,24 @@ async fn after(
     p: &Principal,
     agency: &str,
     result: Result<(), AppError>,
-    done: &str,
+    (done, procedure): (&str, Option<&str>),
 ) -> Response {
     match result {
-        Ok(()) => {
-            Redirect::to(&format!("/staff/admin?agency={agency}&done={done}")).into_response()
-        }
+        // A saved workflow stays open in its form, so the administrator sees what was stored.
+        Ok(()) => Redirect::to(&match procedure {
+            Some(pr) => format!(
+                "/staff/admin?agency={agency}&done={done}&procedure={}#wf-h",
+                url::form_urlencoded::byte_serialize(pr.as_bytes()).collect::<String>()
+            ),
+            None => format!("/staff/admin?agency={agency}&done={done}"),
+        })
+        .into_response(),
         Err(e) if e.kind == ErrorCode::Internal => crate::pages::server_error(ui, who, &e),
         Err(e) if e.kind == ErrorCode::Forbidden => forbidden(ui, who),
         Err(e) => {
             let status = crate::problem::status_of(e.kind);
             let msg = message(ui.lang, &e);
-            page(s, ui, who, p, agency, status, (Some(msg), None, None)).await
+            page(s, ui, who, p, agency, status, (Some(msg), None, procedure)).await
         }
     }
 }
@@ -374,7 +387,7 @@ pub async fn create(
     )
     .await
     .map(|_| ());
-    after(&s, &ui, &who, &p, &agency, r, "created").await
+    after(&s, &ui, &who, &p, &agency, r, ("created", None)).await
 }
 
 /// `POST /staff/admin/{agency}/staff/{username}/{what}`: roles, active, password.
@@ -404,7 +417,7 @@ pub async fn change(
         ),
         _ => return crate::pages::not_found_page(&ui, &who),
     };
-    after(&s, &ui, &who, &p, &agency, r, done).await
+    after(&s, &ui, &who, &p, &agency, r, (done, None)).await
 }
 
 /// `POST /staff/admin/{agency}/points/{code}`: name, address, opening hours.
@@ -429,7 +442,7 @@ pub async fn point(
         f.get("opening_hours"),
     )
     .await;
-    after(&s, &ui, &who, &p, &agency, r, "point").await
+    after(&s, &ui, &who, &p, &agency, r, ("point", None)).await
 }
 
 /// `POST /staff/admin/{agency}/workflow`: the split of a procedure's time, in working hours.
@@ -462,7 +475,8 @@ pub async fn workflow(
                 "Nhập số giờ làm việc cho cả bốn bước (ví dụ 0,5 hoặc 5,6).",
                 "Enter working hours for all four steps (for example 0.5 or 5.6).",
             );
-            return after(&s, &ui, &who, &p, &agency, Err(e), "workflow").await;
+            let pr = Some(f.get("procedure")).filter(|x| !x.is_empty());
+            return after(&s, &ui, &who, &p, &agency, Err(e), ("workflow", pr)).await;
         }
     };
     let r = workflow::set_template(
@@ -474,7 +488,8 @@ pub async fn workflow(
         &f.all("assignee"),
     )
     .await;
-    after(&s, &ui, &who, &p, &agency, r, "workflow").await
+    let pr = Some(f.get("procedure")).filter(|x| !x.is_empty());
+    after(&s, &ui, &who, &p, &agency, r, ("workflow", pr)).await
 }
 
 fn weekday_value(d: chrono::Weekday) -> &'static str {
@@ -512,10 +527,10 @@ pub async fn paperless(
                     "Chỉ chọn các ngày từ thứ Hai đến thứ Bảy.",
                     "Choose days from Monday to Saturday only.",
                 );
-                return after(&s, &ui, &who, &p, &agency, Err(e), "paperless").await;
+                return after(&s, &ui, &who, &p, &agency, Err(e), ("paperless", None)).await;
             }
         }
     }
     let r = admin::set_paperless_days(&s.app, &p, &agency, &days).await;
-    after(&s, &ui, &who, &p, &agency, r, "paperless").await
+    after(&s, &ui, &who, &p, &agency, r, ("paperless", None)).await
 }
