@@ -111,11 +111,28 @@ try {
   if (!(await p2.textContent('main')).includes('Mới nộp, chờ tiếp nhận')) fail('tracking does not show the status');
   await page.goto(`${base}/track?code=${encodeURIComponent(code)}`);
   await check('tracking');
-  // The one-stop officer (through the API) receives it and asks for a clearer birth notice.
+  // The one-stop officer, on a desktop, opens the dossier, ticks the component checklist and
+  // receives it; then (through the API) asks for a clearer birth notice.
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+  const dpage = await desk.newPage();
+  await dpage.goto(`${base}/staff`);
+  await dpage.fill('#username', 'officer@H31.11341');
+  await dpage.fill('#password', 'demo');
+  await dpage.click('form[action="/staff/login"] button');
+  await dpage.waitForURL(`${base}/staff`);
+  await dpage.goto(`${base}/staff/dossiers/${code}`);
+  const receiveForm = dpage.locator('form.action-form:has(input[name=action][value=receive])');
+  await receiveForm.locator('button[type=submit]').click();
+  await dpage.waitForLoadState();
+  if (!(await dpage.textContent('main')).includes('Chưa đánh dấu đã kiểm tra')) fail('receipt without the checklist was not refused');
+  await dpage.check('input[name=checked][value=giay_chung_sinh]');
+  await dpage.locator('form.action-form:has(input[name=action][value=receive]) button[type=submit]').click();
+  await dpage.waitForURL(new RegExp(`/staff/dossiers/${code.replace(/\./g, '\\.')}$`));
+  if (await dpage.locator('.error-summary').count()) fail(`receive: ${await dpage.textContent('.error-summary')}`);
   const staff = await browser.newContext();
   const login = await staff.request.post(`${base}/api/v1/auth/staff`, { data: { username: 'officer@H31.11341', password: 'demo' } });
   if (!login.ok()) fail(`staff login: ${login.status()}`);
-  for (const body of [{ action: 'receive' },
+  for (const body of [
     { action: 'request_supplement', components: ['giay_chung_sinh'], note: 'Ảnh giấy chứng sinh bị mờ, vui lòng tải lại bản rõ nét.' }]) {
     const r = await staff.request.post(`${base}/api/v1/dossiers/${code}/actions`, { data: body });
     if (!r.ok()) fail(`${body.action}: ${r.status()} ${await r.text()}`);
@@ -135,14 +152,8 @@ try {
   await page.waitForURL(new RegExp(`/my/${code.replace(/\./g, '\\.')}$`));
   if (!(await page.textContent('main')).includes('Đã tiếp nhận')) fail('after supplementing, the dossier is back with the agency');
   await check('after-supplement');
-  // Back office on a desktop: the officer signs in with the form and opens the dossier.
-  const desk = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
-  const dpage = await desk.newPage();
+  // Back office on a desktop: the officer's queues and the dossier.
   await dpage.goto(`${base}/staff`);
-  await dpage.fill('#username', 'officer@H31.11341');
-  await dpage.fill('#password', 'demo');
-  await dpage.click('form[action="/staff/login"] button');
-  await dpage.waitForURL(`${base}/staff`);
   const officerPage = page;
   page = dpage;
   await check('staff-queues');

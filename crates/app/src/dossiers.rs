@@ -1194,18 +1194,33 @@ pub async fn act(
                 ));
             }
         }
-        Command::RequestSupplement { components, .. } => {
-            let unknown: Vec<String> = components
-                .iter()
-                .filter(|c| procedure.component(c.trim()).is_none())
-                .cloned()
+        Command::RequestSupplement { components, .. } => known_components(&procedure, components)?,
+        Command::Receive {
+            checked: Some(checked),
+        } => {
+            // Receipt after the checklist: every component that came with a file was examined.
+            known_components(&procedure, checked)?;
+            let unchecked: Vec<String> = attachments_of(&app.db, &row.id)
+                .await?
+                .into_iter()
+                .map(|a| a.component_key)
+                .filter(|k| k != RESULT_COMPONENT && !checked.iter().any(|c| c.trim() == k))
+                .collect::<BTreeSet<String>>()
+                .into_iter()
+                .map(|k| procedure.component(&k).map(|c| c.name.clone()).unwrap_or(k))
                 .collect();
-            if !unknown.is_empty() {
+            if !unchecked.is_empty() {
                 return Err(AppError::new(
                     ErrorCode::Unprocessable,
-                    "unknown_component",
-                    format!("Thủ tục không có thành phần: {}.", unknown.join(", ")),
-                    format!("The procedure has no component: {}.", unknown.join(", ")),
+                    "components_unchecked",
+                    format!(
+                        "Chưa đánh dấu đã kiểm tra: {}. Thành phần thiếu hoặc không hợp lệ thì yêu cầu bổ sung hoặc từ chối tiếp nhận.",
+                        unchecked.join("; ")
+                    ),
+                    format!(
+                        "Not marked as checked: {}. Ask for supplementation or refuse if a component is missing or wrong.",
+                        unchecked.join("; ")
+                    ),
                 ));
             }
         }
@@ -1314,6 +1329,24 @@ pub async fn act(
         let _ = app.files.delete(key).await;
     }
     outcome
+}
+
+/// Refuses component keys the procedure does not have.
+fn known_components(procedure: &Procedure, keys: &[String]) -> Result<(), AppError> {
+    let unknown: Vec<String> = keys
+        .iter()
+        .filter(|c| procedure.component(c.trim()).is_none())
+        .cloned()
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(AppError::new(
+        ErrorCode::Unprocessable,
+        "unknown_component",
+        format!("Thủ tục không có thành phần: {}.", unknown.join(", ")),
+        format!("The procedure has no component: {}.", unknown.join(", ")),
+    ))
 }
 
 /// The component key under which result documents are stored.
@@ -1869,7 +1902,7 @@ pub async fn allowed_actions(
         .unwrap_or_default();
     let text = || "…".to_owned();
     let candidates = [
-        Command::Receive,
+        Command::Receive { checked: None },
         Command::Refuse { reason: text() },
         Command::RequestSupplement {
             components: vec![any_component],

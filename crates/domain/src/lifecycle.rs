@@ -280,7 +280,13 @@ pub enum Delivery {
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Command {
     Submit,
-    Receive,
+    Receive {
+        /// The officer's checklist: the components they examined and found in order. When
+        /// given, every component with a file must be in it (checked by the use case, which
+        /// knows the files); it is kept in the audit trail with the receipt.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        checked: Option<Vec<String>>,
+    },
     Refuse {
         reason: String,
     },
@@ -449,7 +455,7 @@ impl Command {
     pub fn kind(&self) -> ActionKind {
         match self {
             Command::Submit => ActionKind::Submit,
-            Command::Receive => ActionKind::Receive,
+            Command::Receive { .. } => ActionKind::Receive,
             Command::Refuse { .. } => ActionKind::Refuse,
             Command::HandOver => ActionKind::HandOver,
             Command::Assign { .. } => ActionKind::Assign,
@@ -727,7 +733,7 @@ fn apply(
             }
             None
         }
-        Command::Receive => {
+        Command::Receive { .. } => {
             require_status(state, &[Status::Submitted])?;
             require_role(role, &[Role::Officer])?;
             require_place(actor, Place::ReceivingAgency)?;

@@ -92,7 +92,8 @@ pub fn spec() -> Value {
                     "delivery": { "type": "string", "enum": ["online", "counter", "post"] },
                     "recipient_name": { "type": "string", "description": "return_result at the counter: who collected it" },
                     "recipient_id": { "type": "string", "description": "return_result at the counter: their ID document number (kept masked)" },
-                    "postal_code": { "type": "string", "description": "return_result by post: the postal item number" } } }
+                    "postal_code": { "type": "string", "description": "return_result by post: the postal item number" },
+                    "checked": { "type": "array", "items": { "type": "string" }, "description": "receive: the officer's checklist, the components examined and found in order; when given it must name every component that has a file" } } }
             }
         },
         "security": [{ "bearer": [] }],

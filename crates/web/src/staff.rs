@@ -327,6 +327,8 @@ struct ActionView {
     /// The new due date of an extension, with the apology's reason.
     needs_new_date: bool,
     needs_delivery: bool,
+    /// The checklist of components with files (receipt of an online dossier).
+    needs_checklist: bool,
     /// Papers brought to the counter are scanned on the documents page first.
     needs_scan: bool,
     secondary: bool,
@@ -350,6 +352,7 @@ impl ActionView {
             needs_reply: matches!(k, K::RecordConsultationReply),
             needs_new_date: matches!(k, K::Extend),
             needs_delivery: matches!(k, K::ReturnResult),
+            needs_checklist: matches!(k, K::Receive),
             needs_scan: matches!(k, K::Supplement),
             secondary: matches!(
                 k,
@@ -380,6 +383,8 @@ struct DossierPage {
     extend_to: String,
     actions: Vec<ActionView>,
     components: Vec<(String, String)>,
+    /// (key, name, number of files) of each component that came with files, for the checklist.
+    checklist: Vec<(String, String, usize)>,
     specialists: Vec<String>,
     answers: Vec<(String, String)>,
     /// (label, download URL, viewer page).
@@ -556,6 +561,23 @@ async fn dossier_page(
                     .collect()
             })
             .unwrap_or_default(),
+        checklist: {
+            let mut rows: Vec<(String, String, usize)> = Vec::new();
+            for a in &v.attachments {
+                match rows.iter_mut().find(|r| r.0 == a.component) {
+                    Some(r) => r.2 += 1,
+                    None => rows.push((
+                        a.component.clone(),
+                        proc.as_ref()
+                            .and_then(|pr| pr.component(&a.component))
+                            .map(|c| c.name.clone())
+                            .unwrap_or_else(|| a.component.clone()),
+                        1,
+                    )),
+                }
+            }
+            rows
+        },
         specialists,
         answers,
         files: v
@@ -670,12 +692,16 @@ pub async fn act(
     let file = file.filter(|f| !f.bytes.is_empty());
     let mut fields = Map::new();
     let mut components = Vec::new();
+    // The receive form always carries its checklist, even with nothing ticked.
+    let mut checked = Vec::new();
     let mut decision = String::new();
     for (name, text) in posted {
         if name == "decision" {
             decision = text;
         } else if name == "components" {
             components.push(Value::String(text));
+        } else if name == "checked" {
+            checked.push(Value::String(text));
         } else if name == "new_due_date" {
             // An apology letter names a day; the new deadline is that day's closing time. An
             // unreadable date leaves the field out and is answered as a missing detail.
@@ -691,6 +717,9 @@ pub async fn act(
     }
     if !components.is_empty() {
         fields.insert("components".into(), Value::Array(components));
+    }
+    if fields.get("action").and_then(Value::as_str) == Some("receive") {
+        fields.insert("checked".into(), Value::Array(checked));
     }
     let command: Command = match serde_json::from_value(Value::Object(fields)) {
         Ok(c) => c,

@@ -325,9 +325,15 @@ async fn the_workflow_template_assigns_new_dossiers_to_the_least_loaded_default_
     )
     .await;
     assert_eq!(status, 303, "{to}");
-    assert!(to.contains("procedure=1.001193"), "the saved workflow stays open: {to}");
+    assert!(
+        to.contains("procedure=1.001193"),
+        "the saved workflow stays open: {to}"
+    );
     let (_, page) = t.page(&admin, &to).await;
-    assert!(page.contains("Thời hạn giải quyết luật định: 8 giờ"), "{page}");
+    assert!(
+        page.contains("Thời hạn giải quyết luật định: 8 giờ"),
+        "{page}"
+    );
     assert!(
         page.contains(&format!("{specialist}, {lan}")),
         "the agency's template is listed: {page}"

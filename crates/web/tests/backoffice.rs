@@ -90,11 +90,53 @@ async fn staff_take_a_dossier_from_receipt_to_return_in_the_browser_pages() {
     let (status, html) = act(&t, &officer, &code, &[("action", "refuse")], false).await;
     assert_eq!(status, 422);
     assert!(html.contains("Thiếu thông tin"));
+    // Receipt follows the checklist: each component that came with a file is ticked as examined.
+    assert!(
+        html.contains("name=\"checked\" value=\"giay_chung_sinh\""),
+        "the checklist lists the birth notice"
+    );
+    let (status, html) = act(&t, &officer, &code, &[("action", "receive")], false).await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains("Chưa đánh dấu đã kiểm tra: Giấy chứng sinh"),
+        "{html}"
+    );
+    let (status, _) = act(
+        &t,
+        &officer,
+        &code,
+        &[
+            ("action", "receive"),
+            ("checked", "giay_chung_sinh"),
+            ("checked", "no_such"),
+        ],
+        false,
+    )
+    .await;
+    assert_eq!(status, 422, "an unknown component is refused");
     assert_eq!(
-        act(&t, &officer, &code, &[("action", "receive")], false)
-            .await
-            .0,
+        act(
+            &t,
+            &officer,
+            &code,
+            &[("action", "receive"), ("checked", "giay_chung_sinh")],
+            false
+        )
+        .await
+        .0,
         303
+    );
+    use motcua_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let receipt = motcua_store::entities::audit_entry::Entity::find()
+        .filter(motcua_store::entities::audit_entry::Column::Action.eq("dossier.receive"))
+        .one(&t.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        receipt.data.contains("\"checked\":[\"giay_chung_sinh\"]"),
+        "the checklist is kept with the receipt: {}",
+        receipt.data
     );
 
     let leader = t.staff_cookie(&format!("leader@{AGENCY_A}")).await;

@@ -117,7 +117,7 @@ fn states() -> Vec<(&'static str, DossierState)> {
 fn commands() -> Vec<Command> {
     vec![
         Command::Submit,
-        Command::Receive,
+        Command::Receive { checked: None },
         Command::Refuse {
             reason: "out of scope".into(),
         },
@@ -364,7 +364,7 @@ fn main_path_reaches_result_returned_and_fixes_the_due_date_at_receipt() {
     assert_eq!(s.status, Status::Submitted);
     assert_eq!(s.receipt_due_at, Some(vn(2026, 11, 18, 9, 0)));
     let t1 = vn(2026, 11, 17, 10, 0);
-    let s = step(&s, &officer(), Command::Receive, t1, &cal);
+    let s = step(&s, &officer(), Command::Receive { checked: None }, t1, &cal);
     assert_eq!(s.status, Status::Received);
     // Tue 10:00 + 24 working hours = Fri 10:00.
     assert_eq!(s.due_at, Some(vn(2026, 11, 20, 10, 0)));
@@ -416,7 +416,7 @@ fn supplementation_pauses_the_clock_and_is_allowed_once() {
     let s = step(
         &s,
         &officer(),
-        Command::Receive,
+        Command::Receive { checked: None },
         vn(2026, 11, 17, 9, 0),
         &cal,
     );
