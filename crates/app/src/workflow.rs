@@ -233,11 +233,10 @@ pub(crate) async fn assign_by_default(
     if template.assignees.is_empty() {
         return Ok(None);
     }
-    let mut available = Vec::new();
+    // Open dossiers of each assignee still able to take work; the others are not in the map.
     let mut load = std::collections::HashMap::new();
     for a in &template.assignees {
         if is_active_specialist(txn, agency, a).await? {
-            available.push(a.clone());
             let open = dossier::Entity::find()
                 .filter(dossier::Column::CompetentAgency.eq(agency.to_owned()))
                 .filter(dossier::Column::Assignee.eq(a.clone()))
@@ -247,11 +246,9 @@ pub(crate) async fn assign_by_default(
             load.insert(a.clone(), usize::try_from(open).unwrap_or(usize::MAX));
         }
     }
-    let Some(assignee) = pick_assignee(
-        &template,
-        &|a: &str| available.iter().any(|x| x == a),
-        &|a: &str| load.get(a).copied().unwrap_or_default(),
-    )
+    let Some(assignee) = pick_assignee(&template, &|a: &str| load.contains_key(a), &|a: &str| {
+        load.get(a).copied().unwrap_or_default()
+    })
     .map(str::to_owned) else {
         return Ok(None);
     };

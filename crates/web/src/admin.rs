@@ -66,6 +66,7 @@ struct Choice {
     checked: bool,
 }
 
+#[derive(Default)]
 struct WorkflowForm {
     /// Empty until a procedure is chosen.
     procedure: String,
@@ -76,7 +77,8 @@ struct WorkflowForm {
 }
 
 struct DayBox {
-    value: &'static str,
+    /// The weekday's short name in lower case, as the form posts it ("thu").
+    value: String,
     label: String,
     checked: bool,
 }
@@ -197,19 +199,8 @@ async fn page(
                     .collect(),
             }
         }
-        None => WorkflowForm {
-            procedure: String::new(),
-            name: String::new(),
-            legal_hours: String::new(),
-            hours: Default::default(),
-            specialists: specialists
-                .iter()
-                .map(|sp| Choice {
-                    value: sp.clone(),
-                    checked: false,
-                })
-                .collect(),
-        },
+        // The form opens once a procedure is chosen.
+        None => WorkflowForm::default(),
     };
     let closed = match admin::paperless_days(&s.app.db, agency).await {
         Ok(d) => d,
@@ -217,10 +208,13 @@ async fn page(
     };
     let paperless = WEEKDAYS
         .iter()
-        .map(|d| DayBox {
-            value: weekday_value(*d),
-            label: t(ui.lang, &format!("weekday.{}", weekday_value(*d))).to_owned(),
-            checked: closed.contains(d),
+        .map(|d| {
+            let value = d.to_string().to_lowercase();
+            DayBox {
+                label: t(ui.lang, &format!("weekday.{value}")).to_owned(),
+                value,
+                checked: closed.contains(d),
+            }
         })
         .collect();
     let staff = rows
@@ -492,18 +486,6 @@ pub async fn workflow(
     after(&s, &ui, &who, &p, &agency, r, ("workflow", pr)).await
 }
 
-fn weekday_value(d: chrono::Weekday) -> &'static str {
-    match d {
-        chrono::Weekday::Mon => "mon",
-        chrono::Weekday::Tue => "tue",
-        chrono::Weekday::Wed => "wed",
-        chrono::Weekday::Thu => "thu",
-        chrono::Weekday::Fri => "fri",
-        chrono::Weekday::Sat => "sat",
-        chrono::Weekday::Sun => "sun",
-    }
-}
-
 /// `POST /staff/admin/{agency}/paperless`: the weekdays the agency's counters take no paper.
 pub async fn paperless(
     ui: UiLang,
@@ -518,8 +500,12 @@ pub async fn paperless(
     let f = Fields::parse(&body);
     let mut days = Vec::new();
     for v in f.all("day") {
-        match WEEKDAYS.iter().find(|d| weekday_value(**d) == v) {
-            Some(d) => days.push(*d),
+        match v
+            .parse::<chrono::Weekday>()
+            .ok()
+            .filter(|d| WEEKDAYS.contains(d))
+        {
+            Some(d) => days.push(d),
             None => {
                 let e = AppError::new(
                     ErrorCode::Unprocessable,
