@@ -253,7 +253,9 @@ try {
   await page.fill('#f-noi_dung_de_nghi', 'Đăng ký tạm trú tại nhà thuê');
   await page.selectOption('select[name="dia_chi_tam_tru.commune"]', '11341');
   await page.fill('#dia_chi_tam_tru-street', 'Số 20 Lê Lợi');
-  await page.fill('#f-thoi_han_tam_tru', '2027-11-17');
+  // A temporary residence ends within two years of today (the catalogue's range for the field).
+  const inAYear = new Date(Date.now() + 365 * 24 * 3600 * 1000).toISOString().slice(0, 10);
+  await page.fill('#f-thoi_han_tam_tru', inAYear);
   await page.click('form[action$="/form"] > button[type=submit]');
   await page.waitForURL(/\/files$/);
   await check('staff-intake-files');

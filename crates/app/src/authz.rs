@@ -36,6 +36,15 @@ pub fn access(principal: &Principal, row: &dossier::Model, state: &DossierState)
                 Access::None
             }
         }
+        // A citizen's unsubmitted application is theirs alone: nothing has been given to the
+        // agency until they submit it. Counter drafts are the receiving officer's own work in
+        // progress and stay visible to their agency.
+        Principal::Staff { .. }
+            if state.status == motcua_domain::lifecycle::Status::Draft
+                && row.channel == "online" =>
+        {
+            Access::None
+        }
         Principal::Staff { roles, .. } => {
             let at = |agency: &str| -> Vec<Role> {
                 roles

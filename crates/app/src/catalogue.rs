@@ -198,7 +198,33 @@ pub async fn search(app: &App, q: &str) -> Result<Vec<Procedure>, AppError> {
     .await
 }
 
+/// The longest search accepted, in characters: a procedure's name is under 200, and scoring costs
+/// grow with every word, so a longer query is refused rather than cut (and never costs seconds).
+pub const MAX_QUERY_CHARS: usize = 200;
+/// The most words a search may have.
+pub const MAX_QUERY_WORDS: usize = 16;
+
 pub async fn search_filtered(app: &App, f: &SearchFilter) -> Result<Vec<Procedure>, AppError> {
+    if f.q.chars().count() > MAX_QUERY_CHARS || f.q.split_whitespace().count() > MAX_QUERY_WORDS {
+        return Err(AppError::bad_request(
+            "query_too_long",
+            format!(
+                "Từ khóa tìm kiếm quá dài: tối đa {MAX_QUERY_CHARS} ký tự và {MAX_QUERY_WORDS} từ."
+            ),
+            format!(
+                "The search is too long: at most {MAX_QUERY_CHARS} characters and {MAX_QUERY_WORDS} words."
+            ),
+        ));
+    }
+    for v in [&f.level, &f.online, &f.event].into_iter().flatten() {
+        if v.len() > 64 {
+            return Err(AppError::bad_request(
+                "invalid_filter",
+                "Bộ lọc không hợp lệ.",
+                "Invalid filter.",
+            ));
+        }
+    }
     let events = life_events();
     let all: Vec<Procedure> = current_all(app)
         .await?

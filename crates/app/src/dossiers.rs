@@ -15,6 +15,7 @@ use motcua_store::counters::next_sequence;
 use motcua_store::entities::{
     agency, attachment, document, dossier, idempotency_key, progress_entry,
 };
+use motcua_store::filecheck::{self, OtherFormat, Refusal};
 use motcua_store::files::{sha256_hex, sniff_mime};
 use motcua_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
@@ -668,9 +669,10 @@ pub async fn save_form(
         }
     }
     let known = org::known_communes(&txn, &commune_codes(&merged)).await?;
+    let today = app.now().with_timezone(&app.calendar.offset()).date_naive();
     let errors = procedure
         .form
-        .check_values(&merged, &|c: &str| known.contains(c));
+        .check_values(&merged, &|c: &str| known.contains(c), today);
     if !errors.is_empty() {
         return Err(AppError::invalid_form(errors));
     }
@@ -775,8 +777,7 @@ pub async fn add_attachment(
             "Upload only the components the supplementation request asks for.",
         ));
     }
-    check_file(&upload, &component.accepts, component.max_bytes)?;
-    let sniffed = sniff_mime(&upload.bytes).unwrap_or("application/octet-stream");
+    let sniffed = check_file(&upload, &component.accepts, component.max_bytes).await?;
     store_file(
         app,
         principal,
@@ -789,7 +790,17 @@ pub async fn add_attachment(
     .await
 }
 
-fn check_file(upload: &Upload, accepts: &[String], max_bytes: u64) -> Result<(), AppError> {
+/// Content checks that parse the file run a few at a time: each may hold up to
+/// `filecheck::MAX_IMAGE_ALLOC` bytes of decoder memory, and a burst of uploads must not add up.
+static CONTENT_CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// Checks size, type and content (see `motcua_store::filecheck`): the type the content is, or the
+/// reason to refuse it.
+async fn check_file(
+    upload: &Upload,
+    accepts: &[String],
+    max_bytes: u64,
+) -> Result<&'static str, AppError> {
     let size = u64::try_from(upload.bytes.len()).unwrap_or(u64::MAX);
     if size == 0 {
         return Err(AppError::bad_request(
@@ -819,20 +830,125 @@ fn check_file(upload: &Upload, accepts: &[String], max_bytes: u64) -> Result<(),
         _ => true,
     };
     if !accepted || !declared_matches {
-        return Err(AppError::new(
-            ErrorCode::UnsupportedMediaType,
-            "unsupported_file_type",
-            format!(
-                "Loại tệp không được chấp nhận; chỉ nhận: {}.",
-                accepts.join(", ")
-            ),
-            format!(
-                "This file type is not accepted; accepted: {}.",
-                accepts.join(", ")
-            ),
-        ));
+        return Err(unsupported_type(accepts));
     }
-    Ok(())
+    // The permit moves into the check, so a client that hangs up does not free it early.
+    let permit = CONTENT_CHECKS.acquire().await.map_err(AppError::internal)?;
+    let bytes = upload.bytes.clone();
+    let check = move || {
+        let verdict = filecheck::inspect(&bytes);
+        drop(permit);
+        verdict
+    };
+    match tokio::task::spawn_blocking(check).await {
+        Ok(Ok(mime)) => Ok(mime),
+        Ok(Err(refusal)) => Err(refused(refusal, accepts)),
+        // A parser that gives up on a crafted file by panicking has not read it either.
+        Err(e) if e.is_panic() => Err(unreadable(sniffed.unwrap_or_default())),
+        Err(e) => Err(AppError::internal(e)),
+    }
+}
+
+fn unsupported_type(accepts: &[String]) -> AppError {
+    AppError::new(
+        ErrorCode::UnsupportedMediaType,
+        "unsupported_file_type",
+        format!(
+            "Loại tệp không được chấp nhận; chỉ nhận: {}.",
+            accepts.join(", ")
+        ),
+        format!(
+            "This file type is not accepted; accepted: {}.",
+            accepts.join(", ")
+        ),
+    )
+}
+
+/// The name people know a type by.
+fn type_label(mime: &str) -> &'static str {
+    match mime {
+        filecheck::PDF => "PDF",
+        filecheck::JPEG => "JPEG",
+        filecheck::PNG => "PNG",
+        filecheck::TIFF => "TIFF",
+        _ => "?",
+    }
+}
+
+fn unreadable(mime: &str) -> AppError {
+    let kind = type_label(mime);
+    AppError::new(
+        ErrorCode::Unprocessable,
+        "file_unreadable",
+        format!(
+            "Không đọc được tệp: nội dung không phải là một tệp {kind} hoàn chỉnh, hợp lệ. Vui lòng xuất hoặc quét lại tệp rồi tải lên."
+        ),
+        format!(
+            "The file cannot be read: its content is not a complete, valid {kind} file. Export or scan it again and upload it."
+        ),
+    )
+}
+
+fn refused(refusal: Refusal, accepts: &[String]) -> AppError {
+    match refusal {
+        Refusal::UnknownType => unsupported_type(accepts),
+        Refusal::Unreadable { claimed, detail } => {
+            tracing::info!(mime = claimed, %detail, "upload refused: does not parse");
+            unreadable(claimed)
+        }
+        Refusal::PasswordProtected => AppError::new(
+            ErrorCode::Unprocessable,
+            "file_unreadable",
+            "Tệp PDF được đặt mật khẩu nên cơ quan không mở được. Vui lòng bỏ mật khẩu (hoặc in ra PDF mới) rồi tải lên.",
+            "The PDF is protected by a password, so the agency cannot open it. Remove the password (or print it to a new PDF) and upload that.",
+        ),
+        Refusal::TooManyPixels { claimed, detail } => {
+            tracing::info!(mime = claimed, %detail, "upload refused: too many pixels");
+            let side = filecheck::MAX_IMAGE_SIDE;
+            AppError::new(
+                ErrorCode::Unprocessable,
+                "file_unreadable",
+                format!(
+                    "Ảnh quá lớn để xử lý (tối đa {side} điểm ảnh mỗi cạnh). Vui lòng quét với độ phân giải thấp hơn (300 dpi là đủ)."
+                ),
+                format!(
+                    "The image is too large to process (at most {side} pixels a side). Scan it at a lower resolution (300 dpi is enough)."
+                ),
+            )
+        }
+        Refusal::Ambiguous { claimed, other } => {
+            tracing::warn!(mime = claimed, %other, "upload refused: polyglot file");
+            let kind = type_label(claimed);
+            AppError::new(
+                ErrorCode::UnsupportedMediaType,
+                "file_ambiguous",
+                format!(
+                    "Tệp bị từ chối: ngoài nội dung {kind}, tệp còn chứa {}, nên có thể bị một chương trình khác mở như một loại tệp khác. Vui lòng lưu lại thành một tệp {kind} thông thường rồi tải lên.",
+                    other_vi(other)
+                ),
+                format!(
+                    "The file is refused: besides its {kind} content it contains {other}, so another program could open it as a different kind of file. Save it again as a plain {kind} file and upload that."
+                ),
+            )
+        }
+    }
+}
+
+fn other_vi(other: OtherFormat) -> &'static str {
+    match other {
+        OtherFormat::Pdf => "một tài liệu PDF",
+        OtherFormat::Zip => "một tệp nén ZIP",
+        OtherFormat::Rar => "một tệp nén RAR",
+        OtherFormat::SevenZip => "một tệp nén 7-Zip",
+        OtherFormat::Gzip => "một tệp nén gzip",
+        OtherFormat::Program => "một chương trình",
+        OtherFormat::WindowsProgram => "một chương trình Windows",
+        OtherFormat::OfficeDocument => "một tài liệu Office",
+        OtherFormat::PostScript => "một chương trình PostScript",
+        OtherFormat::Rtf => "một tài liệu RTF",
+        OtherFormat::WebPage => "mã trang web hoặc mã kịch bản",
+        OtherFormat::HiddenData => "dữ liệu ẩn sau phần cuối của ảnh",
+    }
 }
 
 async fn store_file(
@@ -856,7 +972,7 @@ async fn store_file(
             id: Set(id.clone()),
             dossier_id: Set(row.id.clone()),
             component_key: Set(component.to_owned()),
-            file_name: Set(sanitize_name(&upload.file_name)),
+            file_name: Set(filecheck::clean_file_name(&upload.file_name)),
             mime: Set(mime.to_owned()),
             size_bytes: Set(size),
             sha256: Set(sha.clone()),
@@ -892,19 +1008,6 @@ async fn store_file(
         let _ = app.files.delete(&key).await;
     }
     result
-}
-
-fn sanitize_name(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
-        .take(200)
-        .collect();
-    if cleaned.trim().is_empty() {
-        "file".into()
-    } else {
-        cleaned
-    }
 }
 
 fn attachment_view(row: &dossier::Model, a: &attachment::Model) -> AttachmentView {
@@ -1000,9 +1103,10 @@ pub async fn submit_with_fee(
         let transition = decide_first(&state, &actors, &Command::Submit, now, app)?;
         let form: Map<String, Value> = motcua_store::from_json("dossiers.form", &row.form)?;
         let known = org::known_communes(&txn, &commune_codes(&form)).await?;
+        let today = now.with_timezone(&app.calendar.offset()).date_naive();
         let mut errors = procedure
             .form
-            .check_values(&form, &|c: &str| known.contains(c));
+            .check_values(&form, &|c: &str| known.contains(c), today);
         errors.extend(procedure.form.check_complete(&form));
         if !errors.is_empty() {
             return Err(AppError::invalid_form(errors));
@@ -1247,7 +1351,7 @@ pub async fn act(
     let mut result_key = None;
     if let Command::IssueResult = command {
         if let Some(upload) = &issue.file {
-            check_file(upload, &["application/pdf".to_owned()], 20 * 1024 * 1024)?;
+            check_file(upload, &["application/pdf".to_owned()], 20 * 1024 * 1024).await?;
         }
         let signed = crate::issued::produce_result(
             app,
@@ -1271,7 +1375,7 @@ pub async fn act(
                 id: Set(signed.id.clone()),
                 dossier_id: Set(row.id.clone()),
                 component_key: Set(RESULT_COMPONENT.into()),
-                file_name: Set(sanitize_name(&signed.file_name)),
+                file_name: Set(filecheck::clean_file_name(&signed.file_name)),
                 mime: Set("application/pdf".into()),
                 size_bytes: Set(i64::try_from(signed.bytes.len()).unwrap_or(i64::MAX)),
                 sha256: Set(signed.register.sha256.clone()),

@@ -18,10 +18,14 @@ pub enum ErrorCode {
     Forbidden,
     /// 404
     NotFound,
+    /// 405
+    MethodNotAllowed,
     /// 409
     Conflict,
     /// 413
     TooLarge,
+    /// 414
+    UriTooLong,
     /// 415
     UnsupportedMediaType,
     /// 422

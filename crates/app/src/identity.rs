@@ -115,10 +115,6 @@ fn verify_password(password: &str, phc: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Failed logins before the account is locked, and for how long (ASVS 2.2.1 habits).
-const MAX_FAILED_LOGINS: i32 = 5;
-const LOCKOUT_MINUTES: i64 = 15;
-
 async fn staff_principal(app: &App, s: staff::Model) -> Result<Principal, AppError> {
     let roles = staff_role::Entity::find()
         .filter(staff_role::Column::Username.eq(s.username.clone()))
@@ -188,16 +184,9 @@ pub async fn login_staff(
         let _ = tokio::task::spawn_blocking(move || verify_password(&pw, dummy_hash())).await;
         return Err(bad_credentials());
     };
-    if let Some(until) = s.locked_until
-        && until > now
-    {
-        return Err(AppError::new(
-            ErrorCode::Locked,
-            "account_locked",
-            "Tài khoản tạm khóa do đăng nhập sai nhiều lần, vui lòng thử lại sau 15 phút.",
-            "Too many failed attempts; the account is locked for 15 minutes.",
-        ));
-    }
+    // No hard lock: a lock anyone can trigger with a few requests is a lever against staff, and
+    // a distinct "locked" answer tells which usernames exist. The web edge slows failed attempts
+    // down instead (growing delays per account and per address).
     let (pw, phc) = (password.to_owned(), s.password_hash.clone());
     let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &phc))
         .await
@@ -255,9 +244,6 @@ pub async fn login_staff(
     } else {
         let failed = s.failed_logins + 1;
         am.failed_logins = Set(failed);
-        if failed >= MAX_FAILED_LOGINS {
-            am.locked_until = Set(Some(now + Duration::minutes(LOCKOUT_MINUTES)));
-        }
         am.update(&txn).await?;
         audit::append(
             &txn,
@@ -372,15 +358,21 @@ pub async fn upsert_citizen(app: &App, claims: &CitizenClaims) -> Result<Princip
         )
     })?;
     let now = app.now();
+    // A provider that leaves out an optional claim this time says nothing about it: what we hold
+    // from an earlier login stays.
+    let keep = |v: &Option<String>| match v {
+        Some(v) => Set(Some(v.clone())),
+        None => motcua_store::sea_orm::ActiveValue::NotSet,
+    };
     let row = citizen::ActiveModel {
         citizen_id: Set(id.to_string()),
         full_name: Set(claims.full_name.clone()),
-        birthdate: Set(claims.birthdate.clone()),
-        gender: Set(claims.gender.clone()),
-        phone: Set(claims.phone.clone()),
-        commune_code: Set(claims.commune_code.clone()),
-        street: Set(claims.street.clone()),
-        assurance_level: Set(claims.assurance_level.clone()),
+        birthdate: keep(&claims.birthdate),
+        gender: keep(&claims.gender),
+        phone: keep(&claims.phone),
+        commune_code: keep(&claims.commune_code),
+        street: keep(&claims.street),
+        assurance_level: keep(&claims.assurance_level),
         updated_at: Set(now),
     };
     let exists = citizen::Entity::find_by_id(id.to_string())
@@ -390,6 +382,17 @@ pub async fn upsert_citizen(app: &App, claims: &CitizenClaims) -> Result<Princip
     if exists {
         row.update(&app.db).await?;
     } else {
+        let mut row = row;
+        for (slot, value) in [
+            (&mut row.birthdate, &claims.birthdate),
+            (&mut row.gender, &claims.gender),
+            (&mut row.phone, &claims.phone),
+            (&mut row.commune_code, &claims.commune_code),
+            (&mut row.street, &claims.street),
+            (&mut row.assurance_level, &claims.assurance_level),
+        ] {
+            *slot = Set(value.clone());
+        }
         row.insert(&app.db).await?;
     }
     Ok(Principal::Citizen {
@@ -517,17 +520,30 @@ pub async fn resolve_token(app: &App, secret: &str) -> Result<Option<Principal>,
 const SESSION_HOURS: i64 = 8;
 
 pub async fn create_session(app: &App, principal: &Principal) -> Result<String, AppError> {
+    create_session_with(app, principal, None).await
+}
+
+/// A session opened by the national IdP keeps the ID token, to name it when logging out there too.
+pub async fn create_session_with(
+    app: &App,
+    principal: &Principal,
+    id_token_hint: Option<&str>,
+) -> Result<String, AppError> {
     let (kind, key) = match principal {
         Principal::Citizen { citizen_id, .. } => ("citizen", citizen_id.to_string()),
         Principal::Staff { username, .. } => ("staff", username.clone()),
     };
     let secret = random_secret();
     let now = app.now();
+    let data = match id_token_hint {
+        Some(t) => serde_json::json!({ "id_token_hint": t }),
+        None => serde_json::json!({}),
+    };
     session::ActiveModel {
         id: Set(sha256_hex(secret.as_bytes())),
         principal_kind: Set(kind.into()),
         principal: Set(key),
-        data: Set("{}".into()),
+        data: Set(data.to_string()),
         created_at: Set(now),
         expires_at: Set(now + Duration::hours(SESSION_HOURS)),
     }
@@ -549,10 +565,34 @@ pub async fn resolve_session(app: &App, secret: &str) -> Result<Option<Principal
     load_principal(app, &s.principal_kind, &s.principal).await
 }
 
-pub async fn end_session(app: &App, secret: &str) -> Result<(), AppError> {
-    session::Entity::delete_by_id(sha256_hex(secret.as_bytes()))
-        .exec(&app.db)
-        .await?;
+/// Ends a session; returns the ID token it was opened with, if any (for the IdP's logout).
+pub async fn end_session(app: &App, secret: &str) -> Result<Option<String>, AppError> {
+    let id = sha256_hex(secret.as_bytes());
+    let hint = session::Entity::find_by_id(id.clone())
+        .one(&app.db)
+        .await?
+        .and_then(|s| serde_json::from_str::<serde_json::Value>(&s.data).ok())
+        .and_then(|d| d.get("id_token_hint")?.as_str().map(str::to_owned));
+    session::Entity::delete_by_id(id).exec(&app.db).await?;
+    Ok(hint)
+}
+
+/// A citizen login that could not be completed: kept in the audit trail with its reason (never
+/// with the code or tokens), so repeated failures are visible to the operator.
+pub async fn record_login_failure(app: &App, reason: &str, detail: &str) -> Result<(), AppError> {
+    let txn = app.db.begin().await?;
+    audit::append(
+        &txn,
+        &AuditRecord {
+            at: app.now(),
+            actor: "anonymous".into(),
+            action: "citizen.login_failed".into(),
+            subject: "oidc".into(),
+            data: serde_json::json!({ "reason": reason, "detail": detail.chars().take(300).collect::<String>() }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -564,6 +604,12 @@ pub async fn remember_login(
     pkce_verifier: &str,
     return_to: &str,
 ) -> Result<(), AppError> {
+    // Attempts nobody finished (a closed tab, an anonymous hit on /auth/login) go when they can
+    // no longer be used, so the table stays as small as the logins in flight.
+    oidc_login::Entity::delete_many()
+        .filter(oidc_login::Column::CreatedAt.lt(app.now() - Duration::minutes(LOGIN_MINUTES)))
+        .exec(&app.db)
+        .await?;
     oidc_login::ActiveModel {
         state: Set(state.to_owned()),
         nonce: Set(nonce.to_owned()),

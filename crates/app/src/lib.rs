@@ -6,11 +6,13 @@
 
 pub mod admin;
 pub mod applicant_signing;
+pub mod audit_anchor;
 pub mod authz;
 pub mod catalogue;
 pub mod counter;
 pub mod dossiers;
 pub mod error;
+pub mod housekeeping;
 pub mod identity;
 pub mod issued;
 pub mod org;

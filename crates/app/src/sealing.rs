@@ -8,13 +8,17 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use ring::rand::{SecureRandom, SystemRandom};
+use ring::signature::{Ed25519KeyPair, KeyPair as _};
 
 /// Marks a sealed value (and its format version) in a text column.
 const PREFIX: &str = "v1:";
 
 pub const KEY_LEN: usize = 32;
 
-pub struct SealingKey(LessSafeKey);
+/// The deployment's secret key: it seals stored secrets and, through a key derived from it, signs
+/// the audit chain's checkpoints (`audit_anchor`), so neither can be done by someone who can only
+/// write to the database.
+pub struct SealingKey(LessSafeKey, Ed25519KeyPair);
 
 impl std::fmt::Debug for SealingKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -36,7 +40,25 @@ impl SealingKey {
             return Err(SealingError::BadKey);
         }
         let key = UnboundKey::new(&AES_256_GCM, bytes).map_err(|_| SealingError::BadKey)?;
-        Ok(Self(LessSafeKey::new(key)))
+        // A separate key per use: the checkpoint key's seed is a hash of the secret under its
+        // own label, so a signature never reveals anything about the sealing key.
+        let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+        ctx.update(b"motcua audit checkpoint signing key v1\0");
+        ctx.update(bytes);
+        let seed = ctx.finish();
+        let signer =
+            Ed25519KeyPair::from_seed_unchecked(seed.as_ref()).map_err(|_| SealingError::BadKey)?;
+        Ok(Self(LessSafeKey::new(key), signer))
+    }
+
+    /// An Ed25519 signature of `message` by the deployment's checkpoint key.
+    pub fn sign_checkpoint(&self, message: &[u8]) -> Vec<u8> {
+        self.1.sign(message).as_ref().to_vec()
+    }
+
+    /// The checkpoint key's public half (32 bytes), published so anyone can check checkpoints.
+    pub fn checkpoint_public_key(&self) -> Vec<u8> {
+        self.1.public_key().as_ref().to_vec()
     }
 
     /// A key written as 64 hexadecimal digits (surrounding whitespace ignored).

@@ -18,7 +18,9 @@ use chrono::{Datelike, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::form::{ChoiceOption, FieldType, FormDefinition, FormField, parse_form_date};
+use crate::form::{
+    Bound, ChoiceOption, FieldType, FormDefinition, FormField, bounds_conflict, parse_form_date,
+};
 use crate::text;
 
 /// An enum with fixed snake_case wire names, parsed by name so the importer can list the allowed values.
@@ -1267,6 +1269,7 @@ impl Ctx {
         let field_type = self.enum_value::<FieldType>(o, base, "type", None);
         let required = self.boolean(o, base, "required", false);
         let options = self.options(o, base, field_type.as_ref().ok().copied());
+        let bounds = self.bounds(o, base, field_type.as_ref().ok().copied());
         let prefill_from = self
             .opt_text(o, base, "prefill_from")
             .and_then(|p| match p {
@@ -1277,15 +1280,79 @@ impl Ctx {
                 other => Ok(other),
             });
         let note = self.opt_text(o, base, "note");
+        let (min, max) = bounds?;
         Ok(FormField {
             key: key?,
             label: label?,
             field_type: field_type?,
             required: required?,
+            min,
+            max,
             options: options?,
             prefill_from: prefill_from?,
             note: note?,
         })
+    }
+
+    /// A field's `min` and `max` (see [`Bound`] for the grammar), fitting its type and not crossed.
+    fn bounds(
+        &mut self,
+        o: &Map<String, Value>,
+        base: &str,
+        t: Option<FieldType>,
+    ) -> Parsed<(Option<Bound>, Option<Bound>)> {
+        let min = self.bound(o, base, "min", t);
+        let max = self.bound(o, base, "max", t);
+        let (min, max) = (min?, max?);
+        if let (Some(lo), Some(hi)) = (&min, &max)
+            && bounds_conflict(lo, hi)
+        {
+            let when = match (lo, hi) {
+                (Bound::Today { .. }, Bound::Today { .. }) => " on some days",
+                _ => "",
+            };
+            self.err(
+                &format!("{base}.min"),
+                format!(
+                    "“min” ({lo}) comes after “max” ({hi}){when}, so the field would accept no value; swap them                      or correct one"
+                ),
+            );
+            return Err(Invalid);
+        }
+        Ok((min, max))
+    }
+
+    fn bound(
+        &mut self,
+        o: &Map<String, Value>,
+        base: &str,
+        key: &str,
+        t: Option<FieldType>,
+    ) -> Parsed<Option<Bound>> {
+        let path = format!("{base}.{key}");
+        let bound = match get(o, key) {
+            None => return Ok(None),
+            Some(Value::Number(n)) => Bound::Number(n.clone()),
+            Some(Value::String(s)) => Bound::parse(s).map_err(|e| {
+                self.err(&path, format!("“{key}”: {e}"));
+                Invalid
+            })?,
+            Some(_) => {
+                self.err(
+                    &path,
+                    format!(
+                        "“{key}” must be a date such as \"1900-01-01\", \"today\" or \"today-150y\" (date fields), \
+                         or a number (number fields)"
+                    ),
+                );
+                return Err(Invalid);
+            }
+        };
+        if let Some(why) = t.and_then(|t| bound.unfit_for(t)) {
+            self.err(&path, format!("“{key}”: {why}"));
+            return Err(Invalid);
+        }
+        Ok(Some(bound))
     }
 
     fn options(
@@ -2070,6 +2137,126 @@ mod tests {
     }
 
     #[test]
+    fn field_bounds_at_import() {
+        let with = |field: Value| {
+            move |p: &mut Value| {
+                p["form_fields"] = json!([field]);
+            }
+        };
+        // Every form of the grammar, on the field types it fits; null means no bound.
+        for field in [
+            json!({ "key": "a", "label": "A", "type": "date", "min": "1900-01-01", "max": "today" }),
+            json!({ "key": "a", "label": "A", "type": "date", "min": "today-150y", "max": "today+2y" }),
+            json!({ "key": "a", "label": "A", "type": "date", "min": "today-6m", "max": "today+30d" }),
+            json!({ "key": "a", "label": "A", "type": "date", "min": "2024-02-29", "max": "2024-02-29" }),
+            json!({ "key": "a", "label": "A", "type": "date", "min": "2030-01-01", "max": "today" }),
+            json!({ "key": "a", "label": "A", "type": "date", "min": null, "max": null }),
+            json!({ "key": "a", "label": "A", "type": "number", "min": 1900, "max": "today" }),
+            json!({ "key": "a", "label": "A", "type": "number", "min": "today-150y", "max": 2.5e3 }),
+            json!({ "key": "a", "label": "A", "type": "number", "min": -10, "max": 0 }),
+        ] {
+            assert_eq!(errors_after(with(field.clone())), Vec::new(), "{field}");
+        }
+        let p = {
+            let mut p = minimal();
+            with(
+                json!({ "key": "a", "label": "A", "type": "date", "min": "today-150y", "max": "today" }),
+            )(&mut p);
+            import_catalogue(&json!([p]).to_string()).unwrap().remove(0)
+        };
+        let f = &p.form.fields[0];
+        assert_eq!(f.min, Some(Bound::parse("today-150y").unwrap()));
+        assert_eq!(f.max, Some(Bound::TODAY));
+
+        // What is wrong, at which path, and what would be right.
+        for (field, path, says) in [
+            (
+                json!({ "key": "a", "label": "A", "type": "date", "max": "tomorrow" }),
+                "max",
+                "write a date as YYYY-MM-DD",
+            ),
+            (
+                json!({ "key": "a", "label": "A", "type": "date", "min": "2026-02-30" }),
+                "min",
+                "“2026-02-30” is not a bound",
+            ),
+            (
+                json!({ "key": "a", "label": "A", "type": "date", "min": "today-150" }),
+                "min",
+                "end it with d (days), m (months) or y (years)",
+            ),
+            (
+                json!({ "key": "a", "label": "A", "type": "date", "max": "today+999y" }),
+                "max",
+                "from 1 to 200y",
+            ),
+            (
+                json!({ "key": "a", "label": "A", "type": "date", "max": 2026 }),
+                "max",
+                "a date field's bound is a date",
+            ),
+            (
+                json!({ "key": "a", "label": "A", "type": "number", "max": "2026-12-31" }),
+                "max",
+                "a number field's bound is a number",
+            ),
+            (
+                json!({ "key": "a", "label": "A", "type": "number", "min": "today-6m" }),
+                "min",
+                "a year relative to this year",
+            ),
+            (
+                json!({ "key": "a", "label": "A", "type": "text", "max": "today" }),
+                "max",
+                "only date and number fields have a min or max; this field's type is text",
+            ),
+            (
+                json!({ "key": "a", "label": "A", "type": "date", "max": true }),
+                "max",
+                "must be a date such as",
+            ),
+            (
+                json!({ "key": "a", "label": "A", "type": "date", "min": "2000-01-02", "max": "2000-01-01" }),
+                "min",
+                "“min” (2000-01-02) comes after “max” (2000-01-01), so the field would accept no value",
+            ),
+            (
+                json!({ "key": "a", "label": "A", "type": "number", "min": 10, "max": 1 }),
+                "min",
+                "“min” (10) comes after “max” (1)",
+            ),
+            (
+                json!({ "key": "a", "label": "A", "type": "date", "min": "today-1m", "max": "today-30d" }),
+                "min",
+                "comes after “max” (today-30d) on some days",
+            ),
+        ] {
+            let errors = errors_after(with(field.clone()));
+            assert_eq!(errors.len(), 1, "{field}: {errors:?}");
+            assert_eq!(
+                errors[0].path,
+                format!("procedures[0].form_fields[0].{path}"),
+                "{field}"
+            );
+            assert!(
+                errors[0].message.contains(says),
+                "{field}: {}",
+                errors[0].message
+            );
+        }
+        // Both ends are reported at once.
+        assert_eq!(
+            paths_after(with(
+                json!({ "key": "a", "label": "A", "type": "date", "min": "x", "max": "y" })
+            )),
+            vec![
+                "procedures[0].form_fields[0].min",
+                "procedures[0].form_fields[0].max"
+            ]
+        );
+    }
+
+    #[test]
     fn export_round_trips_product_fields() {
         let mut p = minimal();
         p["version"] = json!(3);
@@ -2085,6 +2272,14 @@ mod tests {
         p["form_fields"] = json!([{
             "key": "gt", "label": "Giới tính", "type": "choice", "required": true, "note": "n",
             "options": [{ "value": "nam", "label": "Nam" }], "prefill_from": "population_db"
+        }, {
+            "key": "ngay_sinh", "label": "Ngày sinh", "type": "date", "min": "today-150y", "max": "today"
+        }, {
+            "key": "het_han", "label": "Hết hạn", "type": "date", "min": "2000-01-01", "max": "today+6m"
+        }, {
+            "key": "nam_sinh", "label": "Năm sinh", "type": "number", "min": 1900, "max": "today-18y"
+        }, {
+            "key": "ty_le", "label": "Tỷ lệ", "type": "number", "min": 0.5
         }]);
         p["provenance"] =
             json!({ "code": { "status": "verified", "sources": ["https://x"], "note": null } });
@@ -2101,6 +2296,14 @@ mod tests {
         let v: Value = serde_json::from_str(&exported).unwrap();
         assert_eq!(v[0]["verified_fields"], json!(["code"]));
         assert_eq!(v[0]["form_fields"][0]["type"], "choice");
+        assert!(v[0]["form_fields"][0].get("min").is_none());
+        assert_eq!(v[0]["form_fields"][1]["min"], "today-150y");
+        assert_eq!(v[0]["form_fields"][1]["max"], "today");
+        assert_eq!(v[0]["form_fields"][2]["min"], "2000-01-01");
+        assert_eq!(v[0]["form_fields"][2]["max"], "today+6m");
+        assert_eq!(v[0]["form_fields"][3]["min"], 1900);
+        assert_eq!(v[0]["form_fields"][3]["max"], "today-18y");
+        assert_eq!(v[0]["form_fields"][4]["min"], 0.5);
         assert!(v[0].get("form").is_none());
     }
 }

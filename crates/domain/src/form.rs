@@ -12,8 +12,17 @@
 //!
 //! All lengths are counted in `char`s, not bytes: Vietnamese letters are multibyte in UTF-8 and a 500-byte
 //! limit would allow only about 200 letters of a name with diacritics.
+//!
+//! Dates and numbers must also be plausible for what the field means: a birth date is not in the future, a year
+//! is not 3000. The catalogue states a field's range with `min`/`max` ([`Bound`]); a date field it says nothing
+//! about still gets [`DEFAULT_DATE_MIN`] to [`DEFAULT_DATE_MAX`] (today + 10 years), because a date outside
+//! that is a typing mistake whatever the field means. Ranges relative to today are resolved against the
+//! day passed to [`FormDefinition::check_values`] (the caller's clock, in Vietnam local time), so the checks
+//! stay pure and a test can pin the day.
 
-use chrono::NaiveDate;
+use std::fmt;
+
+use chrono::{Datelike, Days, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value};
 
@@ -25,6 +34,30 @@ pub const TEXT_MAX_CHARS: usize = 500;
 pub const TEXTAREA_MAX_CHARS: usize = 5000;
 /// Longest `street` part of an address, in characters.
 pub const STREET_MAX_CHARS: usize = 500;
+
+/// Earliest date a date field accepts when the catalogue gives it no `min`. No living person was born before
+/// it, and the records a one-stop shop deals with (civil status, residence, land, licences) are younger; a
+/// field about older records (a copy of a colonial-era register entry) states its own `min`.
+pub const DEFAULT_DATE_MIN: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+
+/// Latest date a date field accepts when the catalogue gives it no `max`: today + 10 years. Forward-looking
+/// dates in application forms are planned periods (a temporary residence of at most 2 years, an absence, a
+/// stay, an appointment, the end of works) and fit well within 10 years, which is also the longest validity of
+/// a passport; a year such as 3000, or 2062 typed for 2026, is refused. A field that can mean something further
+/// away (the end of a land-use term) states its own `max`.
+pub const DEFAULT_DATE_MAX: Bound = Bound::Today {
+    amount: 10,
+    unit: OffsetUnit::Years,
+};
+
+/// The furthest a relative bound may reach from today, per unit: two centuries, which no field needs to exceed
+/// and which keeps the date arithmetic far from chrono's limits.
+const MAX_OFFSET_DAYS: u32 = 73_000;
+const MAX_OFFSET_MONTHS: u32 = 2_400;
+const MAX_OFFSET_YEARS: u32 = 200;
 
 wire_enum! {
     /// The type of a form field: decides the widget and the format check. Wire names are those of SPEC §17.
@@ -59,6 +92,12 @@ pub struct FormField {
     pub field_type: FieldType,
     #[serde(default)]
     pub required: bool,
+    /// Earliest allowed value of a `date` or `number` field (inclusive); see [`Bound`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<Bound>,
+    /// Latest allowed value of a `date` or `number` field (inclusive); see [`Bound`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<Bound>,
     /// Allowed values; only meaningful (and then non-empty) for `choice` fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<ChoiceOption>,
@@ -76,6 +115,260 @@ pub struct FormDefinition {
     pub fields: Vec<FormField>,
 }
 
+/// The unit of a relative [`Bound`]: `d`, `m` or `y`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OffsetUnit {
+    Days,
+    Months,
+    Years,
+}
+
+impl OffsetUnit {
+    fn letter(self) -> char {
+        match self {
+            OffsetUnit::Days => 'd',
+            OffsetUnit::Months => 'm',
+            OffsetUnit::Years => 'y',
+        }
+    }
+
+    fn limit(self) -> u32 {
+        match self {
+            OffsetUnit::Days => MAX_OFFSET_DAYS,
+            OffsetUnit::Months => MAX_OFFSET_MONTHS,
+            OffsetUnit::Years => MAX_OFFSET_YEARS,
+        }
+    }
+}
+
+/// One end of the allowed range of a `date` or `number` field, as the catalogue writes it in `min` or `max`.
+///
+/// Grammar of the string forms (no spaces):
+///
+/// ```text
+/// bound    = iso-date | "today" [ sign amount unit ]
+/// iso-date = YYYY-MM-DD            ; a real calendar date, zero-padded, e.g. "1900-01-01"
+/// sign     = "+" | "-"
+/// amount   = 1*DIGIT               ; from 1, at most 200 years' worth: 73000d, 2400m, 200y
+/// unit     = "d" | "m" | "y"       ; days, calendar months, calendar years
+/// ```
+///
+/// e.g. `"today"`, `"today-150y"`, `"today+2y"`, `"today+30d"`. Months and years are calendar steps that keep
+/// the day of the month and fall back to the month's last day when it has none (29/02/2028 − 1y = 28/02/2027),
+/// so "today-18y" is the last birth date of someone who is 18 today. A date field takes an ISO date or a
+/// `today` form; a number field takes a JSON number, or `today`/`today±Ny` meaning that date's year (a year of
+/// birth is at most "today"). Both ends are inclusive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "WireBound", into = "WireBound")]
+pub enum Bound {
+    /// A fixed date (date fields).
+    Date(NaiveDate),
+    /// The day of the check moved by `amount` units (negative: earlier); `amount` 0 is today itself.
+    Today { amount: i32, unit: OffsetUnit },
+    /// A fixed number (number fields).
+    Number(Number),
+}
+
+/// The JSON shapes of a [`Bound`]: a number, or a string in the grammar above.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum WireBound {
+    Number(Number),
+    Text(String),
+}
+
+impl TryFrom<WireBound> for Bound {
+    type Error = String;
+    fn try_from(w: WireBound) -> Result<Self, String> {
+        match w {
+            WireBound::Number(n) => Ok(Bound::Number(n)),
+            WireBound::Text(s) => Bound::parse(&s),
+        }
+    }
+}
+
+impl From<Bound> for WireBound {
+    fn from(b: Bound) -> Self {
+        match b {
+            Bound::Number(n) => WireBound::Number(n),
+            other => WireBound::Text(other.to_string()),
+        }
+    }
+}
+
+impl fmt::Display for Bound {
+    /// The wire text: what [`Bound::parse`] reads back (numbers as JSON writes them).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Bound::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
+            Bound::Today { amount: 0, .. } => f.write_str("today"),
+            Bound::Today { amount, unit } => {
+                let sign = if *amount < 0 { '-' } else { '+' };
+                write!(f, "today{sign}{}{}", amount.unsigned_abs(), unit.letter())
+            }
+            Bound::Number(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+impl Bound {
+    /// `today` itself.
+    pub const TODAY: Bound = Bound::Today {
+        amount: 0,
+        unit: OffsetUnit::Days,
+    };
+
+    /// Reads the string form of a bound (see the grammar on [`Bound`]). The error says what is allowed.
+    pub fn parse(s: &str) -> Result<Bound, String> {
+        let grammar = "write a date as YYYY-MM-DD (e.g. \"1900-01-01\"), \"today\", or \"today\" plus or minus \
+                       a whole number of days, months or years (e.g. \"today-150y\", \"today+2y\", \"today+30d\")";
+        if let Some(rest) = s.strip_prefix("today") {
+            if rest.is_empty() {
+                return Ok(Bound::TODAY);
+            }
+            let (negative, rest) = match (rest.strip_prefix('-'), rest.strip_prefix('+')) {
+                (Some(r), _) => (true, r),
+                (None, Some(r)) => (false, r),
+                (None, None) => return Err(format!("“{s}” is not a bound: {grammar}")),
+            };
+            let unit = match rest.chars().last() {
+                Some('d') => OffsetUnit::Days,
+                Some('m') => OffsetUnit::Months,
+                Some('y') => OffsetUnit::Years,
+                _ => {
+                    return Err(format!(
+                        "“{s}” has no unit: end it with d (days), m (months) or y (years), e.g. \"today-150y\""
+                    ));
+                }
+            };
+            let digits = rest.trim_end_matches(unit.letter());
+            if digits.is_empty()
+                || digits.len() + 1 != rest.len()
+                || !digits.chars().all(|c| c.is_ascii_digit())
+            {
+                return Err(format!("“{s}” is not a bound: {grammar}"));
+            }
+            let amount = digits
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=unit.limit()).contains(n))
+                .ok_or_else(|| {
+                    format!(
+                        "“{s}” is out of range: the amount is from 1 to {}{} (write \"today\" for today itself)",
+                        unit.limit(),
+                        unit.letter()
+                    )
+                })?;
+            // The limits are far below i32::MAX, so the conversion cannot fail.
+            let amount = i32::try_from(amount).unwrap_or(i32::MAX);
+            return Ok(Bound::Today {
+                amount: if negative { -amount } else { amount },
+                unit,
+            });
+        }
+        parse_form_date(s)
+            .map(Bound::Date)
+            .ok_or_else(|| format!("“{s}” is not a bound: {grammar}"))
+    }
+
+    /// Why this bound cannot limit a field of type `t`, if it cannot.
+    pub fn unfit_for(&self, t: FieldType) -> Option<String> {
+        match (t, self) {
+            (FieldType::Date, Bound::Date(_) | Bound::Today { .. }) => None,
+            (FieldType::Date, Bound::Number(n)) => Some(format!(
+                "a date field's bound is a date: write \"YYYY-MM-DD\", \"today\" or e.g. \"today-150y\", not {n}"
+            )),
+            (FieldType::Number, Bound::Number(_)) => None,
+            (FieldType::Number, Bound::Today { amount: 0, .. })
+            | (
+                FieldType::Number,
+                Bound::Today {
+                    unit: OffsetUnit::Years,
+                    ..
+                },
+            ) => None,
+            (FieldType::Number, other) => Some(format!(
+                "a number field's bound is a number (e.g. 1900) or a year relative to this year (\"today\", \
+                 \"today-150y\"), not \"{other}\""
+            )),
+            (other, _) => Some(format!(
+                "only date and number fields have a min or max; this field's type is {other}"
+            )),
+        }
+    }
+
+    /// The date this bound stands for on `today`; `None` for a number.
+    pub fn date_on(&self, today: NaiveDate) -> Option<NaiveDate> {
+        match self {
+            Bound::Date(d) => Some(*d),
+            Bound::Today { amount, unit } => Some(shift(today, *amount, *unit)),
+            Bound::Number(_) => None,
+        }
+    }
+
+    /// The number this bound stands for on `today` (a relative bound is its date's year).
+    fn number_on(&self, today: NaiveDate) -> Option<f64> {
+        match self {
+            Bound::Number(n) => n.as_f64(),
+            Bound::Today { .. } => self.date_on(today).map(|d| f64::from(d.year())),
+            Bound::Date(_) => None,
+        }
+    }
+
+    fn is_today(&self) -> bool {
+        matches!(self, Bound::Today { amount: 0, .. })
+    }
+}
+
+/// `today` moved by `amount` units; saturates at chrono's limits, which the bound limits keep far away.
+fn shift(today: NaiveDate, amount: i32, unit: OffsetUnit) -> NaiveDate {
+    let n = amount.unsigned_abs();
+    let moved = match (unit, amount < 0) {
+        (OffsetUnit::Days, false) => today.checked_add_days(Days::new(u64::from(n))),
+        (OffsetUnit::Days, true) => today.checked_sub_days(Days::new(u64::from(n))),
+        (OffsetUnit::Months, false) => today.checked_add_months(Months::new(n)),
+        (OffsetUnit::Months, true) => today.checked_sub_months(Months::new(n)),
+        (OffsetUnit::Years, false) => today.checked_add_months(Months::new(n.saturating_mul(12))),
+        (OffsetUnit::Years, true) => today.checked_sub_months(Months::new(n.saturating_mul(12))),
+    };
+    moved.unwrap_or(if amount < 0 {
+        NaiveDate::MIN
+    } else {
+        NaiveDate::MAX
+    })
+}
+
+/// Whether `min` comes after `max`, so that the field would refuse every value. Fixed bounds are compared
+/// directly. Two bounds relative to today are compared on every day of a leap cycle (2024–2027), because month
+/// lengths make a pair such as `today-1m` / `today-30d` empty on some days only; a fixed bound against a
+/// relative one depends on the day of the check and is not judged here.
+pub fn bounds_conflict(min: &Bound, max: &Bound) -> bool {
+    match (min, max) {
+        (Bound::Date(a), Bound::Date(b)) => a > b,
+        (Bound::Number(a), Bound::Number(b)) => match (a.as_f64(), b.as_f64()) {
+            (Some(a), Some(b)) => a > b,
+            _ => false,
+        },
+        (Bound::Today { .. }, Bound::Today { .. }) => {
+            let start = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or(DEFAULT_DATE_MIN);
+            start
+                .iter_days()
+                .take(4 * 365 + 1)
+                .any(|day| min.date_on(day) > max.date_on(day))
+        }
+        _ => false,
+    }
+}
+
+/// A date field's allowed range on a given day, both ends inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateRange {
+    pub min: NaiveDate,
+    pub max: NaiveDate,
+    min_is_today: bool,
+    max_is_today: bool,
+}
+
 wire_enum! {
     /// Machine-readable reason a form value was refused.
     pub enum FieldErrorCode {
@@ -84,6 +377,7 @@ wire_enum! {
         InvalidType = "invalid_type",
         TooLong = "too_long",
         InvalidDate = "invalid_date",
+        OutOfRange = "out_of_range",
         InvalidNumber = "invalid_number",
         InvalidChoice = "invalid_choice",
         InvalidCitizenId = "invalid_citizen_id",
@@ -124,17 +418,19 @@ impl FormDefinition {
     ///
     /// A draft is saved when this returns no error; it does not check that required fields are filled in
     /// (see [`FormDefinition::check_complete`]). `commune_exists` answers whether a 5-digit commune code is a
-    /// current administrative unit: the caller owns the admin-unit data, this module stays pure.
+    /// current administrative unit: the caller owns the admin-unit data, this module stays pure. `today` is the
+    /// caller's date in Vietnam local time, against which ranges such as "not after today" are resolved.
     /// Errors come in form order, then unknown keys in key order.
     pub fn check_values(
         &self,
         values: &Map<String, Value>,
         commune_exists: &dyn Fn(&str) -> bool,
+        today: NaiveDate,
     ) -> Vec<FieldError> {
         let mut errors = Vec::new();
         for field in &self.fields {
             if let Some(value) = values.get(&field.key)
-                && let Err(e) = field.check_value(value, commune_exists)
+                && let Err(e) = field.check_value(value, commune_exists, today)
             {
                 errors.push(e);
             }
@@ -200,11 +496,13 @@ impl FormDefinition {
 }
 
 impl FormField {
-    /// Checks one value against this field's type. Blank values pass (see the module documentation).
+    /// Checks one value against this field's type and, for dates and numbers, its range on `today`. Blank values
+    /// pass (see the module documentation).
     pub fn check_value(
         &self,
         value: &Value,
         commune_exists: &dyn Fn(&str) -> bool,
+        today: NaiveDate,
     ) -> Result<(), FieldError> {
         if is_blank(value) {
             return Ok(());
@@ -214,31 +512,27 @@ impl FormField {
             FieldType::Text => check_length(key, self.field_type, value, TEXT_MAX_CHARS),
             FieldType::Textarea => check_length(key, self.field_type, value, TEXTAREA_MAX_CHARS),
             FieldType::Date => {
-                let s = as_str_or_type_error(key, self.field_type, value)?;
-                if parse_form_date(s.trim()).is_some() {
-                    Ok(())
-                } else {
-                    Err(FieldError::new(
+                let s = as_str_or_type_error(key, self.field_type, value)?.trim();
+                let date = parse_form_date(s).ok_or_else(|| invalid_date(key, s))?;
+                self.check_date_range(date, today)
+            }
+            FieldType::Number => {
+                let n = match value {
+                    Value::Number(n) => n.as_f64().filter(|f| f.is_finite()),
+                    Value::String(s) => parse_number(s).as_ref().and_then(Value::as_f64),
+                    _ => return Err(type_error(key, self.field_type)),
+                };
+                match n {
+                    Some(n) => self.check_number_range(n, today),
+                    None => Err(FieldError::new(
                         key,
-                        FieldErrorCode::InvalidDate,
-                        "Ngày không hợp lệ: hãy nhập một ngày có thật theo dạng YYYY-MM-DD, ví dụ 2024-03-15."
+                        FieldErrorCode::InvalidNumber,
+                        "Giá trị phải là một số, dùng dấu chấm cho phần thập phân, ví dụ 1990 hoặc 2.5."
                             .to_owned(),
-                        "Invalid date: enter a real date as YYYY-MM-DD, for example 2024-03-15.".to_owned(),
-                    ))
+                        "Enter a number, with a dot for decimals, for example 1990 or 2.5.".to_owned(),
+                    )),
                 }
             }
-            FieldType::Number => match value {
-                Value::Number(n) if n.as_f64().is_some_and(f64::is_finite) => Ok(()),
-                Value::String(s) if parse_number(s).is_some() => Ok(()),
-                Value::Number(_) | Value::String(_) => Err(FieldError::new(
-                    key,
-                    FieldErrorCode::InvalidNumber,
-                    "Giá trị phải là một số, dùng dấu chấm cho phần thập phân, ví dụ 1990 hoặc 2.5."
-                        .to_owned(),
-                    "Enter a number, with a dot for decimals, for example 1990 or 2.5.".to_owned(),
-                )),
-                _ => Err(type_error(key, self.field_type)),
-            },
             FieldType::Choice => {
                 let s = as_str_or_type_error(key, self.field_type, value)?;
                 let s = s.trim();
@@ -305,13 +599,130 @@ impl FormField {
                     Err(FieldError::new(
                         key,
                         FieldErrorCode::InvalidEmail,
-                        "Địa chỉ thư điện tử không hợp lệ; hãy nhập theo dạng ten@vidu.vn.".to_owned(),
+                        "Địa chỉ thư điện tử không hợp lệ; hãy nhập theo dạng ten@vidu.vn."
+                            .to_owned(),
                         "Invalid email address; enter it as name@example.vn.".to_owned(),
                     ))
                 }
             }
             FieldType::Address => check_address(key, value, commune_exists),
         }
+    }
+
+    /// This date field's allowed range on `today`: the catalogue's `min` and `max`, each defaulting to
+    /// [`DEFAULT_DATE_MIN`] and [`DEFAULT_DATE_MAX`]. The browser's date picker gets the same range.
+    pub fn date_range(&self, today: NaiveDate) -> DateRange {
+        let end = |b: &Option<Bound>, default: &Bound| {
+            let b = b
+                .as_ref()
+                .filter(|b| b.date_on(today).is_some())
+                .unwrap_or(default);
+            (b.date_on(today).unwrap_or(today), b.is_today())
+        };
+        let (min, min_is_today) = end(&self.min, &Bound::Date(DEFAULT_DATE_MIN));
+        let (max, max_is_today) = end(&self.max, &DEFAULT_DATE_MAX);
+        DateRange {
+            min,
+            max,
+            min_is_today,
+            max_is_today,
+        }
+    }
+
+    fn check_date_range(&self, date: NaiveDate, today: NaiveDate) -> Result<(), FieldError> {
+        let r = self.date_range(today);
+        if (r.min..=r.max).contains(&date) {
+            return Ok(());
+        }
+        let label = &self.label;
+        let (lo, hi) = (dmy(r.min), dmy(r.max));
+        if r.min > r.max {
+            return Err(empty_range(&self.key, label, &lo, &hi));
+        }
+        let (why_vi, why_en) = match (date > r.max, r.max_is_today, r.min_is_today) {
+            (true, true, _) => (
+                format!("“{label}” không được sau ngày hôm nay ({hi})."),
+                format!("“{label}” cannot be after today ({hi})."),
+            ),
+            (true, false, _) => (
+                format!("“{label}” không được sau ngày {hi}."),
+                format!("“{label}” cannot be after {hi}."),
+            ),
+            (false, _, true) => (
+                format!("“{label}” không được trước ngày hôm nay ({lo})."),
+                format!("“{label}” cannot be before today ({lo})."),
+            ),
+            (false, _, false) => (
+                format!("“{label}” phải từ ngày {lo} trở đi."),
+                format!("“{label}” must be on or after {lo}."),
+            ),
+        };
+        Err(FieldError::new(
+            &self.key,
+            FieldErrorCode::OutOfRange,
+            format!("{why_vi} Hãy nhập một ngày từ {lo} đến {hi}."),
+            format!("{why_en} Enter a date from {lo} to {hi}."),
+        ))
+    }
+
+    fn check_number_range(&self, n: f64, today: NaiveDate) -> Result<(), FieldError> {
+        let end = |b: &Option<Bound>| {
+            b.as_ref()
+                .and_then(|b| b.number_on(today).map(|v| (v, b.is_today())))
+        };
+        let (lo, hi) = (end(&self.min), end(&self.max));
+        let below = lo.is_some_and(|(v, _)| n < v);
+        let above = hi.is_some_and(|(v, _)| n > v);
+        if !below && !above {
+            return Ok(());
+        }
+        let label = &self.label;
+        if let (Some((l, _)), Some((h, _))) = (lo, hi)
+            && l > h
+        {
+            return Err(empty_range(
+                &self.key,
+                label,
+                &l.to_string(),
+                &h.to_string(),
+            ));
+        }
+        let (why_vi, why_en) = match (above, hi, lo) {
+            (true, Some((h, true)), _) => (
+                format!("“{label}” không được lớn hơn {h} (năm nay)."),
+                format!("“{label}” cannot be more than {h} (this year)."),
+            ),
+            (true, Some((h, false)), _) => (
+                format!("“{label}” không được lớn hơn {h}."),
+                format!("“{label}” cannot be more than {h}."),
+            ),
+            (_, _, Some((l, _))) => (
+                format!("“{label}” không được nhỏ hơn {l}."),
+                format!("“{label}” cannot be less than {l}."),
+            ),
+            _ => (String::new(), String::new()),
+        };
+        let (allowed_vi, allowed_en) = match (lo, hi) {
+            (Some((l, _)), Some((h, _))) => (
+                format!("Hãy nhập một số từ {l} đến {h}."),
+                format!("Enter a number from {l} to {h}."),
+            ),
+            (Some((l, _)), None) => (
+                format!("Hãy nhập một số từ {l} trở lên."),
+                format!("Enter a number of at least {l}."),
+            ),
+            (None, Some((h, _))) => (
+                format!("Hãy nhập một số không quá {h}."),
+                format!("Enter a number of at most {h}."),
+            ),
+            (None, None) => (String::new(), String::new()),
+        };
+        Err(FieldError::new(
+            &self.key,
+            FieldErrorCode::OutOfRange,
+            format!("{why_vi} {allowed_vi}"),
+            format!("{why_en} {allowed_en}"),
+        ))
     }
 
     fn normalize_value(&self, value: &Value) -> Value {
@@ -417,6 +828,12 @@ fn check_length(key: &str, t: FieldType, value: &Value, max: usize) -> Result<()
 ///
 /// chrono alone would also take `2024-3-5` or a signed year; the shape check keeps one spelling per date.
 pub fn parse_form_date(s: &str) -> Option<NaiveDate> {
+    let (y, m, d) = date_parts(s)?;
+    NaiveDate::from_ymd_opt(y, m, d)
+}
+
+/// Year, month and day of a string shaped `YYYY-MM-DD`, whether or not they make a real date.
+fn date_parts(s: &str) -> Option<(i32, u32, u32)> {
     let chars: Vec<char> = s.chars().collect();
     let shape_ok = chars.len() == 10
         && chars.iter().enumerate().all(|(i, c)| {
@@ -429,7 +846,90 @@ pub fn parse_form_date(s: &str) -> Option<NaiveDate> {
     if !shape_ok {
         return None;
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+    let number = |from: usize, to: usize| {
+        chars[from..to]
+            .iter()
+            .filter_map(|c| c.to_digit(10))
+            .fold(0, |acc, d| acc * 10 + d)
+    };
+    let year = i32::try_from(number(0, 4)).ok()?;
+    Some((year, number(5, 7), number(8, 10)))
+}
+
+/// The refusal of a date that is not a real `YYYY-MM-DD` date, naming the impossible part when the shape is
+/// right: "2026-02-30" is more often a slip than a misunderstanding of the format.
+fn invalid_date(key: &str, s: &str) -> FieldError {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let (vi, en) = match date_parts(s) {
+        Some((_, m, _)) if !(1..=12).contains(&m) => (
+            format!(
+                "Ngày {s} không có thật: tháng phải từ 01 đến 12. Hãy nhập theo dạng YYYY-MM-DD, ví dụ 2024-03-15."
+            ),
+            format!(
+                "{s} is not a real date: the month must be from 01 to 12. Enter it as YYYY-MM-DD, for example \
+                 2024-03-15."
+            ),
+        ),
+        Some((y, m, _)) => {
+            let days = (28..=31)
+                .rev()
+                .find(|d| NaiveDate::from_ymd_opt(y, m, *d).is_some())
+                .unwrap_or(28);
+            let month = usize::try_from(m - 1)
+                .ok()
+                .and_then(|i| MONTHS.get(i))
+                .unwrap_or(&"");
+            (
+                format!(
+                    "Ngày {s} không có thật: tháng {m:02}/{y:04} có {days} ngày, nên ngày phải từ 01 đến {days}."
+                ),
+                format!(
+                    "{s} is not a real date: {month} {y:04} has {days} days, so the day must be from 01 to {days}."
+                ),
+            )
+        }
+        None => (
+            "Ngày không hợp lệ: hãy nhập một ngày có thật theo dạng YYYY-MM-DD, ví dụ 2024-03-15."
+                .to_owned(),
+            "Invalid date: enter a real date as YYYY-MM-DD, for example 2024-03-15.".to_owned(),
+        ),
+    };
+    FieldError::new(key, FieldErrorCode::InvalidDate, vi, en)
+}
+
+/// A date as Vietnamese readers write it, dd/mm/yyyy (also in English messages, as the portal shows dates).
+fn dmy(d: NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
+
+/// The refusal when a field's range is empty on this day (fixed and relative bounds that crossed): the
+/// citizen cannot fix it, the agency's catalogue must.
+fn empty_range(key: &str, label: &str, lo: &str, hi: &str) -> FieldError {
+    FieldError::new(
+        key,
+        FieldErrorCode::OutOfRange,
+        format!(
+            "Chưa thể nhận “{label}”: khoảng cho phép trong danh mục thủ tục (từ {lo} đến {hi}) không chứa giá trị \
+             nào; vui lòng báo cho cơ quan giải quyết."
+        ),
+        format!(
+            "“{label}” cannot be accepted yet: the range the procedure catalogue allows (from {lo} to {hi}) is \
+             empty; please tell the agency."
+        ),
+    )
 }
 
 /// A numeric string as a JSON number (an integer when it is one), or `None` if it is not a finite number.
@@ -626,6 +1126,8 @@ mod tests {
             label: format!("Nhãn {key}"),
             field_type: t,
             required,
+            min: None,
+            max: None,
             options: Vec::new(),
             prefill_from: None,
             note: None,
@@ -648,14 +1150,54 @@ mod tests {
             fields: vec![
                 field("ho_ten", FieldType::Text, true),
                 field("ghi_chu", FieldType::Textarea, false),
-                field("ngay_sinh", FieldType::Date, true),
+                // A birth date: not in the future.
+                FormField {
+                    max: Some(Bound::TODAY),
+                    ..field("ngay_sinh", FieldType::Date, true)
+                },
                 field("nam_sinh", FieldType::Number, false),
                 choice,
                 field("so_dinh_danh", FieldType::CitizenId, true),
                 field("dien_thoai", FieldType::Phone, false),
                 field("email", FieldType::Email, false),
                 field("noi_cu_tru", FieldType::Address, true),
+                // The end of a temporary residence: not past, at most 2 years ahead.
+                bounded(
+                    "den_ngay",
+                    FieldType::Date,
+                    Some(Bound::TODAY),
+                    Some(bound("today+2y")),
+                ),
+                // A date the catalogue says nothing about.
+                field("ngay_hen", FieldType::Date, false),
+                bounded(
+                    "nam_sinh_me",
+                    FieldType::Number,
+                    Some(Bound::Number(1900.into())),
+                    Some(Bound::TODAY),
+                ),
             ],
+        }
+    }
+
+    /// The day the checks run on, unless a test says otherwise: a Sunday, so nothing depends on working days.
+    fn today() -> NaiveDate {
+        ymd(2026, 12, 6)
+    }
+
+    fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn bound(s: &str) -> Bound {
+        Bound::parse(s).unwrap()
+    }
+
+    fn bounded(key: &str, t: FieldType, min: Option<Bound>, max: Option<Bound>) -> FormField {
+        FormField {
+            min,
+            max,
+            ..field(key, t, false)
         }
     }
 
@@ -672,7 +1214,7 @@ mod tests {
 
     fn codes(v: Value) -> Vec<(String, FieldErrorCode)> {
         form()
-            .check_values(&obj(v), &communes)
+            .check_values(&obj(v), &communes, today())
             .into_iter()
             .map(|e| (e.field, e.code))
             .collect()
@@ -682,7 +1224,7 @@ mod tests {
         let mut m = Map::new();
         m.insert(key.to_owned(), value);
         form()
-            .check_values(&m, &communes)
+            .check_values(&m, &communes, today())
             .into_iter()
             .map(|e| e.code)
             .collect()
@@ -706,7 +1248,7 @@ mod tests {
     fn valid_values_pass_both_checks() {
         let f = form();
         let v = obj(valid());
-        assert!(f.check_values(&v, &communes).is_empty());
+        assert!(f.check_values(&v, &communes, today()).is_empty());
         assert!(f.check_complete(&v).is_empty());
     }
 
@@ -729,7 +1271,7 @@ mod tests {
             "so_dinh_danh": null,
             "noi_cu_tru": { "commune": "", "street": "" }
         }));
-        assert!(f.check_values(&v, &communes).is_empty());
+        assert!(f.check_values(&v, &communes, today()).is_empty());
         let missing: Vec<String> = f.check_complete(&v).into_iter().map(|e| e.field).collect();
         assert_eq!(
             missing,
@@ -828,7 +1370,7 @@ mod tests {
     #[test]
     fn choices() {
         assert!(one("gioi_tinh", json!("nu")).is_empty());
-        let errs = form().check_values(&obj(json!({ "gioi_tinh": "Nữ" })), &communes);
+        let errs = form().check_values(&obj(json!({ "gioi_tinh": "Nữ" })), &communes, today());
         assert_eq!(errs[0].code, FieldErrorCode::InvalidChoice);
         assert!(errs[0].message_en.contains("“nam”"));
         assert_eq!(
@@ -841,7 +1383,11 @@ mod tests {
     fn citizen_ids() {
         assert!(one("so_dinh_danh", json!("001099012345")).is_empty());
         assert!(one("so_dinh_danh", json!("096212345678")).is_empty());
-        let errs = form().check_values(&obj(json!({ "so_dinh_danh": "00109901234" })), &communes);
+        let errs = form().check_values(
+            &obj(json!({ "so_dinh_danh": "00109901234" })),
+            &communes,
+            today(),
+        );
         assert_eq!(errs[0].code, FieldErrorCode::InvalidCitizenId);
         assert_eq!(
             errs[0].message_vi,
@@ -1016,7 +1562,7 @@ mod tests {
         // Normalizing is idempotent, and the normalized values pass (only the unknown key is refused).
         assert_eq!(f.normalize(&n), n);
         let codes: Vec<FieldErrorCode> = f
-            .check_values(&n, &communes)
+            .check_values(&n, &communes, today())
             .into_iter()
             .map(|e| e.code)
             .collect();
@@ -1048,6 +1594,539 @@ mod tests {
         assert_eq!(serde_json::to_value(&f).unwrap()["type"], "citizen_id");
     }
 
+    /// The errors for one value checked on `day`.
+    fn errors_on(key: &str, value: Value, day: NaiveDate) -> Vec<FieldError> {
+        let mut m = Map::new();
+        m.insert(key.to_owned(), value);
+        form().check_values(&m, &communes, day)
+    }
+
+    fn iso(d: NaiveDate) -> Value {
+        json!(d.format("%Y-%m-%d").to_string())
+    }
+
+    #[test]
+    fn a_birth_date_is_not_in_the_future() {
+        // Whatever the day of the check, its own date and any earlier one back to 1900 pass.
+        for day in [
+            today(),
+            ymd(2028, 2, 29),
+            ymd(2027, 1, 1),
+            ymd(2026, 12, 31),
+        ] {
+            for ok in [
+                day,
+                day.pred_opt().unwrap(),
+                ymd(1900, 1, 1),
+                ymd(1985, 3, 12),
+            ] {
+                assert!(
+                    errors_on("ngay_sinh", iso(ok), day).is_empty(),
+                    "{ok} on {day}"
+                );
+            }
+            for future in [
+                day.succ_opt().unwrap(),
+                day + chrono::Days::new(365),
+                ymd(3000, 1, 1),
+                ymd(9999, 12, 31),
+            ] {
+                let errs = errors_on("ngay_sinh", iso(future), day);
+                assert_eq!(errs.len(), 1, "{future} on {day}");
+                assert_eq!(
+                    errs[0].code,
+                    FieldErrorCode::OutOfRange,
+                    "{future} on {day}"
+                );
+            }
+        }
+        let errs = errors_on("ngay_sinh", json!("2026-12-07"), today());
+        assert_eq!(
+            errs[0].message_vi,
+            "“Nhãn ngay_sinh” không được sau ngày hôm nay (06/12/2026). Hãy nhập một ngày từ 01/01/1900 \
+             đến 06/12/2026."
+        );
+        assert_eq!(
+            errs[0].message_en,
+            "“Nhãn ngay_sinh” cannot be after today (06/12/2026). Enter a date from 01/01/1900 to 06/12/2026."
+        );
+    }
+
+    #[test]
+    fn any_date_field_refuses_years_nobody_means() {
+        // "ngay_hen" has no bounds in the catalogue: 1900-01-01 to today + 10 years.
+        let errs = errors_on("ngay_hen", json!("0020-05-01"), today());
+        assert_eq!(errs[0].code, FieldErrorCode::OutOfRange);
+        assert_eq!(
+            errs[0].message_vi,
+            "“Nhãn ngay_hen” phải từ ngày 01/01/1900 trở đi. Hãy nhập một ngày từ 01/01/1900 đến 06/12/2036."
+        );
+        assert_eq!(
+            errs[0].message_en,
+            "“Nhãn ngay_hen” must be on or after 01/01/1900. Enter a date from 01/01/1900 to 06/12/2036."
+        );
+        for bad in [
+            "0000-01-01",
+            "0020-05-01",
+            "1899-12-31",
+            "2036-12-07",
+            "3000-01-01",
+            "9999-12-31",
+        ] {
+            let codes: Vec<_> = errors_on("ngay_hen", json!(bad), today())
+                .into_iter()
+                .map(|e| e.code)
+                .collect();
+            assert_eq!(codes, vec![FieldErrorCode::OutOfRange], "{bad}");
+        }
+        for ok in [
+            "1900-01-01",
+            "1950-06-15",
+            "2026-12-06",
+            "2030-01-01",
+            "2036-12-06",
+        ] {
+            assert!(errors_on("ngay_hen", json!(ok), today()).is_empty(), "{ok}");
+        }
+        let errs = errors_on("ngay_hen", json!("3000-01-01"), today());
+        assert!(
+            errs[0]
+                .message_en
+                .starts_with("“Nhãn ngay_hen” cannot be after 06/12/2036.")
+        );
+        assert_eq!(
+            form().field("ngay_hen").unwrap().date_range(today()),
+            DateRange {
+                min: ymd(1900, 1, 1),
+                max: ymd(2036, 12, 6),
+                min_is_today: false,
+                max_is_today: false,
+            }
+        );
+    }
+
+    #[test]
+    fn impossible_dates_say_which_part_is_wrong() {
+        for (bad, vi, en) in [
+            (
+                "2026-02-30",
+                "tháng 02/2026 có 28 ngày, nên ngày phải từ 01 đến 28",
+                "February 2026 has 28 days",
+            ),
+            (
+                "2027-02-29",
+                "tháng 02/2027 có 28 ngày",
+                "February 2027 has 28 days",
+            ),
+            (
+                "2027-04-31",
+                "tháng 04/2027 có 30 ngày",
+                "April 2027 has 30 days",
+            ),
+            (
+                "2027-01-00",
+                "tháng 01/2027 có 31 ngày",
+                "so the day must be from 01 to 31",
+            ),
+            (
+                "2027-13-01",
+                "tháng phải từ 01 đến 12",
+                "the month must be from 01 to 12",
+            ),
+            (
+                "2027-00-10",
+                "tháng phải từ 01 đến 12",
+                "the month must be from 01 to 12",
+            ),
+        ] {
+            let errs = errors_on("den_ngay", json!(bad), today());
+            assert_eq!(errs.len(), 1, "{bad}");
+            assert_eq!(errs[0].code, FieldErrorCode::InvalidDate, "{bad}");
+            assert!(
+                errs[0].message_vi.contains(vi),
+                "{bad}: {}",
+                errs[0].message_vi
+            );
+            assert!(
+                errs[0].message_en.contains(en),
+                "{bad}: {}",
+                errs[0].message_en
+            );
+            assert!(
+                errs[0]
+                    .message_en
+                    .starts_with(&format!("{bad} is not a real date"))
+            );
+        }
+        // A leap day that exists passes; the format is still explained when the shape is wrong.
+        assert!(errors_on("den_ngay", json!("2028-02-29"), today()).is_empty());
+        let errs = errors_on("den_ngay", json!("29/02/2028"), today());
+        assert_eq!(
+            errs[0].message_en,
+            "Invalid date: enter a real date as YYYY-MM-DD, for example 2024-03-15."
+        );
+    }
+
+    #[test]
+    fn relative_bounds_follow_the_day_of_the_check() {
+        // "den_ngay" runs from today to today + 2 years, on any day, month ends and leap days included.
+        for day in [
+            today(),
+            ymd(2028, 2, 29),
+            ymd(2027, 1, 31),
+            ymd(2026, 12, 31),
+            ymd(2030, 3, 1),
+        ] {
+            let r = form().field("den_ngay").unwrap().date_range(day);
+            assert_eq!(r.min, day);
+            assert!(r.max > day + chrono::Days::new(729) && r.max <= day + chrono::Days::new(731));
+            for ok in [r.min, r.max, day.succ_opt().unwrap()] {
+                assert!(
+                    errors_on("den_ngay", iso(ok), day).is_empty(),
+                    "{ok} on {day}"
+                );
+            }
+            for bad in [
+                day.pred_opt().unwrap(),
+                r.max.succ_opt().unwrap(),
+                ymd(1990, 1, 1),
+            ] {
+                let errs = errors_on("den_ngay", iso(bad), day);
+                assert_eq!(errs[0].code, FieldErrorCode::OutOfRange, "{bad} on {day}");
+            }
+        }
+        // A year back from 29 February is the last day of the shorter February.
+        assert_eq!(
+            form()
+                .field("den_ngay")
+                .unwrap()
+                .date_range(ymd(2028, 2, 29))
+                .max,
+            ymd(2030, 2, 28)
+        );
+        let errs = errors_on("den_ngay", json!("2026-12-05"), today());
+        assert_eq!(
+            errs[0].message_vi,
+            "“Nhãn den_ngay” không được trước ngày hôm nay (06/12/2026). Hãy nhập một ngày từ 06/12/2026 \
+             đến 06/12/2028."
+        );
+        assert_eq!(
+            errs[0].message_en,
+            "“Nhãn den_ngay” cannot be before today (06/12/2026). Enter a date from 06/12/2026 to 06/12/2028."
+        );
+        let errs = errors_on("den_ngay", json!("2028-12-07"), today());
+        assert!(
+            errs[0]
+                .message_en
+                .starts_with("“Nhãn den_ngay” cannot be after 06/12/2028.")
+        );
+    }
+
+    #[test]
+    fn a_year_field_is_bounded_by_this_year() {
+        for ok in [
+            json!(1900),
+            json!(1985),
+            json!(2026),
+            json!("2026"),
+            json!(" 1990 "),
+        ] {
+            assert!(
+                errors_on("nam_sinh_me", ok.clone(), today()).is_empty(),
+                "{ok}"
+            );
+        }
+        for bad in [
+            json!(2027),
+            json!("2027"),
+            json!(3000),
+            json!(1899),
+            json!(20),
+            json!(-1985),
+            json!(2026.5),
+        ] {
+            let errs = errors_on("nam_sinh_me", bad.clone(), today());
+            assert_eq!(errs[0].code, FieldErrorCode::OutOfRange, "{bad}");
+        }
+        // Next year, next year's number is allowed.
+        assert!(errors_on("nam_sinh_me", json!(2027), ymd(2027, 1, 1)).is_empty());
+        let errs = errors_on("nam_sinh_me", json!(3000), today());
+        assert_eq!(
+            errs[0].message_vi,
+            "“Nhãn nam_sinh_me” không được lớn hơn 2026 (năm nay). Hãy nhập một số từ 1900 đến 2026."
+        );
+        assert_eq!(
+            errs[0].message_en,
+            "“Nhãn nam_sinh_me” cannot be more than 2026 (this year). Enter a number from 1900 to 2026."
+        );
+        let errs = errors_on("nam_sinh_me", json!(20), today());
+        assert_eq!(
+            errs[0].message_en,
+            "“Nhãn nam_sinh_me” cannot be less than 1900. Enter a number from 1900 to 2026."
+        );
+        // A number field without bounds takes any finite number.
+        assert!(errors_on("nam_sinh", json!(-3000), today()).is_empty());
+    }
+
+    #[test]
+    fn one_sided_number_bounds_say_the_one_side() {
+        let f = FormDefinition {
+            fields: vec![
+                bounded(
+                    "so_ban",
+                    FieldType::Number,
+                    Some(Bound::Number(1.into())),
+                    None,
+                ),
+                bounded(
+                    "so_tang",
+                    FieldType::Number,
+                    None,
+                    Some(Bound::Number(7.into())),
+                ),
+            ],
+        };
+        let errs = f.check_values(
+            &obj(json!({ "so_ban": 0, "so_tang": 8 })),
+            &communes,
+            today(),
+        );
+        assert_eq!(
+            errs[0].message_en,
+            "“Nhãn so_ban” cannot be less than 1. Enter a number of at least 1."
+        );
+        assert_eq!(
+            errs[0].message_vi,
+            "“Nhãn so_ban” không được nhỏ hơn 1. Hãy nhập một số từ 1 trở lên."
+        );
+        assert_eq!(
+            errs[1].message_en,
+            "“Nhãn so_tang” cannot be more than 7. Enter a number of at most 7."
+        );
+        assert!(
+            f.check_values(
+                &obj(json!({ "so_ban": 1, "so_tang": 7 })),
+                &communes,
+                today()
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_range_that_crossed_is_the_catalogue_s_fault_and_says_so() {
+        // A fixed minimum against a relative maximum is only empty on some days, so import accepts it.
+        let f = FormDefinition {
+            fields: vec![bounded(
+                "ngay",
+                FieldType::Date,
+                Some(bound("2030-01-01")),
+                Some(Bound::TODAY),
+            )],
+        };
+        let errs = f.check_values(&obj(json!({ "ngay": "2026-01-01" })), &communes, today());
+        assert_eq!(errs[0].code, FieldErrorCode::OutOfRange);
+        assert!(
+            errs[0].message_en.contains("please tell the agency"),
+            "{}",
+            errs[0].message_en
+        );
+        assert!(
+            f.check_values(
+                &obj(json!({ "ngay": "2030-01-01" })),
+                &communes,
+                ymd(2030, 6, 1)
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn bound_grammar() {
+        for (text, expected) in [
+            ("today", Bound::TODAY),
+            (
+                "today-150y",
+                Bound::Today {
+                    amount: -150,
+                    unit: OffsetUnit::Years,
+                },
+            ),
+            (
+                "today+2y",
+                Bound::Today {
+                    amount: 2,
+                    unit: OffsetUnit::Years,
+                },
+            ),
+            (
+                "today+30d",
+                Bound::Today {
+                    amount: 30,
+                    unit: OffsetUnit::Days,
+                },
+            ),
+            (
+                "today-6m",
+                Bound::Today {
+                    amount: -6,
+                    unit: OffsetUnit::Months,
+                },
+            ),
+            (
+                "today-73000d",
+                Bound::Today {
+                    amount: -73000,
+                    unit: OffsetUnit::Days,
+                },
+            ),
+            (
+                "today+2400m",
+                Bound::Today {
+                    amount: 2400,
+                    unit: OffsetUnit::Months,
+                },
+            ),
+            (
+                "today-200y",
+                Bound::Today {
+                    amount: -200,
+                    unit: OffsetUnit::Years,
+                },
+            ),
+            ("1900-01-01", Bound::Date(ymd(1900, 1, 1))),
+            ("2028-02-29", Bound::Date(ymd(2028, 2, 29))),
+        ] {
+            assert_eq!(Bound::parse(text), Ok(expected.clone()), "{text}");
+            assert_eq!(expected.to_string(), text);
+        }
+        // Leading zeros read, and write back without them.
+        assert_eq!(bound("today-0150y").to_string(), "today-150y");
+        for bad in [
+            "",
+            "Today",
+            "today ",
+            " today",
+            "today+",
+            "today-",
+            "today+5",
+            "today5y",
+            "today+5w",
+            "today+y",
+            "today+0d",
+            "today-201y",
+            "today+73001d",
+            "today-2401m",
+            "today+ 5d",
+            "today+5yy",
+            "today+-5y",
+            "today+5Y",
+            "today+٥y",
+            "now",
+            "yesterday",
+            "2026-02-30",
+            "1900-1-1",
+            "01/01/1900",
+            "+2026-01-01",
+            "1900-01-01T00:00",
+        ] {
+            let e = Bound::parse(bad).unwrap_err();
+            assert!(e.contains(&format!("“{bad}”")), "{bad}: {e}");
+        }
+        assert!(
+            Bound::parse("today+0d")
+                .unwrap_err()
+                .contains("write \"today\"")
+        );
+        assert!(
+            Bound::parse("today+5w")
+                .unwrap_err()
+                .contains("d (days), m (months) or y (years)")
+        );
+    }
+
+    #[test]
+    fn bounds_fit_their_field_type() {
+        let date = bound("1900-01-01");
+        let rel_days = bound("today-30d");
+        let rel_years = bound("today-150y");
+        let number = Bound::Number(1900.into());
+        assert_eq!(date.unfit_for(FieldType::Date), None);
+        assert_eq!(rel_days.unfit_for(FieldType::Date), None);
+        assert_eq!(Bound::TODAY.unfit_for(FieldType::Number), None);
+        assert_eq!(rel_years.unfit_for(FieldType::Number), None);
+        assert_eq!(number.unfit_for(FieldType::Number), None);
+        for (b, t) in [
+            (&number, FieldType::Date),
+            (&date, FieldType::Number),
+            (&rel_days, FieldType::Number),
+            (&bound("today+6m"), FieldType::Number),
+        ] {
+            assert!(b.unfit_for(t).is_some(), "{b} on {t}");
+        }
+        for t in FieldType::ALL
+            .iter()
+            .filter(|t| !matches!(t, FieldType::Date | FieldType::Number))
+        {
+            for b in [&date, &rel_years, &number] {
+                assert!(
+                    b.unfit_for(*t)
+                        .unwrap()
+                        .contains("only date and number fields"),
+                    "{t}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn crossed_bounds_are_found_when_they_can_be() {
+        let n = |v: i64| Bound::Number(v.into());
+        // Fixed against fixed, relative against relative: judged.
+        for (lo, hi, crossed) in [
+            (bound("2000-01-01"), bound("1999-12-31"), true),
+            (bound("2000-01-01"), bound("2000-01-01"), false),
+            (n(1900), n(1899), true),
+            (n(1900), n(1900), false),
+            (bound("today"), bound("today-1d"), true),
+            (bound("today-1y"), bound("today"), false),
+            (bound("today+2y"), bound("today+1y"), true),
+            (bound("today-1m"), bound("today-28d"), false),
+            // Crossed only on some days (1 March: 1 February is after 30 January).
+            (bound("today-1m"), bound("today-30d"), true),
+            (bound("today-12m"), bound("today-1y"), false),
+            // Fixed against relative depends on the day of the check.
+            (bound("2030-01-01"), bound("today"), false),
+            (bound("today"), bound("1900-01-01"), false),
+        ] {
+            assert_eq!(bounds_conflict(&lo, &hi), crossed, "{lo} .. {hi}");
+        }
+    }
+
+    #[test]
+    fn bounds_serialize_as_the_catalogue_writes_them() {
+        let wire = json!({
+            "key": "k", "label": "L", "type": "date", "required": true,
+            "min": "today-150y", "max": "today"
+        });
+        let f: FormField = serde_json::from_value(wire.clone()).unwrap();
+        assert_eq!(f.min, Some(bound("today-150y")));
+        assert_eq!(f.max, Some(Bound::TODAY));
+        assert_eq!(serde_json::to_value(&f).unwrap(), wire);
+        let wire = json!({ "key": "n", "label": "L", "type": "number", "required": false, "min": 1900, "max": 2.5 });
+        let f: FormField = serde_json::from_value(wire.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&f).unwrap(), wire);
+        // No bounds: no keys.
+        let plain = serde_json::to_value(field("x", FieldType::Date, false)).unwrap();
+        assert!(plain.get("min").is_none() && plain.get("max").is_none());
+        assert!(
+            serde_json::from_value::<FormField>(json!({
+                "key": "k", "label": "L", "type": "date", "max": "tomorrow"
+            }))
+            .is_err()
+        );
+    }
+
     fn arb_scalar() -> impl Strategy<Value = Value> {
         prop_oneof![
             Just(Value::Null),
@@ -1076,20 +2155,20 @@ mod tests {
             entries in prop::collection::vec(
                 (prop::sample::select(vec![
                     "ho_ten", "ghi_chu", "ngay_sinh", "nam_sinh", "gioi_tinh", "so_dinh_danh",
-                    "dien_thoai", "email", "noi_cu_tru", "khac",
+                    "dien_thoai", "email", "noi_cu_tru", "den_ngay", "ngay_hen", "nam_sinh_me", "khac",
                 ]), arb_value()),
                 0..12,
             )
         ) {
             let f = form();
             let values: Map<String, Value> = entries.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-            let errors = f.check_values(&values, &communes);
+            let errors = f.check_values(&values, &communes, today());
             let _ = f.check_complete(&values);
             let normalized = f.normalize(&values);
             // Normalizing is idempotent; messages are never empty.
             prop_assert_eq!(f.normalize(&normalized), normalized.clone());
             prop_assert!(errors.iter().all(|e| !e.message_vi.is_empty() && !e.message_en.is_empty()));
-            let _ = f.check_values(&normalized, &communes);
+            let _ = f.check_values(&normalized, &communes, today());
         }
     }
 }

@@ -8,7 +8,7 @@ use motcua_domain::catalogue::{
     AgencyLevel, Channel, CopyKind, FeeKind, OnlineLevel, Paperless, Procedure, ProvenanceStatus,
     RequirementKind, TimeUnit, export_catalogue, import_catalogue,
 };
-use motcua_domain::form::FieldType;
+use motcua_domain::form::{Bound, DEFAULT_DATE_MAX, DEFAULT_DATE_MIN, FieldErrorCode, FieldType};
 use serde_json::Value;
 
 const DEMO: &str = include_str!("../../../data/demo-catalogue.json");
@@ -179,4 +179,96 @@ fn export_keeps_the_demo_schema() {
         assert_eq!(e["version"], 1);
         assert_eq!(e["paperless"], "never");
     }
+}
+
+/// Every date in the demo forms has a range that fits its meaning: births, deaths, registrations and issues of
+/// documents are not in the future; planned periods are bounded ahead; nothing is before 1900 or more than ten
+/// years ahead, on any day.
+#[test]
+fn demo_dates_have_plausible_ranges() {
+    let procs = demo();
+    let fields = || {
+        procs
+            .iter()
+            .flat_map(|p| p.form.fields.iter().map(move |f| (p.code.as_str(), f)))
+    };
+    let past_events = [
+        "ngay_sinh",
+        "chet",
+        "gcn_ket_hon_ngay",
+        "ngay_dang_ky",
+        "ngay_cap",
+        "ngay_trung_tuyen",
+        "ngay_cham_dut",
+        "thoi_gian_xac_nhan",
+    ];
+    let mut past = 0;
+    for (code, f) in fields().filter(|(_, f)| f.field_type == FieldType::Date) {
+        assert!(
+            f.min.is_some() || f.max.is_some(),
+            "{code} {} has no range",
+            f.key
+        );
+        if past_events.iter().any(|k| f.key.contains(k)) {
+            assert_eq!(
+                f.max,
+                Some(Bound::TODAY),
+                "{code} {} may be in the future",
+                f.key
+            );
+            past += 1;
+        }
+        for day in [
+            NaiveDate::from_ymd_opt(2026, 12, 6).unwrap(),
+            NaiveDate::from_ymd_opt(2028, 2, 29).unwrap(),
+            NaiveDate::from_ymd_opt(2031, 1, 31).unwrap(),
+        ] {
+            let r = f.date_range(day);
+            assert!(r.min <= r.max, "{code} {} is empty on {day}", f.key);
+            assert!(
+                r.min >= DEFAULT_DATE_MIN && r.max <= DEFAULT_DATE_MAX.date_on(day).unwrap(),
+                "{code} {}: {r:?} on {day}",
+                f.key
+            );
+        }
+    }
+    assert_eq!(past, 30);
+    // Years of birth and of manufacture: from 1900 to this year.
+    let years: Vec<_> = fields()
+        .filter(|(_, f)| f.field_type == FieldType::Number && f.key.starts_with("nam_"))
+        .collect();
+    assert_eq!(years.len(), 3);
+    for (code, f) in years {
+        assert_eq!(f.min, Some(Bound::Number(1900.into())), "{code} {}", f.key);
+        assert_eq!(f.max, Some(Bound::TODAY), "{code} {}", f.key);
+    }
+}
+
+/// Law on Civil Status 2014 Art. 15 asks parents to register a birth within 60 days, but a late registration
+/// is still made, so a birth date has no lower limit beyond the general one: only the future is refused.
+#[test]
+fn birth_registration_accepts_late_registrations_but_not_future_births() {
+    let procs = demo();
+    let form = &find(&procs, "1.001193").form;
+    let today = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+    let check = |date: &str| {
+        let values = serde_json::json!({ "ngay_sinh": date });
+        form.check_values(values.as_object().unwrap(), &|_| true, today)
+            .into_iter()
+            .map(|e| e.code)
+            .collect::<Vec<_>>()
+    };
+    for ok in [
+        "2026-12-06",
+        "2026-12-05",
+        "2026-10-01",
+        "2010-05-20",
+        "1950-01-01",
+    ] {
+        assert!(check(ok).is_empty(), "{ok}");
+    }
+    for bad in ["2026-12-07", "2027-01-01", "3000-01-01", "1899-12-31"] {
+        assert_eq!(check(bad), [FieldErrorCode::OutOfRange], "{bad}");
+    }
+    assert_eq!(check("2026-02-30"), [FieldErrorCode::InvalidDate]);
 }

@@ -67,6 +67,13 @@ pub enum OidcError {
     },
     #[error("invalid login callback: {0}")]
     InvalidCallback(String),
+    #[error("identity claim missing: {0}")]
+    MissingClaim(String),
+    #[error("assurance level {got:?} is below the required {required:?}")]
+    InsufficientAssurance {
+        got: Option<String>,
+        required: Vec<String>,
+    },
 }
 
 /// One login attempt: redirect the browser to `url`, keep the rest in the user's session until the
@@ -132,6 +139,13 @@ struct ProviderMetadata {
     code_challenge_methods_supported: Option<Vec<String>>,
     #[serde(default)]
     token_endpoint_auth_methods_supported: Option<Vec<String>>,
+    #[serde(default)]
+    userinfo_endpoint: Option<String>,
+    #[serde(default)]
+    end_session_endpoint: Option<String>,
+    /// RFC 9207: the provider puts `iss` in every authorization response.
+    #[serde(default)]
+    authorization_response_iss_parameter_supported: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -168,7 +182,7 @@ impl Jwk {
             (Algorithm::ES256, "EC") if self.crv.as_deref() == Some("P-256") => {
                 DecodingKey::from_ec_components(self.x.as_deref()?, self.y.as_deref()?).ok()
             }
-            (Algorithm::RS256, "RSA") => {
+            (Algorithm::RS256 | Algorithm::PS256, "RSA") => {
                 DecodingKey::from_rsa_components(self.n.as_deref()?, self.e.as_deref()?).ok()
             }
             _ => None,
@@ -180,7 +194,8 @@ fn alg_name(alg: Algorithm) -> &'static str {
     match alg {
         Algorithm::ES256 => "ES256",
         Algorithm::RS256 => "RS256",
-        // Only the two algorithms above ever reach key selection.
+        Algorithm::PS256 => "PS256",
+        // Only the algorithms above ever reach key selection.
         _ => "",
     }
 }
@@ -207,6 +222,7 @@ struct TokenErrorResponse {
     error_description: Option<String>,
 }
 
+/// The ID token claims we check ourselves; the identity claims are read by [`ClaimMap`].
 #[derive(Deserialize)]
 struct IdTokenClaims {
     sub: String,
@@ -219,28 +235,203 @@ struct IdTokenClaims {
     nonce: Option<String>,
     #[serde(default)]
     acr: Option<String>,
-    #[serde(default)]
-    citizen_id: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    birthdate: Option<String>,
-    #[serde(default)]
-    gender: Option<String>,
-    #[serde(default)]
-    phone_number: Option<String>,
-    #[serde(default)]
-    address: Option<AddressClaim>,
+    #[serde(flatten)]
+    rest: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Deserialize)]
-struct AddressClaim {
-    #[serde(default)]
-    commune_code: Option<String>,
-    #[serde(default)]
-    street: Option<String>,
-    #[serde(default)]
-    street_address: Option<String>,
+/// Which claims carry which part of the identity: each entry is a list of claim names tried in
+/// order, a dot naming a member of an object claim (`address.street_address`). Providers name
+/// things differently (the OIDC standard, VNeID-like names, an agency's own IdP), so this is
+/// configuration; the defaults cover the first two.
+///
+/// `sub` is never the citizen ID unless it is configured to be (`citizen_id=sub`): a standard
+/// provider's `sub` is an opaque, pairwise identifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimMap {
+    pub citizen_id: Vec<String>,
+    pub full_name: Vec<String>,
+    pub birthdate: Vec<String>,
+    pub gender: Vec<String>,
+    pub phone: Vec<String>,
+    pub commune_code: Vec<String>,
+    pub street: Vec<String>,
+}
+
+fn names(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+impl Default for ClaimMap {
+    fn default() -> Self {
+        Self {
+            citizen_id: names(&[
+                "citizen_id",
+                "so_dinh_danh",
+                "personal_identification_number",
+            ]),
+            full_name: names(&["name", "full_name", "ho_ten"]),
+            birthdate: names(&["birthdate", "birth_date", "ngay_sinh"]),
+            gender: names(&["gender", "gioi_tinh"]),
+            phone: names(&["phone_number", "phone", "so_dien_thoai"]),
+            commune_code: names(&[
+                "address.commune_code",
+                "address.ward_code",
+                "commune_code",
+                "ma_xa",
+            ]),
+            street: names(&[
+                "address.street",
+                "address.street_address",
+                "street_address",
+                "dia_chi",
+            ]),
+        }
+    }
+}
+
+impl ClaimMap {
+    /// Reads `part=claim[,claim…];part=…` (parts: citizen_id, full_name, birthdate, gender, phone,
+    /// commune_code, street); parts not named keep their defaults.
+    pub fn parse(spec: &str) -> Result<Self, String> {
+        let mut map = Self::default();
+        for item in spec.split(';').map(str::trim).filter(|i| !i.is_empty()) {
+            let (part, claims) = item
+                .split_once('=')
+                .ok_or_else(|| format!("{item:?}: expected part=claim[,claim]"))?;
+            let list: Vec<String> = claims
+                .split(',')
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned)
+                .collect();
+            if list.is_empty() {
+                return Err(format!("{part}: no claim named"));
+            }
+            let slot = match part.trim() {
+                "citizen_id" => &mut map.citizen_id,
+                "full_name" => &mut map.full_name,
+                "birthdate" => &mut map.birthdate,
+                "gender" => &mut map.gender,
+                "phone" => &mut map.phone,
+                "commune_code" => &mut map.commune_code,
+                "street" => &mut map.street,
+                other => return Err(format!("unknown identity part {other:?}")),
+            };
+            *slot = list;
+        }
+        Ok(map)
+    }
+
+    /// The first non-empty string (or number, for codes) among the claims of `names`.
+    fn read(
+        claims: &serde_json::Map<String, serde_json::Value>,
+        names: &[String],
+    ) -> Option<String> {
+        names.iter().find_map(|name| {
+            let mut parts = name.split('.');
+            let mut value = claims.get(parts.next()?)?;
+            for p in parts {
+                value = value.get(p)?;
+            }
+            match value {
+                serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+                serde_json::Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            }
+        })
+    }
+
+    /// The identity in `claims` (the ID token's, completed by UserInfo).
+    fn identity(
+        &self,
+        subject: &str,
+        acr: Option<String>,
+        claims: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<VerifiedIdentity, OidcError> {
+        let citizen_id = Self::read(claims, &self.citizen_id).ok_or_else(|| {
+            OidcError::MissingClaim(format!(
+                "no citizen identification number (claims tried: {})",
+                self.citizen_id.join(", ")
+            ))
+        })?;
+        if !is_citizen_id(&citizen_id) {
+            return Err(OidcError::InvalidIdToken(
+                "citizen_id claim is not 12 digits".into(),
+            ));
+        }
+        let full_name = Self::read(claims, &self.full_name)
+            .or_else(|| {
+                // OIDC standard parts, in Vietnamese order: family, middle, given.
+                let parts: Vec<String> = ["family_name", "middle_name", "given_name"]
+                    .iter()
+                    .filter_map(|k| Self::read(claims, &[(*k).to_owned()]))
+                    .collect();
+                (!parts.is_empty()).then(|| parts.join(" "))
+            })
+            .ok_or_else(|| OidcError::MissingClaim("missing name claim".into()))?;
+        Ok(VerifiedIdentity {
+            subject: subject.to_owned(),
+            citizen_id,
+            full_name,
+            birthdate: Self::read(claims, &self.birthdate).filter(|d| is_iso_date(d)),
+            gender: Self::read(claims, &self.gender).and_then(|g| normalize_gender(&g)),
+            phone: Self::read(claims, &self.phone),
+            commune_code: Self::read(claims, &self.commune_code),
+            street: Self::read(claims, &self.street),
+            assurance_level: acr,
+        })
+    }
+}
+
+/// `YYYY-MM-DD` (OIDC Core §5.1 also allows `YYYY`, or `0000-MM-DD` for a withheld year, which we
+/// cannot use as a date).
+fn is_iso_date(value: &str) -> bool {
+    use chrono::Datelike as _;
+    value.len() == 10
+        && chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok_and(|d| d.year() >= 1800)
+}
+
+fn normalize_gender(value: &str) -> Option<String> {
+    match value.trim().to_lowercase().as_str() {
+        "male" | "nam" | "m" => Some("male".into()),
+        "female" | "nữ" | "nu" | "f" => Some("female".into()),
+        _ => None,
+    }
+}
+
+/// How this deployment uses its provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RpOptions {
+    /// Space-separated scopes (`openid` is always included).
+    pub scope: String,
+    /// The assurance levels (`acr`) we ask for and accept, in preference order; empty: any.
+    pub acr_values: Vec<String>,
+    pub claims: ClaimMap,
+}
+
+impl Default for RpOptions {
+    fn default() -> Self {
+        Self {
+            scope: SCOPE.into(),
+            acr_values: Vec::new(),
+            claims: ClaimMap::default(),
+        }
+    }
+}
+
+/// A completed login: the identity, and the ID token to name the session at logout
+/// (`id_token_hint`).
+pub struct VerifiedLogin {
+    pub identity: VerifiedIdentity,
+    pub id_token: String,
+}
+
+impl fmt::Debug for VerifiedLogin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifiedLogin")
+            .field("identity", &self.identity)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The relying party: our client registration at one OpenID provider.
@@ -253,8 +444,16 @@ pub struct OidcClient {
     authorization_endpoint: Url,
     token_endpoint: Url,
     jwks_uri: Url,
+    userinfo_endpoint: Option<Url>,
+    end_session_endpoint: Option<Url>,
+    /// RFC 9207: the provider promised `iss` in its authorization responses, so one without it is
+    /// refused (a mix-up attack would strip it).
+    iss_in_response: bool,
     client_auth: ClientAuth,
-    /// The provider's signing keys; replaced when a token names a key we do not know (rotation).
+    options: RpOptions,
+    /// The provider's signing keys; replaced when a token names a key we do not know or a known
+    /// key no longer verifies (rotation). Tokens reach us only from the token endpoint, so a
+    /// refetch per unverifiable token cannot be triggered by a third party.
     keys: RwLock<Vec<Jwk>>,
 }
 
@@ -284,6 +483,24 @@ impl OidcClient {
         client_id: String,
         client_secret: Option<String>,
         redirect_uri: String,
+    ) -> Result<Self, OidcError> {
+        Self::discover_with(
+            issuer,
+            client_id,
+            client_secret,
+            redirect_uri,
+            RpOptions::default(),
+        )
+        .await
+    }
+
+    /// [`OidcClient::discover`] with this deployment's scopes, assurance levels and claim names.
+    pub async fn discover_with(
+        issuer: &str,
+        client_id: String,
+        client_secret: Option<String>,
+        redirect_uri: String,
+        options: RpOptions,
     ) -> Result<Self, OidcError> {
         // Redirects are never followed: a redirect from a token or JWKS endpoint is an error, and
         // following one could leak client credentials to another host.
@@ -338,7 +555,20 @@ impl OidcClient {
             endpoint("authorization_endpoint", &metadata.authorization_endpoint)?;
         let token_endpoint = endpoint("token_endpoint", &metadata.token_endpoint)?;
         let jwks_uri = endpoint("jwks_uri", &metadata.jwks_uri)?;
-        for url in [&authorization_endpoint, &token_endpoint, &jwks_uri] {
+        let userinfo_endpoint = metadata
+            .userinfo_endpoint
+            .as_deref()
+            .map(|u| endpoint("userinfo_endpoint", u))
+            .transpose()?;
+        let end_session_endpoint = metadata
+            .end_session_endpoint
+            .as_deref()
+            .map(|u| endpoint("end_session_endpoint", u))
+            .transpose()?;
+        for url in [&authorization_endpoint, &token_endpoint, &jwks_uri]
+            .into_iter()
+            .chain(userinfo_endpoint.as_ref())
+        {
             if url.scheme() != "https" && !is_loopback(url) {
                 tracing::warn!(%url, "OpenID provider endpoint is not HTTPS");
             }
@@ -373,7 +603,11 @@ impl OidcClient {
             authorization_endpoint,
             token_endpoint,
             jwks_uri,
+            userinfo_endpoint,
+            end_session_endpoint,
+            iss_in_response: metadata.authorization_response_iss_parameter_supported,
             client_auth,
+            options,
             keys: RwLock::new(Vec::new()),
         };
         client.refresh_keys().await?;
@@ -395,7 +629,12 @@ impl OidcClient {
     /// Starts a login: fresh random `state` (CSRF), `nonce` (ID token replay) and PKCE verifier
     /// (code interception), and the provider URL to send the browser to.
     pub fn authorization_request(&self) -> AuthorizationRequest {
-        let state = random_string();
+        self.authorization_request_with_state(random_string())
+    }
+
+    /// [`OidcClient::authorization_request`] with a `state` chosen by the caller, e.g. one derived
+    /// from a secret kept in the starting browser, which binds the login to that browser.
+    pub fn authorization_request_with_state(&self, state: String) -> AuthorizationRequest {
         let nonce = random_string();
         // 32 random bytes give a 43-character verifier, the RFC 7636 minimum, with 256 bits of entropy.
         let pkce_verifier = random_string();
@@ -405,11 +644,15 @@ impl OidcClient {
             .append_pair("response_type", "code")
             .append_pair("client_id", &self.client_id)
             .append_pair("redirect_uri", &self.redirect_uri)
-            .append_pair("scope", SCOPE)
+            .append_pair("scope", &self.scope())
             .append_pair("state", &state)
             .append_pair("nonce", &nonce)
             .append_pair("code_challenge", &challenge)
             .append_pair("code_challenge_method", "S256");
+        if !self.options.acr_values.is_empty() {
+            url.query_pairs_mut()
+                .append_pair("acr_values", &self.options.acr_values.join(" "));
+        }
         AuthorizationRequest {
             url,
             state,
@@ -456,6 +699,12 @@ impl OidcClient {
                 "callback comes from another issuer".into(),
             ));
         }
+        if iss.is_none() && self.iss_in_response {
+            return Err(OidcError::InvalidCallback(
+                "the provider promises iss in its responses (RFC 9207) but this one has none"
+                    .into(),
+            ));
+        }
         if let Some(error) = error {
             return Err(OidcError::Authorization { error, description });
         }
@@ -470,6 +719,20 @@ impl OidcClient {
         pkce_verifier: &str,
         expected_nonce: &str,
     ) -> Result<VerifiedIdentity, OidcError> {
+        Ok(self
+            .complete_login(code, pkce_verifier, expected_nonce)
+            .await?
+            .identity)
+    }
+
+    /// Redeems an authorization code, verifies the ID token, completes its claims from UserInfo
+    /// and checks the assurance level.
+    pub async fn complete_login(
+        &self,
+        code: &str,
+        pkce_verifier: &str,
+        expected_nonce: &str,
+    ) -> Result<VerifiedLogin, OidcError> {
         let mut form = vec![
             ("grant_type", "authorization_code"),
             ("code", code),
@@ -524,7 +787,105 @@ impl OidcClient {
                 "token response has no id_token".into(),
             ));
         };
-        self.verify_id_token(&id_token, expected_nonce).await
+        let mut claims = self
+            .verify_id_token_claims(&id_token, expected_nonce)
+            .await?;
+        if let (Some(endpoint), Some(access_token)) =
+            (&self.userinfo_endpoint, &tokens.access_token)
+        {
+            // Many providers put only `sub` in the ID token and the identity in UserInfo.
+            let info = self.userinfo(endpoint, access_token).await?;
+            if info.get("sub").and_then(|v| v.as_str()) != Some(claims.sub.as_str()) {
+                // OIDC Core §5.3.4: otherwise the answer may be about someone else.
+                return Err(OidcError::InvalidResponse(
+                    "UserInfo is about another subject".into(),
+                ));
+            }
+            for (k, v) in info {
+                // The signed ID token wins where both speak.
+                claims.rest.entry(k).or_insert(v);
+            }
+        }
+        let identity = self.identity_of(claims)?;
+        Ok(VerifiedLogin { identity, id_token })
+    }
+
+    async fn userinfo(
+        &self,
+        endpoint: &Url,
+        access_token: &str,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, OidcError> {
+        let response = self
+            .http
+            .get(endpoint.clone())
+            .bearer_auth(access_token)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(OidcError::InvalidResponse(format!(
+                "UserInfo answered HTTP {status}"
+            )));
+        }
+        let is_json = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim_start().starts_with("application/json"));
+        if !is_json {
+            // A signed or encrypted UserInfo response (application/jwt) needs a registration we
+            // do not make; better to say so than to read it unverified.
+            return Err(OidcError::InvalidResponse(
+                "UserInfo is not plain JSON".into(),
+            ));
+        }
+        response
+            .json()
+            .await
+            .map_err(|e| OidcError::InvalidResponse(format!("malformed UserInfo: {e}")))
+    }
+
+    fn identity_of(&self, claims: IdTokenClaims) -> Result<VerifiedIdentity, OidcError> {
+        let required = &self.options.acr_values;
+        if !required.is_empty() && !claims.acr.as_ref().is_some_and(|a| required.contains(a)) {
+            return Err(OidcError::InsufficientAssurance {
+                got: claims.acr,
+                required: required.clone(),
+            });
+        }
+        let mut all = claims.rest;
+        // `sub` takes part only if the deployment names it in the claim map.
+        all.insert("sub".into(), serde_json::Value::String(claims.sub.clone()));
+        self.options.claims.identity(&claims.sub, claims.acr, &all)
+    }
+
+    /// The scopes we request, always with `openid`.
+    fn scope(&self) -> String {
+        let mut scopes: Vec<&str> = self.options.scope.split_whitespace().collect();
+        if !scopes.contains(&"openid") {
+            scopes.insert(0, "openid");
+        }
+        scopes.join(" ")
+    }
+
+    /// Where to send the browser to end the session at the provider too (OpenID Connect
+    /// RP-Initiated Logout 1.0), or `None` if the provider offers no such endpoint.
+    pub fn end_session_url(
+        &self,
+        id_token_hint: Option<&str>,
+        post_logout_redirect_uri: &str,
+    ) -> Option<Url> {
+        let mut url = self.end_session_endpoint.clone()?;
+        {
+            let mut q = url.query_pairs_mut();
+            if let Some(hint) = id_token_hint {
+                q.append_pair("id_token_hint", hint);
+            }
+            q.append_pair("client_id", &self.client_id)
+                .append_pair("post_logout_redirect_uri", post_logout_redirect_uri);
+        }
+        Some(url)
     }
 
     /// Verifies an ID token (OpenID Connect Core §3.1.3.7) and extracts the identity.
@@ -535,21 +896,34 @@ impl OidcClient {
         id_token: &str,
         expected_nonce: &str,
     ) -> Result<VerifiedIdentity, OidcError> {
+        let claims = self
+            .verify_id_token_claims(id_token, expected_nonce)
+            .await?;
+        self.identity_of(claims)
+    }
+
+    async fn verify_id_token_claims(
+        &self,
+        id_token: &str,
+        expected_nonce: &str,
+    ) -> Result<IdTokenClaims, OidcError> {
         // `decode_header` rejects `alg: none` (not an algorithm it knows); HMAC is rejected here.
         let header = jsonwebtoken::decode_header(id_token)
             .map_err(|e| OidcError::InvalidIdToken(format!("malformed header: {e}")))?;
         let alg = header.alg;
-        if !matches!(alg, Algorithm::ES256 | Algorithm::RS256) {
+        if !matches!(alg, Algorithm::ES256 | Algorithm::RS256 | Algorithm::PS256) {
             return Err(OidcError::InvalidIdToken(format!(
                 "signature algorithm {alg:?} is not allowed"
             )));
         }
         let kid = header.kid.as_deref();
+        let mut refreshed = false;
         let key = match self.find_key(kid, alg)? {
             Some(key) => key,
             None => {
                 // An unknown key ID usually means the provider rotated its keys: refetch once.
                 self.refresh_keys().await?;
+                refreshed = true;
                 self.find_key(kid, alg)?.ok_or_else(|| {
                     OidcError::InvalidIdToken(format!(
                         "no {} key with kid {kid:?} in the provider's JWKS",
@@ -564,7 +938,19 @@ impl OidcClient {
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.client_id]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        let claims = jsonwebtoken::decode::<IdTokenClaims>(id_token, &key, &validation)
+        let decoded = match jsonwebtoken::decode::<IdTokenClaims>(id_token, &key, &validation) {
+            Err(e) if *e.kind() == ErrorKind::InvalidSignature && !refreshed => {
+                // A provider may replace a key but keep its ID (or publish keys without IDs):
+                // the signature stops matching the key we hold. Fetch the set again, once.
+                self.refresh_keys().await?;
+                match self.find_key(kid, alg)? {
+                    Some(key) => jsonwebtoken::decode::<IdTokenClaims>(id_token, &key, &validation),
+                    None => Err(e),
+                }
+            }
+            other => other,
+        };
+        let claims = decoded
             .map_err(|e| {
                 OidcError::InvalidIdToken(match e.kind() {
                     ErrorKind::InvalidSignature => "signature verification failed".into(),
@@ -605,41 +991,7 @@ impl OidcClient {
             return Err(OidcError::NonceMismatch);
         }
 
-        let citizen_id = match claims.citizen_id {
-            Some(id) if is_citizen_id(&id) => id,
-            Some(_) => {
-                return Err(OidcError::InvalidIdToken(
-                    "citizen_id claim is not 12 digits".into(),
-                ));
-            }
-            None if is_citizen_id(&claims.sub) => claims.sub.clone(),
-            None => {
-                return Err(OidcError::InvalidIdToken(
-                    "no 12-digit citizen identification number".into(),
-                ));
-            }
-        };
-        let Some(full_name) = claims.name.filter(|n| !n.trim().is_empty()) else {
-            return Err(OidcError::InvalidIdToken("missing name claim".into()));
-        };
-        let (commune_code, street) = match claims.address {
-            Some(address) => (
-                address.commune_code,
-                address.street.or(address.street_address),
-            ),
-            None => (None, None),
-        };
-        Ok(VerifiedIdentity {
-            subject: claims.sub,
-            citizen_id,
-            full_name,
-            birthdate: claims.birthdate,
-            gender: claims.gender,
-            phone: claims.phone_number,
-            commune_code,
-            street,
-            assurance_level: claims.acr,
-        })
+        Ok(claims)
     }
 
     /// Looks up the key for a token header. A header without `kid` is accepted only when exactly one

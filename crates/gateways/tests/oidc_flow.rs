@@ -10,7 +10,9 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use motcua_gateways::oidc::{AuthorizationRequest, OidcClient, OidcError, VerifiedIdentity};
+use motcua_gateways::oidc::{
+    AuthorizationRequest, ClaimMap, OidcClient, OidcError, RpOptions, VerifiedIdentity,
+};
 use motcua_sim::citizens::{self, DemoCitizen};
 use motcua_sim::idp::{ClientRegistration, IdpConfig, NationalIdp};
 use reqwest::StatusCode;
@@ -245,6 +247,18 @@ fn assert_invalid_id_token(result: Result<VerifiedIdentity, OidcError>, hint: &s
             );
         }
         other => panic!("expected InvalidIdToken({hint}), got {other:?}"),
+    }
+}
+
+fn assert_missing_claim(result: Result<VerifiedIdentity, OidcError>, hint: &str) {
+    match result {
+        Err(OidcError::MissingClaim(message)) => {
+            assert!(
+                message.contains(hint),
+                "{message:?} should mention {hint:?}"
+            );
+        }
+        other => panic!("expected MissingClaim({hint}), got {other:?}"),
     }
 }
 
@@ -646,21 +660,26 @@ async fn stale_foreign_or_incomplete_tokens_are_rejected() {
     check(|c| c["iat"] = json!(now() + 3600), "future").await;
     check(|c| c["iat"] = json!(now() - 3600), "too long ago").await;
     check(|c| c["citizen_id"] = json!("31085012345"), "12 digits").await;
-    check(
-        |c| {
-            c.as_object_mut().unwrap().remove("citizen_id");
-            c["sub"] = json!("opaque-subject");
-        },
-        "citizen identification",
-    )
-    .await;
-    check(
-        |c| {
-            c.as_object_mut().unwrap().remove("name");
-        },
-        "name",
-    )
-    .await;
+    for (edit, hint) in [
+        (
+            (|c: &mut Value| {
+                c.as_object_mut().unwrap().remove("citizen_id");
+                c["sub"] = json!("opaque-subject");
+            }) as fn(&mut Value),
+            "citizen identification",
+        ),
+        (
+            |c: &mut Value| {
+                c.as_object_mut().unwrap().remove("name");
+            },
+            "name",
+        ),
+    ] {
+        let mut claims = good_claims(&sim, "n-1");
+        edit(&mut claims);
+        let token = sim.idp.sign_claims(&claims, None).unwrap();
+        assert_missing_claim(client.verify_id_token(&token, "n-1").await, hint);
+    }
     check(
         |c| {
             c.as_object_mut().unwrap().remove("sub");
@@ -678,12 +697,144 @@ async fn stale_foreign_or_incomplete_tokens_are_rejected() {
         Err(OidcError::NonceMismatch)
     ));
 
-    // A 12-digit sub stands in for a missing citizen_id claim.
+    // A 12-digit sub is not taken as the citizen ID: a standard provider's sub is opaque and may
+    // happen to be twelve digits.
     let mut claims = good_claims(&sim, "n-1");
     claims.as_object_mut().unwrap().remove("citizen_id");
     let token = sim.idp.sign_claims(&claims, None).unwrap();
+    assert_missing_claim(
+        client.verify_id_token(&token, "n-1").await,
+        "citizen identification",
+    );
+    // Unless the deployment says its provider's sub is the citizen ID.
+    let options = RpOptions {
+        claims: ClaimMap::parse("citizen_id=sub").unwrap(),
+        ..RpOptions::default()
+    };
+    let configured = OidcClient::discover_with(
+        &sim.issuer,
+        CONFIDENTIAL.into(),
+        Some(SECRET.into()),
+        REDIRECT.into(),
+        options,
+    )
+    .await
+    .unwrap();
+    let identity = configured.verify_id_token(&token, "n-1").await.unwrap();
+    assert_eq!(identity.citizen_id, "031085012345");
+}
+
+#[tokio::test]
+async fn claim_names_are_configuration_and_standard_names_work() {
+    let sim = spawn_sim("", false).await;
+    let options = RpOptions {
+        claims: ClaimMap::parse("citizen_id=cccd; full_name=ho_ten; commune_code=dia_chi.ma_xa")
+            .unwrap(),
+        ..RpOptions::default()
+    };
+    let client = OidcClient::discover_with(
+        &sim.issuer,
+        CONFIDENTIAL.into(),
+        Some(SECRET.into()),
+        REDIRECT.into(),
+        options,
+    )
+    .await
+    .unwrap();
+    let mut claims = good_claims(&sim, "n-1");
+    let obj = claims.as_object_mut().unwrap();
+    obj.remove("citizen_id");
+    obj.remove("name");
+    obj.insert("cccd".into(), json!("031085012345"));
+    obj.insert("ho_ten".into(), json!("Nguyễn Văn An"));
+    obj.insert("dia_chi".into(), json!({ "ma_xa": 11341 }));
+    obj.insert("gender".into(), json!("Nam"));
+    obj.insert("birthdate".into(), json!("0000-05-12"));
+    let token = sim.idp.sign_claims(&claims, None).unwrap();
     let identity = client.verify_id_token(&token, "n-1").await.unwrap();
     assert_eq!(identity.citizen_id, "031085012345");
+    assert_eq!(identity.full_name, "Nguyễn Văn An");
+    assert_eq!(identity.commune_code.as_deref(), Some("11341"));
+    assert_eq!(identity.gender.as_deref(), Some("male"));
+    assert_eq!(
+        identity.birthdate, None,
+        "a birth date without a year is not a date"
+    );
+
+    // The OIDC standard name parts, in Vietnamese order, when there is no full name.
+    let client = confidential_client(&sim).await;
+    let mut claims = good_claims(&sim, "n-1");
+    let obj = claims.as_object_mut().unwrap();
+    obj.remove("name");
+    obj.insert("family_name".into(), json!("Nguyễn"));
+    obj.insert("middle_name".into(), json!("Văn"));
+    obj.insert("given_name".into(), json!("An"));
+    let token = sim.idp.sign_claims(&claims, None).unwrap();
+    let identity = client.verify_id_token(&token, "n-1").await.unwrap();
+    assert_eq!(identity.full_name, "Nguyễn Văn An");
+
+    for bad in [
+        "citizen_id",
+        "nobody=x",
+        "citizen_id=",
+        "full_name=a;street",
+    ] {
+        assert!(ClaimMap::parse(bad).is_err(), "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn a_login_below_the_required_assurance_level_is_refused() {
+    let sim = spawn_sim("", false).await;
+    let demand = |levels: &[&str]| RpOptions {
+        acr_values: levels.iter().map(|l| (*l).to_owned()).collect(),
+        ..RpOptions::default()
+    };
+    let strict = OidcClient::discover_with(
+        &sim.issuer,
+        CONFIDENTIAL.into(),
+        Some(SECRET.into()),
+        REDIRECT.into(),
+        demand(&["loa3"]),
+    )
+    .await
+    .unwrap();
+    // The level is asked for in the authorization request.
+    let request = strict.authorization_request();
+    assert!(request.url.query().unwrap().contains("acr_values=loa3"));
+    for acr in [Some("loa1"), Some("loa2"), None] {
+        let mut claims = good_claims(&sim, "n-1");
+        match acr {
+            Some(a) => claims["acr"] = json!(a),
+            None => {
+                claims.as_object_mut().unwrap().remove("acr");
+            }
+        }
+        let token = sim.idp.sign_claims(&claims, None).unwrap();
+        match strict.verify_id_token(&token, "n-1").await {
+            Err(OidcError::InsufficientAssurance { got, required }) => {
+                assert_eq!(got.as_deref(), acr);
+                assert_eq!(required, vec!["loa3".to_owned()]);
+            }
+            other => panic!("{acr:?}: {other:?}"),
+        }
+    }
+    // The simulator's level 2 is enough when level 2 is what the deployment requires.
+    let level2 = OidcClient::discover_with(
+        &sim.issuer,
+        CONFIDENTIAL.into(),
+        Some(SECRET.into()),
+        REDIRECT.into(),
+        demand(&["loa2"]),
+    )
+    .await
+    .unwrap();
+    let (request, code) = login(&sim, &level2, &citizen_a().citizen_id).await;
+    let identity = level2
+        .exchange_code(&code, &request.pkce_verifier, &request.nonce)
+        .await
+        .unwrap();
+    assert_eq!(identity.assurance_level.as_deref(), Some("loa2"));
 }
 
 #[tokio::test]

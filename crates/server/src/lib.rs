@@ -11,6 +11,7 @@ use motcua_app::sealing::SealingKey;
 use motcua_app::{App, Clock, Profile, SystemClock, catalogue, org};
 use motcua_domain::calendar::WorkingCalendar;
 use motcua_gateways::csc::{CscClient, CscSettings};
+use motcua_gateways::oidc::RpOptions;
 use motcua_sim::csc::RemoteSigningService;
 use motcua_sim::idp::{ClientRegistration, IdpConfig, NationalIdp};
 use motcua_store::files::FileStore;
@@ -217,6 +218,12 @@ pub fn build_router_with(
                     client_id: DEMO_CLIENT_ID.into(),
                     client_secret: Some(secret),
                     public_url: public_url.clone(),
+                    // The simulator authenticates every citizen at level 2, as VNeID does for
+                    // online public services.
+                    options: RpOptions {
+                        acr_values: vec![motcua_sim::idp::ACR_LOA2.into()],
+                        ..RpOptions::default()
+                    },
                 }),
                 Some(Arc::new(idp)),
             )
@@ -288,6 +295,8 @@ pub async fn serve(
     oidc: Option<OidcSettings>,
     remote_signing: Option<RemoteSigningConfig>,
 ) -> anyhow::Result<()> {
+    spawn_audit_checkpoints(app.clone());
+    spawn_file_sweeps(app.clone());
     let router = build_router_with(app, public_url, oidc, remote_signing)?;
     axum::serve(
         listener,
@@ -296,6 +305,39 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown_signal())
     .await?;
     Ok(())
+}
+
+/// Signs the audit chain's head at start-up and then once a day (SPEC §13: a signed daily digest).
+/// A failure is logged loudly and retried at the next tick; it never stops the service.
+fn spawn_audit_checkpoints(app: App) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
+        loop {
+            tick.tick().await;
+            match motcua_app::audit_anchor::checkpoint(&app, app.now()).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(b)) => {
+                    tracing::error!(%b, "audit chain does not match its checkpoints; not checkpointed")
+                }
+                Err(e) => tracing::error!(error = ?e, "audit checkpoint failed"),
+            }
+        }
+    });
+}
+
+/// Sweeps orphaned attachment bytes at start-up and then hourly (see `app::housekeeping`); a
+/// failure is logged and retried at the next tick.
+fn spawn_file_sweeps(app: App) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = motcua_app::housekeeping::sweep_orphan_files(&app, app.now()).await {
+                tracing::error!(error = ?e, "file sweep failed");
+            }
+        }
+    });
 }
 
 async fn shutdown_signal() {

@@ -77,6 +77,11 @@ enum Command {
         #[command(subcommand)]
         action: AuditAction,
     },
+    /// The attachment file store.
+    Files {
+        #[command(subcommand)]
+        action: FilesAction,
+    },
     /// Check a signed result PDF: its signature and, without --ca, this system's register.
     /// Exits 0 only when the file is genuine (1 when it is not).
     Verify {
@@ -111,8 +116,20 @@ enum TokenAction {
 
 #[derive(Subcommand)]
 enum AuditAction {
-    /// Check the hash chain; exits non-zero naming the first bad entry.
+    /// Check the hash chain and that it still matches every signed checkpoint; exits 2 naming the
+    /// first inconsistency.
     Verify,
+    /// Sign the chain's head now and store the checkpoint in the object store (the server also
+    /// does it at start-up and daily).
+    Checkpoint,
+}
+
+#[derive(Subcommand)]
+enum FilesAction {
+    /// Remove attachment bytes that no attachment names and are over an hour old (left by a
+    /// crash between writing the bytes and committing their record); the server also does it at
+    /// start-up and hourly.
+    Sweep,
 }
 
 fn main() -> std::process::ExitCode {
@@ -226,12 +243,16 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 .with_context(|| format!("cannot listen on {listen}"))?;
             let addr = listener.local_addr()?;
             let public_url = public_url.unwrap_or_else(|| format!("http://{addr}"));
-            let oidc = oidc_issuer.map(|issuer| OidcSettings {
-                issuer,
-                client_id: oidc_client_id,
-                client_secret: oidc_client_secret,
-                public_url: public_url.clone(),
-            });
+            let oidc = match oidc_issuer {
+                Some(issuer) => Some(OidcSettings {
+                    issuer,
+                    client_id: oidc_client_id,
+                    client_secret: oidc_client_secret,
+                    public_url: public_url.clone(),
+                    options: rp_options_from_env()?,
+                }),
+                None => None,
+            };
             if profile == Profile::Demo {
                 print_demo_banner(&public_url);
             }
@@ -332,11 +353,52 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             });
         }
         Command::Audit {
+            action: AuditAction::Checkpoint,
+        } => {
+            return match motcua_app::audit_anchor::checkpoint(&app, app.now()).await? {
+                Ok(cp) => {
+                    println!(
+                        "audit checkpoint: entry {} hash {} at {}",
+                        cp.seq, cp.hash, cp.at
+                    );
+                    Ok(std::process::ExitCode::SUCCESS)
+                }
+                Err(b) => {
+                    eprintln!("not checkpointed: {b}");
+                    Ok(std::process::ExitCode::from(2))
+                }
+            };
+        }
+        Command::Files {
+            action: FilesAction::Sweep,
+        } => {
+            let r = motcua_app::housekeeping::sweep_orphan_files(&app, app.now()).await?;
+            for key in &r.removed {
+                println!("removed {key}");
+            }
+            println!(
+                "files sweep: {} examined, {} removed ({} bytes), {} referenced, {} too recent, {} left alone, {} failed",
+                r.examined,
+                r.removed.len(),
+                r.bytes_removed,
+                r.referenced,
+                r.recent,
+                r.skipped.len(),
+                r.failed.len()
+            );
+            if !r.failed.is_empty() {
+                return Ok(std::process::ExitCode::from(1));
+            }
+        }
+        Command::Audit {
             action: AuditAction::Verify,
         } => {
-            return match motcua_store::audit::verify(&app.db).await? {
-                Ok(n) => {
-                    println!("audit chain intact: {n} entries");
+            return match motcua_app::audit_anchor::verify(&app).await? {
+                Ok(v) => {
+                    println!(
+                        "audit chain intact: {} entries, consistent with {} signed checkpoints",
+                        v.entries, v.checkpoints
+                    );
                     Ok(std::process::ExitCode::SUCCESS)
                 }
                 Err(b) => {
@@ -347,6 +409,25 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
     }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// `MOTCUA_OIDC_SCOPE` (default `openid profile`), `MOTCUA_OIDC_ACR_VALUES` (space-separated
+/// levels requested and the only ones accepted), `MOTCUA_OIDC_CLAIMS` (`part=claim[,claim];…`).
+fn rp_options_from_env() -> anyhow::Result<motcua_gateways::oidc::RpOptions> {
+    let mut o = motcua_gateways::oidc::RpOptions::default();
+    if let Ok(scope) = std::env::var("MOTCUA_OIDC_SCOPE")
+        && !scope.trim().is_empty()
+    {
+        o.scope = scope;
+    }
+    if let Ok(acr) = std::env::var("MOTCUA_OIDC_ACR_VALUES") {
+        o.acr_values = acr.split_whitespace().map(str::to_owned).collect();
+    }
+    if let Ok(spec) = std::env::var("MOTCUA_OIDC_CLAIMS") {
+        o.claims = motcua_gateways::oidc::ClaimMap::parse(&spec)
+            .map_err(|e| anyhow::anyhow!("MOTCUA_OIDC_CLAIMS: {e}"))?;
+    }
+    Ok(o)
 }
 
 /// Signature checks only, against a given root: usable on any machine holding the PDF and the

@@ -2,12 +2,18 @@
 //! metadata and SHA-256 live in the database.
 //!
 //! Content checks happen before anything is written: the declared type must be accepted by the
-//! component, the bytes must start with that type's magic number, and the size must be within the
-//! component's limit. A rejected file leaves no trace.
+//! component, the bytes must start with that type's magic number and parse as that type and no
+//! other (see [`crate::filecheck`]), and the size must be within the component's limit. A rejected
+//! file leaves no trace.
+//!
+//! Bytes are written before the database row that names them, so a crash in between leaves an
+//! object nobody refers to; [`FileStore::list`] lets the housekeeping find and remove those.
 
 use std::sync::Arc;
 
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use futures::stream::{BoxStream, StreamExt};
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload, local::LocalFileSystem, path::Path};
 use sha2::{Digest, Sha256};
 
@@ -55,6 +61,29 @@ impl FileStore {
         self.inner.delete(&Path::from(key)).await?;
         Ok(())
     }
+
+    /// Every object whose key starts with the folder `prefix` (e.g. `dossiers`), in no order.
+    pub fn list(&self, prefix: &str) -> BoxStream<'static, Result<StoredObject, StoreError>> {
+        self.inner
+            .list(Some(&Path::from(prefix)))
+            .map(|meta| {
+                let meta = meta?;
+                Ok(StoredObject {
+                    key: meta.location.to_string(),
+                    last_modified: meta.last_modified,
+                    size: meta.size,
+                })
+            })
+            .boxed()
+    }
+}
+
+/// One object as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredObject {
+    pub key: String,
+    pub last_modified: DateTime<Utc>,
+    pub size: u64,
 }
 
 /// Hex SHA-256 of the bytes.
@@ -105,5 +134,28 @@ mod tests {
             Bytes::from_static(b"%PDF-1.4")
         );
         assert_eq!(sha256_hex(b"abc").len(), 64);
+    }
+
+    #[tokio::test]
+    async fn lists_what_is_under_a_folder_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let fs = FileStore::local(dir.path()).unwrap();
+        for key in ["dossiers/d1/a", "dossiers/d2/b", "other/c", "dossiersx/d"] {
+            fs.put(key, Bytes::from_static(b"xyz")).await.unwrap();
+        }
+        let mut listed: Vec<StoredObject> = fs
+            .list("dossiers")
+            .map(|o| o.unwrap())
+            .collect::<Vec<_>>()
+            .await;
+        listed.sort_by(|a, b| a.key.cmp(&b.key));
+        let keys: Vec<&str> = listed.iter().map(|o| o.key.as_str()).collect();
+        assert_eq!(keys, ["dossiers/d1/a", "dossiers/d2/b"]);
+        assert!(listed.iter().all(|o| o.size == 3));
+        let age = Utc::now() - listed[0].last_modified;
+        assert!(age < chrono::Duration::minutes(5), "{age}");
+        fs.delete("dossiers/d1/a").await.unwrap();
+        assert_eq!(fs.list("dossiers").count().await, 1);
+        assert_eq!(fs.list("nothing-here").count().await, 0);
     }
 }

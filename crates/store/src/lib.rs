@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod counters;
 pub mod entities;
+pub mod filecheck;
 pub mod files;
 pub mod migration;
 

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::auth::Auth;
+use crate::download::{Disposition, content_disposition};
 use crate::problem::{Problem, bad_request};
 
 type ApiResult = Result<Response, Problem>;
@@ -94,8 +95,48 @@ fn procedure_summary(p: &Procedure) -> Value {
     })
 }
 
-pub async fn list_procedures(State(s): State<AppState>, Query(q): Query<SearchQuery>) -> ApiResult {
-    let found = catalogue::search(&s.app, &q.q).await?;
+/// Why a search was not run.
+pub enum SearchRefused {
+    /// Every search slot stayed taken: try again after this long.
+    Busy(std::time::Duration),
+    Failed(AppError),
+}
+
+/// Runs a search in one of the few search slots, so a burst of searches queues briefly and is then
+/// turned away instead of taking every database connection from signed-in users.
+pub async fn bounded_search(
+    s: &AppState,
+    f: &catalogue::SearchFilter,
+) -> Result<Vec<motcua_domain::catalogue::Procedure>, SearchRefused> {
+    let wait = std::time::Duration::from_secs(2);
+    let _slot = match tokio::time::timeout(wait, s.public.search_slots.acquire()).await {
+        Ok(Ok(slot)) => slot,
+        _ => return Err(SearchRefused::Busy(std::time::Duration::from_secs(1))),
+    };
+    catalogue::search_filtered(&s.app, f)
+        .await
+        .map_err(SearchRefused::Failed)
+}
+
+pub async fn list_procedures(
+    State(s): State<AppState>,
+    crate::pages::PeerIp(peer): crate::pages::PeerIp,
+    Query(q): Query<SearchQuery>,
+) -> ApiResult {
+    if let Some(ip) = peer
+        && let Err(wait) = s.public.search.check(ip)
+    {
+        return Ok(crate::ratelimit::too_many_problem(wait));
+    }
+    let filter = catalogue::SearchFilter {
+        q: q.q,
+        ..catalogue::SearchFilter::default()
+    };
+    let found = match bounded_search(&s, &filter).await {
+        Ok(v) => v,
+        Err(SearchRefused::Busy(wait)) => return Ok(crate::ratelimit::too_many_problem(wait)),
+        Err(SearchRefused::Failed(e)) => return Err(Problem(e)),
+    };
     let items: Vec<Value> = found.iter().map(procedure_summary).collect();
     Ok(Json(json!({ "items": items, "count": items.len() })).into_response())
 }
@@ -351,10 +392,13 @@ pub async fn get_attachment(
 ) -> ApiResult {
     let (a, bytes) = dossiers::file(&s.app, &p, &code, &id).await?;
     let inline = q.inline.as_deref() == Some("1") && VIEWABLE.contains(&a.mime.as_str());
-    let disposition = format!(
-        "{}; filename*=UTF-8''{}",
-        if inline { "inline" } else { "attachment" },
-        url::form_urlencoded::byte_serialize(a.file_name.as_bytes()).collect::<String>()
+    let disposition = content_disposition(
+        if inline {
+            Disposition::Inline
+        } else {
+            Disposition::Attachment
+        },
+        &a.file_name,
     );
     let mut r = (
         [
@@ -451,7 +495,17 @@ fn command_error(e: &serde_json::Error) -> Problem {
     ))
 }
 
-pub async fn track(State(s): State<AppState>, Path(code): Path<String>) -> ApiResult {
+/// Public tracking: limited per client like the tracking page, so codes cannot be walked in bulk.
+pub async fn track(
+    State(s): State<AppState>,
+    crate::pages::PeerIp(peer): crate::pages::PeerIp,
+    Path(code): Path<String>,
+) -> ApiResult {
+    if let Some(ip) = peer
+        && let Err(wait) = s.public.lookup(ip)
+    {
+        return Ok(crate::ratelimit::too_many_problem(wait));
+    }
     Ok(Json(dossiers::track(&s.app, &code).await?).into_response())
 }
 

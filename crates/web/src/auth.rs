@@ -28,7 +28,9 @@ fn bearer(parts: &Parts) -> Option<&str> {
         .map(str::trim)
 }
 
-fn same_origin(parts: &Parts) -> bool {
+/// Whether a request comes from our own pages (Fetch Metadata, else Origin against Host). Forms
+/// that change who is signed in (staff sign-in, sign-out) check it even without a session.
+pub(crate) fn same_origin(parts: &Parts) -> bool {
     if let Some(site) = parts
         .headers
         .get("sec-fetch-site")
@@ -94,5 +96,15 @@ impl FromRequestParts<AppState> for MaybeAuth {
     type Rejection = Problem;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
         Ok(MaybeAuth(resolve(parts, state).await?))
+    }
+}
+
+/// Whether the request comes from our own pages (see [`same_origin`]).
+pub struct SameSite(pub bool);
+
+impl<S: Send + Sync> FromRequestParts<S> for SameSite {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(SameSite(same_origin(parts)))
     }
 }

@@ -4,6 +4,8 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod download;
+pub mod edge;
 pub mod i18n;
 pub mod intake;
 pub mod login;
@@ -12,6 +14,7 @@ pub mod pages;
 pub mod portal;
 pub mod problem;
 pub mod ratelimit;
+pub mod redirect;
 pub mod signing;
 pub mod staff;
 pub mod verify;
@@ -35,6 +38,8 @@ pub struct OidcSettings {
     pub client_secret: Option<String>,
     /// Our public base URL, e.g. `http://127.0.0.1:8080` (for the redirect URI).
     pub public_url: String,
+    /// Scopes, required assurance levels and claim names of this deployment's provider.
+    pub options: motcua_gateways::oidc::RpOptions,
 }
 
 /// Shared state of every handler.
@@ -44,24 +49,28 @@ pub struct AppState {
     pub oidc: Option<OidcSettings>,
     /// Discovered lazily: the simulated IdP may be served by this very process.
     pub oidc_client: Arc<OnceCell<OidcClient>>,
-    /// Public dossier lookups per client address (SPEC §15: rate limits on lookup).
-    pub lookup_limit: Arc<ratelimit::RateLimiter>,
-    /// Staff password attempts per client address (on top of the per-account lockout).
+    /// Abuse limits of the public surface (SPEC §15: rate limits on lookup).
+    pub public: Arc<ratelimit::PublicLimits>,
+    /// Staff password attempts per client address.
     pub login_limit: Arc<ratelimit::RateLimiter>,
+    /// Growing delays after failed staff sign-ins (per account, and per account and address).
+    pub sign_in: Arc<ratelimit::SignInThrottle>,
     /// The remote signing service applicants may sign with (none: not offered).
     pub remote_signing: Option<signing::RemoteSigning>,
+    /// The public URL is https: cookies are `Secure` and browsers are told HSTS.
+    pub public_https: bool,
 }
 
 impl AppState {
     pub fn new(app: App, oidc: Option<OidcSettings>) -> Self {
+        let public_https = app.public_url.starts_with("https://");
         Self {
             app,
             oidc,
             oidc_client: Arc::new(OnceCell::new()),
-            lookup_limit: Arc::new(ratelimit::RateLimiter::new(
-                30,
-                std::time::Duration::from_secs(60),
-            )),
+            public: Arc::new(ratelimit::PublicLimits::default()),
+            sign_in: Arc::new(ratelimit::SignInThrottle::default()),
+            public_https,
             login_limit: Arc::new(ratelimit::RateLimiter::new(
                 10,
                 std::time::Duration::from_secs(60),
@@ -75,6 +84,11 @@ impl AppState {
 pub const MAX_UPLOAD_BYTES: usize = 25 * 1024 * 1024;
 
 pub fn router(state: AppState) -> Router {
+    // Browsers are told to use HTTPS only when we are served over HTTPS (an HSTS header on a plain
+    // HTTP demo would lock localhost out of HTTP for a year).
+    let hsts = state
+        .public_https
+        .then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     let api = Router::new()
         .route("/openapi.json", get(openapi::document))
         .route("/procedures", get(api::list_procedures))
@@ -108,7 +122,8 @@ pub fn router(state: AppState) -> Router {
         .route("/me", get(api::me))
         .route("/me/documents", get(api::my_documents))
         .route("/auth/staff", post(login::staff_login))
-        .fallback(api::not_found);
+        .fallback(api::not_found)
+        .layer(axum::middleware::from_fn(edge::api));
     Router::new()
         .route("/", get(pages::home))
         .route("/search", get(pages::search))
@@ -166,6 +181,7 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/intake/{code}/check", get(portal::check_get))
         .route("/staff/intake/{code}/submit", post(portal::submit_post))
         .route("/verify/ca.pem", get(verify::ca_pem))
+        .route("/audit/checkpoints", get(verify::audit_checkpoints))
         .route(
             "/verify",
             get(verify::index)
@@ -209,6 +225,17 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .fallback(pages::fallback)
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
+        .layer(axum::middleware::from_fn(edge::site))
+        // Nothing personal is kept by browsers or proxies; the few public, immutable resources
+        // (stylesheet, script, checkpoints) say so themselves.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            move |_: &axum::response::Response| hsts.clone(),
+        ))
         // OWASP ASVS 14.4 habits: a strict CSP (no inline script or style anywhere in our pages), no
         // MIME sniffing, no framing, no referrer leaking dossier codes to other sites.
         .layer(SetResponseHeaderLayer::if_not_present(

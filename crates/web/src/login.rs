@@ -4,16 +4,22 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Query, RawQuery, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use motcua_app::identity::{self, CitizenClaims, Principal};
 use motcua_app::{AppError, ErrorCode};
-use motcua_gateways::oidc::OidcClient;
+use motcua_gateways::oidc::{OidcClient, OidcError};
+use rand::RngCore as _;
 use serde::Deserialize;
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 use crate::AppState;
 use crate::auth::SESSION_COOKIE;
+use crate::pages::{PeerIp, UiLang};
 use crate::problem::Problem;
 
 pub(crate) fn session_cookie(value: String, secure: bool) -> Cookie<'static> {
@@ -37,7 +43,7 @@ async fn client(s: &AppState) -> Result<&OidcClient, Problem> {
     })?;
     s.oidc_client
         .get_or_try_init(|| async {
-            OidcClient::discover(
+            OidcClient::discover_with(
                 &settings.issuer,
                 settings.client_id.clone(),
                 settings.client_secret.clone(),
@@ -45,6 +51,7 @@ async fn client(s: &AppState) -> Result<&OidcClient, Problem> {
                     "{}/auth/callback",
                     settings.public_url.trim_end_matches('/')
                 ),
+                settings.options.clone(),
             )
             .await
         })
@@ -66,67 +73,180 @@ pub struct StartQuery {
     return_to: Option<String>,
 }
 
-/// Only local paths are accepted as where to go after login (no open redirect).
 /// Cookies are `Secure` when the public URL is HTTPS.
 pub(crate) fn secure_cookies(s: &AppState) -> bool {
-    s.oidc
-        .as_ref()
-        .is_some_and(|o| o.public_url.starts_with("https://"))
+    s.public_https
 }
 
-fn safe_return(r: Option<String>) -> String {
-    match r {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
-        _ => "/".into(),
-    }
+/// The cookie that ties a login in flight to the browser that started it.
+///
+/// The browser keeps a random secret; the `state` sent to the provider is its SHA-256. A callback
+/// URL carried to another browser (sent in a link, or a login-CSRF page that makes a victim's
+/// browser open the attacker's callback) finds no secret there hashing to its state, so nothing
+/// is signed in. The name carries a prefix of the state so two tabs can log in at once.
+fn binding_cookie_name(state: &str) -> String {
+    let prefix: String = state.chars().take(12).collect();
+    format!("motcua_login_{prefix}")
 }
+
+fn state_of_binding(secret: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// How long a login may stay at the provider (as `identity::take_login` allows).
+const LOGIN_COOKIE_SECONDS: i64 = 600;
 
 pub async fn start(
     State(s): State<AppState>,
+    PeerIp(peer): PeerIp,
+    ui: UiLang,
+    jar: CookieJar,
     Query(q): Query<StartQuery>,
-) -> Result<Response, Problem> {
-    let c = client(&s).await?;
-    let req = c.authorization_request();
-    identity::remember_login(
+) -> Response {
+    // Each start writes a row until it is finished or expires: anonymous clients may not make
+    // that many.
+    if let Some(ip) = peer
+        && let Err(wait) = s.public.login.check(ip)
+    {
+        return crate::ratelimit::too_many_page(&ui, wait);
+    }
+    let c = match client(&s).await {
+        Ok(c) => c,
+        Err(Problem(e)) => return failure_page(&ui, StatusCode::SERVICE_UNAVAILABLE, &e.code, &e),
+    };
+    let mut secret = [0u8; 32];
+    rand::rng().fill_bytes(&mut secret);
+    let secret = URL_SAFE_NO_PAD.encode(secret);
+    let req = c.authorization_request_with_state(state_of_binding(&secret));
+    let return_to = crate::redirect::local_or_home(q.return_to.as_deref());
+    if let Err(e) = identity::remember_login(
         &s.app,
         &req.state,
         &req.nonce,
         &req.pkce_verifier,
-        &safe_return(q.return_to),
+        &return_to,
     )
-    .await?;
-    Ok(Redirect::to(req.url.as_str()).into_response())
+    .await
+    {
+        return failure_page(&ui, StatusCode::INTERNAL_SERVER_ERROR, &e.code, &e);
+    }
+    let cookie = Cookie::build((binding_cookie_name(&req.state), secret))
+        .path("/auth/callback")
+        .http_only(true)
+        // Lax: the provider's redirect back is a top-level GET navigation from another site.
+        .same_site(SameSite::Lax)
+        .secure(secure_cookies(&s))
+        .max_age(time::Duration::seconds(LOGIN_COOKIE_SECONDS))
+        .build();
+    (jar.add(cookie), Redirect::to(req.url.as_str())).into_response()
+}
+
+/// Why a callback failed, as the citizen reads it and as the audit trail keeps it.
+fn login_error(code: &'static str, vi: &str, en: &str) -> AppError {
+    AppError::new(ErrorCode::Unauthenticated, code, vi, en)
+}
+
+/// The page a failed login shows: in the user's language, with the stable code, never JSON.
+fn failure_page(ui: &UiLang, status: StatusCode, code: &str, e: &AppError) -> Response {
+    let text = match ui.lang {
+        crate::i18n::Lang::En => e.message_en.clone(),
+        crate::i18n::Lang::Vi => e.message_vi.clone(),
+    };
+    let mut r = crate::pages::login_failed_page(ui, status, &text, code);
+    r.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    r
 }
 
 pub async fn callback(
     State(s): State<AppState>,
+    PeerIp(peer): PeerIp,
+    ui: UiLang,
     jar: CookieJar,
     RawQuery(query): RawQuery,
-) -> Result<Response, Problem> {
+) -> Response {
+    if let Some(ip) = peer
+        && let Err(wait) = s.public.login.check(ip)
+    {
+        return crate::ratelimit::too_many_page(&ui, wait);
+    }
     let query = query.unwrap_or_default();
     let state_param = url::form_urlencoded::parse(query.as_bytes())
         .find(|(k, _)| k == "state")
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default();
-    let login_failed = |en: &str| {
-        Problem(AppError::new(
-            ErrorCode::Unauthenticated,
-            "login_failed",
-            "Đăng nhập không thành công, vui lòng thử lại.",
-            format!("Login failed: {en}"),
-        ))
-    };
-    let pending = identity::take_login(&s.app, &state_param)
-        .await?
-        .ok_or_else(|| login_failed("unknown or expired login attempt"))?;
-    let c = client(&s).await?;
+    let cookie_name = binding_cookie_name(&state_param);
+    let bound = !state_param.is_empty()
+        && jar
+            .get(&cookie_name)
+            .is_some_and(|c| state_of_binding(c.value()) == state_param);
+    let jar = jar.remove(Cookie::build(cookie_name).path("/auth/callback").build());
+    match finish_login(&s, bound, &state_param, &query).await {
+        Ok((secret, return_to)) => {
+            // A new session secret at every login (no fixation); the old session, if any, ends.
+            let jar = match jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) {
+                Some(old) => {
+                    let _ = identity::end_session(&s.app, &old).await;
+                    jar
+                }
+                None => jar,
+            };
+            let secure = secure_cookies(&s);
+            (
+                jar.add(session_cookie(secret, secure)),
+                Redirect::to(&return_to),
+            )
+                .into_response()
+        }
+        Err(e) => {
+            tracing::warn!(code = %e.code, detail = %e.message_en, "citizen login failed");
+            if e.kind != ErrorCode::Internal {
+                let _ = identity::record_login_failure(&s.app, &e.code, &e.message_en).await;
+            }
+            let status = match e.kind {
+                ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            (jar, failure_page(&ui, status, e.code, &e)).into_response()
+        }
+    }
+}
+
+/// The callback's checks, in order; the session secret and where to go on success.
+async fn finish_login(
+    s: &AppState,
+    bound: bool,
+    state: &str,
+    query: &str,
+) -> Result<(String, String), AppError> {
+    if !bound {
+        // The attempt is left in place: the browser that started it may still finish it.
+        return Err(login_error(
+            "login_not_bound",
+            "Đăng nhập không thành công: phiên đăng nhập này được bắt đầu trên một trình duyệt khác hoặc đã hết hạn. Vui lòng đăng nhập lại từ đầu.",
+            "Sign-in failed: this sign-in was started in another browser or has expired. Please start again.",
+        ));
+    }
+    let pending = identity::take_login(&s.app, state).await?.ok_or_else(|| {
+        login_error(
+            "login_expired",
+            "Đăng nhập không thành công: phiên đăng nhập đã hết hạn hoặc đã được dùng. Vui lòng đăng nhập lại.",
+            "Sign-in failed: this sign-in has expired or was already used. Please start again.",
+        )
+    })?;
+    let c = client(s).await.map_err(|Problem(e)| e)?;
     let code = c
-        .code_from_callback(&query, &pending.state)
-        .map_err(|e| login_failed(&e.to_string()))?;
-    let who = c
-        .exchange_code(&code, &pending.pkce_verifier, &pending.nonce)
+        .code_from_callback(query, &pending.state)
+        .map_err(callback_error)?;
+    let login = c
+        .complete_login(&code, &pending.pkce_verifier, &pending.nonce)
         .await
-        .map_err(|e| login_failed(&e.to_string()))?;
+        .map_err(callback_error)?;
+    let who = login.identity;
     let principal = identity::upsert_citizen(
         &s.app,
         &CitizenClaims {
@@ -141,24 +261,75 @@ pub async fn callback(
         },
     )
     .await?;
-    let secret = identity::create_session(&s.app, &principal).await?;
-    let secure = secure_cookies(&s);
-    Ok((
-        jar.add(session_cookie(secret, secure)),
-        Redirect::to(&pending.return_to),
-    )
-        .into_response())
+    let secret = identity::create_session_with(&s.app, &principal, Some(&login.id_token)).await?;
+    Ok((secret, pending.return_to))
 }
 
-pub async fn logout(State(s): State<AppState>, jar: CookieJar) -> Result<Response, Problem> {
-    if let Some(c) = jar.get(SESSION_COOKIE) {
-        identity::end_session(&s.app, c.value()).await?;
+fn callback_error(e: OidcError) -> AppError {
+    match &e {
+        OidcError::InsufficientAssurance { got, required } => AppError::new(
+            ErrorCode::Forbidden,
+            "assurance_too_low",
+            format!(
+                "Đăng nhập không thành công: tài khoản định danh điện tử ở mức định danh {} chưa đủ; cần mức {}. Vui lòng nâng cấp tài khoản lên mức 2 rồi đăng nhập lại.",
+                got.as_deref().unwrap_or("không rõ"),
+                required.join(" hoặc ")
+            ),
+            format!(
+                "Sign-in failed: your electronic identity is at assurance level {}, which is not enough; level {} is required. Upgrade your account to level 2 and sign in again.",
+                got.as_deref().unwrap_or("unknown"),
+                required.join(" or ")
+            ),
+        ),
+        OidcError::Authorization { error, .. } if error == "access_denied" => login_error(
+            "login_cancelled",
+            "Đăng nhập không thành công: bạn đã hủy đăng nhập tại cổng định danh.",
+            "Sign-in failed: you cancelled at the identity provider.",
+        ),
+        OidcError::Http(_) => AppError::new(
+            ErrorCode::Unavailable,
+            "idp_unavailable",
+            "Không kết nối được cổng định danh quốc gia, vui lòng thử lại sau.",
+            "The national identity provider cannot be reached; try again later.",
+        ),
+        _ => login_error(
+            "login_failed",
+            "Đăng nhập không thành công, vui lòng thử lại.",
+            &format!("Sign-in failed: {e}"),
+        ),
     }
-    Ok((
-        jar.remove(Cookie::build(SESSION_COOKIE).path("/").build()),
-        Redirect::to("/"),
-    )
-        .into_response())
+}
+
+pub async fn logout(
+    State(s): State<AppState>,
+    crate::auth::SameSite(same_site): crate::auth::SameSite,
+    jar: CookieJar,
+) -> Result<Response, Problem> {
+    if !same_site {
+        // Another site cannot sign our users out (a nuisance, and a step in session attacks).
+        return Err(Problem(AppError::forbidden(
+            "cross_site_request",
+            "Yêu cầu từ trang khác bị từ chối.",
+            "Cross-site request refused.",
+        )));
+    }
+    let mut hint = None;
+    if let Some(c) = jar.get(SESSION_COOKIE) {
+        hint = identity::end_session(&s.app, c.value()).await?;
+    }
+    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/").build());
+    // A citizen signed in through the IdP is signed out there too, or the next person at a shared
+    // computer would be let straight back in as them (RP-Initiated Logout 1.0).
+    let to = match (&hint, s.oidc.as_ref(), s.oidc_client.get()) {
+        (Some(hint), Some(settings), Some(c)) => c
+            .end_session_url(
+                Some(hint),
+                &format!("{}/", settings.public_url.trim_end_matches('/')),
+            )
+            .map(|u| u.to_string()),
+        _ => None,
+    };
+    Ok((jar, Redirect::to(to.as_deref().unwrap_or("/"))).into_response())
 }
 
 #[derive(Deserialize)]
@@ -194,13 +365,30 @@ pub async fn staff_login(
             &format!("Invalid JSON: {e}"),
         )
     })?;
-    let principal = identity::login_staff(
-        &s.app,
-        creds.username.trim(),
-        &creds.password,
-        creds.totp.as_deref(),
-    )
-    .await?;
+    let username = creds.username.trim();
+    if let Err(wait) = s.sign_in.check(username, peer) {
+        let mut r = Problem(crate::ratelimit::sign_in_wait_error(wait)).into_response();
+        if let Ok(v) =
+            axum::http::HeaderValue::from_str(&crate::ratelimit::retry_after_secs(wait).to_string())
+        {
+            r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+        }
+        return Ok(r);
+    }
+    let principal =
+        match identity::login_staff(&s.app, username, &creds.password, creds.totp.as_deref()).await
+        {
+            Ok(p) => {
+                s.sign_in.succeeded(username, peer);
+                p
+            }
+            Err(e) => {
+                if e.kind != ErrorCode::Internal && e.code != "totp_required" {
+                    s.sign_in.failed(username, peer);
+                }
+                return Err(Problem(e));
+            }
+        };
     let secret = identity::create_session(&s.app, &principal).await?;
     let Principal::Staff {
         username, roles, ..

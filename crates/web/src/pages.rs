@@ -68,6 +68,11 @@ impl UiLang {
             }
         }
         q.append_pair("lang", self.lang.other().code());
+        // The request path is the client's to choose ("//evil.example" reaches our 404 page): the
+        // link we print must stay on this site whatever it was.
+        let path = crate::redirect::local_path(path)
+            .map(|p| p.split(['?', '#']).next().unwrap_or("/").to_owned())
+            .unwrap_or_else(|| "/".into());
         format!("{path}?{}", q.finish())
     }
 }
@@ -259,12 +264,32 @@ pub async fn search(
     ui: UiLang,
     MaybeAuth(who): MaybeAuth,
     State(s): State<AppState>,
+    PeerIp(peer): PeerIp,
     Query(f): Query<SearchFilter>,
 ) -> Response {
     let lang = ui.lang;
-    let found = match catalogue::search_filtered(&s.app, &f).await {
+    if let Some(ip) = peer
+        && let Err(wait) = s.public.search.check(ip)
+    {
+        return crate::ratelimit::too_many_page(&ui, wait);
+    }
+    let found = match crate::api::bounded_search(&s, &f).await {
         Ok(v) => v,
-        Err(e) => return server_error(&ui, &who, &e),
+        Err(crate::api::SearchRefused::Busy(wait)) => {
+            return crate::ratelimit::too_many_page(&ui, wait);
+        }
+        Err(crate::api::SearchRefused::Failed(e))
+            if e.kind == motcua_app::ErrorCode::BadRequest =>
+        {
+            return error_page(
+                &ui,
+                &who,
+                StatusCode::BAD_REQUEST,
+                t(lang, "error.title"),
+                &message(lang, &e),
+            );
+        }
+        Err(crate::api::SearchRefused::Failed(e)) => return server_error(&ui, &who, &e),
     };
     let results = found
         .iter()
@@ -520,10 +545,15 @@ pub async fn track(
         return render(&ui, StatusCode::OK, &page);
     }
     if let Some(ip) = peer
-        && !s.lookup_limit.allow(ip)
+        && let Err(wait) = s.public.lookup(ip)
     {
         page.message = Some(t(lang, "track.too_many").to_owned());
-        return render(&ui, StatusCode::TOO_MANY_REQUESTS, &page);
+        let mut r = render(&ui, StatusCode::TOO_MANY_REQUESTS, &page);
+        if let Ok(v) = HeaderValue::from_str(&crate::ratelimit::retry_after_secs(wait).to_string())
+        {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return r;
     }
     match dossiers::track(&s.app, &code).await {
         Ok(v) => {
@@ -557,6 +587,20 @@ struct ErrorPage {
     heading: String,
     text: String,
     reference: Option<String>,
+    /// The stable error code, for a person reading it out to the help desk.
+    code: Option<String>,
+}
+
+/// A citizen login that did not complete: what went wrong and what to do, with its code.
+pub fn login_failed_page(ui: &UiLang, status: StatusCode, text: &str, code: &str) -> Response {
+    let page = ErrorPage {
+        c: chrome(ui, &None, "login.failed_title"),
+        heading: t(ui.lang, "login.failed_title").to_owned(),
+        text: text.to_owned(),
+        reference: None,
+        code: Some(code.to_owned()),
+    };
+    render(ui, status, &page)
 }
 
 pub fn not_found_page(ui: &UiLang, who: &Option<Principal>) -> Response {
@@ -565,6 +609,7 @@ pub fn not_found_page(ui: &UiLang, who: &Option<Principal>) -> Response {
         heading: t(ui.lang, "error.title").to_owned(),
         text: t(ui.lang, "error.text").to_owned(),
         reference: None,
+        code: None,
     };
     render(ui, StatusCode::NOT_FOUND, &page)
 }
@@ -578,6 +623,7 @@ pub fn server_error(ui: &UiLang, who: &Option<Principal>, e: &motcua_app::AppErr
         heading: t(ui.lang, "error.server_title").to_owned(),
         text: t(ui.lang, "error.server_text").to_owned(),
         reference: Some(reference),
+        code: None,
     };
     render(ui, StatusCode::INTERNAL_SERVER_ERROR, &page)
 }
@@ -595,6 +641,7 @@ pub fn error_page(
         heading: heading.to_owned(),
         text: text.to_owned(),
         reference: None,
+        code: None,
     };
     render(ui, status, &page)
 }

@@ -224,6 +224,9 @@ struct FieldView {
     communes: Vec<Opt>,
     street: String,
     error: Option<String>,
+    /// A date field's allowed range as `YYYY-MM-DD`, for the browser's date picker; empty otherwise.
+    min: String,
+    max: String,
 }
 
 struct ErrorLink {
@@ -360,9 +363,15 @@ async fn form_page(
 ) -> Result<FormPage, AppError> {
     let lang = ui.lang;
     let provinces = org::provinces(&s.app).await?;
+    let today = s
+        .app
+        .now()
+        .with_timezone(&s.app.calendar.offset())
+        .date_naive();
     let mut fields = Vec::new();
     for f in &proc.form.fields {
         let (kind, input_type, inputmode) = kind_of(f.field_type);
+        let range = (f.field_type == FieldType::Date).then(|| f.date_range(today));
         let error = errors.iter().find(|e| e.field == f.key).map(|e| {
             if lang == Lang::En {
                 e.message_en.clone()
@@ -395,6 +404,8 @@ async fn form_page(
             communes: Vec::new(),
             street: get(&format!("{}.street", f.key)),
             error,
+            min: range.map(|r| r.min.to_string()).unwrap_or_default(),
+            max: range.map(|r| r.max.to_string()).unwrap_or_default(),
         };
         if f.field_type == FieldType::Address {
             let commune = get(&format!("{}.commune", f.key));

@@ -18,6 +18,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::MaybeAuth;
+use crate::download::{Disposition, content_disposition};
 use crate::i18n::t;
 use crate::pages::{Chrome, UiLang, chrome, error_page, render};
 use crate::portal::{app_error, citizen};
@@ -285,7 +286,7 @@ pub async fn download(
             (header::CONTENT_TYPE, mime.to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{code}-{file}\""),
+                content_disposition(Disposition::Attachment, &format!("{code}-{file}")),
             ),
         ],
         bytes,

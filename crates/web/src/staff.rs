@@ -267,6 +267,7 @@ pub async fn login(
     MaybeAuth(who): MaybeAuth,
     State(s): State<AppState>,
     PeerIp(peer): PeerIp,
+    crate::auth::SameSite(same_site): crate::auth::SameSite,
     jar: CookieJar,
     Form(f): Form<LoginForm>,
 ) -> Response {
@@ -278,6 +279,13 @@ pub async fn login(
         };
         render(&ui, status, &page)
     };
+    if !same_site {
+        // A page elsewhere must not sign a browser in to an account of its choosing.
+        return fail(
+            StatusCode::FORBIDDEN,
+            t(ui.lang, "error.cross_site").to_owned(),
+        );
+    }
     if let Some(ip) = peer
         && !s.login_limit.allow(ip)
     {
@@ -286,20 +294,27 @@ pub async fn login(
             t(ui.lang, "track.too_many").to_owned(),
         );
     }
-    let principal = match identity::login_staff(
-        &s.app,
-        f.username.trim(),
-        &f.password,
-        Some(f.code.as_str()),
-    )
-    .await
-    {
-        Ok(p) => p,
-        Err(e) if e.kind == ErrorCode::Internal => {
-            return crate::pages::server_error(&ui, &who, &e);
-        }
-        Err(e) => return fail(crate::problem::status_of(e.kind), message(ui.lang, &e)),
-    };
+    let username = f.username.trim();
+    if let Err(wait) = s.sign_in.check(username, peer) {
+        let e = crate::ratelimit::sign_in_wait_error(wait);
+        return fail(StatusCode::TOO_MANY_REQUESTS, message(ui.lang, &e));
+    }
+    let principal =
+        match identity::login_staff(&s.app, username, &f.password, Some(f.code.as_str())).await {
+            Ok(p) => {
+                s.sign_in.succeeded(username, peer);
+                p
+            }
+            Err(e) if e.kind == ErrorCode::Internal => {
+                return crate::pages::server_error(&ui, &who, &e);
+            }
+            Err(e) => {
+                if e.code != "totp_required" {
+                    s.sign_in.failed(username, peer);
+                }
+                return fail(crate::problem::status_of(e.kind), message(ui.lang, &e));
+            }
+        };
     match identity::create_session(&s.app, &principal).await {
         Ok(secret) => {
             let cookie = crate::login::session_cookie(secret, crate::login::secure_cookies(&s));

@@ -14,6 +14,7 @@ use motcua_documents::templates::NoticeKind;
 
 use crate::AppState;
 use crate::auth::MaybeAuth;
+use crate::download::{Disposition, content_disposition};
 use crate::i18n::{Lang, t};
 use crate::pages::{
     Chrome, DATE_TIME, UiLang, chrome, local_time, not_found_page, render, server_error,
@@ -23,10 +24,10 @@ use crate::problem::Problem;
 pub async fn ca_pem(State(s): State<AppState>) -> Response {
     (
         [
-            (header::CONTENT_TYPE, "application/x-pem-file"),
+            (header::CONTENT_TYPE, "application/x-pem-file".to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                "attachment; filename=\"motcua-ca.pem\"",
+                content_disposition(Disposition::Attachment, "motcua-ca.pem"),
             ),
         ],
         s.app.pki.root_pem(),
@@ -266,7 +267,10 @@ pub async fn notice(
                 (header::CONTENT_TYPE, "application/pdf".to_owned()),
                 (
                     header::CONTENT_DISPOSITION,
-                    format!("inline; filename=\"{code}-{}.pdf\"", kind.slug()),
+                    content_disposition(
+                        Disposition::Inline,
+                        &format!("{code}-{}.pdf", kind.slug()),
+                    ),
                 ),
             ],
             pdf,
@@ -306,4 +310,20 @@ pub fn notices_of(
         }
     }
     out
+}
+
+/// `GET /audit/checkpoints`: the signed checkpoints of the audit chain and the key that signs them,
+/// public so that anyone can keep copies and hold the operator to them.
+pub async fn audit_checkpoints(State(s): State<AppState>) -> Result<Response, Problem> {
+    let checkpoints = motcua_app::audit_anchor::checkpoints(&s.app).await?;
+    Ok((
+        [(header::CACHE_CONTROL, "public, max-age=300")],
+        Json(serde_json::json!({
+            "algorithm": "Ed25519",
+            "key": motcua_app::audit_anchor::public_key(&s.app),
+            "message": "motcua audit checkpoint v1\\n{seq}\\n{hash}\\n{at}",
+            "checkpoints": checkpoints,
+        })),
+    )
+        .into_response())
 }

@@ -1,6 +1,6 @@
 //! Bad input is refused with a clear problem+json and a stable code, and a refusal stores nothing:
-//! unknown procedures, malformed or mis-shaped JSON, invalid form values, wrong or oversize files,
-//! illegal or unknown actions, and reused idempotency keys.
+//! unknown procedures, malformed or mis-shaped JSON, invalid form values, wrong, unreadable,
+//! two-formats-at-once or oversize files, illegal or unknown actions, and reused idempotency keys.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
@@ -184,11 +184,26 @@ async fn invalid_form_values_are_refused_and_nothing_is_stored() {
         .http
         .put(t.url(&path))
         .bearer_auth(&citizen)
+        .header("content-type", "application/json")
         .body("{\"ho_ten_tre\": ")
         .send()
         .await
         .unwrap();
     expect_problem(r, 400, "malformed_json").await;
+    // A body not declared as JSON is refused whatever it holds (a cross-site form can post
+    // text/plain without asking first).
+    for ct in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+    ] {
+        let mut req = t.http.put(t.url(&path)).bearer_auth(&citizen);
+        if let Some(ct) = ct {
+            req = req.header("content-type", ct);
+        }
+        let r = req.body(birth_form().to_string()).send().await.unwrap();
+        expect_problem(r, 415, "unsupported_media_type").await;
+    }
     let r = t
         .put_json(&citizen, &path, &json!(["ho_ten_tre", "x"]))
         .await;
@@ -293,12 +308,218 @@ fn padded_pdf(len: usize) -> Vec<u8> {
     v
 }
 
+/// A complete 2×2 RGB PNG (IHDR, one zlib-compressed IDAT, IEND, with their CRCs): uploads are
+/// decoded, so a PNG signature alone no longer passes.
 fn png_bytes() -> Vec<u8> {
-    let mut v = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
-    v.extend_from_slice(&[
-        0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0,
-    ]);
+    vec![
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
+        0x52, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x02, 0x08, 0x02, 0x00, 0x00, 0x00, 0xfd,
+        0xd4, 0x9a, 0x73, 0x00, 0x00, 0x00, 0x10, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0x38,
+        0x21, 0x27, 0x07, 0x44, 0x0c, 0x10, 0x0a, 0x00, 0x1f, 0x26, 0x04, 0x11, 0x4a, 0x8e, 0x8d,
+        0x20, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+    ]
+}
+
+fn cat(a: &[u8], b: &[u8]) -> Vec<u8> {
+    let mut v = a.to_vec();
+    v.extend_from_slice(b);
     v
+}
+
+/// The smallest valid ZIP archive: an end-of-central-directory record for no entries.
+const EMPTY_ZIP: &[u8] = b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
+
+/// Objects in the file store that no attachment names, found by a sweep far in the future (which
+/// also removes them, so each check starts clean).
+async fn leftover_bytes(t: &TestApp) -> Vec<String> {
+    let far = chrono::Utc::now() + chrono::TimeDelta::days(3650);
+    motcua_app::housekeeping::sweep_orphan_files(&t.app, far)
+        .await
+        .unwrap()
+        .removed
+}
+
+#[tokio::test]
+async fn files_that_do_not_parse_or_are_two_formats_at_once_are_refused_and_leave_nothing() {
+    let t = TestApp::spawn().await;
+    let citizen = t.citizen_token(CITIZEN_A).await;
+    let draft = new_draft(&t, &citizen).await;
+    let before = dossier(&t, &citizen, &draft).await;
+    let pdf = sample_pdf();
+    let mut pdf_with_script = b"%PDF-1.4\n%<script>alert(document.cookie)</script>\n".to_vec();
+    pdf_with_script.extend_from_slice(&pdf[9..]);
+    let mut jpeg_with_pdf = vec![0xFF, 0xD8, 0xFF, 0xFE, 0x00, 0x12];
+    jpeg_with_pdf.extend_from_slice(b"%PDF-1.4 1 0 obj");
+    jpeg_with_pdf.extend_from_slice(&[0xFF, 0xD9]);
+
+    let refused: Vec<(&str, &str, Vec<u8>, u16, &str)> = vec![
+        // Polyglots: a second reader would open them as something else.
+        (
+            "pdf+zip.pdf",
+            "application/pdf",
+            cat(&pdf, EMPTY_ZIP),
+            415,
+            "file_ambiguous",
+        ),
+        (
+            "png+zip.png",
+            "image/png",
+            cat(&png_bytes(), EMPTY_ZIP),
+            415,
+            "file_ambiguous",
+        ),
+        (
+            "png+pdf.png",
+            "image/png",
+            cat(&png_bytes(), &pdf),
+            415,
+            "file_ambiguous",
+        ),
+        (
+            "jpeg+pdf.jpg",
+            "image/jpeg",
+            jpeg_with_pdf,
+            415,
+            "file_ambiguous",
+        ),
+        (
+            "pdf+html.pdf",
+            "application/pdf",
+            pdf_with_script,
+            415,
+            "file_ambiguous",
+        ),
+        (
+            "png+hidden.png",
+            "image/png",
+            cat(&png_bytes(), b"anything after IEND"),
+            415,
+            "file_ambiguous",
+        ),
+        // The right first bytes, and then not the file they promise.
+        (
+            "cut.pdf",
+            "application/pdf",
+            pdf[..pdf.len() / 2].to_vec(),
+            422,
+            "file_unreadable",
+        ),
+        (
+            "fake.pdf",
+            "application/pdf",
+            b"%PDF-1.7\nnot really a pdf\n%%EOF\n".to_vec(),
+            422,
+            "file_unreadable",
+        ),
+        (
+            "cut.png",
+            "image/png",
+            png_bytes()[..60].to_vec(),
+            422,
+            "file_unreadable",
+        ),
+        (
+            "fake.png",
+            "image/png",
+            cat(&png_bytes()[..8], &[7u8; 300]),
+            422,
+            "file_unreadable",
+        ),
+        (
+            "fake.jpg",
+            "image/jpeg",
+            vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 0, 0, 0xFF, 0xD9],
+            422,
+            "file_unreadable",
+        ),
+    ];
+    for (name, mime, bytes, status, code) in refused {
+        let r = t
+            .upload(&citizen, &draft, "giay_chung_sinh", name, mime, bytes)
+            .await;
+        let p = expect_problem(r, status, code).await;
+        assert!(!p["message_vi"].as_str().unwrap().is_empty(), "{p}");
+        assert!(!p["message_en"].as_str().unwrap().is_empty(), "{p}");
+        let now = dossier(&t, &citizen, &draft).await;
+        assert_eq!(
+            now["attachments"], before["attachments"],
+            "{name} left an attachment"
+        );
+        assert_eq!(
+            now["history"], before["history"],
+            "{name} left a history entry"
+        );
+        assert_eq!(
+            leftover_bytes(&t).await,
+            Vec::<String>::new(),
+            "{name} left bytes"
+        );
+    }
+}
+
+#[tokio::test]
+async fn downloads_keep_the_name_with_its_spaces_and_without_invisible_characters() {
+    let t = TestApp::spawn().await;
+    let citizen = t.citizen_token(CITIZEN_A).await;
+    let draft = new_draft(&t, &citizen).await;
+    for (uploaded, stored, fallback, extended) in [
+        (
+            "Giấy chứng sinh của bé.pdf",
+            "Giấy chứng sinh của bé.pdf",
+            "Giay chung sinh cua be.pdf",
+            "Gi%E1%BA%A5y%20ch%E1%BB%A9ng%20sinh%20c%E1%BB%A7a%20b%C3%A9.pdf",
+        ),
+        (
+            "scan 1 + 2.pdf",
+            "scan 1 + 2.pdf",
+            "scan 1 + 2.pdf",
+            "scan%201%20+%202.pdf",
+        ),
+        (
+            "hoa don\u{202E}fdp.exe",
+            "hoa donfdp.exe",
+            "hoa donfdp.exe",
+            "hoa%20donfdp.exe",
+        ),
+        (
+            "tab\there\u{200B}.pdf",
+            "tab here.pdf",
+            "tab here.pdf",
+            "tab%20here.pdf",
+        ),
+    ] {
+        // As browsers send it: the name in UTF-8 as it is (reqwest would percent-encode it).
+        let part = reqwest::multipart::Part::bytes(sample_pdf())
+            .file_name(uploaded.to_owned())
+            .mime_str("application/pdf")
+            .unwrap();
+        let form = reqwest::multipart::Form::new()
+            .percent_encode_noop()
+            .text("component", "giay_chung_sinh")
+            .part("file", part);
+        let r = t
+            .http
+            .post(t.url(&format!("/api/v1/dossiers/{draft}/attachments")))
+            .bearer_auth(&citizen)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{uploaded:?}");
+        let a = json(r).await;
+        assert_eq!(a["file_name"], stored);
+        let r = t.get(&citizen, a["url"].as_str().unwrap()).await;
+        assert_eq!(r.status(), 200);
+        let header = r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            header,
+            format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{extended}"),
+        );
+        assert_eq!(r.bytes().await.unwrap().to_vec(), sample_pdf());
+    }
 }
 
 #[tokio::test]

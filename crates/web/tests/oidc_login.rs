@@ -3,6 +3,7 @@
 //! defence for cookie-authenticated writes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use motcua_store::sea_orm::{EntityTrait, PaginatorTrait};
 use motcua_testkit::*;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use serde_json::json;
@@ -59,6 +60,8 @@ fn query_param(url: &str, name: &str) -> Option<String> {
 struct AtCallback {
     callback: String,
     state: String,
+    /// The cookie `/auth/login` set in the starting browser (`name=value`).
+    binding: String,
 }
 
 /// `/auth/login` → the IdP's page → the form posted as a person would, with `citizen_id` typed in.
@@ -76,6 +79,23 @@ async fn login_until_callback(
     };
     let r = t.http.get(t.url(&start)).send().await.unwrap();
     assert_eq!(r.status(), 303, "login start redirects");
+    let binding_cookie = r
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("motcua_login_"))
+        .expect("the starting browser gets a binding cookie");
+    let attrs = binding_cookie.to_ascii_lowercase();
+    assert!(
+        attrs.contains("httponly") && attrs.contains("samesite=lax"),
+        "{binding_cookie}"
+    );
+    assert!(
+        attrs.contains("path=/auth/callback") && attrs.contains("max-age=600"),
+        "{binding_cookie}"
+    );
+    let binding = binding_cookie.split(';').next().unwrap().to_owned();
     let authorize = location(&r);
     assert!(
         authorize.starts_with(&format!("{}/sim/idp/authorize?", t.base)),
@@ -152,12 +172,46 @@ async fn login_until_callback(
         query_param(&callback, "iss"),
         Some(format!("{}/sim/idp", t.base))
     );
-    AtCallback { callback, state }
+    AtCallback {
+        callback,
+        state,
+        binding,
+    }
+}
+
+/// Opens the callback in the browser that started the login.
+async fn open_callback(t: &TestApp, at: &AtCallback) -> reqwest::Response {
+    t.http
+        .get(&at.callback)
+        .header(COOKIE, &at.binding)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A failed callback: an HTML page (not JSON) with the stable code, and no session.
+async fn expect_failed_login(r: reqwest::Response, status: u16, code: &str) -> String {
+    assert_eq!(r.status(), status);
+    assert!(
+        !r.headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .any(|c| c.to_str().unwrap().starts_with("motcua_session=")),
+        "no session after a failed login"
+    );
+    let ct = r.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(ct.starts_with("text/html"), "{ct}");
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(&format!("<code class=\"error-code\">{code}</code>")),
+        "{code} in {html}"
+    );
+    html
 }
 
 /// Follows the callback; returns where it sends the browser and the session cookie's value.
 async fn finish(t: &TestApp, at: &AtCallback) -> (String, String) {
-    let r = t.http.get(&at.callback).send().await.unwrap();
+    let r = open_callback(t, at).await;
     let status = r.status();
     assert_eq!(
         status,
@@ -228,9 +282,12 @@ async fn citizen_logs_in_through_the_simulated_idp_and_gets_a_session() {
     assert_eq!(t.dossier_codes(&bearer).await.len(), 1);
 
     // The callback cannot be replayed: its state was used up.
-    let r = t.http.get(&at.callback).send().await.unwrap();
-    assert!(r.headers().get(SET_COOKIE).is_none());
-    expect_problem(r, 401, "login_failed").await;
+    let r = open_callback(&t, &at).await;
+    let html = expect_failed_login(r, 400, "login_expired").await;
+    assert!(
+        html.contains("Đăng nhập không thành công"),
+        "Vietnamese by default"
+    );
 
     // Logging out ends the session on the server.
     let r = t
@@ -255,15 +312,19 @@ async fn citizen_logs_in_through_the_simulated_idp_and_gets_a_session() {
 #[tokio::test]
 async fn callback_with_a_wrong_or_missing_state_fails() {
     let t = TestApp::spawn().await;
-    for query in ["code=abc&state=not-a-state", "code=abc", ""] {
+    for query in [
+        "code=abc&state=not-a-state",
+        "code=abc",
+        "",
+        "state=%00%0d%0a",
+    ] {
         let r = t
             .http
             .get(t.url(&format!("/auth/callback?{query}")))
             .send()
             .await
             .unwrap();
-        assert!(r.headers().get(SET_COOKIE).is_none());
-        expect_problem(r, 401, "login_failed").await;
+        expect_failed_login(r, 400, "login_not_bound").await;
     }
 
     // A real code with another state is refused, and does not spend the genuine login.
@@ -281,9 +342,14 @@ async fn callback_with_a_wrong_or_missing_state_fails() {
         })
         .collect();
     forged.query_pairs_mut().clear().extend_pairs(pairs);
-    let r = t.http.get(forged.as_str()).send().await.unwrap();
-    assert!(r.headers().get(SET_COOKIE).is_none());
-    expect_problem(r, 401, "login_failed").await;
+    let r = t
+        .http
+        .get(forged.as_str())
+        .header(COOKIE, &at.binding)
+        .send()
+        .await
+        .unwrap();
+    expect_failed_login(r, 400, "login_not_bound").await;
     let (_, session) = finish(&t, &at).await;
     let r = t
         .http
@@ -298,8 +364,85 @@ async fn callback_with_a_wrong_or_missing_state_fails() {
     // A login left at the IdP for too long expires.
     let at = login_until_callback(&t, CITIZEN_A, None).await;
     t.clock.set("2026-11-17T02:30:00Z".parse().unwrap());
-    let r = t.http.get(&at.callback).send().await.unwrap();
-    expect_problem(r, 401, "login_failed").await;
+    let r = open_callback(&t, &at).await;
+    expect_failed_login(r, 400, "login_expired").await;
+}
+
+#[tokio::test]
+async fn a_callback_opened_in_another_browser_signs_nobody_in() {
+    let t = TestApp::spawn().await;
+    // The attacker starts a login in their browser and sends the callback link to a victim (or a
+    // page of theirs makes the victim's browser open it): the victim's browser has no binding.
+    let at = login_until_callback(&t, CITIZEN_A, None).await;
+    let r = t
+        .http
+        .get(&at.callback)
+        .header("accept-language", "en")
+        .header(COOKIE, "lang=en")
+        .send()
+        .await
+        .unwrap();
+    let html = expect_failed_login(r, 400, "login_not_bound").await;
+    assert!(
+        html.contains("started in another browser"),
+        "English: {html}"
+    );
+    // Another login's binding cookie does not fit either.
+    let other = login_until_callback(&t, CITIZEN_B, None).await;
+    let r = t
+        .http
+        .get(&at.callback)
+        .header(
+            COOKIE,
+            other.binding.replace(
+                other.binding.split('=').next().unwrap(),
+                at.binding.split('=').next().unwrap(),
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    expect_failed_login(r, 400, "login_not_bound").await;
+    // The browser that started it can still finish it.
+    let (to, session) = finish(&t, &at).await;
+    assert_eq!(to, "/");
+    let r = t
+        .http
+        .get(t.url("/api/v1/me"))
+        .header(COOKIE, format!("motcua_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json(r).await["citizen_id"], CITIZEN_A);
+    // Every refusal is in the audit trail, without the code or tokens.
+    let failures = motcua_store::audit::entries_for(&t.app.db, "oidc")
+        .await
+        .unwrap();
+    assert_eq!(failures.len(), 2);
+    assert!(failures.iter().all(|e| e.action == "citizen.login_failed"
+        && e.data.contains("login_not_bound")
+        && !e.data.contains("code=")));
+}
+
+#[tokio::test]
+async fn abandoned_login_attempts_are_cleaned_up() {
+    let t = TestApp::spawn().await;
+    for _ in 0..5 {
+        let r = t.http.get(t.url("/auth/login")).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+    }
+    let count = || async {
+        motcua_store::entities::oidc_login::Entity::find()
+            .count(&t.app.db)
+            .await
+            .unwrap()
+    };
+    assert_eq!(count().await, 5);
+    // Eleven minutes later they can no longer be used; the next start removes them.
+    t.clock.set(t.app.now() + chrono::Duration::minutes(11));
+    let r = t.http.get(t.url("/auth/login")).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(count().await, 1);
 }
 
 #[tokio::test]
@@ -312,6 +455,13 @@ async fn login_returns_only_to_local_paths() {
         "https://evil.example/",
         "//evil.example/x",
         "/\\evil.example",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "\\\\evil.example",
+        "/.//evil.example",
+        "javascript:alert(1)",
+        "https:evil.example",
+        "evil.example",
     ] {
         let at = login_until_callback(&t, CITIZEN_A, Some(evil)).await;
         let (to, _) = finish(&t, &at).await;

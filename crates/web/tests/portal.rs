@@ -121,6 +121,11 @@ async fn a_citizen_applies_for_birth_registration_in_the_browser_pages() {
         html.contains("Phường Ngô Quyền"),
         "communes of the applicant's province are offered"
     );
+    // The date picker offers the range the server accepts: a birth date from 1900 to today.
+    assert!(
+        html.contains(r#"type="date" min="1900-01-01" max="2026-11-17""#),
+        "{html}"
+    );
 
     // A mistake comes back with a message that says how to fix it, and keeps what was typed.
     let mut wrong = posted_answers();

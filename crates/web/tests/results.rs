@@ -257,7 +257,8 @@ async fn an_uploaded_result_that_is_not_a_pdf_we_can_sign_is_refused_and_nothing
         .send()
         .await
         .unwrap();
-    expect_problem(r, 422, "result_not_signable").await;
+    // It does not parse as a PDF, so it is refused before anyone tries to sign it.
+    expect_problem(r, 422, "file_unreadable").await;
     let d = json(t.get(&clerk, &format!("/api/v1/dossiers/{code}")).await).await;
     assert_eq!(d["status"], before["status"], "still approved");
     assert_eq!(d["history"], before["history"], "no step recorded");

@@ -1,0 +1,180 @@
+//! What every response gets at the edge, whoever produced it.
+//!
+//! - The API answers errors as `application/problem+json` with a stable code, including the
+//!   rejections axum itself writes as plain text (bad query values, body too large, wrong
+//!   content type, unknown method) and requests whose URI is too long.
+//! - JSON operations refuse a body that is not declared `application/json` (a browser form can
+//!   post `text/plain` cross-site without a preflight; declaring the type is the client's promise).
+//! - Nothing personal is cached: every response without its own `Cache-Control` is `no-store`.
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use motcua_app::{AppError, ErrorCode};
+
+use crate::problem::Problem;
+
+/// The longest request URI accepted (path and query), in bytes.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+
+/// API operations that take files (multipart, or a raw PDF to verify) and check their own body.
+fn takes_files(path: &str) -> bool {
+    path.ends_with("/attachments") || path.ends_with("/actions") || path == "/verify"
+}
+
+fn is_json(ct: &str) -> bool {
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+fn has_body(req: &Request) -> bool {
+    let length = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match length {
+        Some(n) => n > 0,
+        None => req.headers().contains_key(header::TRANSFER_ENCODING),
+    }
+}
+
+fn problem(kind: ErrorCode, code: &'static str, vi: &str, en: &str) -> Response {
+    Problem(AppError::new(kind, code, vi, en)).into_response()
+}
+
+/// The API's edge: URI length, declared body type, and axum's own rejections as problems.
+pub async fn api(req: Request, next: Next) -> Response {
+    if req.uri().to_string().len() > MAX_URI_BYTES {
+        return problem(
+            ErrorCode::UriTooLong,
+            "uri_too_long",
+            "Địa chỉ yêu cầu quá dài.",
+            "The request URI is too long.",
+        );
+    }
+    if matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH) && has_body(&req) {
+        let ct = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !is_json(ct) && !takes_files(req.uri().path()) {
+            return problem(
+                ErrorCode::UnsupportedMediaType,
+                "unsupported_media_type",
+                "Nội dung gửi lên phải là JSON (Content-Type: application/json).",
+                "The request body must be JSON (Content-Type: application/json).",
+            );
+        }
+    }
+    let response = next.run(req).await;
+    as_problem(response).await
+}
+
+/// A framework rejection (plain text or empty, 4xx/5xx) rewritten as a problem with a stable code.
+async fn as_problem(response: Response) -> Response {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let ct = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if ct.starts_with("application/problem+json") {
+        return response;
+    }
+    let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let (kind, code, vi, en) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            ErrorCode::TooLarge,
+            "body_too_large",
+            "Nội dung gửi lên quá lớn.",
+            "The request body is too large.",
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            ErrorCode::UnsupportedMediaType,
+            "unsupported_media_type",
+            "Kiểu nội dung không được hỗ trợ.",
+            "Unsupported content type.",
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            ErrorCode::MethodNotAllowed,
+            "method_not_allowed",
+            "Phương thức không được hỗ trợ cho địa chỉ này.",
+            "Method not allowed for this resource.",
+        ),
+        StatusCode::NOT_FOUND => (
+            ErrorCode::NotFound,
+            "not_found",
+            "Không tìm thấy.",
+            "Not found.",
+        ),
+        StatusCode::URI_TOO_LONG => (
+            ErrorCode::UriTooLong,
+            "uri_too_long",
+            "Địa chỉ yêu cầu quá dài.",
+            "The request URI is too long.",
+        ),
+        s if s.is_server_error() => (
+            ErrorCode::Internal,
+            "internal_error",
+            "Lỗi hệ thống, vui lòng thử lại sau.",
+            "Internal error; please try again later.",
+        ),
+        // 400 and 422 from extractors: a query, path or body value that does not parse.
+        _ => (
+            ErrorCode::BadRequest,
+            "invalid_request",
+            "Yêu cầu không hợp lệ.",
+            "Invalid request.",
+        ),
+    };
+    // The extractor's own text names the offending parameter; keep it (bounded) for developers.
+    let detail = axum::body::to_bytes(response.into_body(), 4096)
+        .await
+        .ok()
+        .and_then(|b| String::from_utf8(b.to_vec()).ok())
+        .filter(|t| !t.trim().is_empty());
+    let en = match detail {
+        Some(d) => format!("{en} {d}"),
+        None => en.to_owned(),
+    };
+    let mut r = Problem(AppError::new(kind, code, vi, en)).into_response();
+    if kind == ErrorCode::BadRequest || kind == ErrorCode::Internal {
+        // 400 vs 422, 500 vs 502…: the framework's status stands.
+        *r.status_mut() = status;
+    }
+    if let Some(v) = retry_after {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    if let Some(v) = allow {
+        r.headers_mut().insert(header::ALLOW, v);
+    }
+    r
+}
+
+/// Pages: a URI too long for us gets a short plain answer rather than a page built around it.
+pub async fn site(req: Request, next: Next) -> Response {
+    if req.uri().to_string().len() > MAX_URI_BYTES {
+        let mut r = Response::new(Body::from("URI too long"));
+        *r.status_mut() = StatusCode::URI_TOO_LONG;
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        return r;
+    }
+    next.run(req).await
+}

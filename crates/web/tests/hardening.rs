@@ -1,0 +1,456 @@
+//! Classes of defect found from outside (the hardening issue): links that leave the site, staff
+//! reading unsubmitted drafts, anonymous clients buying CPU, an audit chain a database writer can
+//! rewrite, identity data erased by a provider that omits a claim.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use motcua_app::identity::{self, CitizenClaims};
+use motcua_store::entities::audit_entry;
+use motcua_store::sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    Statement,
+};
+use motcua_testkit::*;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+fn with_q(url: &str, q: &str) -> String {
+    let q: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("q", q)
+        .finish();
+    format!("{url}?{q}")
+}
+
+#[tokio::test]
+async fn the_language_link_never_leaves_the_site() {
+    let t = TestApp::spawn().await;
+    for path in [
+        "//evil.example/x",
+        "//evil.example/%2e%2e",
+        "/.//evil.example",
+        "/%5C%5Cevil.example",
+    ] {
+        let r = t
+            .http
+            .get(format!("{}{path}", t.base))
+            .send()
+            .await
+            .unwrap();
+        let html = r.text().await.unwrap();
+        assert!(
+            !html.contains("href=\"//") && !html.contains("href=\"/\\"),
+            "{path}: {html}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn staff_never_see_a_citizens_unsubmitted_draft() {
+    let t = TestApp::spawn().await;
+    let citizen = t.citizen_token(CITIZEN_A).await;
+    let draft = t.birth_registration_draft(&citizen).await;
+    let r = t
+        .upload(
+            &citizen,
+            &draft,
+            "giay_chung_sinh",
+            "giấy chứng sinh.pdf",
+            "application/pdf",
+            sample_pdf(),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let file_id = json(r).await["id"].as_str().unwrap().to_owned();
+    for who in [
+        "officer@H31.11341",
+        "specialist@H31.11341",
+        "leader@H31.11341",
+        "clerk@H31.11341",
+    ] {
+        let staff = t.staff_token(who).await;
+        expect_problem(
+            t.get(&staff, &format!("/api/v1/dossiers/{draft}")).await,
+            404,
+            "not_found",
+        )
+        .await;
+        expect_problem(
+            t.get(
+                &staff,
+                &format!("/api/v1/dossiers/{draft}/attachments/{file_id}"),
+            )
+            .await,
+            404,
+            "not_found",
+        )
+        .await;
+        let list = json(t.get(&staff, "/api/v1/dossiers").await).await;
+        assert!(
+            !list.to_string().contains(&draft),
+            "{who} lists the draft: {list}"
+        );
+        let cookie = t.staff_cookie(who).await;
+        let (status, _) = t.page(&cookie, &format!("/staff/dossiers/{draft}")).await;
+        assert_eq!(status, 404, "{who} opens the draft page");
+        let (status, _) = t
+            .page(&cookie, &format!("/staff/intake/{draft}/form"))
+            .await;
+        assert_ne!(status, 200, "{who} opens the draft in the intake form");
+    }
+    // Submitted, it is the agency's to receive.
+    let r = t
+        .post_json(
+            &citizen,
+            &format!("/api/v1/dossiers/{draft}/submit"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let officer = t.staff_token("officer@H31.11341").await;
+    assert_eq!(
+        t.get(&officer, &format!("/api/v1/dossiers/{draft}"))
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn an_overlong_search_is_refused_with_the_limit_not_cut() {
+    let t = TestApp::spawn().await;
+    let long = "khai sinh ".repeat(21);
+    let r = t
+        .http
+        .get(with_q(&t.url("/api/v1/procedures"), &long))
+        .send()
+        .await
+        .unwrap();
+    let p = expect_problem(r, 400, "query_too_long").await;
+    assert!(p.to_string().contains("200"), "{p}");
+    let r = t
+        .http
+        .get(with_q(&t.url("/search"), &"a".repeat(201)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("200"));
+    // At the limit it runs.
+    let r = t
+        .http
+        .get(with_q(&t.url("/api/v1/procedures"), &"x".repeat(200)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn a_burst_of_public_searches_leaves_signed_in_users_answered() {
+    let t = TestApp::spawn().await;
+    let citizen = t.citizen_token(CITIZEN_A).await;
+    let _ = t.birth_registration_draft(&citizen).await;
+    // Long, typo-laden queries: the most expensive a search can be within its limits.
+    let query = "dang ki khai sinh cho con tre em ket hon thuong tru tam tru giay phep";
+    let searches: Vec<_> = (0..150)
+        .map(|_| {
+            let http = t.http.clone();
+            let url = t.url("/api/v1/procedures");
+            tokio::spawn(async move {
+                http.get(with_q(&url, query)).send().await.map(|r| {
+                    (
+                        r.status().as_u16(),
+                        r.headers().get("retry-after").is_some(),
+                    )
+                })
+            })
+        })
+        .collect();
+    let mut own = Vec::new();
+    for _ in 0..10 {
+        own.push(t.get(&citizen, "/api/v1/dossiers").await.status().as_u16());
+    }
+    let mut ok = 0;
+    let mut limited = 0;
+    for s in searches {
+        match s.await.unwrap() {
+            Ok((200, _)) => ok += 1,
+            Ok((429, true)) => limited += 1,
+            other => panic!("a search answered {other:?}"),
+        }
+    }
+    assert!(own.iter().all(|s| *s == 200), "signed-in requests: {own:?}");
+    assert!(ok >= 1 && ok <= 120, "{ok} searches ran");
+    assert!(limited >= 30, "{limited} searches refused with Retry-After");
+}
+
+#[tokio::test]
+async fn public_tracking_is_limited_like_the_tracking_page() {
+    let t = TestApp::spawn().await;
+    let mut last = None;
+    for i in 0..31 {
+        let r = t
+            .http
+            .get(t.url(&format!("/api/v1/track/H31.11341-261117-{i:04}")))
+            .send()
+            .await
+            .unwrap();
+        last = Some(r);
+    }
+    let r = last.unwrap();
+    assert_eq!(r.status(), 429);
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    expect_problem(r, 429, "too_many_requests").await;
+    // The page shares the same allowance.
+    let r = t
+        .http
+        .get(t.url("/track?code=H31.11341-261117-0001"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().get("retry-after").is_some());
+}
+
+#[tokio::test]
+async fn a_provider_that_omits_an_optional_claim_erases_nothing() {
+    let t = TestApp::spawn().await;
+    let full = CitizenClaims {
+        citizen_id: "001199000123".into(),
+        full_name: "Trần Thị Bình".into(),
+        birthdate: Some("1990-01-02".into()),
+        gender: Some("female".into()),
+        phone: Some("0912345678".into()),
+        commune_code: Some("11341".into()),
+        street: Some("12 Lạch Tray".into()),
+        assurance_level: Some("loa2".into()),
+    };
+    identity::upsert_citizen(&t.app, &full).await.unwrap();
+    let sparse = CitizenClaims {
+        full_name: "Trần Thị Bình".into(),
+        birthdate: None,
+        gender: None,
+        phone: None,
+        commune_code: None,
+        street: Some("14 Lạch Tray".into()),
+        assurance_level: None,
+        ..full.clone()
+    };
+    identity::upsert_citizen(&t.app, &sparse).await.unwrap();
+    let c = identity::find_citizen(&t.app, "001199000123")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.phone.as_deref(), Some("0912345678"));
+    assert_eq!(c.birthdate.as_deref(), Some("1990-01-02"));
+    assert_eq!(c.commune_code.as_deref(), Some("11341"));
+    assert_eq!(
+        c.street.as_deref(),
+        Some("14 Lạch Tray"),
+        "what is given is updated"
+    );
+}
+
+// --- the audit chain against someone who can write to the database ---------------------------
+
+/// The chain's own hashing, recomputed as a database writer would to cover their tracks.
+fn rehash(prev: &str, e: &audit_entry::Model) -> String {
+    let canonical = json!([
+        e.seq,
+        e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        e.actor,
+        e.action,
+        e.subject,
+        e.data
+    ])
+    .to_string();
+    let mut h = Sha256::new();
+    h.update(prev.as_bytes());
+    h.update(b"\n");
+    h.update(canonical.as_bytes());
+    hex::encode(h.finalize())
+}
+
+async fn set_head(t: &TestApp, seq: i64, hash: &str) {
+    let db = &t.app.db;
+    db.execute_raw(Statement::from_string(
+        db.get_database_backend(),
+        format!("UPDATE audit_head SET last_seq = {seq}, last_hash = '{hash}' WHERE id = 1"),
+    ))
+    .await
+    .unwrap();
+}
+
+async fn entries(t: &TestApp) -> Vec<audit_entry::Model> {
+    audit_entry::Entity::find()
+        .order_by_asc(audit_entry::Column::Seq)
+        .all(&t.app.db)
+        .await
+        .unwrap()
+}
+
+/// A walked-through dossier's worth of entries, anchored by a checkpoint.
+async fn anchored() -> (TestApp, motcua_app::audit_anchor::Checkpoint) {
+    let t = TestApp::spawn().await;
+    let citizen = t.citizen_token(CITIZEN_A).await;
+    let code = t.submitted_birth_registration(&citizen).await;
+    let officer = t.staff_token("officer@H31.11341").await;
+    let r = t
+        .action(&officer, &code, json!({"action": "receive"}))
+        .await;
+    assert_eq!(r.status(), 200);
+    let cp = motcua_app::audit_anchor::checkpoint(&t.app, t.app.now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(cp.seq >= 5, "{cp:?}");
+    let v = motcua_app::audit_anchor::verify(&t.app)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(v.checkpoints, 1);
+    // Work goes on after the checkpoint.
+    let r = t
+        .action(
+            &t.staff_token("leader@H31.11341").await,
+            &code,
+            json!({"action": "assign", "assignee": "specialist@H31.11341"}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    (t, cp)
+}
+
+async fn expect_break(t: &TestApp, words: &str) -> motcua_store::audit::ChainBreak {
+    let b = motcua_app::audit_anchor::verify(&t.app)
+        .await
+        .unwrap()
+        .expect_err("tampering must be found");
+    assert!(b.reason.contains(words), "{b}");
+    b
+}
+
+#[tokio::test]
+async fn truncating_the_tail_and_rewinding_the_head_is_found() {
+    let (t, cp) = anchored().await;
+    let all = entries(&t).await;
+    let keep = cp.seq - 2;
+    audit_entry::Entity::delete_many()
+        .filter(audit_entry::Column::Seq.gt(keep))
+        .exec(&t.app.db)
+        .await
+        .unwrap();
+    let last = all.iter().find(|e| e.seq == keep).unwrap();
+    set_head(&t, keep, &last.hash).await;
+    // The chain alone cannot tell: it is a shorter, intact chain.
+    assert_eq!(
+        motcua_store::audit::verify(&t.app.db).await.unwrap(),
+        Ok(keep)
+    );
+    let b = expect_break(&t, "vouches for").await;
+    assert_eq!(b.seq, keep + 1, "names where the chain now ends");
+}
+
+#[tokio::test]
+async fn wiping_the_table_is_found() {
+    let (t, _) = anchored().await;
+    audit_entry::Entity::delete_many()
+        .exec(&t.app.db)
+        .await
+        .unwrap();
+    set_head(&t, 0, motcua_store::audit::GENESIS).await;
+    assert_eq!(motcua_store::audit::verify(&t.app.db).await.unwrap(), Ok(0));
+    let b = expect_break(&t, "emptied").await;
+    assert_eq!(b.seq, 1);
+}
+
+#[tokio::test]
+async fn editing_an_entry_and_rehashing_everything_after_it_is_found() {
+    let (t, cp) = anchored().await;
+    let all = entries(&t).await;
+    let edited_seq = 2;
+    let mut prev = motcua_store::audit::GENESIS.to_owned();
+    for mut e in all {
+        if e.seq == edited_seq {
+            e.data = e.data.replace('}', ",\"note\":\"never happened\"}");
+        }
+        let hash = rehash(&prev, &e);
+        let mut am: audit_entry::ActiveModel = e.clone().into();
+        am.data = Set(e.data.clone());
+        am.prev_hash = Set(prev.clone());
+        am.hash = Set(hash.clone());
+        am.update(&t.app.db).await.unwrap();
+        prev = hash;
+    }
+    let head_seq = entries(&t).await.last().unwrap().seq;
+    set_head(&t, head_seq, &prev).await;
+    assert!(
+        motcua_store::audit::verify(&t.app.db)
+            .await
+            .unwrap()
+            .is_ok(),
+        "a re-hashed chain passes the chain check alone"
+    );
+    let b = expect_break(&t, "re-hashed").await;
+    assert_eq!(b.seq, cp.seq, "names the checkpoint that no longer holds");
+    assert!(b.reason.contains(&format!("1..={}", cp.seq)), "{b}");
+}
+
+#[tokio::test]
+async fn a_checkpoint_not_signed_by_the_deployment_is_refused_and_a_tampered_chain_is_never_checkpointed()
+ {
+    let (t, cp) = anchored().await;
+    // A database writer with object-store access still cannot sign.
+    let forged = motcua_app::audit_anchor::Checkpoint {
+        seq: cp.seq + 1,
+        hash: "00".repeat(32),
+        at: "2026-11-17T03:00:00Z".into(),
+        ..cp.clone()
+    };
+    t.app
+        .files
+        .put(
+            "audit/checkpoints/forged.json",
+            serde_json::to_vec(&forged).unwrap().into(),
+        )
+        .await
+        .unwrap();
+    expect_break(&t, "not signed").await;
+    t.app
+        .files
+        .delete("audit/checkpoints/forged.json")
+        .await
+        .unwrap();
+    motcua_app::audit_anchor::verify(&t.app)
+        .await
+        .unwrap()
+        .unwrap();
+    // Tampered, the chain is not vouched for.
+    audit_entry::Entity::delete_many()
+        .exec(&t.app.db)
+        .await
+        .unwrap();
+    set_head(&t, 0, motcua_store::audit::GENESIS).await;
+    assert!(
+        motcua_app::audit_anchor::checkpoint(&t.app, t.app.now())
+            .await
+            .unwrap()
+            .is_err()
+    );
+    // The checkpoints are public, with the key that signs them.
+    let r = t
+        .http
+        .get(t.url("/audit/checkpoints"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body = json(r).await;
+    assert_eq!(body["algorithm"], "Ed25519");
+    assert_eq!(body["checkpoints"][0]["seq"], cp.seq);
+    assert_eq!(body["key"], cp.key);
+}
