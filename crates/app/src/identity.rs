@@ -565,6 +565,41 @@ pub async fn resolve_session(app: &App, secret: &str) -> Result<Option<Principal
     load_principal(app, &s.principal_kind, &s.principal).await
 }
 
+/// How long a staff member who must enrol a second factor has to do it after their password.
+const ENROLMENT_MINUTES: i64 = 15;
+
+/// A session that can do one thing: enrol the second factor of a staff member who gave the right
+/// password where a second factor is required. It resolves to nobody everywhere else.
+pub async fn create_enrolment_session(app: &App, username: &str) -> Result<String, AppError> {
+    let secret = random_secret();
+    let now = app.now();
+    session::ActiveModel {
+        id: Set(sha256_hex(secret.as_bytes())),
+        principal_kind: Set("staff_enrolment".into()),
+        principal: Set(username.to_owned()),
+        data: Set("{}".into()),
+        created_at: Set(now),
+        expires_at: Set(now + Duration::minutes(ENROLMENT_MINUTES)),
+    }
+    .insert(&app.db)
+    .await?;
+    Ok(secret)
+}
+
+/// The staff member an enrolment session is for, while it lasts.
+pub async fn enrolment_of(app: &App, secret: &str) -> Result<Option<Principal>, AppError> {
+    let Some(s) = session::Entity::find_by_id(sha256_hex(secret.as_bytes()))
+        .one(&app.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if s.principal_kind != "staff_enrolment" || s.expires_at <= app.now() {
+        return Ok(None);
+    }
+    load_principal(app, "staff", &s.principal).await
+}
+
 /// Ends a session; returns the ID token it was opened with, if any (for the IdP's logout).
 pub async fn end_session(app: &App, secret: &str) -> Result<Option<String>, AppError> {
     let id = sha256_hex(secret.as_bytes());

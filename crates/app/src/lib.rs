@@ -90,6 +90,9 @@ pub struct App {
     pub signature_roots: Arc<Vec<motcua_documents::pki::Certificate>>,
     /// Seals secrets stored in the database that must be read back (staff TOTP seeds).
     pub sealing: Arc<sealing::SealingKey>,
+    /// Staff must sign in with a second factor (the production profile): a password alone only
+    /// opens the page where they enrol one.
+    pub staff_totp_required: bool,
 }
 
 impl App {

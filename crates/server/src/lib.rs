@@ -80,6 +80,7 @@ pub async fn open(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
         public_url: "http://127.0.0.1:8080".into(),
         signature_roots: Arc::new(Vec::new()),
         sealing: Arc::new(sealing),
+        staff_totp_required: settings.profile == Profile::Production,
     })
 }
 

@@ -751,48 +751,33 @@ mod tests {
         assert!(unreadable(&pdf_with(0, None)).contains("page"));
     }
 
-    /// A PDF encrypted with a user password (the standard security handler, revision 2) whose
-    /// password is not the empty one.
-    fn password_protected_pdf() -> Vec<u8> {
-        let plain = pdf_with(1, None);
-        let text = String::from_utf8_lossy(&plain).into_owned();
-        let (body, _) = text.split_once("xref\n").unwrap();
-        let mut out = body.as_bytes().to_vec();
-        let encrypt_at = out.len();
-        let hex32 = "9A".repeat(32);
-        out.extend_from_slice(
-            format!(
-                "4 0 obj\n<< /Filter /Standard /V 1 /R 2 /Length 40 /O <{hex32}> /U <{}> /P -4 >>\nendobj\n",
-                "3C".repeat(32)
-            )
-            .as_bytes(),
-        );
-        let xref = out.len();
-        let mut offsets = Vec::new();
-        for n in 1..=3 {
-            offsets.push(text.find(&format!("\n{n} 0 obj")).unwrap() + 1);
-        }
-        offsets.push(encrypt_at);
-        out.extend_from_slice(b"xref\n0 5\n0000000000 65535 f \n");
-        for o in offsets {
-            out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-        }
-        out.extend_from_slice(
-            format!(
-                "trailer\n<< /Size 5 /Root 1 0 R /Encrypt 4 0 R /ID [<{0}> <{0}>] >>\nstartxref\n{xref}\n%%EOF\n",
-                "11".repeat(16)
-            )
-            .as_bytes(),
-        );
+    /// A PDF encrypted by lopdf with these passwords (RC4, 40 bits, as old scanners and banks do).
+    fn encrypted_pdf(user_password: &str) -> Vec<u8> {
+        let mut doc = lopdf::Document::load_mem(&pdf_with(2, None)).unwrap();
+        let id = lopdf::Object::string_literal(b"0123456789abcdef".to_vec());
+        doc.trailer.set("ID", vec![id.clone(), id]);
+        let state = lopdf::EncryptionState::try_from(lopdf::EncryptionVersion::V1 {
+            document: &doc,
+            owner_password: "owner secret",
+            user_password,
+            permissions: lopdf::Permissions::default(),
+        })
+        .unwrap();
+        doc.encrypt(&state).unwrap();
+        let mut out = Vec::new();
+        doc.save_to(&mut out).unwrap();
         out
     }
 
     #[test]
-    fn a_pdf_that_needs_a_password_is_refused_as_such() {
-        assert_eq!(
-            inspect(&password_protected_pdf()),
-            Err(Refusal::PasswordProtected)
-        );
+    fn a_pdf_that_needs_a_password_is_refused_as_such_and_one_with_only_an_owner_password_is_not() {
+        for user_password in ["citizen", "1234"] {
+            assert_eq!(
+                inspect(&encrypted_pdf(user_password)),
+                Err(Refusal::PasswordProtected)
+            );
+        }
+        assert_eq!(inspect(&encrypted_pdf("")), Ok(PDF));
     }
 
     #[test]

@@ -63,6 +63,15 @@ impl TestApp {
     }
 
     pub async fn spawn_at(now: DateTime<Utc>) -> TestApp {
+        Self::spawn_configured(now, |_| {}).await
+    }
+
+    /// A server whose application settings `configure` changes first (e.g. what the production
+    /// profile requires), on the demo data.
+    pub async fn spawn_configured(
+        now: DateTime<Utc>,
+        configure: impl FnOnce(&mut motcua_app::App),
+    ) -> TestApp {
         install_crypto();
         let dir = tempfile::tempdir().expect("tempdir");
         let database_url = fresh_database_url(dir.path()).await;
@@ -81,7 +90,9 @@ impl TestApp {
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         app.public_url = base.clone();
-        let router = build_router(app.clone(), &base, None).expect("router");
+        configure(&mut app);
+        let public_url = app.public_url.clone();
+        let router = build_router(app.clone(), &public_url, None).expect("router");
         tokio::spawn(async move {
             let _ = axum::serve(
                 listener,

@@ -112,7 +112,7 @@ pub async fn start(
     }
     let c = match client(&s).await {
         Ok(c) => c,
-        Err(Problem(e)) => return failure_page(&ui, StatusCode::SERVICE_UNAVAILABLE, &e.code, &e),
+        Err(Problem(e)) => return failure_page(&ui, StatusCode::SERVICE_UNAVAILABLE, e.code, &e),
     };
     let mut secret = [0u8; 32];
     rand::rng().fill_bytes(&mut secret);
@@ -128,7 +128,7 @@ pub async fn start(
     )
     .await
     {
-        return failure_page(&ui, StatusCode::INTERNAL_SERVER_ERROR, &e.code, &e);
+        return failure_page(&ui, StatusCode::INTERNAL_SERVER_ERROR, e.code, &e);
     }
     let cookie = Cookie::build((binding_cookie_name(&req.state), secret))
         .path("/auth/callback")
@@ -203,7 +203,7 @@ pub async fn callback(
         Err(e) => {
             tracing::warn!(code = %e.code, detail = %e.message_en, "citizen login failed");
             if e.kind != ErrorCode::Internal {
-                let _ = identity::record_login_failure(&s.app, &e.code, &e.message_en).await;
+                let _ = identity::record_login_failure(&s.app, e.code, &e.message_en).await;
             }
             let status = match e.kind {
                 ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -389,6 +389,13 @@ pub async fn staff_login(
                 return Err(Problem(e));
             }
         };
+    if s.app.staff_totp_required && !identity::totp_enrolled(&s.app, username).await? {
+        return Err(Problem(AppError::forbidden(
+            "totp_enrollment_required",
+            "Cán bộ phải đăng nhập hai bước: hãy đăng nhập trên trang /staff để cài đặt ứng dụng xác thực trước.",
+            "Staff must use two-step sign-in: sign in at /staff to set up an authenticator app first.",
+        )));
+    }
     let secret = identity::create_session(&s.app, &principal).await?;
     let Principal::Staff {
         username, roles, ..

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::cookie::CookieJar;
+use axum_extra::extract::cookie::{Cookie, CookieJar};
 use motcua_app::dossiers::{self, QueueFilter, QueueItem};
 use motcua_app::identity::{self, Principal};
 use motcua_app::{AppError, ErrorCode, catalogue, totp};
@@ -315,6 +315,24 @@ pub async fn login(
                 return fail(crate::problem::status_of(e.kind), message(ui.lang, &e));
             }
         };
+    if s.app.staff_totp_required {
+        match identity::totp_enrolled(&s.app, username).await {
+            Ok(true) => {}
+            Ok(false) => {
+                // The password was right, but a password alone opens nothing here: only the page
+                // that sets up the second factor.
+                return match identity::create_enrolment_session(&s.app, username).await {
+                    Ok(secret) => {
+                        let cookie =
+                            crate::login::session_cookie(secret, crate::login::secure_cookies(&s));
+                        (jar.add(cookie), Redirect::to("/staff/security")).into_response()
+                    }
+                    Err(e) => crate::pages::server_error(&ui, &who, &e),
+                };
+            }
+            Err(e) => return crate::pages::server_error(&ui, &who, &e),
+        }
+    }
     match identity::create_session(&s.app, &principal).await {
         Ok(secret) => {
             let cookie = crate::login::session_cookie(secret, crate::login::secure_cookies(&s));
@@ -436,6 +454,23 @@ struct DossierTemplate {
     c: Chrome,
     d: DossierPage,
     message: Option<String>,
+}
+
+/// The signed-in staff member, or the one whose password opened an enrolment session (where a
+/// second factor is required and they have none yet).
+async fn staff_or_enrolling(
+    s: &AppState,
+    who: &Option<Principal>,
+    jar: &CookieJar,
+) -> Option<Principal> {
+    if let Some(p) = staff_only(who) {
+        return Some(p);
+    }
+    let cookie = jar.get(crate::auth::SESSION_COOKIE)?;
+    identity::enrolment_of(&s.app, cookie.value())
+        .await
+        .ok()
+        .flatten()
 }
 
 fn staff_only(who: &Option<Principal>) -> Option<Principal> {
@@ -883,8 +918,9 @@ pub async fn security(
     ui: UiLang,
     MaybeAuth(who): MaybeAuth,
     State(s): State<AppState>,
+    jar: CookieJar,
 ) -> Response {
-    let Some(Principal::Staff { username, .. }) = staff_only(&who) else {
+    let Some(Principal::Staff { username, .. }) = staff_or_enrolling(&s, &who, &jar).await else {
         return Redirect::to("/staff").into_response();
     };
     match identity::totp_enrolled(&s.app, &username).await {
@@ -909,15 +945,29 @@ pub async fn security_post(
     ui: UiLang,
     MaybeAuth(who): MaybeAuth,
     State(s): State<AppState>,
+    crate::auth::SameSite(same_site): crate::auth::SameSite,
+    jar: CookieJar,
     Form(f): Form<EnrolForm>,
 ) -> Response {
-    let Some(p) = staff_only(&who) else {
+    let enrolling = who.is_none();
+    let Some(p) = staff_or_enrolling(&s, &who, &jar).await else {
         return Redirect::to("/staff").into_response();
     };
+    if !same_site {
+        return Redirect::to("/staff/security").into_response();
+    }
     let Principal::Staff { username, .. } = &p else {
         return Redirect::to("/staff").into_response();
     };
     match identity::enroll_totp(&s.app, &p, &f.secret, &f.code).await {
+        Ok(()) if enrolling => {
+            // The enrolment session has done its one job: sign in again, now with the code.
+            if let Some(c) = jar.get(crate::auth::SESSION_COOKIE) {
+                let _ = identity::end_session(&s.app, c.value()).await;
+            }
+            let jar = jar.remove(Cookie::build(crate::auth::SESSION_COOKIE).path("/").build());
+            (jar, Redirect::to("/staff?enrolled=1")).into_response()
+        }
         Ok(()) => Redirect::to("/staff/security").into_response(),
         Err(e) if e.kind == ErrorCode::Internal => crate::pages::server_error(&ui, &who, &e),
         Err(e) => render(

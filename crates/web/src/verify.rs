@@ -168,8 +168,15 @@ pub async fn check_any(
     ui: UiLang,
     MaybeAuth(who): MaybeAuth,
     State(s): State<AppState>,
+    crate::pages::PeerIp(peer): crate::pages::PeerIp,
     mp: Multipart,
 ) -> Response {
+    // Checking a signature parses and hashes megabytes: limited per client like other lookups.
+    if let Some(ip) = peer
+        && let Err(wait) = s.public.verify.check(ip)
+    {
+        return crate::ratelimit::too_many_page(&ui, wait);
+    }
     check_page(&s, &ui, &who, None, mp).await
 }
 
@@ -177,9 +184,15 @@ pub async fn check_document(
     ui: UiLang,
     MaybeAuth(who): MaybeAuth,
     State(s): State<AppState>,
+    crate::pages::PeerIp(peer): crate::pages::PeerIp,
     Path(id): Path<String>,
     mp: Multipart,
 ) -> Response {
+    if let Some(ip) = peer
+        && let Err(wait) = s.public.verify.check(ip)
+    {
+        return crate::ratelimit::too_many_page(&ui, wait);
+    }
     check_page(&s, &ui, &who, Some(id), mp).await
 }
 
@@ -194,8 +207,14 @@ pub async fn api_facts(
 /// `POST /api/v1/verify`: checks the PDF in the body (signature, chain, register).
 pub async fn api_check(
     State(s): State<AppState>,
+    crate::pages::PeerIp(peer): crate::pages::PeerIp,
     body: bytes::Bytes,
-) -> Result<Json<CheckOutcome>, Problem> {
+) -> Result<Response, Problem> {
+    if let Some(ip) = peer
+        && let Err(wait) = s.public.verify.check(ip)
+    {
+        return Ok(crate::ratelimit::too_many_problem(wait));
+    }
     if body.is_empty() {
         return Err(Problem(AppError::new(
             ErrorCode::Unprocessable,
@@ -204,7 +223,7 @@ pub async fn api_check(
             "Send the PDF to check.",
         )));
     }
-    Ok(Json(issued::check(&s.app, &body, None).await?))
+    Ok(Json(issued::check(&s.app, &body, None).await?).into_response())
 }
 
 #[derive(serde::Deserialize)]
