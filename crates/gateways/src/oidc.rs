@@ -1132,6 +1132,39 @@ mod tests {
     }
 
     #[test]
+    fn rsa_keys_verify_rs256_and_ps256_only_as_published() {
+        // RFC 7517 Appendix A.1's RSA public key.
+        let n = "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw";
+        let jwk = |alg: Option<&str>| Jwk {
+            kty: "RSA".into(),
+            kid: Some("r".into()),
+            usage: Some("sig".into()),
+            alg: alg.map(str::to_owned),
+            crv: None,
+            x: None,
+            y: None,
+            n: Some(n.into()),
+            e: Some("AQAB".into()),
+        };
+        assert!(jwk(None).decoding_key(Algorithm::PS256).is_some());
+        assert!(jwk(None).decoding_key(Algorithm::RS256).is_some());
+        assert!(jwk(Some("PS256")).decoding_key(Algorithm::PS256).is_some());
+        assert!(jwk(Some("PS256")).decoding_key(Algorithm::RS256).is_none());
+        assert!(jwk(Some("RS256")).decoding_key(Algorithm::PS256).is_none());
+        assert!(jwk(None).decoding_key(Algorithm::ES256).is_none());
+    }
+
+    #[test]
+    fn claim_maps_parse_and_keep_defaults_for_parts_not_named() {
+        let m = ClaimMap::parse("citizen_id=cccd, so_cccd; phone=sdt").unwrap();
+        assert_eq!(m.citizen_id, vec!["cccd".to_owned(), "so_cccd".to_owned()]);
+        assert_eq!(m.phone, vec!["sdt".to_owned()]);
+        assert_eq!(m.full_name, ClaimMap::default().full_name);
+        assert!(!ClaimMap::default().citizen_id.iter().any(|c| c == "sub"));
+        assert_eq!(ClaimMap::parse("").unwrap(), ClaimMap::default());
+    }
+
+    #[test]
     fn basic_credentials_are_form_encoded() {
         assert_eq!(form_encode("a b:c/é"), "a+b%3Ac%2F%C3%A9");
     }

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use motcua_app::dossiers::{self, CreateDossier, ListFilter, Outcome, Upload};
@@ -19,6 +19,9 @@ use crate::download::{Disposition, content_disposition};
 use crate::problem::{Problem, bad_request};
 
 type ApiResult = Result<Response, Problem>;
+
+/// The largest JSON body an operation reads (files travel as multipart, under their own limit).
+pub const MAX_JSON_BYTES: usize = 2 * 1024 * 1024;
 
 pub async fn health() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
@@ -243,11 +246,77 @@ pub async fn create_dossier(
     Ok(outcome_response(o, StatusCode::CREATED))
 }
 
+/// The most dossiers one `GET /dossiers` returns, and how many when the caller does not say.
+pub const MAX_LIST_LIMIT: u64 = 500;
+pub const DEFAULT_LIST_LIMIT: u64 = 100;
+
+/// An integer as a query writes it: digits only (no sign, no blanks).
+fn digits(v: &str) -> Option<&str> {
+    (!v.is_empty() && v.bytes().all(|b| b.is_ascii_digit())).then_some(v)
+}
+
+/// The filters of `GET /dossiers`, refused rather than clamped or ignored when out of range: a
+/// client asking for 100000 and silently getting 500 would take the page for the whole list.
+fn list_filter(query: Option<&str>) -> Result<ListFilter, Problem> {
+    let mut f = ListFilter::default();
+    let mut seen = std::collections::BTreeSet::new();
+    for (name, value) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        if !matches!(name.as_ref(), "status" | "procedure" | "limit") {
+            continue;
+        }
+        if !seen.insert(name.to_string()) {
+            return Err(bad_request(
+                "duplicate_parameter",
+                &format!("Tham số {name} chỉ được có một lần."),
+                &format!("The parameter {name} may be given once."),
+            ));
+        }
+        match name.as_ref() {
+            "status" => {
+                f.status = Some(
+                    digits(&value)
+                        .and_then(|v| v.parse::<u8>().ok())
+                        .filter(|s| *s <= 10)
+                        .ok_or_else(|| {
+                            bad_request(
+                                "invalid_status",
+                                "Tham số status phải là số nguyên từ 0 đến 10.",
+                                "The parameter status must be an integer from 0 to 10.",
+                            )
+                        })?,
+                );
+            }
+            "limit" => {
+                f.limit = Some(
+                    digits(&value)
+                        .and_then(|v| v.parse::<u64>().ok())
+                        .filter(|n| (1..=MAX_LIST_LIMIT).contains(n))
+                        .ok_or_else(|| {
+                            bad_request(
+                                "invalid_limit",
+                                &format!(
+                                    "Tham số limit phải là số nguyên từ 1 đến {MAX_LIST_LIMIT}."
+                                ),
+                                &format!(
+                                    "The parameter limit must be an integer from 1 to {MAX_LIST_LIMIT}."
+                                ),
+                            )
+                        })?,
+                );
+            }
+            _ => f.procedure = Some(value.into_owned()),
+        }
+    }
+    f.limit.get_or_insert(DEFAULT_LIST_LIMIT);
+    Ok(f)
+}
+
 pub async fn list_dossiers(
     State(s): State<AppState>,
     Auth(p): Auth,
-    Query(f): Query<ListFilter>,
+    RawQuery(query): RawQuery,
 ) -> ApiResult {
+    let f = list_filter(query.as_deref())?;
     let items = dossiers::list(&s.app, &p, &f).await?;
     Ok(Json(json!({ "count": items.len(), "items": items })).into_response())
 }
@@ -323,6 +392,19 @@ async fn multipart_of(req: axum::extract::Request, s: &AppState) -> Result<Multi
     })
 }
 
+/// Refuses text parts other than `allowed` (the file travels as `file`): a part the operation
+/// does not know is a client's mistake, not something to drop silently.
+fn only_parts(fields: &[(String, String)], allowed: &[&str]) -> Result<(), Problem> {
+    match fields.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
+        None => Ok(()),
+        Some((k, _)) => Err(bad_request(
+            "unexpected_part",
+            &format!("Phần dữ liệu \"{k}\" không thuộc thao tác này."),
+            &format!("This operation takes no part named \"{k}\"."),
+        )),
+    }
+}
+
 fn require_multipart(headers: &HeaderMap) -> Result<(), Problem> {
     let ct = headers
         .get(header::CONTENT_TYPE)
@@ -351,6 +433,7 @@ pub async fn add_attachment(
     require_multipart(&headers)?;
     let mp = multipart_of(req, &s).await?;
     let (fields, file) = read_multipart(mp).await?;
+    only_parts(&fields, &["component"])?;
     let component = fields
         .into_iter()
         .find(|(k, _)| k == "component")
@@ -390,8 +473,19 @@ pub async fn get_attachment(
     Path((code, id)): Path<(String, String)>,
     Query(q): Query<FileQuery>,
 ) -> ApiResult {
+    let wants_inline = match q.inline.as_deref() {
+        None | Some("0") => false,
+        Some("1") => true,
+        Some(_) => {
+            return Err(bad_request(
+                "invalid_inline",
+                "Tham số inline chỉ nhận 0 hoặc 1.",
+                "The parameter inline must be 0 or 1.",
+            ));
+        }
+    };
     let (a, bytes) = dossiers::file(&s.app, &p, &code, &id).await?;
-    let inline = q.inline.as_deref() == Some("1") && VIEWABLE.contains(&a.mime.as_str());
+    let inline = wants_inline && VIEWABLE.contains(&a.mime.as_str());
     let disposition = content_disposition(
         if inline {
             Disposition::Inline
@@ -453,9 +547,13 @@ pub async fn act(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let (command, file, decision) = if ct.starts_with("multipart/form-data") {
+    let multipart = ct
+        .get(..19)
+        .is_some_and(|t| t.eq_ignore_ascii_case("multipart/form-data"));
+    let (command, file, decision) = if multipart {
         let mp = multipart_of(req, &s).await?;
         let (fields, file) = read_multipart(mp).await?;
+        only_parts(&fields, &["action", "decision"])?;
         let mut obj: serde_json::Map<String, Value> = fields
             .into_iter()
             .map(|(k, v)| (k, Value::String(v)))
@@ -463,11 +561,29 @@ pub async fn act(
         let decision = take_decision(&mut obj);
         let command: Command =
             serde_json::from_value(Value::Object(obj)).map_err(|e| command_error(&e))?;
+        // Multipart exists to carry the result's PDF; every other action is a JSON command.
+        if command != Command::IssueResult {
+            return Err(Problem(AppError::new(
+                ErrorCode::Unprocessable,
+                "invalid_action",
+                "Dạng multipart chỉ dùng cho issue_result (kèm tệp kết quả); các thao tác khác gửi dạng JSON.",
+                "Multipart is only for issue_result (with the result's file); send other actions as JSON.",
+            )));
+        }
         (command, file, decision)
     } else {
-        let body = axum::body::to_bytes(req.into_body(), 2 * 1024 * 1024)
+        // A read that fails here is, in practice, a body over the limit (the edge has already
+        // refused anything not declared JSON or multipart).
+        let body = axum::body::to_bytes(req.into_body(), MAX_JSON_BYTES)
             .await
-            .map_err(|_| bad_request("body_too_large", "Nội dung quá lớn.", "Body too large."))?;
+            .map_err(|_| {
+                Problem(AppError::new(
+                    ErrorCode::TooLarge,
+                    "body_too_large",
+                    "Nội dung gửi lên quá lớn.",
+                    "The request body is too large.",
+                ))
+            })?;
         let mut raw: Value = serde_json::from_slice(&body).map_err(|e| {
             bad_request(
                 "malformed_json",

@@ -7,6 +7,11 @@
 //!   post `text/plain` cross-site without a preflight; declaring the type is the client's promise).
 //! - Nothing personal is cached: every response without its own `Cache-Control` is `no-store`.
 
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -19,20 +24,38 @@ use crate::problem::Problem;
 /// The longest request URI accepted (path and query), in bytes.
 pub const MAX_URI_BYTES: usize = 8 * 1024;
 
-/// API operations that take files (multipart, or a raw PDF to verify) and check their own body.
-fn takes_files(path: &str) -> bool {
-    path.ends_with("/attachments") || path.ends_with("/actions") || path == "/verify"
-}
-
-fn is_json(ct: &str) -> bool {
-    let essence = ct
-        .split(';')
+/// The media type without its parameters, lower-cased.
+fn essence(ct: &str) -> String {
+    ct.split(';')
         .next()
         .unwrap_or("")
         .trim()
-        .to_ascii_lowercase();
+        .to_ascii_lowercase()
+}
+
+fn is_json(ct: &str) -> bool {
+    let essence = essence(ct);
     essence == "application/json"
         || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Whether an operation takes a body of this declared type. Uploads answer a wrong type
+/// themselves (415 `multipart_required`, which says what to send); lifecycle actions take JSON or,
+/// to issue a PDF, multipart; `/verify` takes the PDF itself; everything else JSON only.
+fn accepts_body(path: &str, ct: &str) -> bool {
+    if path.ends_with("/attachments") {
+        return true;
+    }
+    if path.ends_with("/actions") {
+        return is_json(ct) || essence(ct) == "multipart/form-data";
+    }
+    if path == "/verify" {
+        return matches!(
+            essence(ct).as_str(),
+            "application/pdf" | "application/octet-stream"
+        );
+    }
+    is_json(ct)
 }
 
 fn has_body(req: &Request) -> bool {
@@ -67,17 +90,64 @@ pub async fn api(req: Request, next: Next) -> Response {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        if !is_json(ct) && !takes_files(req.uri().path()) {
-            return problem(
-                ErrorCode::UnsupportedMediaType,
-                "unsupported_media_type",
-                "Nội dung gửi lên phải là JSON (Content-Type: application/json).",
-                "The request body must be JSON (Content-Type: application/json).",
-            );
+        let path = req.uri().path();
+        if !accepts_body(path, ct) {
+            return if path == "/verify" {
+                problem(
+                    ErrorCode::UnsupportedMediaType,
+                    "unsupported_media_type",
+                    "Hãy gửi chính tệp PDF (Content-Type: application/pdf).",
+                    "Send the PDF itself (Content-Type: application/pdf).",
+                )
+            } else {
+                problem(
+                    ErrorCode::UnsupportedMediaType,
+                    "unsupported_media_type",
+                    "Nội dung gửi lên phải là JSON (Content-Type: application/json).",
+                    "The request body must be JSON (Content-Type: application/json).",
+                )
+            };
         }
     }
-    let response = next.run(req).await;
-    as_problem(response).await
+    let response = match (CatchPanic(Box::pin(next.run(req)))).await {
+        Ok(r) => r,
+        Err(_) => {
+            tracing::error!("an API handler panicked");
+            return problem(
+                ErrorCode::Internal,
+                "internal_error",
+                "Lỗi hệ thống, vui lòng thử lại sau.",
+                "Internal error; please try again later.",
+            );
+        }
+    };
+    let mut response = as_problem(response).await;
+    if response.status() == StatusCode::TOO_MANY_REQUESTS
+        && !response.headers().contains_key(header::RETRY_AFTER)
+    {
+        // Every 429 says when to come back; the limits without their own wait are per minute.
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+    }
+    response
+}
+
+/// A handler's future whose panic becomes an error value, so the client still gets a problem
+/// (the outer catch-panic layer answers plain text, for pages) and the connection is kept.
+struct CatchPanic<F: Future>(Pin<Box<F>>);
+
+impl<F: Future> Future for CatchPanic<F> {
+    type Output = std::thread::Result<F::Output>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        match std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+            Err(panic) => Poll::Ready(Err(panic)),
+        }
+    }
 }
 
 /// A framework rejection (plain text or empty, 4xx/5xx) rewritten as a problem with a stable code.

@@ -226,6 +226,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(pages::fallback)
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
         .layer(axum::middleware::from_fn(edge::site))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ratelimit::anonymous,
+        ))
         // Nothing personal is kept by browsers or proxies; the few public, immutable resources
         // (stylesheet, script, checkpoints) say so themselves.
         .layer(SetResponseHeaderLayer::if_not_present(

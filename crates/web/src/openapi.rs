@@ -1,148 +1,868 @@
-//! The OpenAPI 3 description of `/api/v1`, written by hand next to the router; a test checks that
-//! every route of `API_ROUTES` is documented, so the two cannot drift apart silently.
+//! The OpenAPI 3 description of `/api/v1`, written by hand next to the router.
+//!
+//! Why by hand and not generated (utoipa 5 + utoipa-axum 0.2, which do support axum 0.8): our
+//! handlers read their bodies themselves (`Bytes`, `Multipart`, a raw `Request` that is either
+//! JSON or multipart) so that every refusal is a problem with a stable code, and they answer
+//! `serde_json::Value`s built from the use cases' views. Generation would describe none of that
+//! from the types: each operation would still need hand-written `request_body`, multipart and
+//! status annotations, the views and the lifecycle's `Command` live in crates that must not depend
+//! on a web library (`domain` depends on serde, chrono, thiserror and deunicode only), and what
+//! the edge adds to every operation (413, 414, 415, 429 with `Retry-After`, problem+json) is not
+//! in any handler's signature. So the document stays here, in one place, and is held to the
+//! server by tests rather than by a macro: `tests/openapi.rs` checks that every route is
+//! documented, that every operation lists the statuses its class of input can produce, and CI
+//! runs schemathesis with all its checks against the running server.
+//!
+//! The rules the document follows (and the tests check): public operations say `security: []`;
+//! every error is `application/problem+json` with the `Problem` schema; every operation lists
+//! 414 (the edge's URI limit) and 500; signed-in operations list 401; operations with path or
+//! query parameters list 400 (a value that does not parse); operations with a body list 400, 413
+//! and 415; rate-limited operations list 429 with `Retry-After`.
 
 use axum::Json;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
-fn problem_ref() -> Value {
-    json!({ "description": "Problem (RFC 9457)", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } })
+/// Who may call an operation.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Public,
+    SignedIn,
 }
 
-fn ok(desc: &str, schema: Value) -> Value {
+/// One operation, before the statuses every operation of its class shares are added.
+struct Op {
+    id: &'static str,
+    summary: &'static str,
+    description: Option<&'static str>,
+    access: Access,
+    params: Vec<Value>,
+    body: Option<Value>,
+    /// Success status and its response object.
+    ok: (&'static str, Value),
+    /// Statuses particular to this operation (403, 404, 409, 422, 429, 503…).
+    errors: &'static [u16],
+}
+
+fn problem_response(status: u16) -> Value {
+    json!({ "$ref": format!("#/components/responses/Problem{status}") })
+}
+
+fn json_ok(desc: &str, schema: Value) -> Value {
     json!({ "description": desc, "content": { "application/json": { "schema": schema } } })
 }
 
-fn errors(codes: &[&str]) -> serde_json::Map<String, Value> {
-    codes
-        .iter()
-        .map(|c| ((*c).to_owned(), problem_ref()))
-        .collect()
+fn schema_ref(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
 }
 
-fn op(
-    summary: &str,
-    params: Value,
-    body: Option<Value>,
-    ok_code: &str,
-    ok_resp: Value,
-    errs: &[&str],
-) -> Value {
-    let mut responses = errors(errs);
-    responses.insert(ok_code.to_owned(), ok_resp);
-    let mut o = json!({ "summary": summary, "parameters": params, "responses": responses });
-    if let (Some(b), Value::Object(m)) = (body, &mut o) {
-        m.insert("requestBody".into(), b);
+impl Op {
+    fn build(self) -> Value {
+        let mut statuses: Vec<u16> = self.errors.to_vec();
+        statuses.extend([414, 500]);
+        if self.access == Access::SignedIn {
+            statuses.push(401);
+        }
+        if !self.params.is_empty()
+            && self
+                .params
+                .iter()
+                .any(|p| p["in"] == "path" || p["in"] == "query" || p["in"] == "header")
+        {
+            statuses.push(400);
+        }
+        if self.body.is_some() {
+            statuses.extend([400, 413, 415]);
+        }
+        statuses.sort_unstable();
+        statuses.dedup();
+        let mut responses = Map::new();
+        let (ok_status, ok_response) = self.ok;
+        responses.insert(ok_status.to_owned(), ok_response);
+        for s in statuses {
+            responses.insert(s.to_string(), problem_response(s));
+        }
+        let mut op = json!({
+            "operationId": self.id,
+            "summary": self.summary,
+            "parameters": self.params,
+            "responses": responses,
+        });
+        if let Value::Object(m) = &mut op {
+            if let Some(d) = self.description {
+                m.insert("description".into(), json!(d));
+            }
+            if let Some(b) = self.body {
+                m.insert("requestBody".into(), b);
+            }
+            if self.access == Access::Public {
+                m.insert("security".into(), json!([]));
+            }
+        }
+        op
     }
-    o
 }
 
-fn path_param(name: &str) -> Value {
-    json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } })
+fn path_param(name: &str, description: &str, schema: Value) -> Value {
+    json!({ "name": name, "in": "path", "required": true, "description": description, "schema": schema })
 }
 
-fn idem() -> Value {
-    json!({ "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string", "maxLength": 200 },
-            "description": "Same key and body → the same result, never a second dossier; same key, other body → 422 idempotency_key_reused." })
+fn procedure_code() -> Value {
+    path_param(
+        "code",
+        "National procedure code (mã TTHC): one digit, a dot, six digits",
+        json!({ "type": "string", "pattern": "^[0-9]\\.[0-9]{6}$", "example": "1.001193" }),
+    )
+}
+
+fn dossier_code() -> Value {
+    path_param(
+        "code",
+        "The dossier's official code `{agency}-{YYMMDD}-{seq}`, or its draft reference `NHAP-…` before submission. Unknown or invisible codes are 404.",
+        json!({ "type": "string", "minLength": 1, "example": "NHAP-ABCDEFGH23" }),
+    )
+}
+
+fn uuid_param(name: &str, description: &str) -> Value {
+    path_param(
+        name,
+        description,
+        json!({ "type": "string", "format": "uuid" }),
+    )
+}
+
+fn idempotency_key() -> Value {
+    json!({ "name": "Idempotency-Key", "in": "header", "required": false,
+            "schema": { "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$" },
+            "description": "1–200 printable ASCII characters. Same key and body → the same result, never a second dossier; same key, other body → 422 idempotency_key_reused." })
+}
+
+/// Links from a response that holds a dossier to the operations on it.
+fn dossier_links(operations: &[&str]) -> Value {
+    Value::Object(
+        operations
+            .iter()
+            .map(|op| {
+                (
+                    (*op).to_owned(),
+                    json!({ "operationId": op, "parameters": { "code": "$response.body#/code" } }),
+                )
+            })
+            .collect(),
+    )
+}
+
+fn json_body(schema: Value) -> Value {
+    json!({ "required": true, "content": { "application/json": { "schema": schema } } })
+}
+
+fn replayed_header() -> Value {
+    json!({ "Idempotency-Replayed": { "description": "Present when the answer is the stored result of an earlier request with the same Idempotency-Key",
+        "schema": { "type": "string", "enum": ["true"] } } })
+}
+
+fn date_time(nullable: bool) -> Value {
+    if nullable {
+        json!({ "type": "string", "format": "date-time", "nullable": true })
+    } else {
+        json!({ "type": "string", "format": "date-time" })
+    }
+}
+
+fn nullable_string() -> Value {
+    json!({ "type": "string", "nullable": true })
+}
+
+fn object(required: &[&str], properties: Value) -> Value {
+    json!({ "type": "object", "required": required, "properties": properties })
+}
+
+/// The lifecycle's commands as the server parses them: the `action` names the command, and each
+/// command's own fields are required unless the command has a default for them. Unknown fields
+/// are ignored, as serde ignores them.
+fn action_schema() -> Value {
+    let s = || json!({ "type": "string" });
+    let variants: Vec<(&str, Vec<&str>, Value)> = vec![
+        ("submit", vec![], json!({})),
+        (
+            "receive",
+            vec![],
+            json!({ "checked": { "type": "array", "items": { "type": "string" },
+                "description": "The officer's checklist: the components examined and found in order; when given it must name every component that has a file" } }),
+        ),
+        ("refuse", vec!["reason"], json!({ "reason": s() })),
+        ("hand_over", vec![], json!({})),
+        (
+            "assign",
+            vec!["assignee"],
+            json!({ "assignee": { "type": "string", "description": "Username of the specialist" } }),
+        ),
+        (
+            "consult",
+            vec![],
+            json!({ "agency": { "type": "string", "description": "The agency consulted (code or name)" },
+                    "question": s(), "note": { "type": "string", "description": "Alias of question" } }),
+        ),
+        (
+            "record_consultation_reply",
+            vec!["reply"],
+            json!({ "reply": s() }),
+        ),
+        ("forward", vec![], json!({})),
+        ("send_back", vec!["reason"], json!({ "reason": s() })),
+        ("approve", vec![], json!({})),
+        (
+            "issue_result",
+            vec![],
+            json!({ "decision": { "type": "string", "description": "The decision written into the result the system drafts (when no PDF is uploaded)" } }),
+        ),
+        (
+            "return_result",
+            vec![],
+            json!({ "delivery": { "type": "string", "enum": ["online", "counter", "post"], "default": "online" },
+                    "recipient_name": { "type": "string", "description": "At the counter: who collected it" },
+                    "recipient_id": { "type": "string", "description": "At the counter: their ID document number (kept masked)" },
+                    "postal_code": { "type": "string", "description": "By post: the postal item number" } }),
+        ),
+        (
+            "request_supplement",
+            vec!["components", "note"],
+            json!({ "components": { "type": "array", "items": { "type": "string" } }, "note": s() }),
+        ),
+        ("supplement", vec![], json!({})),
+        ("request_payment", vec![], json!({ "note": s() })),
+        ("record_payment", vec![], json!({})),
+        (
+            "extend",
+            vec!["new_due_at", "reason"],
+            json!({ "new_due_at": date_time(false), "reason": s() }),
+        ),
+        ("request_withdrawal", vec![], json!({ "reason": s() })),
+        ("accept_withdrawal", vec![], json!({})),
+        ("reject_withdrawal", vec![], json!({ "reason": s() })),
+        ("stop", vec!["reason"], json!({ "reason": s() })),
+    ];
+    let one_of: Vec<Value> = variants
+        .into_iter()
+        .map(|(name, mut required, props)| {
+            let mut properties = Map::new();
+            properties.insert("action".into(), json!({ "type": "string", "enum": [name] }));
+            if let Value::Object(p) = props {
+                properties.extend(p);
+            }
+            required.insert(0, "action");
+            json!({ "type": "object", "title": name, "required": required, "properties": properties })
+        })
+        .collect();
+    json!({ "oneOf": one_of, "discriminator": { "propertyName": "action" } })
+}
+
+fn dossier_schema(status: Value, channel: Value) -> Value {
+    let documents = json!({ "type": "array", "items": object(
+        &["id", "kind", "file_name", "sha256", "url", "number", "signer", "status", "verify_url"],
+        json!({ "id": { "type": "string" }, "kind": { "type": "string" }, "file_name": { "type": "string" },
+            "sha256": { "type": "string" }, "url": { "type": "string" }, "number": nullable_string(),
+            "signer": nullable_string(), "status": { "type": "string", "nullable": true, "enum": ["valid", "revoked", null] },
+            "verify_url": nullable_string() })) });
+    let history = json!({ "type": "array", "items": object(
+        &["at", "action", "from_status", "to_status", "actor", "agency", "receiving_point", "note"],
+        json!({ "at": date_time(false), "action": { "type": "string" },
+            "from_status": { "type": "integer" }, "to_status": { "type": "integer" },
+            "actor": { "type": "string" }, "agency": nullable_string(),
+            "receiving_point": nullable_string(), "note": nullable_string() })) });
+    let supplement_request = json!({ "type": "object", "nullable": true, "required": ["components", "requested_at"], "properties": {
+        "components": { "type": "array", "items": { "type": "string" } }, "requested_at": date_time(true) } });
+    let procedure = object(
+        &["code", "version", "name_vi", "name_en"],
+        json!({
+        "code": { "type": "string" }, "version": { "type": "integer" },
+        "name_vi": { "type": "string" }, "name_en": { "type": "string" } }),
+    );
+    let times = json!({ "submitted_at": date_time(true), "receipt_due_at": date_time(true), "received_at": date_time(true),
+        "due_at": date_time(true), "finished_at": date_time(true), "updated_at": date_time(false) });
+    let mut properties = json!({
+        "code": { "type": "string", "description": "Official code {agency}-{YYMMDD}-{seq} once submitted; the draft reference NHAP-… before" },
+        "draft_ref": nullable_string(),
+        "status": status,
+        "status_name_vi": { "type": "string" }, "status_name_en": { "type": "string" },
+        "procedure": procedure,
+        "channel": channel,
+        "applicant": { "type": "object" },
+        "receiving_point": nullable_string(),
+        "receiving_agency": { "$ref": "#/components/schemas/AgencyRef" },
+        "competent_agency": { "$ref": "#/components/schemas/AgencyRef" },
+        "handed_over": { "type": "boolean" }, "needs_handover": { "type": "boolean" },
+        "assignee": { "type": "string", "nullable": true, "description": "The handler (staff) or their role (citizen)" },
+        "overdue": { "type": "boolean" }, "extended": { "type": "boolean" },
+        "supplement_request": supplement_request,
+        "form": { "type": "object" },
+        "attachments": { "type": "array", "items": { "$ref": "#/components/schemas/Attachment" } },
+        "documents": documents,
+        "history": history
+    });
+    if let (Value::Object(p), Value::Object(t)) = (&mut properties, times) {
+        p.extend(t);
+    }
+    object(
+        &[
+            "code",
+            "draft_ref",
+            "status",
+            "status_name_vi",
+            "status_name_en",
+            "procedure",
+            "channel",
+            "applicant",
+            "receiving_point",
+            "receiving_agency",
+            "competent_agency",
+            "handed_over",
+            "needs_handover",
+            "assignee",
+            "submitted_at",
+            "receipt_due_at",
+            "received_at",
+            "due_at",
+            "finished_at",
+            "overdue",
+            "extended",
+            "supplement_request",
+            "form",
+            "attachments",
+            "documents",
+            "history",
+            "updated_at",
+        ],
+        properties,
+    )
+}
+
+fn schemas() -> Value {
+    let agency_ref = object(
+        &["code", "name"],
+        json!({ "code": { "type": "string" }, "name": { "type": "string" } }),
+    );
+    let status = json!({ "type": "integer", "minimum": 0, "maximum": 10,
+        "description": "0 draft, 1 submitted, 2 received, 3 not received, 4 in processing, 5 supplement requested, 6 payment requested, 7 withdrawal requested, 8 stopped, 9 result ready, 10 result returned" });
+    let channel = json!({ "type": "string", "enum": ["online", "counter", "post"] });
+    json!({
+        "Problem": object(
+            &["type", "title", "status", "code", "detail", "message_vi", "message_en", "errors", "reference"],
+            json!({
+                "type": { "type": "string", "description": "/problems/{code}" },
+                "title": { "type": "string" },
+                "status": { "type": "integer", "minimum": 400, "maximum": 599 },
+                "code": { "type": "string", "pattern": "^[a-z][a-z0-9_]*$",
+                    "description": "Stable machine code, e.g. illegal_transition, unknown_procedure, invalid_form, unsupported_media_type" },
+                "detail": { "type": "string" },
+                "message_vi": { "type": "string" },
+                "message_en": { "type": "string" },
+                "errors": { "type": "array", "items": object(&["field", "code", "message_vi", "message_en"], json!({
+                    "field": { "type": "string" }, "code": { "type": "string" },
+                    "message_vi": { "type": "string" }, "message_en": { "type": "string" } })) },
+                "reference": { "type": "string", "description": "Quote it to the operator; server errors are logged under it" }
+            })
+        ),
+        "ProcedureSummary": object(
+            &["code", "version", "name_vi", "name_en", "sector", "level", "online_level", "processing_minutes"],
+            json!({
+                "code": { "type": "string" }, "version": { "type": "integer" },
+                "name_vi": { "type": "string" }, "name_en": { "type": "string" }, "sector": { "type": "string" },
+                "level": { "type": "string", "enum": ["commune", "province", "ministry"] },
+                "online_level": { "type": "string", "enum": ["full", "partial", "none"] },
+                "processing_minutes": { "type": "integer", "minimum": 0, "description": "Legal processing time in working minutes" }
+            })
+        ),
+        "Procedure": {
+            "allOf": [
+                { "$ref": "#/components/schemas/ProcedureSummary" },
+                object(
+                    &["competent_agency_kind", "paperless", "processing_time", "result_document", "legal_basis", "fees", "form", "components", "agencies", "provenance"],
+                    json!({
+                        "competent_agency_kind": { "type": "string" },
+                        "paperless": { "oneOf": [
+                            { "type": "string", "enum": ["never", "always"] },
+                            object(&["weekdays"], json!({ "weekdays": { "type": "array", "items": { "type": "string" } } }))
+                        ] },
+                        "processing_time": { "type": "object" },
+                        "result_document": { "type": "string" },
+                        "legal_basis": { "type": "array", "items": { "type": "string" } },
+                        "fees": { "type": "array", "items": object(
+                            &["name", "kind", "counter_vnd", "online_vnd", "collected_at", "valid_today", "note"],
+                            json!({ "name": { "type": "string" }, "kind": { "type": "string" },
+                                "counter_vnd": { "type": "integer", "nullable": true }, "online_vnd": { "type": "integer", "nullable": true },
+                                "collected_at": { "type": "string" }, "valid_today": { "type": "boolean" },
+                                "note": { "type": "string", "nullable": true } })) },
+                        "form": object(&["fields"], json!({ "fields": { "type": "array", "items": { "type": "object" } } })),
+                        "components": { "type": "array", "items": object(
+                            &["key", "name", "required", "requirement", "copy_kind", "quantity", "condition", "accepts", "max_bytes", "reusable_from"],
+                            json!({ "key": { "type": "string" }, "name": { "type": "string" }, "required": { "type": "boolean" },
+                                "requirement": { "type": "string" }, "copy_kind": { "type": "string" },
+                                "quantity": { "type": "integer", "minimum": 0 }, "condition": nullable_string(),
+                                "accepts": { "type": "array", "items": { "type": "string" } },
+                                "max_bytes": { "type": "integer", "minimum": 0 }, "reusable_from": { "type": "array", "items": { "type": "string" } } })) },
+                        "agencies": { "type": "array", "items": agency_ref.clone() },
+                        "provenance": { "type": "object", "additionalProperties": { "type": "string", "enum": ["verified", "estimated"] } }
+                    })
+                )
+            ]
+        },
+        "ProcedureList": object(&["items", "count"], json!({
+            "items": { "type": "array", "items": { "$ref": "#/components/schemas/ProcedureSummary" } },
+            "count": { "type": "integer", "minimum": 0 } })),
+        "AgencyRef": agency_ref,
+        "Attachment": object(
+            &["id", "component", "file_name", "mime", "size_bytes", "sha256", "digitized", "supplement", "uploaded_at", "url"],
+            json!({ "id": { "type": "string" }, "component": { "type": "string" }, "file_name": { "type": "string" },
+                "mime": { "type": "string" }, "size_bytes": { "type": "integer", "minimum": 0 },
+                "sha256": { "type": "string", "pattern": "^[0-9a-f]{64}$" }, "digitized": { "type": "boolean" },
+                "supplement": { "type": "boolean" }, "uploaded_at": date_time(false), "url": { "type": "string" } })
+        ),
+        "Dossier": dossier_schema(status.clone(), channel.clone()),
+        "DossierList": object(&["count", "items"], json!({
+            "count": { "type": "integer", "minimum": 0 },
+            "items": { "type": "array", "items": object(
+                &["code", "status", "status_name_vi", "status_name_en", "procedure_code", "channel", "receiving_agency",
+                  "competent_agency", "assignee", "due_at", "overdue", "updated_at"],
+                json!({ "code": { "type": "string" }, "status": status.clone(),
+                    "status_name_vi": { "type": "string" }, "status_name_en": { "type": "string" },
+                    "procedure_code": { "type": "string" }, "channel": channel.clone(),
+                    "receiving_agency": { "type": "string" }, "competent_agency": { "type": "string" },
+                    "assignee": nullable_string(), "due_at": date_time(true), "overdue": { "type": "boolean" },
+                    "updated_at": date_time(false) })) } })),
+        "Track": object(
+            &["code", "status", "status_name_vi", "status_name_en", "procedure_name_vi", "procedure_name_en",
+              "competent_agency", "received_at", "due_at", "overdue"],
+            json!({ "code": { "type": "string" }, "status": status,
+                "status_name_vi": { "type": "string" }, "status_name_en": { "type": "string" },
+                "procedure_name_vi": { "type": "string" }, "procedure_name_en": { "type": "string" },
+                "competent_agency": { "type": "string" }, "received_at": date_time(true), "due_at": date_time(true),
+                "overdue": { "type": "boolean" } })
+        ),
+        "PublicFacts": object(
+            &["id", "title", "number", "agency", "issued_at", "status", "revoked_at", "sha256", "signer"],
+            json!({ "id": { "type": "string" }, "title": { "type": "string" }, "number": { "type": "string" },
+                "agency": { "type": "string" }, "issued_at": date_time(false),
+                "status": { "type": "string", "enum": ["valid", "revoked"] }, "revoked_at": date_time(true),
+                "sha256": { "type": "string", "pattern": "^[0-9a-f]{64}$" }, "signer": { "type": "string" } })
+        ),
+        "CheckOutcome": object(
+            &["signature_valid", "failed_checks", "signer", "sha256", "registered", "genuine"],
+            json!({ "signature_valid": { "type": "boolean", "description": "Signature, integrity and trust all hold" },
+                "failed_checks": { "type": "array", "items": { "type": "string" } },
+                "signer": nullable_string(),
+                "sha256": { "type": "string", "pattern": "^[0-9a-f]{64}$" },
+                "registered": { "allOf": [{ "$ref": "#/components/schemas/PublicFacts" }], "nullable": true,
+                    "description": "The register's entry for this exact file, if we issued it" },
+                "genuine": { "type": "boolean", "description": "Valid signature, registered, and not revoked" } })
+        ),
+        "StaffRole": object(&["agency", "role", "include_descendants"], json!({
+            "agency": { "type": "string" },
+            "role": { "type": "string", "enum": ["citizen", "officer", "specialist", "leader", "clerk", "admin", "monitor", "workflow"] },
+            "include_descendants": { "type": "boolean" } })),
+        "Me": { "oneOf": [
+            object(&["kind", "citizen_id", "full_name"], json!({
+                "kind": { "type": "string", "enum": ["citizen"] },
+                "citizen_id": { "type": "string", "pattern": "^[0-9]{12}$" }, "full_name": { "type": "string" } })),
+            object(&["kind", "username", "full_name", "roles"], json!({
+                "kind": { "type": "string", "enum": ["staff"] },
+                "username": { "type": "string" }, "full_name": { "type": "string" },
+                "roles": { "type": "array", "items": { "$ref": "#/components/schemas/StaffRole" } } }))
+        ] },
+        "Documents": object(&["count", "items"], json!({
+            "count": { "type": "integer", "minimum": 0 },
+            "items": { "type": "array", "items": object(
+                &["id", "title", "number", "agency", "issued_at", "status", "sha256", "dossier_code", "url", "verify_url"],
+                json!({ "id": { "type": "string" }, "title": { "type": "string" }, "number": { "type": "string" },
+                    "agency": { "type": "string" }, "issued_at": date_time(false),
+                    "status": { "type": "string", "enum": ["valid", "revoked"] },
+                    "sha256": { "type": "string" }, "dossier_code": { "type": "string" },
+                    "url": { "type": "string" }, "verify_url": { "type": "string" } })) } })),
+        "CreateDossier": {
+            "type": "object", "required": ["procedure"], "additionalProperties": false,
+            "properties": {
+                "procedure": { "type": "string", "description": "Procedure code; an unknown one is 422 unknown_procedure", "example": "1.001193" },
+                "channel": { "type": "string", "enum": ["online", "counter", "post"], "default": "online",
+                    "description": "Citizens apply online; officers enter counter and postal dossiers" },
+                "applicant": { "type": "object", "nullable": true, "required": ["citizen_id", "full_name"],
+                    "description": "Counter and post: the applicant as given to the officer (ignored for citizens, who are the applicant)",
+                    "properties": {
+                        "citizen_id": { "type": "string" }, "full_name": { "type": "string" },
+                        "phone": nullable_string(), "email": nullable_string(),
+                        "address": { "type": "object", "nullable": true, "required": ["commune"], "properties": {
+                            "commune": { "type": "string" }, "street": { "type": "string" } } } } },
+                "receiving_point": { "type": "string", "nullable": true, "description": "Counter and post: the receiving point's code" },
+                "agency": { "type": "string", "nullable": true, "description": "The competent agency's code, when the applicant's home does not decide it" }
+            }
+        },
+        "Action": action_schema(),
+        "StaffLogin": object(&["username", "password"], json!({
+            "username": { "type": "string" }, "password": { "type": "string" },
+            "totp": { "type": "string", "nullable": true, "description": "6-digit authenticator code, for staff who turned on two-step sign-in" } })),
+    })
+}
+
+/// Each error status once, as problem+json; 429 always says when to come back.
+fn error_responses() -> Value {
+    let described: [(u16, &str); 12] = [
+        (
+            400,
+            "The request does not parse: malformed JSON or multipart, a query or path value of the wrong type or out of its documented range, a bad header",
+        ),
+        (
+            401,
+            "Not signed in: no or an unknown bearer token or session (or, signing in, wrong credentials)",
+        ),
+        (
+            403,
+            "Signed in, but not allowed (role, agency, channel), or a cookie-authenticated write from another site",
+        ),
+        (404, "No such resource, or not one the caller may see"),
+        (
+            409,
+            "The resource's state does not allow it (e.g. illegal_transition, already revoked)",
+        ),
+        (413, "The body is larger than the operation accepts"),
+        (414, "The request URI is longer than 8 KiB"),
+        (
+            415,
+            "The body's Content-Type is not one the operation accepts",
+        ),
+        (
+            422,
+            "Well-formed but refused: a body of the wrong shape, an unknown procedure, form answers that break the procedure's rules…",
+        ),
+        (
+            429,
+            "Over the rate limit for this client; retry after the given number of seconds",
+        ),
+        (500, "Internal error; quote `reference`"),
+        (
+            503,
+            "A dependency is unavailable (e.g. the agency's signing key)",
+        ),
+    ];
+    let mut out = Map::new();
+    for (status, description) in described {
+        let mut r = json!({ "description": description,
+            "content": { "application/problem+json": { "schema": schema_ref("Problem") } } });
+        if status == 429 {
+            r["headers"] = json!({ "Retry-After": { "required": true,
+                "description": "Seconds to wait before trying again",
+                "schema": { "type": "integer", "minimum": 1 } } });
+        }
+        out.insert(format!("Problem{status}"), r);
+    }
+    Value::Object(out)
+}
+
+fn paths() -> Value {
+    let dossier = || json_ok("The dossier", schema_ref("Dossier"));
+    let get_procedures = Op {
+        id: "searchProcedures",
+        summary: "Search the catalogue (with or without diacritics)",
+        description: Some(
+            "Public. Limited to 120 searches a minute per client address (429 with Retry-After, also when every search slot stays busy).",
+        ),
+        access: Access::Public,
+        params: vec![json!({ "name": "q", "in": "query", "required": false,
+            "description": "Words to look for; at most 200 characters and 16 words (else 400 query_too_long)",
+            "schema": { "type": "string", "maxLength": 200,
+                "pattern": "^[\\t-\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*([^\\t-\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+([\\t-\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+|$)){0,16}$" } })],
+        body: None,
+        ok: (
+            "200",
+            json_ok("Matching procedures", schema_ref("ProcedureList")),
+        ),
+        errors: &[429],
+    };
+    let get_procedure = Op {
+        id: "getProcedure",
+        summary: "A procedure's current version: form fields, components, fees, agencies",
+        description: None,
+        access: Access::Public,
+        params: vec![procedure_code()],
+        body: None,
+        ok: ("200", json_ok("The procedure", schema_ref("Procedure"))),
+        errors: &[404],
+    };
+    let create = Op {
+        id: "createDossier",
+        summary: "Create a draft dossier",
+        description: Some(
+            "A citizen creates an online draft for themselves; a one-stop officer a counter or postal draft at their receiving point. The body must be `application/json`; unknown fields are refused (422 invalid_body).",
+        ),
+        access: Access::SignedIn,
+        params: vec![idempotency_key()],
+        body: Some(json_body(schema_ref("CreateDossier"))),
+        ok: (
+            "201",
+            json!({ "description": "The draft (status 0)", "headers": replayed_header(),
+                "content": { "application/json": { "schema": schema_ref("Dossier") } },
+                "links": dossier_links(&["getDossier", "saveForm", "addAttachment", "submitDossier", "act"]) }),
+        ),
+        errors: &[403, 422],
+    };
+    let list = Op {
+        id: "listDossiers",
+        summary: "My dossiers (citizen) or my agencies' (staff), most recently changed first",
+        description: Some(
+            "A value outside its documented range is refused (400 invalid_status, invalid_limit), never clamped; a parameter given twice is 400 duplicate_parameter.",
+        ),
+        access: Access::SignedIn,
+        params: vec![
+            json!({ "name": "status", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 0, "maximum": 10 } }),
+            json!({ "name": "procedure", "in": "query", "required": false, "schema": { "type": "string" } }),
+            json!({ "name": "limit", "in": "query", "required": false, "description": "How many to return (default 100)",
+                    "schema": { "type": "integer", "minimum": 1, "maximum": crate::api::MAX_LIST_LIMIT, "default": crate::api::DEFAULT_LIST_LIMIT } }),
+        ],
+        body: None,
+        ok: ("200", json_ok("Dossiers", schema_ref("DossierList"))),
+        errors: &[],
+    };
+    let get = Op {
+        id: "getDossier",
+        summary: "A dossier: status, due date, history, documents",
+        description: None,
+        access: Access::SignedIn,
+        params: vec![dossier_code()],
+        body: None,
+        ok: ("200", dossier()),
+        errors: &[404],
+    };
+    let form = Op {
+        id: "saveForm",
+        summary: "Save form answers (given keys set, null clears)",
+        description: None,
+        access: Access::SignedIn,
+        params: vec![dossier_code()],
+        body: Some(json_body(json!({ "type": "object",
+            "description": "Field key → answer; the procedure's form decides which keys and values are valid (422 invalid_form names each field)" }))),
+        ok: ("200", dossier()),
+        errors: &[403, 404, 409, 422],
+    };
+    let attach = Op {
+        id: "addAttachment",
+        summary: "Attach a file to a component",
+        description: Some(
+            "multipart/form-data only (else 415 multipart_required), with exactly the parts `component` (the component's key) and `file` (another part is 400 unexpected_part, a missing one 400 component_required or file_required). The file's content is checked against the component's types and size (415 unsupported_file_type, 413, 422).",
+        ),
+        access: Access::SignedIn,
+        params: vec![dossier_code()],
+        body: Some(
+            json!({ "required": true, "content": { "multipart/form-data": {
+            "schema": { "type": "object", "required": ["component", "file"], "additionalProperties": false, "properties": {
+                "component": { "type": "string", "description": "The component's key, as in the procedure's components" },
+                "file": { "type": "string", "format": "binary" } } } } } }),
+        ),
+        ok: (
+            "201",
+            json!({ "description": "The stored attachment",
+                "content": { "application/json": { "schema": schema_ref("Attachment") } },
+                "links": { "getAttachment": { "operationId": "getAttachment",
+                    "parameters": { "code": "$request.path.code", "id": "$response.body#/id" } } } }),
+        ),
+        errors: &[403, 404, 409, 422],
+    };
+    let download = Op {
+        id: "getAttachment",
+        summary: "Download an attachment or a result",
+        description: None,
+        access: Access::SignedIn,
+        params: vec![
+            dossier_code(),
+            uuid_param("id", "The attachment's or document's id"),
+            json!({ "name": "inline", "in": "query", "required": false,
+                "description": "1: shown in the browser when it is a PDF, JPEG or PNG; otherwise (or 0) a download",
+                "schema": { "type": "string", "enum": ["0", "1"] } }),
+        ],
+        body: None,
+        ok: (
+            "200",
+            json!({ "description": "The file, with its stored media type",
+                "headers": {
+                    "Content-Disposition": { "required": true, "schema": { "type": "string" } },
+                    "X-Content-SHA256": { "required": true, "schema": { "type": "string", "pattern": "^[0-9a-f]{64}$" } } },
+                "content": { "*/*": { "schema": { "type": "string", "format": "binary" } } } }),
+        ),
+        errors: &[404],
+    };
+    let submit = Op {
+        id: "submitDossier",
+        summary: "Submit (online → 1, counter → 2)",
+        description: Some("Takes no body."),
+        access: Access::SignedIn,
+        params: vec![dossier_code(), idempotency_key()],
+        body: None,
+        ok: (
+            "200",
+            json!({ "description": "The submitted dossier", "headers": replayed_header(),
+                "content": { "application/json": { "schema": schema_ref("Dossier") } },
+                "links": dossier_links(&["getDossier", "trackDossier", "act"]) }),
+        ),
+        errors: &[403, 404, 409, 415, 422],
+    };
+    let act = Op {
+        id: "act",
+        summary: "Run an action of the lifecycle",
+        description: Some(
+            "JSON; or, to issue the result as an uploaded PDF, multipart/form-data with the parts `action` (issue_result), `file` and optionally `decision` (other parts are 400 unexpected_part, other actions 422 invalid_action). Any other Content-Type is 415.",
+        ),
+        access: Access::SignedIn,
+        params: vec![dossier_code()],
+        body: Some(json!({ "required": true, "content": {
+            "application/json": { "schema": schema_ref("Action") },
+            "multipart/form-data": { "schema": { "type": "object", "required": ["action"], "additionalProperties": false, "properties": {
+                "action": { "type": "string", "enum": ["issue_result"] },
+                "decision": { "type": "string" },
+                "file": { "type": "string", "format": "binary", "description": "The result is this PDF, signed as it is; without it the system drafts the result from `decision`" } } } } } })),
+        ok: ("200", dossier()),
+        errors: &[403, 404, 409, 422, 503],
+    };
+    let track = Op {
+        id: "trackDossier",
+        summary: "Public status by dossier code (no sign-in)",
+        description: Some(
+            "Public. Limited to 30 lookups a minute and 300 a day per client address (429 with Retry-After).",
+        ),
+        access: Access::Public,
+        params: vec![path_param(
+            "code",
+            "The dossier's official code",
+            json!({ "type": "string", "minLength": 1, "example": "H31.11341-250602-0001" }),
+        )],
+        body: None,
+        ok: ("200", json_ok("Minimal status", schema_ref("Track"))),
+        errors: &[404, 429],
+    };
+    let facts = Op {
+        id: "getDocument",
+        summary: "Public facts of an issued document (type, number, agency, date, status, SHA-256)",
+        description: None,
+        access: Access::Public,
+        params: vec![uuid_param("id", "The document's id")],
+        body: None,
+        ok: ("200", json_ok("Register entry", schema_ref("PublicFacts"))),
+        errors: &[404],
+    };
+    let revoke = Op {
+        id: "revokeDocument",
+        summary: "Revoke an issued document (leader of the issuing agency; audited)",
+        description: None,
+        access: Access::SignedIn,
+        params: vec![uuid_param("id", "The document's id")],
+        body: Some(json_body(
+            json!({ "type": "object", "required": ["reason"], "properties": { "reason": { "type": "string", "minLength": 1 } } }),
+        )),
+        ok: ("200", json_ok("Revoked", schema_ref("PublicFacts"))),
+        errors: &[403, 404, 409, 422],
+    };
+    let verify = Op {
+        id: "verifyPdf",
+        summary: "Check a PDF: PAdES signature, chain to the deployment CA, and the register",
+        description: Some(
+            "Public. The body is the PDF itself (application/pdf or application/octet-stream; anything else is 415). Limited to 20 checks a minute per client address (429 with Retry-After).",
+        ),
+        access: Access::Public,
+        params: vec![],
+        body: Some(json!({ "required": true, "content": {
+            "application/pdf": { "schema": { "type": "string", "format": "binary", "minLength": 1 } },
+            "application/octet-stream": { "schema": { "type": "string", "format": "binary", "minLength": 1 } } } })),
+        ok: ("200", json_ok("Outcome", schema_ref("CheckOutcome"))),
+        errors: &[422, 429],
+    };
+    let me = Op {
+        id: "me",
+        summary: "Who am I",
+        description: None,
+        access: Access::SignedIn,
+        params: vec![],
+        body: None,
+        ok: ("200", json_ok("The caller", schema_ref("Me"))),
+        errors: &[],
+    };
+    let my_documents = Op {
+        id: "myDocuments",
+        summary: "The citizen's electronic results from all their dossiers (title, number, issuing agency, date, valid/revoked, SHA-256, download and verification links)",
+        description: Some("Citizens only (403 citizens_only for staff)."),
+        access: Access::SignedIn,
+        params: vec![],
+        body: None,
+        ok: (
+            "200",
+            json_ok("Electronic results", schema_ref("Documents")),
+        ),
+        errors: &[403],
+    };
+    let staff_login = Op {
+        id: "staffSignIn",
+        summary: "Staff password sign-in (sets the session cookie)",
+        description: Some(
+            "Public. Wrong credentials are 401; after failed attempts the next ones wait a growing delay, and more than 10 attempts a minute from one address are refused (429 with Retry-After).",
+        ),
+        access: Access::Public,
+        params: vec![],
+        body: Some(json_body(schema_ref("StaffLogin"))),
+        ok: (
+            "200",
+            json!({ "description": "Signed in",
+                "headers": { "Set-Cookie": { "required": true, "schema": { "type": "string" } } },
+                "content": { "application/json": { "schema": object(&["username", "roles"], json!({
+                    "username": { "type": "string" },
+                    "roles": { "type": "array", "items": schema_ref("StaffRole") } })) } } }),
+        ),
+        errors: &[401, 403, 429],
+    };
+    let document = Op {
+        id: "openapi",
+        summary: "This document",
+        description: None,
+        access: Access::Public,
+        params: vec![],
+        body: None,
+        ok: ("200", json_ok("OpenAPI 3", json!({ "type": "object" }))),
+        errors: &[],
+    };
+    json!({
+        "/openapi.json": { "get": document.build() },
+        "/procedures": { "get": get_procedures.build() },
+        "/procedures/{code}": { "get": get_procedure.build() },
+        "/dossiers": { "post": create.build(), "get": list.build() },
+        "/dossiers/{code}": { "get": get.build() },
+        "/dossiers/{code}/form": { "put": form.build() },
+        "/dossiers/{code}/attachments": { "post": attach.build() },
+        "/dossiers/{code}/attachments/{id}": { "get": download.build() },
+        "/dossiers/{code}/submit": { "post": submit.build() },
+        "/dossiers/{code}/actions": { "post": act.build() },
+        "/track/{code}": { "get": track.build() },
+        "/documents/{id}": { "get": facts.build() },
+        "/documents/{id}/revoke": { "post": revoke.build() },
+        "/verify": { "post": verify.build() },
+        "/me": { "get": me.build() },
+        "/me/documents": { "get": my_documents.build() },
+        "/auth/staff": { "post": staff_login.build() },
+    })
 }
 
 pub fn spec() -> Value {
-    let dossier = json!({ "$ref": "#/components/schemas/Dossier" });
-    let json_body = |schema: Value| json!({ "required": true, "content": { "application/json": { "schema": schema } } });
     json!({
         "openapi": "3.0.3",
         "info": {
             "title": "motcua API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Administrative procedures online: catalogue, dossiers and their lifecycle (SPEC §14, §17). Authenticate with `Authorization: Bearer <token>` (`motcua token create`)."
+            "description": "Administrative procedures online: catalogue, dossiers and their lifecycle (SPEC §14, §17). Authenticate with `Authorization: Bearer <token>` (`motcua token create`) or the session cookie of a browser sign-in. Every error is `application/problem+json` with a stable `code`. Bodies of JSON operations must be declared `application/json` (else 415); request URIs are limited to 8 KiB (414)."
         },
         "servers": [{ "url": "/api/v1" }],
         "components": {
-            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
-            "schemas": {
-                "Problem": { "type": "object", "required": ["type", "title", "status", "code"], "properties": {
-                    "type": { "type": "string" }, "title": { "type": "string" }, "status": { "type": "integer" },
-                    "code": { "type": "string", "description": "Stable machine code, e.g. illegal_transition, unknown_procedure, invalid_form" },
-                    "detail": { "type": "string" }, "message_vi": { "type": "string" }, "message_en": { "type": "string" },
-                    "errors": { "type": "array", "items": { "type": "object", "properties": {
-                        "field": { "type": "string" }, "code": { "type": "string" }, "message_vi": { "type": "string" }, "message_en": { "type": "string" } } } },
-                    "reference": { "type": "string" } } },
-                "Dossier": { "type": "object", "required": ["code", "status", "procedure", "history"], "properties": {
-                    "code": { "type": "string", "description": "Official code {agency}-{YYMMDD}-{seq} once submitted; a draft reference NHAP-… before" },
-                    "draft_ref": { "type": "string", "nullable": true },
-                    "status": { "type": "integer", "minimum": 0, "maximum": 10 },
-                    "status_name_vi": { "type": "string" }, "status_name_en": { "type": "string" },
-                    "procedure": { "type": "object" }, "channel": { "type": "string", "enum": ["online", "counter", "post"] },
-                    "receiving_agency": { "type": "object" }, "competent_agency": { "type": "object" },
-                    "due_at": { "type": "string", "format": "date-time", "nullable": true },
-                    "overdue": { "type": "boolean" },
-                    "form": { "type": "object" },
-                    "attachments": { "type": "array", "items": { "type": "object" } },
-                    "documents": { "type": "array", "items": { "type": "object", "properties": { "id": { "type": "string" }, "kind": { "type": "string" }, "url": { "type": "string" } } } },
-                    "history": { "type": "array", "items": { "type": "object" } } } },
-                "CreateDossier": { "type": "object", "required": ["procedure"], "properties": {
-                    "procedure": { "type": "string" }, "channel": { "type": "string", "enum": ["online", "counter", "post"] },
-                    "applicant": { "type": "object", "properties": { "citizen_id": { "type": "string" }, "full_name": { "type": "string" } } },
-                    "receiving_point": { "type": "string" }, "agency": { "type": "string" } } },
-                "Action": { "type": "object", "required": ["action"], "properties": {
-                    "action": { "type": "string", "enum": ["submit", "receive", "refuse", "hand_over", "assign", "consult", "record_consultation_reply",
-                        "forward", "send_back", "approve", "issue_result", "return_result", "request_supplement", "supplement",
-                        "request_payment", "record_payment", "extend", "request_withdrawal", "accept_withdrawal", "reject_withdrawal", "stop"] },
-                    "reason": { "type": "string" }, "assignee": { "type": "string" }, "components": { "type": "array", "items": { "type": "string" } },
-                    "note": { "type": "string" }, "new_due_at": { "type": "string", "format": "date-time" },
-                    "delivery": { "type": "string", "enum": ["online", "counter", "post"] },
-                    "recipient_name": { "type": "string", "description": "return_result at the counter: who collected it" },
-                    "recipient_id": { "type": "string", "description": "return_result at the counter: their ID document number (kept masked)" },
-                    "postal_code": { "type": "string", "description": "return_result by post: the postal item number" },
-                    "checked": { "type": "array", "items": { "type": "string" }, "description": "receive: the officer's checklist, the components examined and found in order; when given it must name every component that has a file" } } }
-            }
-        },
-        "security": [{ "bearer": [] }],
-        "paths": {
-            "/openapi.json": { "get": op("This document", json!([]), None, "200", ok("OpenAPI 3", json!({ "type": "object" })), &[]) },
-            "/procedures": { "get": op("Search the catalogue (with or without diacritics)",
-                json!([{ "name": "q", "in": "query", "required": false, "schema": { "type": "string" } }]), None, "200",
-                ok("Matching procedures", json!({ "type": "object" })), &[]) },
-            "/procedures/{code}": { "get": op("A procedure's current version: form fields, components, fees, agencies",
-                json!([path_param("code")]), None, "200", ok("Procedure", json!({ "type": "object" })), &["404"]) },
-            "/dossiers": {
-                "post": op("Create a draft dossier", json!([idem()]), Some(json_body(json!({ "$ref": "#/components/schemas/CreateDossier" }))),
-                    "201", ok("Draft (status 0)", dossier.clone()), &["400", "401", "403", "422"]),
-                "get": op("My dossiers (citizen) or my agency's (staff)", json!([
-                    { "name": "status", "in": "query", "required": false, "schema": { "type": "integer" } },
-                    { "name": "procedure", "in": "query", "required": false, "schema": { "type": "string" } },
-                    { "name": "limit", "in": "query", "required": false, "schema": { "type": "integer", "maximum": 500 } }]),
-                    None, "200", ok("Dossiers", json!({ "type": "object" })), &["401"])
+            "securitySchemes": {
+                "bearer": { "type": "http", "scheme": "bearer", "description": "An API token (`motcua token create`)" },
+                "session": { "type": "apiKey", "in": "cookie", "name": crate::auth::SESSION_COOKIE,
+                    "description": "A browser session; writes must come from our own origin (else 403 cross_site_request)" }
             },
-            "/dossiers/{code}": { "get": op("A dossier: status, due date, history, documents", json!([path_param("code")]), None, "200", ok("Dossier", dossier.clone()), &["401", "404"]) },
-            "/dossiers/{code}/form": { "put": op("Save form answers (given keys set, null clears)", json!([path_param("code")]),
-                Some(json_body(json!({ "type": "object" }))), "200", ok("Dossier", dossier.clone()), &["400", "401", "404", "409", "422"]) },
-            "/dossiers/{code}/attachments": { "post": op("Attach a file to a component", json!([path_param("code")]),
-                Some(json!({ "required": true, "content": { "multipart/form-data": { "schema": { "type": "object", "required": ["component", "file"],
-                    "properties": { "component": { "type": "string" }, "file": { "type": "string", "format": "binary" } } } } } })),
-                "201", ok("Attachment", json!({ "type": "object" })), &["400", "401", "404", "409", "413", "415", "422"]) },
-            "/dossiers/{code}/attachments/{id}": { "get": op("Download an attachment or result", json!([path_param("code"), path_param("id")]), None, "200",
-                json!({ "description": "The file", "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } }), &["401", "404"]) },
-            "/dossiers/{code}/submit": { "post": op("Submit (online → 1, counter → 2)", json!([path_param("code"), idem()]), None, "200", ok("Dossier", dossier.clone()), &["401", "403", "404", "409", "422"]) },
-            "/dossiers/{code}/actions": { "post": op("Run an action of the lifecycle", json!([path_param("code")]),
-                Some(json!({ "required": true, "content": {
-                    "application/json": { "schema": { "$ref": "#/components/schemas/Action" } },
-                    "multipart/form-data": { "schema": { "type": "object", "properties": { "action": { "type": "string" }, "file": { "type": "string", "format": "binary" } } } } } })),
-                "200", ok("Dossier", dossier), &["400", "401", "403", "404", "409", "422"]) },
-            "/track/{code}": { "get": op("Public status by dossier code (no login)", json!([path_param("code")]), None, "200", ok("Minimal status", json!({ "type": "object" })), &["404"]) },
-            "/documents/{id}": { "get": op("Public facts of an issued document (type, number, agency, date, status, SHA-256)", json!([path_param("id")]), None, "200", ok("Register entry", json!({ "type": "object", "properties": { "id": { "type": "string" }, "title": { "type": "string" }, "number": { "type": "string" }, "agency": { "type": "string" }, "issued_at": { "type": "string", "format": "date-time" }, "status": { "type": "string", "enum": ["valid", "revoked"] }, "sha256": { "type": "string" }, "signer": { "type": "string" } } })), &["404"]) },
-            "/documents/{id}/revoke": { "post": op("Revoke an issued document (leader of the issuing agency; audited)", json!([path_param("id")]),
-                Some(json_body(json!({ "type": "object", "required": ["reason"], "properties": { "reason": { "type": "string" } } }))),
-                "200", ok("Revoked", json!({ "type": "object" })), &["401", "403", "404", "409", "422"]) },
-            "/verify": { "post": op("Check a PDF: PAdES signature, chain to the deployment CA, and the register", json!([]),
-                Some(json!({ "required": true, "content": { "application/pdf": { "schema": { "type": "string", "format": "binary" } } } })),
-                "200", ok("Outcome", json!({ "type": "object", "properties": { "signature_valid": { "type": "boolean" }, "genuine": { "type": "boolean" }, "failed_checks": { "type": "array", "items": { "type": "string" } }, "sha256": { "type": "string" } } })), &["422"]) },
-            "/me": { "get": op("Who am I", json!([]), None, "200", ok("Principal", json!({ "type": "object" })), &["401"]) },
-            "/me/documents": { "get": op("The citizen's electronic results from all their dossiers (title, number, issuing agency, date, valid/revoked, SHA-256, download and verification links)", json!([]), None, "200",
-                ok("Electronic results", json!({ "type": "object", "properties": { "count": { "type": "integer" }, "items": { "type": "array", "items": { "type": "object" } } } })), &["401", "403"]) },
-            "/auth/staff": { "post": op("Staff password login (sets the session cookie)", json!([]),
-                Some(json_body(json!({ "type": "object", "required": ["username", "password"], "properties": { "username": { "type": "string" }, "password": { "type": "string" }, "totp": { "type": "string", "description": "6-digit authenticator code, for staff who turned on two-step sign-in" } } }))),
-                "200", ok("Signed in", json!({ "type": "object" })), &["401", "423"]) }
-        }
+            "schemas": schemas(),
+            "responses": error_responses()
+        },
+        "security": [{ "bearer": [] }, { "session": [] }],
+        "paths": paths()
     })
 }
 

@@ -109,6 +109,8 @@ pub struct PublicLimits {
     pub login: RateLimiter,
     /// Checking a PDF's signature (parsing and hashing megabytes).
     pub verify: RateLimiter,
+    /// Every unauthenticated request.
+    pub anonymous: RateLimiter,
 }
 
 impl Default for PublicLimits {
@@ -121,8 +123,58 @@ impl Default for PublicLimits {
             lookup_daily: RateLimiter::new(300, Duration::from_secs(24 * 3600)),
             login: RateLimiter::new(30, minute),
             verify: RateLimiter::new(20, minute),
+            anonymous: RateLimiter::new(ANONYMOUS_PER_MINUTE, minute),
         }
     }
+}
+
+/// Anonymous requests of any kind per client address and minute: far above what a person clicking
+/// through pages makes, low enough that one client cannot keep a core busy.
+pub const ANONYMOUS_PER_MINUTE: u32 = 600;
+
+/// A ceiling on everything an unauthenticated client asks for, on top of the per-operation limits
+/// (search, tracking, login, signature checks). Signed-in callers (a bearer token or a session
+/// cookie) are not counted here: their requests are tied to an account and audited, and a burst
+/// of anonymous traffic from a shared address must not lock them out.
+pub async fn anonymous(
+    axum::extract::State(s): axum::extract::State<crate::AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = req.uri().path();
+    let exempt = path.starts_with("/static/") || path == "/health" || path == "/ready";
+    let credentialed = req.headers().contains_key(header::AUTHORIZATION)
+        || req
+            .headers()
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|c| c.contains("motcua_session="));
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    if !exempt
+        && !credentialed
+        && let Some(ip) = peer
+        && let Err(wait) = s.public.anonymous.check(ip)
+    {
+        if path.starts_with("/api/") {
+            return too_many_problem(wait);
+        }
+        let (mut parts, _) = req.into_parts();
+        let ui = match <UiLang as axum::extract::FromRequestParts<()>>::from_request_parts(
+            &mut parts,
+            &(),
+        )
+        .await
+        {
+            Ok(ui) => ui,
+            Err(never) => match never {},
+        };
+        return too_many_page(&ui, wait);
+    }
+    next.run(req).await
 }
 
 /// Searches at once: enough to keep both cores busy, few enough to leave connections to others.

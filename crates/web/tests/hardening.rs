@@ -454,3 +454,89 @@ async fn a_checkpoint_not_signed_by_the_deployment_is_refused_and_a_tampered_cha
     assert_eq!(body["checkpoints"][0]["seq"], cp.seq);
     assert_eq!(body["key"], cp.key);
 }
+
+#[tokio::test]
+async fn control_characters_never_cause_a_server_error() {
+    let t = TestApp::spawn().await;
+    let citizen = t.citizen_token(CITIZEN_A).await;
+    for path in [
+        "/auth/login?return_to=%00",
+        "/auth/login?return_to=/%0d%0aSet-Cookie:%20x=1",
+        "/auth/login?return_to=%1b[31m",
+        "/auth/callback?state=%00&code=%0a",
+        "/?lang=%00",
+        "/?lang=en%0d%0a",
+        "/search?q=%00%01%7f",
+        "/search?q=kh%C3%A1%00i&level=%0a",
+        "/track?code=%0d%0a",
+        "/my/%00",
+        "/procedures/%00%0a",
+        "/verify/%00",
+        "/api/v1/procedures?q=%00",
+        "/api/v1/procedures/%0d%0a",
+        "/api/v1/track/%00",
+        "/api/v1/documents/%00",
+    ] {
+        let r = t.http.get(t.url(path)).send().await.unwrap();
+        assert!(r.status().as_u16() < 500, "{path}: {}", r.status());
+        if let Some(l) = r.headers().get("location") {
+            let l = l.to_str().unwrap();
+            assert!(!l.contains('\r') && !l.contains('\n'), "{path}: {l}");
+            if path.starts_with("/auth/login") {
+                // The return path kept for after the login is the home page.
+                let row = motcua_store::entities::oidc_login::Entity::find()
+                    .all(&t.app.db)
+                    .await
+                    .unwrap();
+                assert!(row.iter().all(|l| l.return_to == "/"), "{path}");
+            }
+        }
+        let r = t
+            .get(&citizen, &format!("/api/v1/dossiers/{}", &path[1..]))
+            .await;
+        assert!(r.status().as_u16() < 500, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn anonymous_clients_have_a_ceiling_signed_in_users_do_not_share() {
+    let t = TestApp::spawn().await;
+    let citizen = t.citizen_token(CITIZEN_A).await;
+    let mut refused = None;
+    for i in 0..=motcua_web::ratelimit::ANONYMOUS_PER_MINUTE {
+        let r = t.http.get(t.url("/")).send().await.unwrap();
+        if r.status() == 429 {
+            refused = Some((i, r));
+            break;
+        }
+    }
+    let (i, r) = refused.expect("a ceiling");
+    assert_eq!(i, motcua_web::ratelimit::ANONYMOUS_PER_MINUTE);
+    assert!(r.headers().get("retry-after").is_some());
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let r = t
+        .http
+        .get(t.url("/api/v1/procedures/1.001193"))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(r, 429, "too_many_requests").await;
+    // The signed-in citizen from the same address is still served.
+    assert_eq!(t.get(&citizen, "/api/v1/me").await.status(), 200);
+    assert_eq!(
+        t.get(&citizen, "/api/v1/procedures/1.001193")
+            .await
+            .status(),
+        200
+    );
+    // Health checks are never limited.
+    assert_eq!(
+        t.http.get(t.url("/health")).send().await.unwrap().status(),
+        200
+    );
+}
