@@ -2,9 +2,11 @@
 //!
 //! - The API answers errors as `application/problem+json` with a stable code, including the
 //!   rejections axum itself writes as plain text (bad query values, body too large, wrong
-//!   content type, unknown method) and requests whose URI is too long.
+//!   content type, unknown method), requests whose URI is too long, and a handler that panics;
+//!   every 429 carries `Retry-After`. The OpenAPI document lists these for every operation.
 //! - JSON operations refuse a body that is not declared `application/json` (a browser form can
-//!   post `text/plain` cross-site without a preflight; declaring the type is the client's promise).
+//!   post `text/plain` cross-site without a preflight; declaring the type is the client's
+//!   promise); the file operations accept only the types they document.
 //! - Nothing personal is cached: every response without its own `Cache-Control` is `no-store`.
 
 use std::future::Future;
@@ -236,8 +238,9 @@ async fn as_problem(response: Response) -> Response {
 }
 
 /// Pages: a URI too long for us gets a short plain answer rather than a page built around it.
+/// The API answers its own, as a problem.
 pub async fn site(req: Request, next: Next) -> Response {
-    if req.uri().to_string().len() > MAX_URI_BYTES {
+    if req.uri().to_string().len() > MAX_URI_BYTES && !req.uri().path().starts_with("/api/") {
         let mut r = Response::new(Body::from("URI too long"));
         *r.status_mut() = StatusCode::URI_TOO_LONG;
         r.headers_mut().insert(

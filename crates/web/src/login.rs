@@ -349,14 +349,15 @@ pub async fn staff_login(
     body: Bytes,
 ) -> Result<Response, Problem> {
     if let Some(ip) = peer
-        && !s.login_limit.allow(ip)
+        && let Err(wait) = s.login_limit.check(ip)
     {
-        return Err(Problem(AppError::new(
-            ErrorCode::TooManyRequests,
-            "too_many_attempts",
-            "Quá nhiều lần đăng nhập, vui lòng thử lại sau một phút.",
-            "Too many sign-in attempts; try again in a minute.",
-        )));
+        let mut r = Problem(crate::ratelimit::sign_in_wait_error(wait)).into_response();
+        if let Ok(v) =
+            axum::http::HeaderValue::from_str(&crate::ratelimit::retry_after_secs(wait).to_string())
+        {
+            r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+        }
+        return Ok(r);
     }
     let creds: StaffLogin = serde_json::from_slice(&body).map_err(|e| {
         crate::problem::bad_request(

@@ -15,9 +15,10 @@
 //!
 //! The rules the document follows (and the tests check): public operations say `security: []`;
 //! every error is `application/problem+json` with the `Problem` schema; every operation lists
-//! 414 (the edge's URI limit) and 500; signed-in operations list 401; operations with path or
-//! query parameters list 400 (a value that does not parse); operations with a body list 400, 413
-//! and 415; rate-limited operations list 429 with `Retry-After`.
+//! 414 (the edge's URI limit), 429 with `Retry-After` (callers without credentials share a
+//! ceiling per address, and some operations have their own limits) and 500; signed-in
+//! operations list 401; operations with path, query or header parameters list 400 (a value that
+//! does not parse); operations with a body list 400, 413 and 415.
 
 use axum::Json;
 use serde_json::{Map, Value, json};
@@ -58,7 +59,9 @@ fn schema_ref(name: &str) -> Value {
 impl Op {
     fn build(self) -> Value {
         let mut statuses: Vec<u16> = self.errors.to_vec();
-        statuses.extend([414, 500]);
+        // The edge's URI limit, the anonymous ceiling and unexpected failures apply to every
+        // operation.
+        statuses.extend([414, 429, 500]);
         if self.access == Access::SignedIn {
             statuses.push(401);
         }
@@ -503,6 +506,14 @@ fn schemas() -> Value {
 
 /// Each error status once, as problem+json; 429 always says when to come back.
 fn error_responses() -> Value {
+    let too_many = format!(
+        "Over a rate limit: callers without credentials share {} requests a minute per address, and search, tracking, signature checks and staff sign-in have their own limits. Retry after the given number of seconds.",
+        crate::ratelimit::ANONYMOUS_PER_MINUTE
+    );
+    let uri_too_long = format!(
+        "The request URI is longer than {} bytes",
+        crate::edge::MAX_URI_BYTES
+    );
     let described: [(u16, &str); 12] = [
         (
             400,
@@ -522,7 +533,7 @@ fn error_responses() -> Value {
             "The resource's state does not allow it (e.g. illegal_transition, already revoked)",
         ),
         (413, "The body is larger than the operation accepts"),
-        (414, "The request URI is longer than 8 KiB"),
+        (414, &uri_too_long),
         (
             415,
             "The body's Content-Type is not one the operation accepts",
@@ -531,10 +542,7 @@ fn error_responses() -> Value {
             422,
             "Well-formed but refused: a body of the wrong shape, an unknown procedure, form answers that break the procedure's rules…",
         ),
-        (
-            429,
-            "Over the rate limit for this client; retry after the given number of seconds",
-        ),
+        (429, &too_many),
         (500, "Internal error; quote `reference`"),
         (
             503,

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use motcua_testkit::*;
 use motcua_web::API_ROUTES;
+use serde_json::{Value, json};
 
 const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -98,6 +99,201 @@ async fn openapi_document_lists_every_api_route() {
         let target = piece.split('"').next().unwrap();
         let pointer = target.strip_prefix('#').expect("local ref");
         assert!(doc.pointer(pointer).is_some(), "dangling $ref {target}");
+    }
+}
+
+/// The operations anyone may call without signing in.
+const PUBLIC: [(&str, &str); 7] = [
+    ("get", "/openapi.json"),
+    ("get", "/procedures"),
+    ("get", "/procedures/{code}"),
+    ("get", "/track/{code}"),
+    ("get", "/documents/{id}"),
+    ("post", "/verify"),
+    ("post", "/auth/staff"),
+];
+
+async fn document(t: &TestApp) -> Value {
+    json(
+        t.http
+            .get(t.url("/api/v1/openapi.json"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+/// Follows a local `$ref` (one level is all the document uses).
+fn resolve<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
+    match v["$ref"].as_str() {
+        Some(r) => doc
+            .pointer(r.trim_start_matches('#'))
+            .unwrap_or_else(|| panic!("dangling {r}")),
+        None => v,
+    }
+}
+
+fn statuses(op: &Value) -> BTreeSet<String> {
+    op["responses"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn every_operation_lists_the_statuses_its_class_can_produce() {
+    let t = TestApp::spawn().await;
+    let doc = document(&t).await;
+    let global = doc["security"].as_array().expect("global security");
+    let schemes: BTreeSet<&str> = global
+        .iter()
+        .flat_map(|s| s.as_object().unwrap().keys().map(String::as_str))
+        .collect();
+    assert_eq!(
+        schemes,
+        BTreeSet::from(["bearer", "session"]),
+        "bearer token or session cookie"
+    );
+    let mut ids = BTreeSet::new();
+    for (method, path) in API_ROUTES {
+        let op = &doc["paths"][path][method];
+        let label = format!("{method} {path}");
+        let id = op["operationId"].as_str().expect("operationId");
+        assert!(
+            ids.insert(id.to_owned()),
+            "{label}: duplicate operationId {id}"
+        );
+        let codes = statuses(op);
+        let public = PUBLIC.contains(&(method, path));
+        if public {
+            assert_eq!(op["security"], json!([]), "{label} is public");
+            // Only the sign-in, whose credentials are its body, answers 401 without a session.
+            assert_eq!(
+                codes.contains("401"),
+                path == "/auth/staff",
+                "{label} is public: 401 only for wrong credentials"
+            );
+        } else {
+            assert!(op.get("security").is_none(), "{label} overrides security");
+            assert!(codes.contains("401"), "{label} does not list 401");
+        }
+        for always in ["414", "429", "500"] {
+            assert!(codes.contains(always), "{label} does not list {always}");
+        }
+        let params = op["parameters"].as_array().unwrap();
+        if !params.is_empty() {
+            assert!(codes.contains("400"), "{label} has parameters but no 400");
+        }
+        if op.get("requestBody").is_some() {
+            for s in ["400", "413", "415"] {
+                assert!(
+                    codes.contains(s),
+                    "{label} takes a body but does not list {s}"
+                );
+            }
+        }
+        // Success is JSON (or, for a download, the file); every error a problem.
+        for (status, response) in op["responses"].as_object().unwrap() {
+            let response = resolve(&doc, response);
+            let content = response["content"]
+                .as_object()
+                .unwrap_or_else(|| panic!("{label} {status} has no content"));
+            if status.starts_with('2') {
+                assert!(
+                    content.contains_key("application/json") || content.contains_key("*/*"),
+                    "{label} {status}: {content:?}"
+                );
+            } else {
+                assert_eq!(
+                    content.keys().collect::<Vec<_>>(),
+                    ["application/problem+json"],
+                    "{label} {status}"
+                );
+                assert_eq!(
+                    content["application/problem+json"]["schema"]["$ref"],
+                    "#/components/schemas/Problem",
+                    "{label} {status}"
+                );
+            }
+            if status == "429" {
+                assert_eq!(
+                    response["headers"]["Retry-After"]["required"], true,
+                    "{label}: 429 says when to come back"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn bodies_are_described_as_the_server_reads_them() {
+    let t = TestApp::spawn().await;
+    let doc = document(&t).await;
+    for (method, path) in API_ROUTES {
+        let op = &doc["paths"][path][method];
+        let Some(body) = op.get("requestBody") else {
+            continue;
+        };
+        assert_eq!(body["required"], true, "{method} {path}");
+        for (media, m) in body["content"].as_object().unwrap() {
+            let schema = resolve(&doc, &m["schema"]);
+            if media == "multipart/form-data" {
+                // Parts are named, the required ones said, and no other part is taken.
+                assert_eq!(schema["additionalProperties"], false, "{method} {path}");
+                let required = schema["required"].as_array().expect("required parts");
+                assert!(!required.is_empty(), "{method} {path}");
+                for part in required {
+                    assert!(
+                        schema["properties"].get(part.as_str().unwrap()).is_some(),
+                        "{method} {path}: required part {part} is not described"
+                    );
+                }
+                assert_eq!(
+                    schema["properties"]["file"]["format"], "binary",
+                    "{method} {path}"
+                );
+            }
+        }
+    }
+    let upload = &doc["paths"]["/dossiers/{code}/attachments"]["post"]["requestBody"]["content"]["multipart/form-data"]
+        ["schema"];
+    assert_eq!(upload["required"], json!(["component", "file"]));
+    // The list's limit is a documented range, refused outside it.
+    let limit = doc["paths"]["/dossiers"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .expect("limit")
+        .clone();
+    assert_eq!(limit["schema"]["minimum"], 1);
+    assert_eq!(limit["schema"]["maximum"], 500);
+}
+
+#[tokio::test]
+async fn public_operations_answer_without_credentials_and_the_others_ask_for_them() {
+    let t = TestApp::spawn().await;
+    for (method, path) in API_ROUTES {
+        let concrete = path
+            .replace("{code}", "1.001193")
+            .replace("{id}", "0190e4f2-0000-7000-8000-000000000000");
+        let url = t.url(&format!("/api/v1{concrete}"));
+        let req = match method {
+            "get" => t.http.get(url),
+            "post" => t.http.post(url),
+            "put" => t.http.put(url),
+            other => panic!("unexpected method {other}"),
+        };
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        if PUBLIC.contains(&(method, path)) {
+            assert_ne!(status, 401, "{method} {path} is documented as public");
+        } else {
+            expect_problem(r, 401, "unauthenticated").await;
+        }
     }
 }
 
