@@ -375,6 +375,14 @@ pub(crate) async fn read_multipart(
             });
         } else {
             let text = field.text().await.map_err(malformed)?;
+            if text.contains('\0') {
+                // PostgreSQL refuses NUL in text; nothing we take has one.
+                return Err(bad_request(
+                    "invalid_character",
+                    "Dữ liệu gửi lên chứa ký tự không hợp lệ (NUL).",
+                    "The form contains an invalid character (NUL).",
+                ));
+            }
             fields.push((name, text));
         }
     }

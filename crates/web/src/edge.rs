@@ -239,7 +239,84 @@ async fn as_problem(response: Response) -> Response {
 
 /// Pages: a URI too long for us gets a short plain answer rather than a page built around it.
 /// The API answers its own, as a problem.
+/// Whether the URI carries a NUL once percent-decoded. No identifier, query or path of ours has
+/// one, and PostgreSQL refuses it in text: refused at the door, it can never become a 500.
+fn has_nul(req: &Request) -> bool {
+    let raw = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("");
+    raw.contains('\0') || percent_encoding::percent_decode_str(raw).any(|b| b == 0)
+}
+
+/// Largest JSON or form body read here to look for NUL (the handlers' own limit is the same).
+const MAX_TEXT_BODY: usize = 2 * 1024 * 1024;
+
+/// Whether a JSON or form body carries a NUL: raw, as the JSON escape `\u0000`, or as `%00`.
+fn body_has_nul(ct: &str, bytes: &[u8]) -> bool {
+    if bytes.contains(&0) {
+        return true;
+    }
+    if is_json(ct) {
+        return bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000"));
+    }
+    percent_encoding::percent_decode(bytes).any(|b| b == 0)
+}
+
+fn nul_refused(api: bool) -> Response {
+    if api {
+        return problem(
+            ErrorCode::BadRequest,
+            "invalid_character",
+            "Yêu cầu chứa ký tự không hợp lệ (NUL).",
+            "The request contains an invalid character (NUL).",
+        );
+    }
+    let mut r = Response::new(Body::from("Bad request: NUL character"));
+    *r.status_mut() = StatusCode::BAD_REQUEST;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
 pub async fn site(req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let ct = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let text_body = is_json(&ct)
+        || ct
+            .trim_start()
+            .to_ascii_lowercase()
+            .starts_with("application/x-www-form-urlencoded");
+    let req = if text_body && matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH) {
+        let (parts, body) = req.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, MAX_TEXT_BODY).await else {
+            return if api {
+                problem(
+                    ErrorCode::TooLarge,
+                    "body_too_large",
+                    "Nội dung gửi lên quá lớn.",
+                    "The request body is too large.",
+                )
+            } else {
+                let mut r = Response::new(Body::from("Request body too large"));
+                *r.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+                r
+            };
+        };
+        if body_has_nul(&ct, &bytes) {
+            return nul_refused(api);
+        }
+        Request::from_parts(parts, Body::from(bytes))
+    } else {
+        req
+    };
+    if has_nul(&req) {
+        return nul_refused(api);
+    }
     if req.uri().to_string().len() > MAX_URI_BYTES && !req.uri().path().starts_with("/api/") {
         let mut r = Response::new(Body::from("URI too long"));
         *r.status_mut() = StatusCode::URI_TOO_LONG;

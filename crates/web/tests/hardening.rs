@@ -543,3 +543,70 @@ async fn anonymous_clients_have_a_ceiling_signed_in_users_do_not_share() {
         200
     );
 }
+
+#[tokio::test]
+async fn a_nul_anywhere_is_a_clear_400_and_never_reaches_the_database() {
+    // PostgreSQL refuses NUL in text: before this, a NUL in a path or a JSON string was a 500 there.
+    let t = TestApp::spawn().await;
+    let citizen = t.citizen_token(CITIZEN_A).await;
+    let draft = t.birth_registration_draft(&citizen).await;
+    let before = json(t.get(&citizen, &format!("/api/v1/dossiers/{draft}")).await).await;
+    let r = t
+        .http
+        .put(t.url(&format!("/api/v1/dossiers/{draft}/form")))
+        .bearer_auth(&citizen)
+        .header("content-type", "application/json")
+        .body(r#"{"ho_ten_tre": "Nguy\u0000n"}"#)
+        .send()
+        .await
+        .unwrap();
+    expect_problem(r, 400, "invalid_character").await;
+    let r = t
+        .http
+        .post(t.url("/api/v1/auth/staff"))
+        .header("content-type", "application/json")
+        .body(r#"{"username": "leader@H31.11341\u0000", "password": "demo"}"#)
+        .send()
+        .await
+        .unwrap();
+    expect_problem(r, 400, "invalid_character").await;
+    let r = t
+        .http
+        .post(t.url("/staff/login"))
+        .header("origin", &t.base)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("username=leader%00&password=demo")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let part = reqwest::multipart::Part::bytes(sample_pdf())
+        .file_name("a.pdf")
+        .mime_str("application/pdf")
+        .unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("component", "giay_chung_sinh\u{0}")
+        .part("file", part);
+    let r = t
+        .http
+        .post(t.url(&format!("/api/v1/dossiers/{draft}/attachments")))
+        .bearer_auth(&citizen)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    expect_problem(r, 400, "invalid_character").await;
+    for path in [
+        "/api/v1/dossiers/%00",
+        "/api/v1/track/H31%00",
+        "/procedures/1.001193%00",
+    ] {
+        let r = t.get(&citizen, path).await;
+        assert_eq!(r.status(), 400, "{path}");
+    }
+    // Nothing of it was stored.
+    let after = json(t.get(&citizen, &format!("/api/v1/dossiers/{draft}")).await).await;
+    assert_eq!(after["form"], before["form"]);
+    assert_eq!(after["attachments"], before["attachments"]);
+    assert_eq!(after["history"], before["history"]);
+}
