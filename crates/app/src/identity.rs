@@ -533,19 +533,30 @@ pub async fn create_session_with(
         Principal::Citizen { citizen_id, .. } => ("citizen", citizen_id.to_string()),
         Principal::Staff { username, .. } => ("staff", username.clone()),
     };
-    let secret = random_secret();
-    let now = app.now();
     let data = match id_token_hint {
         Some(t) => serde_json::json!({ "id_token_hint": t }),
         None => serde_json::json!({}),
     };
+    insert_session(app, kind, &key, &data, Duration::hours(SESSION_HOURS)).await
+}
+
+/// Stores a new session (only the secret's hash) and returns the secret for the cookie.
+async fn insert_session(
+    app: &App,
+    kind: &str,
+    principal: &str,
+    data: &serde_json::Value,
+    lasts: Duration,
+) -> Result<String, AppError> {
+    let secret = random_secret();
+    let now = app.now();
     session::ActiveModel {
         id: Set(sha256_hex(secret.as_bytes())),
         principal_kind: Set(kind.into()),
-        principal: Set(key),
+        principal: Set(principal.to_owned()),
         data: Set(data.to_string()),
         created_at: Set(now),
-        expires_at: Set(now + Duration::hours(SESSION_HOURS)),
+        expires_at: Set(now + lasts),
     }
     .insert(&app.db)
     .await?;
@@ -571,19 +582,14 @@ const ENROLMENT_MINUTES: i64 = 15;
 /// A session that can do one thing: enrol the second factor of a staff member who gave the right
 /// password where a second factor is required. It resolves to nobody everywhere else.
 pub async fn create_enrolment_session(app: &App, username: &str) -> Result<String, AppError> {
-    let secret = random_secret();
-    let now = app.now();
-    session::ActiveModel {
-        id: Set(sha256_hex(secret.as_bytes())),
-        principal_kind: Set("staff_enrolment".into()),
-        principal: Set(username.to_owned()),
-        data: Set("{}".into()),
-        created_at: Set(now),
-        expires_at: Set(now + Duration::minutes(ENROLMENT_MINUTES)),
-    }
-    .insert(&app.db)
-    .await?;
-    Ok(secret)
+    insert_session(
+        app,
+        "staff_enrolment",
+        username,
+        &serde_json::json!({}),
+        Duration::minutes(ENROLMENT_MINUTES),
+    )
+    .await
 }
 
 /// The staff member an enrolment session is for, while it lasts.

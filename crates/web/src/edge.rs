@@ -260,7 +260,7 @@ fn body_has_nul(ct: &str, bytes: &[u8]) -> bool {
     percent_encoding::percent_decode(bytes).any(|b| b == 0)
 }
 
-fn nul_refused(api: bool) -> Response {
+async fn nul_refused(api: bool, mut parts: axum::http::request::Parts) -> Response {
     if api {
         return problem(
             ErrorCode::BadRequest,
@@ -269,13 +269,24 @@ fn nul_refused(api: bool) -> Response {
             "The request contains an invalid character (NUL).",
         );
     }
-    let mut r = Response::new(Body::from("Bad request: NUL character"));
-    *r.status_mut() = StatusCode::BAD_REQUEST;
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    r
+    // A page, in the user's language.
+    let ui =
+        match <crate::pages::UiLang as axum::extract::FromRequestParts<()>>::from_request_parts(
+            &mut parts,
+            &(),
+        )
+        .await
+        {
+            Ok(ui) => ui,
+            Err(never) => match never {},
+        };
+    crate::pages::error_page(
+        &ui,
+        &None,
+        StatusCode::BAD_REQUEST,
+        crate::i18n::t(ui.lang, "error.bad_request_title"),
+        crate::i18n::t(ui.lang, "error.invalid_character"),
+    )
 }
 
 pub async fn site(req: Request, next: Next) -> Response {
@@ -308,14 +319,14 @@ pub async fn site(req: Request, next: Next) -> Response {
             };
         };
         if body_has_nul(&ct, &bytes) {
-            return nul_refused(api);
+            return nul_refused(api, parts).await;
         }
         Request::from_parts(parts, Body::from(bytes))
     } else {
         req
     };
     if has_nul(&req) {
-        return nul_refused(api);
+        return nul_refused(api, req.into_parts().0).await;
     }
     if req.uri().to_string().len() > MAX_URI_BYTES && !req.uri().path().starts_with("/api/") {
         let mut r = Response::new(Body::from("URI too long"));

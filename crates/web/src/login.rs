@@ -351,13 +351,7 @@ pub async fn staff_login(
     if let Some(ip) = peer
         && let Err(wait) = s.login_limit.check(ip)
     {
-        let mut r = Problem(crate::ratelimit::sign_in_wait_error(wait)).into_response();
-        if let Ok(v) =
-            axum::http::HeaderValue::from_str(&crate::ratelimit::retry_after_secs(wait).to_string())
-        {
-            r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
-        }
-        return Ok(r);
+        return Ok(crate::ratelimit::sign_in_wait_problem(wait));
     }
     let creds: StaffLogin = serde_json::from_slice(&body).map_err(|e| {
         crate::problem::bad_request(
@@ -368,13 +362,7 @@ pub async fn staff_login(
     })?;
     let username = creds.username.trim();
     if let Err(wait) = s.sign_in.check(username, peer) {
-        let mut r = Problem(crate::ratelimit::sign_in_wait_error(wait)).into_response();
-        if let Ok(v) =
-            axum::http::HeaderValue::from_str(&crate::ratelimit::retry_after_secs(wait).to_string())
-        {
-            r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
-        }
-        return Ok(r);
+        return Ok(crate::ratelimit::sign_in_wait_problem(wait));
     }
     let principal =
         match identity::login_staff(&s.app, username, &creds.password, creds.totp.as_deref()).await

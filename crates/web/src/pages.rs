@@ -548,12 +548,10 @@ pub async fn track(
         && let Err(wait) = s.public.lookup(ip)
     {
         page.message = Some(t(lang, "track.too_many").to_owned());
-        let mut r = render(&ui, StatusCode::TOO_MANY_REQUESTS, &page);
-        if let Ok(v) = HeaderValue::from_str(&crate::ratelimit::retry_after_secs(wait).to_string())
-        {
-            r.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return r;
+        return crate::ratelimit::with_retry_after(
+            render(&ui, StatusCode::TOO_MANY_REQUESTS, &page),
+            wait,
+        );
     }
     match dossiers::track(&s.app, &code).await {
         Ok(v) => {

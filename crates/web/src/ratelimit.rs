@@ -64,7 +64,8 @@ pub fn retry_after_secs(wait: Duration) -> u64 {
     wait.as_secs() + u64::from(wait.subsec_nanos() > 0).max(u64::from(wait.is_zero()))
 }
 
-fn with_retry_after(mut r: Response, wait: Duration) -> Response {
+/// `r` with `Retry-After` saying how long to wait.
+pub fn with_retry_after(mut r: Response, wait: Duration) -> Response {
     if let Ok(v) = HeaderValue::from_str(&retry_after_secs(wait).to_string()) {
         r.headers_mut().insert(header::RETRY_AFTER, v);
     }
@@ -263,6 +264,11 @@ impl SignInThrottle {
             map.remove(&pair);
         }
     }
+}
+
+/// The API's answer while a sign-in must wait, with `Retry-After`.
+pub fn sign_in_wait_problem(wait: Duration) -> Response {
+    with_retry_after(Problem(sign_in_wait_error(wait)).into_response(), wait)
 }
 
 /// The answer while a sign-in must wait: the same for every username, existing or not.

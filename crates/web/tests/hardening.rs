@@ -604,6 +604,15 @@ async fn a_nul_anywhere_is_a_clear_400_and_never_reaches_the_database() {
         let r = t.get(&citizen, path).await;
         assert_eq!(r.status(), 400, "{path}");
     }
+    // A page says so in the user's language.
+    let r = t
+        .http
+        .get(t.url("/procedures/1.001193%00?lang=en"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("invalid character (NUL)"));
     // Nothing of it was stored.
     let after = json(t.get(&citizen, &format!("/api/v1/dossiers/{draft}")).await).await;
     assert_eq!(after["form"], before["form"]);

@@ -316,7 +316,7 @@ async fn callback_with_a_wrong_or_missing_state_fails() {
         "code=abc&state=not-a-state",
         "code=abc",
         "",
-        "state=%00%0d%0a",
+        "state=%0d%0a%1b",
     ] {
         let r = t
             .http
