@@ -374,15 +374,12 @@ pub(crate) async fn read_multipart(
                 bytes,
             });
         } else {
-            let text = field.text().await.map_err(malformed)?;
-            if text.contains('\0') {
-                // PostgreSQL refuses NUL in text; nothing we take has one.
-                return Err(bad_request(
-                    "invalid_character",
-                    "Dữ liệu gửi lên chứa ký tự không hợp lệ (NUL).",
-                    "The form contains an invalid character (NUL).",
-                ));
-            }
+            // PostgreSQL refuses NUL in text: replaced as the edge does for other bodies.
+            let text = field
+                .text()
+                .await
+                .map_err(malformed)?
+                .replace('\0', "\u{FFFD}");
             fields.push((name, text));
         }
     }

@@ -239,25 +239,41 @@ async fn as_problem(response: Response) -> Response {
 
 /// Pages: a URI too long for us gets a short plain answer rather than a page built around it.
 /// The API answers its own, as a problem.
-/// Whether the URI carries a NUL once percent-decoded. No identifier, query or path of ours has
-/// one, and PostgreSQL refuses it in text: refused at the door, it can never become a 500.
-fn has_nul(req: &Request) -> bool {
-    let raw = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("");
-    raw.contains('\0') || percent_encoding::percent_decode_str(raw).any(|b| b == 0)
+/// Whether the path carries a NUL once percent-decoded: no identifier of ours has one.
+fn path_has_nul(req: &Request) -> bool {
+    percent_encoding::percent_decode_str(req.uri().path()).any(|b| b == 0)
 }
 
-/// Largest JSON or form body read here to look for NUL (the handlers' own limit is the same).
+/// Largest JSON or form body read here to replace NUL (the handlers' own limit is the same).
 const MAX_TEXT_BODY: usize = 2 * 1024 * 1024;
 
-/// Whether a JSON or form body carries a NUL: raw, as the JSON escape `\u0000`, or as `%00`.
-fn body_has_nul(ct: &str, bytes: &[u8]) -> bool {
-    if bytes.contains(&0) {
-        return true;
+/// U+FFFD, percent-encoded and as a JSON escape.
+const REPLACEMENT_PCT: &[u8] = b"%EF%BF%BD";
+const REPLACEMENT_JSON: &[u8] = b"\\ufffd";
+
+/// `bytes` with every `needle` (ASCII case-insensitive) replaced, or `None` if there is none.
+fn replace_all(bytes: &[u8], needle: &[u8], with: &[u8]) -> Option<Vec<u8>> {
+    if !bytes
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
+    {
+        return None;
     }
-    if is_json(ct) {
-        return bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000"));
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes.get(i..i + needle.len()) {
+            Some(w) if w.eq_ignore_ascii_case(needle) => {
+                out.extend_from_slice(with);
+                i += needle.len();
+            }
+            _ => {
+                out.extend(bytes.get(i).copied());
+                i += 1;
+            }
+        }
     }
-    percent_encoding::percent_decode(bytes).any(|b| b == 0)
+    Some(out)
 }
 
 async fn nul_refused(api: bool, mut parts: axum::http::request::Parts) -> Response {
@@ -265,8 +281,8 @@ async fn nul_refused(api: bool, mut parts: axum::http::request::Parts) -> Respon
         return problem(
             ErrorCode::BadRequest,
             "invalid_character",
-            "Yêu cầu chứa ký tự không hợp lệ (NUL).",
-            "The request contains an invalid character (NUL).",
+            "Địa chỉ yêu cầu chứa ký tự không hợp lệ (NUL).",
+            "The request path contains an invalid character (NUL).",
         );
     }
     // A page, in the user's language.
@@ -289,45 +305,69 @@ async fn nul_refused(api: bool, mut parts: axum::http::request::Parts) -> Respon
     )
 }
 
+/// NUL is refused in paths and, as HTML parsers and decoders do, replaced by U+FFFD in queries
+/// and JSON or form bodies: PostgreSQL refuses NUL in text, so it must never reach a query, and a
+/// replaced character keeps every schema-valid request valid (a search, a form answer, a name).
 pub async fn site(req: Request, next: Next) -> Response {
     let api = req.uri().path().starts_with("/api/");
-    let ct = req
-        .headers()
+    if path_has_nul(&req) {
+        return nul_refused(api, req.into_parts().0).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    if let Some(q) = parts.uri.query()
+        && let Some(fixed) = replace_all(q.as_bytes(), b"%00", REPLACEMENT_PCT)
+        && let Ok(fixed) = String::from_utf8(fixed)
+        && let Ok(pq) =
+            format!("{}?{fixed}", parts.uri.path()).parse::<axum::http::uri::PathAndQuery>()
+    {
+        let mut uri = parts.uri.clone().into_parts();
+        uri.path_and_query = Some(pq);
+        if let Ok(u) = axum::http::Uri::from_parts(uri) {
+            parts.uri = u;
+        }
+    }
+    let ct = parts
+        .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
-    let text_body = is_json(&ct)
-        || ct
-            .trim_start()
-            .to_ascii_lowercase()
-            .starts_with("application/x-www-form-urlencoded");
-    let req = if text_body && matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH) {
-        let (parts, body) = req.into_parts();
-        let Ok(bytes) = axum::body::to_bytes(body, MAX_TEXT_BODY).await else {
-            return if api {
-                problem(
-                    ErrorCode::TooLarge,
-                    "body_too_large",
-                    "Nội dung gửi lên quá lớn.",
-                    "The request body is too large.",
-                )
-            } else {
-                let mut r = Response::new(Body::from("Request body too large"));
-                *r.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
-                r
+    let json = is_json(&ct);
+    let form = ct
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("application/x-www-form-urlencoded");
+    let req =
+        if (json || form) && matches!(parts.method, Method::POST | Method::PUT | Method::PATCH) {
+            let Ok(bytes) = axum::body::to_bytes(body, MAX_TEXT_BODY).await else {
+                return if api {
+                    problem(
+                        ErrorCode::TooLarge,
+                        "body_too_large",
+                        "Nội dung gửi lên quá lớn.",
+                        "The request body is too large.",
+                    )
+                } else {
+                    let mut r = Response::new(Body::from("Request body too large"));
+                    *r.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+                    r
+                };
             };
+            let fixed = if json {
+                replace_all(&bytes, b"\\u0000", REPLACEMENT_JSON)
+            } else {
+                replace_all(&bytes, b"%00", REPLACEMENT_PCT)
+            };
+            if fixed.is_some() {
+                parts.headers.remove(header::CONTENT_LENGTH);
+            }
+            Request::from_parts(
+                parts,
+                Body::from(fixed.map_or(bytes, axum::body::Bytes::from)),
+            )
+        } else {
+            Request::from_parts(parts, body)
         };
-        if body_has_nul(&ct, &bytes) {
-            return nul_refused(api, parts).await;
-        }
-        Request::from_parts(parts, Body::from(bytes))
-    } else {
-        req
-    };
-    if has_nul(&req) {
-        return nul_refused(api, req.into_parts().0).await;
-    }
     if req.uri().to_string().len() > MAX_URI_BYTES && !req.uri().path().starts_with("/api/") {
         let mut r = Response::new(Body::from("URI too long"));
         *r.status_mut() = StatusCode::URI_TOO_LONG;
