@@ -254,7 +254,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 None => None,
             };
             if profile == Profile::Demo {
-                print_demo_banner(&public_url);
+                print_demo_banner(&public_url, oidc.as_ref().map(|o| o.issuer.as_str()));
             }
             tracing::info!(url = %public_url, "motcua is ready");
             println!("motcua is serving at {public_url}");
@@ -455,7 +455,15 @@ fn verify_offline(file: &Path, ca: &Path) -> anyhow::Result<std::process::ExitCo
     })
 }
 
-fn print_demo_banner(url: &str) {
+fn print_demo_banner(url: &str, issuer: Option<&str>) {
+    if let Some(issuer) = issuer {
+        // A real (or test) provider is configured: the simulator's IDs mean nothing there.
+        println!(
+            "\n  motcua demo — {url}\n\n  Citizens: sign in at {url}/auth/login through the identity provider {issuer}.\n  \
+             Staff (password `demo`): officer@H31.11341, specialist@H31.11341, leader@H31.11341, clerk@H31.11341.\n"
+        );
+        return;
+    }
     let citizens = motcua_sim::citizens::demo_citizens();
     let first: Vec<String> = citizens
         .iter()
