@@ -19,8 +19,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use futures::TryStreamExt as _;
 use motcua_store::audit::{self, ChainBreak};
 use motcua_store::entities::audit_entry;
-use motcua_store::sea_orm::ConnectionTrait as _;
-use motcua_store::sea_orm::{EntityTrait, Statement};
+use motcua_store::sea_orm::EntityTrait;
 use ring::signature::{ED25519, UnparsedPublicKey};
 use serde::{Deserialize, Serialize};
 
@@ -67,24 +66,6 @@ pub fn public_key(app: &App) -> String {
     URL_SAFE_NO_PAD.encode(app.sealing.checkpoint_public_key())
 }
 
-async fn head(app: &App) -> Result<(i64, String), AppError> {
-    let row = app
-        .db
-        .query_one_raw(Statement::from_string(
-            app.db.get_database_backend(),
-            "SELECT last_seq, last_hash FROM audit_head WHERE id = 1",
-        ))
-        .await?
-        .ok_or_else(|| {
-            AppError::internal(motcua_store::StoreError::Corrupt(
-                "audit head missing".into(),
-            ))
-        })?;
-    let seq: i64 = row.try_get("", "last_seq")?;
-    let hash: String = row.try_get("", "last_hash")?;
-    Ok((seq, hash))
-}
-
 /// Every checkpoint in the object store, oldest first. A file that does not parse is reported as
 /// a checkpoint nobody signed, so it fails verification rather than being skipped.
 pub async fn checkpoints(app: &App) -> Result<Vec<Checkpoint>, AppError> {
@@ -117,13 +98,20 @@ pub struct Verified {
 /// named: an entry (from the chain's own check) or the checkpoint that no longer matches.
 pub async fn verify(app: &App) -> Result<Result<Verified, ChainBreak>, AppError> {
     let all = checkpoints(app).await?;
+    verify_against(app, &all).await
+}
+
+async fn verify_against(
+    app: &App,
+    all: &[Checkpoint],
+) -> Result<Result<Verified, ChainBreak>, AppError> {
     let key = app.sealing.checkpoint_public_key();
     let entries = match audit::verify(&app.db).await? {
         Ok(n) => n,
         Err(b) => return Ok(Err(b)),
     };
     let mut previous = 0_i64;
-    for cp in &all {
+    for cp in all {
         if !cp.signed_by(&key) {
             return Ok(Err(ChainBreak {
                 seq: cp.seq,
@@ -178,11 +166,12 @@ pub async fn checkpoint(
     app: &App,
     now: DateTime<Utc>,
 ) -> Result<Result<Checkpoint, ChainBreak>, AppError> {
-    if let Err(b) = verify(app).await? {
+    let existing = checkpoints(app).await?;
+    if let Err(b) = verify_against(app, &existing).await? {
         return Ok(Err(b));
     }
-    let (seq, hash) = head(app).await?;
-    if let Some(last) = checkpoints(app).await?.into_iter().last()
+    let (seq, hash) = audit::head(&app.db).await?;
+    if let Some(last) = existing.into_iter().last()
         && last.seq == seq
         && last.hash == hash
     {

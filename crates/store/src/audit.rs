@@ -131,6 +131,18 @@ pub async fn append(conn: &impl ConnectionTrait, record: &AuditRecord) -> Result
     Ok(seq)
 }
 
+/// The head row: the last sequence number and its hash.
+pub async fn head(conn: &impl ConnectionTrait) -> Result<(i64, String), StoreError> {
+    let row = conn
+        .query_one_raw(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT last_seq, last_hash FROM audit_head WHERE id = 1",
+        ))
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("audit head missing".into()))?;
+    Ok((row.try_get("", "last_seq")?, row.try_get("", "last_hash")?))
+}
+
 /// Walks the whole chain. `Ok(n)` is the number of intact entries.
 pub async fn verify(conn: &impl ConnectionTrait) -> Result<Result<i64, ChainBreak>, StoreError> {
     let mut expected_seq = 1_i64;
@@ -173,15 +185,7 @@ pub async fn verify(conn: &impl ConnectionTrait) -> Result<Result<i64, ChainBrea
         }
     }
     let last = expected_seq - 1;
-    let head = conn
-        .query_one_raw(Statement::from_string(
-            conn.get_database_backend(),
-            "SELECT last_seq, last_hash FROM audit_head WHERE id = 1",
-        ))
-        .await?
-        .ok_or_else(|| StoreError::Corrupt("audit head missing".into()))?;
-    let head_seq: i64 = head.try_get("", "last_seq")?;
-    let head_hash: String = head.try_get("", "last_hash")?;
+    let (head_seq, head_hash) = head(conn).await?;
     if head_seq != last || head_hash != prev {
         return Ok(Err(ChainBreak {
             seq: last + 1,

@@ -276,7 +276,7 @@ fn replace_all(bytes: &[u8], needle: &[u8], with: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-async fn nul_refused(api: bool, mut parts: axum::http::request::Parts) -> Response {
+async fn nul_refused(api: bool, parts: axum::http::request::Parts) -> Response {
     if api {
         return problem(
             ErrorCode::BadRequest,
@@ -286,16 +286,7 @@ async fn nul_refused(api: bool, mut parts: axum::http::request::Parts) -> Respon
         );
     }
     // A page, in the user's language.
-    let ui =
-        match <crate::pages::UiLang as axum::extract::FromRequestParts<()>>::from_request_parts(
-            &mut parts,
-            &(),
-        )
-        .await
-        {
-            Ok(ui) => ui,
-            Err(never) => match never {},
-        };
+    let ui = crate::pages::UiLang::of(&parts);
     crate::pages::error_page(
         &ui,
         &None,

@@ -186,13 +186,9 @@ pub async fn callback(
     match finish_login(&s, bound, &state_param, &query).await {
         Ok((secret, return_to)) => {
             // A new session secret at every login (no fixation); the old session, if any, ends.
-            let jar = match jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) {
-                Some(old) => {
-                    let _ = identity::end_session(&s.app, &old).await;
-                    jar
-                }
-                None => jar,
-            };
+            if let Some(old) = jar.get(SESSION_COOKIE) {
+                let _ = identity::end_session(&s.app, old.value()).await;
+            }
             let secure = secure_cookies(&s);
             (
                 jar.add(session_cookie(secret, secure)),

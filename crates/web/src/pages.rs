@@ -34,6 +34,13 @@ pub struct UiLang {
 impl<S: Send + Sync> FromRequestParts<S> for UiLang {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(UiLang::of(parts))
+    }
+}
+
+impl UiLang {
+    /// The language of a request, for code that holds its parts outside an extractor (middleware).
+    pub fn of(parts: &Parts) -> UiLang {
         let query_lang = parts.uri.query().and_then(|q| {
             url::form_urlencoded::parse(q.as_bytes())
                 .find(|(k, _)| k == "lang")
@@ -42,7 +49,7 @@ impl<S: Send + Sync> FromRequestParts<S> for UiLang {
         let cookie_lang = CookieJar::from_headers(&parts.headers)
             .get("lang")
             .and_then(|c| Lang::parse(c.value()));
-        Ok(UiLang {
+        UiLang {
             lang: query_lang.or(cookie_lang).unwrap_or_default(),
             from_query: query_lang.is_some(),
             path_and_query: parts
@@ -50,11 +57,9 @@ impl<S: Send + Sync> FromRequestParts<S> for UiLang {
                 .path_and_query()
                 .map(|p| p.as_str().to_owned())
                 .unwrap_or_else(|| "/".into()),
-        })
+        }
     }
-}
 
-impl UiLang {
     /// The current URL with the other language selected.
     fn switch_url(&self) -> String {
         let (path, query) = self

@@ -163,16 +163,8 @@ pub async fn anonymous(
         if path.starts_with("/api/") {
             return too_many_problem(wait);
         }
-        let (mut parts, _) = req.into_parts();
-        let ui = match <UiLang as axum::extract::FromRequestParts<()>>::from_request_parts(
-            &mut parts,
-            &(),
-        )
-        .await
-        {
-            Ok(ui) => ui,
-            Err(never) => match never {},
-        };
+        let (parts, _) = req.into_parts();
+        let ui = UiLang::of(&parts);
         return too_many_page(&ui, wait);
     }
     next.run(req).await
