@@ -589,6 +589,7 @@ pub(crate) async fn record_by(
         },
     )
     .await?;
+    crate::notify::on_dossier_step(txn, row, action, to, note.as_deref(), now).await?;
     Ok(())
 }
 
@@ -1976,12 +1977,20 @@ pub async fn queues(
             (Status::ResultReady, _) if receiving_officer => q.to_return.push(item(state.due_at)),
             _ => {}
         }
+        // Near a deadline: the result date within a working day, or (not yet received) the
+        // 8-working-hour receipt limit within two working hours (SPEC §10, Decree 45/2020 Art. 11).
+        let (deadline, warn_minutes) = if state.status == Status::Submitted {
+            (state.receipt_due_at, 120)
+        } else {
+            (
+                state.due_at,
+                motcua_domain::calendar::MINUTES_PER_WORKING_DAY,
+            )
+        };
         if state.status != Status::ResultReady && state.supplement_paused_at.is_none() {
-            match left(state.due_at) {
-                Some(m) if m < 0 => q.overdue.push(item(state.due_at)),
-                Some(m) if m <= motcua_domain::calendar::MINUTES_PER_WORKING_DAY => {
-                    q.near_deadline.push(item(state.due_at))
-                }
+            match left(deadline) {
+                Some(m) if m < 0 => q.overdue.push(item(deadline)),
+                Some(m) if m <= warn_minutes => q.near_deadline.push(item(deadline)),
                 _ => {}
             }
         }

@@ -115,6 +115,17 @@ fn verify_password(password: &str, phc: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// An active staff member as a principal (for work done on their behalf, e.g. their digest).
+pub async fn staff_by_username(app: &App, username: &str) -> Result<Option<Principal>, AppError> {
+    match staff::Entity::find_by_id(username.to_owned())
+        .one(&app.db)
+        .await?
+    {
+        Some(s) if s.active => Ok(Some(staff_principal(app, s).await?)),
+        _ => Ok(None),
+    }
+}
+
 async fn staff_principal(app: &App, s: staff::Model) -> Result<Principal, AppError> {
     let roles = staff_role::Entity::find()
         .filter(staff_role::Column::Username.eq(s.username.clone()))

@@ -398,7 +398,7 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    fn new(field: &str, code: FieldErrorCode, message_vi: String, message_en: String) -> Self {
+    pub fn new(field: &str, code: FieldErrorCode, message_vi: String, message_en: String) -> Self {
         FieldError {
             field: field.to_owned(),
             code,

@@ -3,11 +3,13 @@
 //! Everything here is deterministic given its inputs (the clock is passed in), so the same code decides
 //! for the portal, the counter, the API and the tests.
 
+pub mod assistant;
 pub mod calendar;
 pub mod catalogue;
 pub mod form;
 pub mod ids;
 pub mod lifecycle;
+pub mod notice;
 pub mod opening_hours;
 pub mod search;
 pub mod text;

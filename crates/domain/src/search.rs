@@ -3,9 +3,20 @@
 //!
 //! The catalogue is a few hundred to a few thousand procedures, so the index is a list of folded
 //! words per procedure held in memory; a query is scored against every entry.
+//!
+//! A query is read as the assistant reads a question ([`crate::assistant::query_words`]):
+//! abbreviations and colloquial names become the catalogue's words and question words are dropped,
+//! so "cccd" finds the ID card and "lam giay khai sinh cho con" birth registration.
 
+use crate::assistant::{query_words, singular};
 use crate::catalogue::Procedure;
 use crate::text::{fold, token_match, tokens};
+
+/// The folded words of a text, English plurals made singular as the query's are ("copies" and
+/// "copy" meet).
+fn words(s: &str) -> Vec<String> {
+    tokens(s).into_iter().map(singular).collect()
+}
 
 /// One searchable procedure: its folded name words (weighted) and other words (sector, life events).
 #[derive(Debug, Clone)]
@@ -18,11 +29,11 @@ pub struct Entry {
 
 impl Entry {
     pub fn new(p: &Procedure, extra: &[&str]) -> Self {
-        let mut name_words = tokens(&p.name_vi);
-        name_words.extend(tokens(&p.name_en));
-        let mut other_words = tokens(&p.sector);
+        let mut name_words = words(&p.name_vi);
+        name_words.extend(words(&p.name_en));
+        let mut other_words = words(&p.sector);
         for e in extra {
-            other_words.extend(tokens(e));
+            other_words.extend(words(e));
         }
         Self {
             code: p.code.as_str().to_owned(),
@@ -74,9 +85,20 @@ impl Entry {
     }
 }
 
+/// The words a query is searched for: its subject words, or, when it has none (only question
+/// words, only a number), its words as typed.
+fn search_words(query: &str) -> Vec<String> {
+    let subject = query_words(query);
+    if subject.is_empty() {
+        words(query)
+    } else {
+        subject
+    }
+}
+
 /// Codes of the matching entries, best first (ties by code).
 pub fn rank(entries: &[Entry], query: &str) -> Vec<String> {
-    let q = tokens(query);
+    let q = search_words(query);
     let mut scored: Vec<(u32, &str)> = entries
         .iter()
         .map(|e| (e.score(&q, query), e.code.as_str()))
@@ -126,6 +148,25 @@ mod tests {
         assert_eq!(narrow.first().map(String::as_str), Some("1.000894"));
         assert!(rank(&e, "zzzz qqqq").is_empty());
         assert!(rank(&e, "").is_empty());
+    }
+
+    #[test]
+    fn abbreviations_and_everyday_words_find_procedures() {
+        let e = entries();
+        let r = rank(&e, "lam giay khai sinh cho con");
+        assert_eq!(r.first().map(String::as_str), Some("1.001193"), "{r:?}");
+        for q in ["cccd", "CCCD", "làm cccd", "đổi cmnd"] {
+            let r = rank(&e, q);
+            assert!(r.iter().any(|c| c == "9.900003"), "query {q:?} gave {r:?}");
+        }
+        let r = rank(&e, "sổ đỏ");
+        assert_eq!(r.first().map(String::as_str), Some("1.013833"), "{r:?}");
+        let r = rank(&e, "gplx");
+        assert_eq!(r.first().map(String::as_str), Some("3.000347"), "{r:?}");
+        let r = rank(&e, "copies");
+        assert!(r.iter().any(|c| c == "2.000635"), "{r:?}");
+        // Question words alone are searched as typed rather than dropped to nothing.
+        assert!(rank(&e, "thủ tục").len() > 1);
     }
 
     #[test]

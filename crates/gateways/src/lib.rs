@@ -4,7 +4,13 @@
 //! counterpart, and turns what comes back into verified, typed facts for the application:
 //!
 //! - [`oidc`]: the OpenID Connect relying party for the national identity provider;
-//! - [`csc`]: the client of a remote signing service (Cloud Signature Consortium API).
+//! - [`csc`]: the client of a remote signing service (Cloud Signature Consortium API);
+//! - [`mail`]: e-mail delivery, over SMTP or into a local mailbox directory;
+//! - [`sms`]: SMS delivery through a brandname SMS provider (eSMS-style HTTP API);
+//! - [`delivery`]: the outcome both message channels share (retry later, or give up).
 
 pub mod csc;
+pub mod delivery;
+pub mod mail;
 pub mod oidc;
+pub mod sms;

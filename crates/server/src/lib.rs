@@ -18,6 +18,8 @@ use motcua_store::files::FileStore;
 use motcua_web::signing::RemoteSigning;
 use motcua_web::{AppState, OidcSettings};
 
+pub mod messaging;
+
 /// Shipped data, embedded so the binary runs anywhere (the repo's `data/` is the source).
 pub const ADMIN_UNITS_JSON: &str = include_str!("../../../data/vn-admin-units-2025.json");
 pub const DEMO_CATALOGUE_JSON: &str = include_str!("../../../data/demo-catalogue.json");
@@ -188,7 +190,7 @@ pub fn build_router(
     public_url: &str,
     oidc: Option<OidcSettings>,
 ) -> anyhow::Result<axum::Router> {
-    build_router_with(app, public_url, oidc, None)
+    build_router_with(app, public_url, oidc, None, None)
 }
 
 pub fn build_router_with(
@@ -196,6 +198,7 @@ pub fn build_router_with(
     public_url: &str,
     oidc: Option<OidcSettings>,
     remote_signing: Option<RemoteSigningConfig>,
+    sms_sim: Option<Arc<motcua_sim::sms::SmsGatewaySim>>,
 ) -> anyhow::Result<axum::Router> {
     let public_url = public_url.trim_end_matches('/').to_owned();
     app.public_url = public_url.clone();
@@ -277,6 +280,9 @@ pub fn build_router_with(
     if let Some(csc) = csc_sim {
         router = router.nest("/sim/csc", csc.router());
     }
+    if let Some(sms) = sms_sim {
+        router = router.nest("/sim/sms", sms.router());
+    }
     Ok(router)
 }
 
@@ -295,10 +301,23 @@ pub async fn serve(
     public_url: &str,
     oidc: Option<OidcSettings>,
     remote_signing: Option<RemoteSigningConfig>,
+    messaging: messaging::Messaging,
+    worker_in_serve: bool,
 ) -> anyhow::Result<()> {
     spawn_audit_checkpoints(app.clone());
     spawn_file_sweeps(app.clone());
-    let router = build_router_with(app, public_url, oidc, remote_signing)?;
+    messaging::spawn_reminders(app.clone());
+    if worker_in_serve {
+        let mut app = app.clone();
+        app.public_url = public_url.trim_end_matches('/').to_owned();
+        let w = messaging::worker(
+            app,
+            messaging.couriers.clone(),
+            motcua_app::outbox::WorkerOptions::default(),
+        );
+        tokio::spawn(w.run(std::future::pending()));
+    }
+    let router = build_router_with(app, public_url, oidc, remote_signing, messaging.sms_sim)?;
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -341,7 +360,8 @@ fn spawn_file_sweeps(app: App) {
     });
 }
 
-async fn shutdown_signal() {
+/// Resolves at Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

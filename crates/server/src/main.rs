@@ -55,6 +55,13 @@ enum Command {
         #[arg(long, env = "MOTCUA_CSC_TRUST")]
         csc_trust: Option<PathBuf>,
     },
+    /// Run the outbox worker alone (sending email and SMS, and later payment re-queries and
+    /// national-portal sync) until Ctrl-C or SIGTERM; `serve` runs one too unless MOTCUA_WORKER=off.
+    Worker {
+        /// Where this deployment's portal answers (links in messages; the demo's SMS simulator).
+        #[arg(long, env = "MOTCUA_PUBLIC_URL")]
+        public_url: Option<String>,
+    },
     /// Apply migrations (or roll them all back with --down).
     Migrate {
         #[arg(long)]
@@ -258,7 +265,55 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             }
             tracing::info!(url = %public_url, "motcua is ready");
             println!("motcua is serving at {public_url}");
-            motcua_server::serve(app, listener, &public_url, oidc, remote_signing).await?;
+            let msg_settings = motcua_server::messaging::MessagingSettings::from_env()?;
+            let messaging = motcua_server::messaging::messaging(
+                &msg_settings,
+                &app,
+                &settings.data_dir,
+                Some(&public_url),
+            )?;
+            for line in &messaging.described {
+                println!("{line}");
+            }
+            if !msg_settings.worker_in_serve {
+                println!(
+                    "Outbox worker: off in this process (MOTCUA_WORKER=off); run `motcua worker`."
+                );
+            }
+            motcua_server::serve(
+                app,
+                listener,
+                &public_url,
+                oidc,
+                remote_signing,
+                messaging,
+                msg_settings.worker_in_serve,
+            )
+            .await?;
+        }
+        Command::Worker { public_url } => {
+            let mut app = app;
+            if let Some(url) = &public_url {
+                app.public_url = url.trim_end_matches('/').to_owned();
+            }
+            let msg_settings = motcua_server::messaging::MessagingSettings::from_env()?;
+            let messaging = motcua_server::messaging::messaging(
+                &msg_settings,
+                &app,
+                &settings.data_dir,
+                public_url.as_deref(),
+            )?;
+            for line in &messaging.described {
+                println!("{line}");
+            }
+            let w = motcua_server::messaging::worker(
+                app.clone(),
+                messaging.couriers,
+                motcua_app::outbox::WorkerOptions::default(),
+            );
+            motcua_server::messaging::spawn_reminders(app.clone());
+            println!("outbox worker {} running; Ctrl-C to stop", w.id());
+            w.run(motcua_server::shutdown_signal()).await;
         }
         Command::Migrate { .. } => println!("migrations applied"),
         Command::SeedDemo => {

@@ -5,8 +5,10 @@
 //!
 //! - [`idp`]: the national identity provider (stand-in for VNeID), a real OpenID Connect provider;
 //! - [`citizens`]: the fictional citizens it knows, living in real communes of the demo province;
-//! - [`csc`]: a remote signing service (Cloud Signature Consortium API) holding citizens' keys.
+//! - [`csc`]: a remote signing service (Cloud Signature Consortium API) holding citizens' keys;
+//! - [`sms`]: a brandname SMS provider (eSMS-style HTTP API) whose "phones" are inbox pages.
 
 pub mod citizens;
 pub mod csc;
 pub mod idp;
+pub mod sms;

@@ -10,6 +10,7 @@ pub mod entities;
 pub mod filecheck;
 pub mod files;
 pub mod migration;
+pub mod outbox;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -18,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0005ApplicantSignatures),
             Box::new(M0006WorkflowTemplates),
             Box::new(M0007DefaultAssigneesAndPaperlessDays),
+            Box::new(M0008Outbox),
         ]
     }
 }
@@ -673,5 +674,93 @@ impl MigrationTrait for M0007DefaultAssigneesAndPaperlessDays {
                 .to_owned(),
         )
         .await
+    }
+}
+
+/// The durable outbox (jobs written with the change that causes them), the messages it delivers,
+/// and each person's notification settings.
+struct M0008Outbox;
+
+impl MigrationName for M0008Outbox {
+    fn name(&self) -> &str {
+        "m0008_outbox"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0008Outbox {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("outbox_jobs")
+                .col(string("id").primary_key())
+                .col(string("kind"))
+                .col(text("payload"))
+                .col(string("status"))
+                .col(integer("attempts"))
+                .col(integer("max_attempts"))
+                .col(timestamp_with_time_zone("run_at"))
+                .col(string_null("locked_by"))
+                .col(timestamp_with_time_zone_null("locked_until"))
+                .col(text_null("last_error"))
+                .col(string_null("dedupe_key").unique_key())
+                .col(timestamp_with_time_zone("created_at"))
+                .col(timestamp_with_time_zone("updated_at"))
+                .col(timestamp_with_time_zone_null("done_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "ix_outbox_due",
+            "outbox_jobs",
+            &["status", "run_at"],
+            false,
+        ))
+        .await?;
+        m.create_table(
+            table("messages")
+                .col(string("id").primary_key())
+                .col(string("subject"))
+                .col(string("event"))
+                .col(string("channel"))
+                .col(string("recipient"))
+                .col(string("lang"))
+                .col(text_null("title"))
+                .col(text("body"))
+                .col(string("status"))
+                .col(integer("attempts"))
+                .col(text_null("last_error"))
+                .col(string_null("provider_ref"))
+                .col(timestamp_with_time_zone("created_at"))
+                .col(timestamp_with_time_zone_null("sent_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "ix_messages_subject",
+            "messages",
+            &["subject", "created_at"],
+            false,
+        ))
+        .await?;
+        m.create_table(
+            table("notification_settings")
+                .col(string("owner").primary_key())
+                .col(string_null("email"))
+                .col(string_null("phone"))
+                .col(string("lang"))
+                .col(boolean("email_on"))
+                .col(boolean("sms_on"))
+                .col(timestamp_with_time_zone("updated_at"))
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for t in ["notification_settings", "messages", "outbox_jobs"] {
+            m.drop_table(Table::drop().table(t).if_exists().to_owned())
+                .await?;
+        }
+        Ok(())
     }
 }

@@ -526,3 +526,71 @@ impl TestApp {
         format!("motcua_session={secret}")
     }
 }
+
+/// A message transport for tests that keeps what it is given and can be switched off like a mail
+/// server going down. (The real SMTP server and SMS gateway are exercised in `motcua-gateways`'
+/// tests and in CI's mail journey.)
+#[derive(Default)]
+pub struct Recorder {
+    pub up: std::sync::Mutex<bool>,
+    pub sent: std::sync::Mutex<Vec<motcua_app::messaging::Outgoing>>,
+}
+
+impl Recorder {
+    pub fn up() -> Arc<Recorder> {
+        let r = Recorder::default();
+        *r.up.lock().unwrap() = true;
+        Arc::new(r)
+    }
+    pub fn set_up(&self, up: bool) {
+        *self.up.lock().unwrap() = up;
+    }
+    pub fn sent(&self) -> Vec<motcua_app::messaging::Outgoing> {
+        self.sent.lock().unwrap().clone()
+    }
+}
+
+impl motcua_app::messaging::Courier for Recorder {
+    fn send<'a>(
+        &'a self,
+        m: &'a motcua_app::messaging::Outgoing,
+    ) -> futures::future::BoxFuture<'a, Result<Option<String>, motcua_app::messaging::DeliveryError>>
+    {
+        Box::pin(async move {
+            if !*self.up.lock().unwrap() {
+                return Err(motcua_app::messaging::DeliveryError::Transient(
+                    "connection refused".into(),
+                ));
+            }
+            self.sent.lock().unwrap().push(m.clone());
+            Ok(Some(format!("ref-{}", m.id)))
+        })
+    }
+    fn describe(&self) -> String {
+        "recorder".into()
+    }
+}
+
+impl TestApp {
+    /// The server's outbox worker with every job kind, delivering through these transports.
+    pub fn worker(&self, email: &Arc<Recorder>, sms: &Arc<Recorder>) -> motcua_app::outbox::Worker {
+        motcua_server::messaging::worker(
+            self.app.clone(),
+            motcua_app::messaging::Couriers {
+                email: Some(email.clone()),
+                sms: Some(sms.clone()),
+            },
+            motcua_app::outbox::WorkerOptions {
+                lease: std::time::Duration::from_secs(60),
+                attempt_timeout: std::time::Duration::from_secs(10),
+                batch: 10,
+                idle: std::time::Duration::from_millis(20),
+            },
+        )
+    }
+}
+
+/// Runs the worker until no job is due.
+pub async fn drain(w: &motcua_app::outbox::Worker) {
+    while w.run_once().await.expect("worker") > 0 {}
+}

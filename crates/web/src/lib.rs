@@ -3,12 +3,14 @@
 
 pub mod admin;
 pub mod api;
+pub mod assistant;
 pub mod auth;
 pub mod download;
 pub mod edge;
 pub mod i18n;
 pub mod intake;
 pub mod login;
+pub mod notifications;
 pub mod openapi;
 pub mod pages;
 pub mod portal;
@@ -93,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi::document))
         .route("/procedures", get(api::list_procedures))
         .route("/procedures/{code}", get(api::get_procedure))
+        .route("/assistant", get(assistant::api))
         .route(
             "/dossiers",
             post(api::create_dossier).get(api::list_dossiers),
@@ -127,6 +130,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::home))
         .route("/search", get(pages::search))
+        .route("/tro-ly", get(assistant::page))
         .route("/procedures/{code}", get(pages::procedure))
         .route("/track", get(pages::track))
         .route(
@@ -135,6 +139,19 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/my", get(portal::my_list))
         .route("/my/documents", get(portal::my_documents))
+        .route(
+            "/my/settings",
+            get(notifications::settings_get).post(notifications::settings_post),
+        )
+        .route(
+            "/staff/settings",
+            get(notifications::settings_get).post(notifications::settings_post),
+        )
+        .route("/staff/outbox", get(notifications::outbox))
+        .route(
+            "/staff/outbox/{id}/retry",
+            post(notifications::outbox_retry),
+        )
         .route("/my/{code}", get(portal::my_dossier))
         .route(
             "/my/{code}/form",
@@ -269,9 +286,10 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Every API route as (method, OpenAPI path); the OpenAPI test checks they are all documented.
-pub const API_ROUTES: [(&str, &str); 18] = [
+pub const API_ROUTES: [(&str, &str); 19] = [
     ("get", "/procedures"),
     ("get", "/procedures/{code}"),
+    ("get", "/assistant"),
     ("post", "/dossiers"),
     ("get", "/dossiers"),
     ("get", "/dossiers/{code}"),

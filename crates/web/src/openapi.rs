@@ -339,6 +339,30 @@ fn dossier_schema(status: Value, channel: Value) -> Value {
     )
 }
 
+/// The assistant's answer, exactly: nothing else is ever in it.
+fn assistant_answer() -> Value {
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["answer", "kind", "procedures"],
+        "properties": {
+            "answer": { "type": "string", "minLength": 1,
+                "description": "The whole answer as plain text in the chosen language: for `answer`, the documents, fees, time limit, where and how to apply and the legal basis, from the catalogue (whose own texts are Vietnamese); for `follow_up`, the question which procedure is meant; for `unknown`, that we do not know, with a search link" },
+            "kind": { "type": "string", "enum": ["answer", "follow_up", "unknown"] },
+            "procedures": { "type": "array", "maxItems": 4,
+                "description": "answer: the one procedure; follow_up: 2–4 candidates; unknown: none",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["code", "name", "url"],
+                    "properties": {
+                        "code": { "type": "string", "pattern": "^[0-9]\\.[0-9]{6}$" },
+                        "name": { "type": "string", "description": "In the chosen language (Vietnamese when the catalogue has no English name)" },
+                        "url": { "type": "string", "pattern": "^/procedures/[0-9]\\.[0-9]{6}$" } } } }
+        }
+    })
+}
+
 fn schemas() -> Value {
     let agency_ref = object(
         &["code", "name"],
@@ -347,7 +371,7 @@ fn schemas() -> Value {
     let status = json!({ "type": "integer", "minimum": 0, "maximum": 10,
         "description": "0 draft, 1 submitted, 2 received, 3 not received, 4 in processing, 5 supplement requested, 6 payment requested, 7 withdrawal requested, 8 stopped, 9 result ready, 10 result returned" });
     let channel = json!({ "type": "string", "enum": ["online", "counter", "post"] });
-    json!({
+    let mut all = json!({
         "Problem": object(
             &["type", "title", "status", "code", "detail", "message_vi", "message_en", "errors", "reference"],
             json!({
@@ -501,7 +525,12 @@ fn schemas() -> Value {
         "StaffLogin": object(&["username", "password"], json!({
             "username": { "type": "string" }, "password": { "type": "string" },
             "totp": { "type": "string", "nullable": true, "description": "6-digit authenticator code, for staff who turned on two-step sign-in" } })),
-    })
+    });
+    // Added outside the macro: one more entry would take `json!` past its recursion limit.
+    if let Value::Object(m) = &mut all {
+        m.insert("AssistantAnswer".into(), assistant_answer());
+    }
+    all
 }
 
 /// Each error status once, as problem+json; 429 always says when to come back.
@@ -581,6 +610,26 @@ fn paths() -> Value {
             "200",
             json_ok("Matching procedures", schema_ref("ProcedureList")),
         ),
+        errors: &[429],
+    };
+    let ask_assistant = Op {
+        id: "askAssistant",
+        summary: "Ask the virtual assistant what a procedure needs, in plain words (Vietnamese with or without diacritics, or English)",
+        description: Some(
+            "Public. Answered from the catalogue only. Counts as a search: limited to 120 a minute per client address (429 with Retry-After, also when every search slot stays busy). A missing, blank or repeated q is 400 (query_required, duplicate_parameter); over 500 characters 400 query_too_long; a lang other than vi or en 400 invalid_lang.",
+        ),
+        access: Access::Public,
+        params: vec![
+            json!({ "name": "q", "in": "query", "required": true,
+                "description": "The question, 1–500 characters, not only blanks",
+                "schema": { "type": "string", "minLength": 1, "maxLength": 500,
+                    "pattern": "[^\\t-\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]" } }),
+            json!({ "name": "lang", "in": "query", "required": false,
+                "description": "The answer's language; without it, the caller's Accept-Language (vi or en), else vi",
+                "schema": { "type": "string", "enum": ["vi", "en"] } }),
+        ],
+        body: None,
+        ok: ("200", json_ok("The answer", schema_ref("AssistantAnswer"))),
         errors: &[429],
     };
     let get_procedure = Op {
@@ -834,6 +883,7 @@ fn paths() -> Value {
         "/openapi.json": { "get": document.build() },
         "/procedures": { "get": get_procedures.build() },
         "/procedures/{code}": { "get": get_procedure.build() },
+        "/assistant": { "get": ask_assistant.build() },
         "/dossiers": { "post": create.build(), "get": list.build() },
         "/dossiers/{code}": { "get": get.build() },
         "/dossiers/{code}/form": { "put": form.build() },

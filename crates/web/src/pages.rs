@@ -509,6 +509,43 @@ pub fn local_time(s: &AppState, t: Option<DateTime<Utc>>, format: &str) -> Strin
     .unwrap_or_else(|| "—".into())
 }
 
+/// One message sent about a dossier, as the dossier pages list it.
+pub struct SentLine {
+    pub when: String,
+    pub channel: String,
+    pub to: String,
+    pub what: String,
+    pub status: String,
+    pub failed: bool,
+}
+
+/// What was sent about the dossier (SPEC §10: the dossier page shows what was sent and when).
+/// A failure to read it leaves the list empty rather than the page broken.
+pub async fn sent_lines(
+    s: &AppState,
+    lang: Lang,
+    p: &motcua_app::identity::Principal,
+    code: &str,
+) -> Vec<SentLine> {
+    let sent = match motcua_app::notify::sent_for_dossier(&s.app, p, code).await {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::warn!(error = ?e, "messages of a dossier could not be read");
+            return Vec::new();
+        }
+    };
+    sent.into_iter()
+        .map(|m| SentLine {
+            when: local_time(s, Some(m.sent_at.unwrap_or(m.created_at)), TIME_DATE),
+            channel: t(lang, &format!("sent.channel.{}", m.channel)).to_owned(),
+            to: m.recipient,
+            what: t(lang, &format!("sent.event.{}", m.event)).to_owned(),
+            failed: m.status == "failed",
+            status: t(lang, &format!("sent.status.{}", m.status)).to_owned(),
+        })
+        .collect()
+}
+
 /// Procedure names by code in the user's language (one catalogue read for a whole list).
 pub async fn procedure_names(
     s: &AppState,

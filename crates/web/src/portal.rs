@@ -1169,6 +1169,7 @@ struct DossierPageView {
     /// (slug, label) of the slips the citizen can download.
     notices: Vec<(String, String)>,
     history: Vec<(String, String)>,
+    sent: Vec<crate::pages::SentLine>,
 }
 
 struct MyDocument {
@@ -1289,6 +1290,7 @@ async fn dossier_page(
             .collect(),
         notices: crate::verify::notices_of(lang, &v, true),
         history,
+        sent: crate::pages::sent_lines(s, lang, p, code).await,
         code: v.code,
     };
     render(

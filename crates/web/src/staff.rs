@@ -423,6 +423,7 @@ struct DossierPage {
     /// (label, download URL, viewer page).
     files: Vec<(String, String, String)>,
     history: Vec<(String, String)>,
+    sent: Vec<crate::pages::SentLine>,
     /// (slug, label) of the notices this dossier has reached.
     notices: Vec<(String, String)>,
     results: Vec<ResultRow>,
@@ -667,6 +668,7 @@ async fn dossier_page(
                 )
             })
             .collect(),
+        sent: crate::pages::sent_lines(s, lang, p, &v.code).await,
         notices: crate::verify::notices_of(lang, &v, false),
         signature,
         steps,

@@ -103,10 +103,11 @@ async fn openapi_document_lists_every_api_route() {
 }
 
 /// The operations anyone may call without signing in.
-const PUBLIC: [(&str, &str); 7] = [
+const PUBLIC: [(&str, &str); 8] = [
     ("get", "/openapi.json"),
     ("get", "/procedures"),
     ("get", "/procedures/{code}"),
+    ("get", "/assistant"),
     ("get", "/track/{code}"),
     ("get", "/documents/{id}"),
     ("post", "/verify"),
