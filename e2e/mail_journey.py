@@ -193,6 +193,9 @@ def journey(env):
     assert any("Đã nhận hồ sơ trực tuyến" in s for s in subjects), subjects
     assert any("tiếp nhận" in s for s in subjects), subjects
     assert any("Đã có kết quả" in s for s in subjects), subjects
+    result_mail = [m for m in mails if "Đã có kết quả" in str(m["subject"])][0]
+    result_body = result_mail.get_body(preferencelist=("plain",)).get_content()
+    assert f"{srv.base}/verify/" in result_body, result_body
     # The SMS went to the simulated gateway's inbox for the form's phone number.
     with urllib.request.urlopen(srv.base + "/sim/sms/0912345678?format=json") as r:
         sms = json.load(r)

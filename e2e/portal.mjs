@@ -230,6 +230,23 @@ try {
   await page.goto(`${base}/my/documents`);
   if (!(await page.textContent('main')).includes('/KQ-H31.11341')) fail('the result is not in the citizen\'s warehouse');
   await check('my-documents');
+  // What was sent to the applicant is listed on the dossier page (the worker in `serve` sent it).
+  await page.goto(`${base}/my/${code}`);
+  if (!(await page.textContent('table.sent')).includes('Đã gửi')) fail('the dossier page lists no message sent');
+  // The applicant chooses how to be told.
+  await page.goto(`${base}/my/settings`);
+  await page.fill('#email', 'an.nguyen@example.vn');
+  await page.uncheck('input[name=sms_on]');
+  await page.click('form[action="/my/settings"] button[type=submit]');
+  await page.waitForURL(/saved=1/);
+  await check('notification-settings');
+  // The virtual assistant, without JavaScript's help: a plain form and an answer with a link.
+  await page.goto(`${base}/tro-ly`);
+  await page.fill('input[name=q]', 'lam giay khai sinh cho con can gi');
+  await page.press('input[name=q]', 'Enter');
+  await page.waitForURL(/tro-ly\?q=/);
+  if (!(await page.content()).includes('/procedures/1.001193')) fail('the assistant does not point to birth registration');
+  await check('assistant');
 
   // Counter intake: a walk-in applicant, two paper documents scanned, the fee collected.
   page = dpage;
@@ -292,6 +309,10 @@ try {
   await page.waitForURL(/done=paperless/);
   if (!(await page.isChecked('#pl-thu'))) fail('the paperless day was not kept');
   await check('staff-admin-workflow');
+  // The operator's delivery queue.
+  page = await signIn('admin@H31');
+  await page.goto(`${base}/staff/outbox`);
+  await check('staff-outbox');
   console.log(JSON.stringify({ counter: counterCode }));
   page = officerPage;
   console.log(JSON.stringify({ code, draft: draftUrl, axe: report }, null, 1));

@@ -9,9 +9,11 @@ use motcua_domain::catalogue::{Channel as ProcChannel, Procedure};
 use motcua_domain::form::{self, FieldType};
 use motcua_domain::lifecycle::{DossierState, Status};
 use motcua_domain::notice::{self, DossierEvent, Lang, NoticeContext};
-use motcua_store::entities::dossier;
+use motcua_store::entities::{document, dossier};
 use motcua_store::outbox::{self, NewJob};
-use motcua_store::sea_orm::{ConnectionTrait, EntityTrait, TransactionTrait};
+use motcua_store::sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -176,6 +178,13 @@ impl Handler for NotifyDossier {
             let link = format!("{base}/my/{}", row.code);
             let document_link = match &event {
                 DossierEvent::Late { .. } => Some(format!("{link}/notices/apology")),
+                // The public page that verifies the signed result; the dossier page downloads it.
+                DossierEvent::ResultReady { .. } => document::Entity::find()
+                    .filter(document::Column::DossierId.eq(row.id.clone()))
+                    .order_by_desc(document::Column::IssuedAt)
+                    .one(&app.db)
+                    .await?
+                    .map(|d| format!("{base}/verify/{}", d.id)),
                 _ => None,
             };
             let procedure_name = match contact.lang {
@@ -305,8 +314,82 @@ pub async fn sent_for_dossier(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    fn birth_registration() -> Procedure {
+        motcua_domain::catalogue::import_catalogue(include_str!(
+            "../../../data/demo-catalogue.json"
+        ))
+        .unwrap()
+        .into_iter()
+        .find(|p| p.code.as_str() == "1.001193")
+        .unwrap()
+    }
+
+    fn settings(
+        email: Option<&str>,
+        phone: Option<&str>,
+        email_on: bool,
+        sms_on: bool,
+    ) -> messaging::Settings {
+        messaging::Settings {
+            email: email.map(str::to_owned),
+            phone: phone.map(str::to_owned),
+            lang: "en".into(),
+            email_on,
+            sms_on,
+        }
+    }
+
+    #[test]
+    fn the_dossiers_own_contact_comes_first_then_the_profile() {
+        let p = birth_registration();
+        let form = json!({ "email": "form@example.vn", "so_dien_thoai": "0912 345 678" });
+        let form = form.as_object().unwrap();
+        let s = settings(Some("profile@example.vn"), Some("0987654321"), true, true);
+        let c = contact_of(&p, form, &json!({}), Some(&s));
+        assert_eq!(c.email.as_deref(), Some("form@example.vn"));
+        assert_eq!(c.phone.as_deref(), Some("0912345678"));
+        assert_eq!(c.lang, Lang::En);
+        // Nothing in the form: the applicant block (counter), then the profile.
+        let empty = serde_json::Map::new();
+        let c = contact_of(&p, &empty, &json!({ "phone": "+84 912 000 111" }), Some(&s));
+        assert_eq!(c.phone.as_deref(), Some("0912000111"));
+        assert_eq!(c.email.as_deref(), Some("profile@example.vn"));
+        // No settings at all: both channels, Vietnamese.
+        let c = contact_of(&p, form, &json!({}), None);
+        assert!(c.email.is_some() && c.phone.is_some());
+        assert_eq!(c.lang, Lang::Vi);
+    }
+
+    #[test]
+    fn a_channel_turned_off_or_unusable_is_not_used() {
+        let p = birth_registration();
+        let form = json!({ "email": "form@example.vn", "so_dien_thoai": "0912345678" });
+        let form = form.as_object().unwrap();
+        let c = contact_of(
+            &p,
+            form,
+            &json!({}),
+            Some(&settings(None, None, false, true)),
+        );
+        assert_eq!(c.email, None);
+        assert!(c.phone.is_some());
+        let c = contact_of(
+            &p,
+            form,
+            &json!({}),
+            Some(&settings(None, None, true, false)),
+        );
+        assert_eq!(c.phone, None);
+        // A landline cannot take an SMS; a malformed address is no address.
+        let form = json!({ "email": "not an address", "so_dien_thoai": "0225 3841 234" });
+        let c = contact_of(&p, form.as_object().unwrap(), &json!({}), None);
+        assert_eq!((c.email, c.phone), (None, None));
+    }
 
     #[test]
     fn only_steps_that_concern_the_applicant_are_told() {

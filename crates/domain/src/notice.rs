@@ -160,8 +160,8 @@ pub fn dossier_notice(event: &DossierEvent, ctx: &NoticeContext<'_>) -> Notice {
         body.push_str(&match (ctx.lang, event) {
             (Lang::Vi, DossierEvent::Late { .. }) => format!("Văn bản xin lỗi: {doc}\n"),
             (Lang::En, DossierEvent::Late { .. }) => format!("Apology letter: {doc}\n"),
-            (Lang::Vi, _) => format!("Kết quả điện tử: {doc}\n"),
-            (Lang::En, _) => format!("Electronic result: {doc}\n"),
+            (Lang::Vi, _) => format!("Xác thực kết quả điện tử đã ký số: {doc}\n"),
+            (Lang::En, _) => format!("Verify the signed electronic result: {doc}\n"),
         });
     }
     body.push_str(match ctx.lang {
