@@ -309,6 +309,36 @@ try {
   await page.waitForURL(/done=paperless/);
   if (!(await page.isChecked('#pl-thu'))) fail('the paperless day was not kept');
   await check('staff-admin-workflow');
+  // Feedback (phản ánh, kiến nghị): sent without signing in, answered by the commune, published.
+  const visitor = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, bypassCSP: true })).newPage();
+  page = visitor;
+  await page.goto(`${base}/phan-anh`);
+  await check('feedback-form');
+  await page.check('#kind-recommendation');
+  await page.fill('#content', 'Đề nghị bố trí thêm chỗ ngồi chờ tại bộ phận một cửa phường vào buổi sáng thứ Hai.');
+  await page.selectOption('#agency', 'H31.11341');
+  await page.fill('#email', 'binh.tran@example.vn');
+  await page.click('form[action="/phan-anh"] button[type=submit]');
+  await page.waitForURL(/\/phan-anh\/PAKN-\d{6}-\d{4}/);
+  const pakn = page.url().match(/\/phan-anh\/(PAKN-\d{6}-\d{4})/)[1];
+  await check('feedback-sent');
+  page = await signIn('officer@H31.11341');
+  await page.goto(`${base}/staff/feedback`);
+  if (!(await page.textContent('main')).includes(pakn)) fail('the commune does not see the feedback sent to it');
+  await check('staff-feedback');
+  await page.goto(`${base}/staff/feedback/${pakn}`);
+  await page.fill('#answer', 'Từ tuần sau bộ phận một cửa bố trí thêm 10 ghế chờ vào sáng thứ Hai. Cảm ơn ý kiến của bạn.');
+  await page.click('form:has(input[value=answer]) button[type=submit]');
+  await page.waitForURL(`${base}/staff/feedback/${pakn}`);
+  await check('staff-feedback-item');
+  page = await signIn('leader@H31.11341');
+  await page.goto(`${base}/staff/feedback/${pakn}`);
+  await page.click('form:has(input[value=publish]) button[type=submit]');
+  await page.waitForURL(`${base}/staff/feedback/${pakn}`);
+  page = visitor;
+  await page.goto(`${base}/phan-anh`);
+  if (!(await page.textContent('main')).includes('10 ghế chờ')) fail('the published answer is not on /phan-anh');
+  await check('feedback-published');
   // The operator's delivery queue.
   page = await signIn('admin@H31');
   await page.goto(`${base}/staff/outbox`);

@@ -145,6 +145,7 @@ mod tests {
             valid_from: None,
             valid_to: Some(NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()),
             note: None,
+            rule: Default::default(),
         }
     }
 

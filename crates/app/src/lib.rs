@@ -12,6 +12,7 @@ pub mod catalogue;
 pub mod counter;
 pub mod dossiers;
 pub mod error;
+pub mod feedback;
 pub mod housekeeping;
 pub mod identity;
 pub mod issued;

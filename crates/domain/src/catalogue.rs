@@ -18,6 +18,7 @@ use chrono::{Datelike, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::fees::{FeeCondition, FeeQuantity, FeeRule};
 use crate::form::{
     Bound, ChoiceOption, FieldType, FormDefinition, FormField, bounds_conflict, parse_form_date,
 };
@@ -374,6 +375,10 @@ pub struct FeeLine {
     pub valid_to: Option<NaiveDate>,
     #[serde(default)]
     pub note: Option<String>,
+    /// When the line applies, how many units, when it is waived — from the form's answers
+    /// (see [`crate::fees`]).
+    #[serde(default, flatten, skip_serializing_if = "FeeRule::is_empty")]
+    pub rule: FeeRule,
 }
 
 impl FeeLine {
@@ -1026,7 +1031,66 @@ impl Ctx {
             sources: sources?,
         };
         self.check_verified_fields(o, base, &p);
+        self.check_fee_rules(base, &p)?;
         Ok(p)
+    }
+
+    /// A fee rule reads form answers: each field it names must exist, quantities must read number
+    /// fields and day windows date fields, or the fee could never be computed as written.
+    fn check_fee_rules(&mut self, base: &str, p: &Procedure) -> Parsed<()> {
+        let mut ok = true;
+        for (i, line) in p.fees.iter().enumerate() {
+            let field_type = |k: &str| {
+                p.form
+                    .fields
+                    .iter()
+                    .find(|f| f.key == k)
+                    .map(|f| f.field_type)
+            };
+            let mut problems = Vec::new();
+            for k in line.rule.fields() {
+                if field_type(k).is_none() {
+                    problems.push(format!(
+                        "names the form field {k:?}, which the form does not have"
+                    ));
+                }
+            }
+            if let Some(q) = &line.rule.per {
+                for k in q.fields() {
+                    if field_type(k).is_some_and(|t| t != FieldType::Number) {
+                        problems.push(format!(
+                            "counts units from {k:?}, which is not a number field"
+                        ));
+                    }
+                }
+            }
+            for c in [&line.rule.when, &line.rule.exempt_when]
+                .into_iter()
+                .flatten()
+            {
+                if (c.within_days.is_some() || c.after_days.is_some())
+                    && field_type(&c.field).is_some_and(|t| t != FieldType::Date)
+                {
+                    problems.push(format!(
+                        "measures days from {:?}, which is not a date field",
+                        c.field
+                    ));
+                }
+                if (c.more_than.is_some() || c.not_more_than.is_some())
+                    && field_type(&c.field).is_some_and(|t| t != FieldType::Number)
+                {
+                    problems.push(format!(
+                        "compares {:?} as a number, which is not a number field",
+                        c.field
+                    ));
+                }
+            }
+            for m in problems {
+                self.err(&format!("{base}.fees[{i}]"), format!("the fee rule {m}"));
+                ok = false;
+            }
+        }
+        if ok { Ok(()) } else { Err(Invalid) }
     }
 
     /// Parses each element of the array under `key` with `item`, collecting every element's errors.
@@ -1139,6 +1203,7 @@ impl Ctx {
         let valid_from = self.date(o, base, "valid_from");
         let valid_to = self.date(o, base, "valid_to");
         let note = self.opt_text(o, base, "note");
+        let rule = self.fee_rule(o, base);
         if let (Ok(Some(from)), Ok(Some(to))) = (&valid_from, &valid_to)
             && from > to
         {
@@ -1159,7 +1224,37 @@ impl Ctx {
             valid_from: valid_from?,
             valid_to: valid_to?,
             note: note?,
+            rule: rule?,
         })
+    }
+
+    /// The line's rule keys (`when`, `per`, `exempt_when`), each read by its own serde shape so an
+    /// unknown key inside is reported at its path. Field references are checked later, against
+    /// the form.
+    fn fee_rule(&mut self, o: &Map<String, Value>, base: &str) -> Parsed<FeeRule> {
+        let mut rule = FeeRule::default();
+        let mut ok = true;
+        for key in ["when", "per", "exempt_when"] {
+            let Some(v) = o.get(key).filter(|v| !v.is_null()) else {
+                continue;
+            };
+            let path = format!("{base}.{key}");
+            let parsed = match key {
+                "per" => {
+                    serde_json::from_value::<FeeQuantity>(v.clone()).map(|q| rule.per = Some(q))
+                }
+                "when" => {
+                    serde_json::from_value::<FeeCondition>(v.clone()).map(|c| rule.when = Some(c))
+                }
+                _ => serde_json::from_value::<FeeCondition>(v.clone())
+                    .map(|c| rule.exempt_when = Some(c)),
+            };
+            if let Err(e) = parsed {
+                self.err(&path, format!("not a fee rule: {e}"));
+                ok = false;
+            }
+        }
+        if ok { Ok(rule) } else { Err(Invalid) }
     }
 
     fn components(&mut self, o: &Map<String, Value>, base: &str) -> Parsed<Vec<Component>> {
@@ -1998,6 +2093,7 @@ mod tests {
             valid_from: None,
             valid_to: None,
             note: None,
+            rule: FeeRule::default(),
         }
     }
 

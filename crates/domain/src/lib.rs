@@ -6,11 +6,14 @@
 pub mod assistant;
 pub mod calendar;
 pub mod catalogue;
+pub mod feedback;
+pub mod fees;
 pub mod form;
 pub mod ids;
 pub mod lifecycle;
 pub mod notice;
 pub mod opening_hours;
+pub mod payment;
 pub mod search;
 pub mod text;
 pub mod workflow;

@@ -7,6 +7,8 @@
 //! - [`csc`]: the client of a remote signing service (Cloud Signature Consortium API);
 //! - [`mail`]: e-mail delivery, over SMTP or into a local mailbox directory;
 //! - [`sms`]: SMS delivery through a brandname SMS provider (eSMS-style HTTP API);
+//! - [`vnpay`]: online payment of fees through the VNPAY gateway (API 2.1.0): payment URLs,
+//!   signed return/IPN callbacks, transaction queries and refunds;
 //! - [`delivery`]: the outcome both message channels share (retry later, or give up).
 
 pub mod csc;
@@ -14,3 +16,4 @@ pub mod delivery;
 pub mod mail;
 pub mod oidc;
 pub mod sms;
+pub mod vnpay;

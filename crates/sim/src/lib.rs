@@ -6,9 +6,12 @@
 //! - [`idp`]: the national identity provider (stand-in for VNeID), a real OpenID Connect provider;
 //! - [`citizens`]: the fictional citizens it knows, living in real communes of the demo province;
 //! - [`csc`]: a remote signing service (Cloud Signature Consortium API) holding citizens' keys;
-//! - [`sms`]: a brandname SMS provider (eSMS-style HTTP API) whose "phones" are inbox pages.
+//! - [`sms`]: a brandname SMS provider (eSMS-style HTTP API) whose "phones" are inbox pages;
+//! - [`vnpay`]: the VNPAY payment gateway's sandbox (API 2.1.0): payment page, IPNs with operator
+//!   switches, `querydr` and `refund`.
 
 pub mod citizens;
 pub mod csc;
 pub mod idp;
 pub mod sms;
+pub mod vnpay;

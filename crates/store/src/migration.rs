@@ -19,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0006WorkflowTemplates),
             Box::new(M0007DefaultAssigneesAndPaperlessDays),
             Box::new(M0008Outbox),
+            Box::new(M0009Feedback),
         ]
     }
 }
@@ -762,5 +763,96 @@ impl MigrationTrait for M0008Outbox {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// Feedback and recommendations (phản ánh, kiến nghị) and every step of their handling: the times
+/// are the columns, so indicator 5.2 reads them without parsing anything.
+struct M0009Feedback;
+
+impl MigrationName for M0009Feedback {
+    fn name(&self) -> &str {
+        "m0009_feedback"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0009Feedback {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("feedback")
+                .col(string("id").primary_key())
+                .col(string("code").unique_key())
+                .col(string("kind"))
+                .col(string("subject_type"))
+                .col(string("agency_code"))
+                .col(string_null("procedure_code"))
+                .col(string_null("dossier_code"))
+                .col(text_null("officer"))
+                .col(text("content"))
+                .col(text_null("contact_name"))
+                .col(string_null("contact_email"))
+                .col(string_null("contact_phone"))
+                .col(string("lang"))
+                .col(string_null("citizen_id"))
+                .col(text_null("access_key"))
+                .col(string("status"))
+                .col(timestamp_with_time_zone("received_at"))
+                .col(timestamp_with_time_zone("due_at"))
+                .col(timestamp_with_time_zone_null("details_requested_at"))
+                .col(text_null("details_request"))
+                .col(timestamp_with_time_zone_null("details_given_at"))
+                .col(text_null("details"))
+                .col(big_integer("paused_minutes"))
+                .col(timestamp_with_time_zone_null("refused_at"))
+                .col(text_null("refusal_reason"))
+                .col(timestamp_with_time_zone_null("answered_at"))
+                .col(text_null("answer"))
+                .col(string_null("answered_by"))
+                .col(boolean("published"))
+                .col(timestamp_with_time_zone_null("published_at"))
+                .col(string_null("rating"))
+                .col(text_null("rating_reason"))
+                .col(timestamp_with_time_zone_null("rated_at"))
+                .col(timestamp_with_time_zone("created_at"))
+                .col(timestamp_with_time_zone("updated_at"))
+                .col(integer("row_version"))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_feedback_agency")
+                        .from("feedback", "agency_code")
+                        .to("agencies", "code"),
+                )
+                .check(Expr::col("kind").is_in(["complaint", "recommendation"]))
+                .check(Expr::col("status").is_in([
+                    "received",
+                    "refused",
+                    "details_requested",
+                    "details_given",
+                    "answered",
+                    "published",
+                ]))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "ix_feedback_queue",
+            "feedback",
+            &["agency_code", "status", "due_at"],
+            false,
+        ))
+        .await?;
+        m.create_index(index(
+            "ix_feedback_published",
+            "feedback",
+            &["published", "published_at"],
+            false,
+        ))
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table("feedback").if_exists().to_owned())
+            .await
     }
 }

@@ -7,6 +7,7 @@ pub mod assistant;
 pub mod auth;
 pub mod download;
 pub mod edge;
+pub mod feedback;
 pub mod i18n;
 pub mod intake;
 pub mod login;
@@ -116,6 +117,8 @@ pub fn router(state: AppState) -> Router {
             post(api::act).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
         )
         .route("/track/{code}", get(api::track))
+        .route("/feedback", post(feedback::api_submit))
+        .route("/feedback/{code}", get(feedback::api_get))
         .route("/documents/{id}", get(verify::api_facts))
         .route("/documents/{id}/revoke", post(verify::api_revoke))
         .route(
@@ -133,6 +136,13 @@ pub fn router(state: AppState) -> Router {
         .route("/tro-ly", get(assistant::page))
         .route("/procedures/{code}", get(pages::procedure))
         .route("/track", get(pages::track))
+        .route("/phan-anh", get(feedback::page).post(feedback::send))
+        .route("/phan-anh/{code}", get(feedback::item))
+        .route("/phan-anh/{code}/details", post(feedback::details_post))
+        .route("/phan-anh/{code}/rate", post(feedback::rate_post))
+        .route("/staff/feedback", get(feedback::staff_list))
+        .route("/staff/feedback/{code}", get(feedback::staff_item))
+        .route("/staff/feedback/{code}/act", post(feedback::staff_act))
         .route(
             "/apply/{code}",
             get(portal::apply_start).post(portal::apply_create),
@@ -286,7 +296,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Every API route as (method, OpenAPI path); the OpenAPI test checks they are all documented.
-pub const API_ROUTES: [(&str, &str); 19] = [
+pub const API_ROUTES: [(&str, &str); 21] = [
     ("get", "/procedures"),
     ("get", "/procedures/{code}"),
     ("get", "/assistant"),
@@ -299,6 +309,8 @@ pub const API_ROUTES: [(&str, &str); 19] = [
     ("post", "/dossiers/{code}/submit"),
     ("post", "/dossiers/{code}/actions"),
     ("get", "/track/{code}"),
+    ("post", "/feedback"),
+    ("get", "/feedback/{code}"),
     ("get", "/me"),
     ("get", "/me/documents"),
     ("post", "/auth/staff"),

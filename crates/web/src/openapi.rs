@@ -529,8 +529,143 @@ fn schemas() -> Value {
     // Added outside the macro: one more entry would take `json!` past its recursion limit.
     if let Value::Object(m) = &mut all {
         m.insert("AssistantAnswer".into(), assistant_answer());
+        m.insert("NewFeedback".into(), new_feedback());
+        m.insert("FeedbackReceipt".into(), feedback_receipt());
+        m.insert("Feedback".into(), feedback_view());
     }
     all
+}
+
+/// `POST /feedback`'s body, as the server reads it: unknown fields are refused (422
+/// invalid_body); `kind` and `content` are checked per field (422 invalid_form).
+fn new_feedback() -> Value {
+    let text = |description: &str| json!({ "type": "string", "nullable": true, "description": description });
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["kind", "content"],
+        "properties": {
+            "kind": { "type": "string", "enum": ["complaint", "recommendation"],
+                "description": "complaint (phản ánh): something went wrong; recommendation (kiến nghị): something should change" },
+            "content": { "type": "string", "minLength": 10, "maxLength": 5000,
+                "description": "10–5000 characters once surrounding blanks are removed" },
+            "agency": text("The agency's code; unknown or dissolved is 422. Without it, the dossier's competent agency, else the procedure's, else the province's"),
+            "procedure": text("A procedure code it is about (unknown is 422)"),
+            "dossier": text("An official dossier code it is about (unknown is 422)"),
+            "officer": text("The officer whose conduct it is about (name, position or desk), at most 200 characters; never shown publicly"),
+            "contact": {
+                "type": "object", "nullable": true, "additionalProperties": false,
+                "description": "How to reach the sender; never shown publicly. Without a signed-in citizen, an email or a phone is required (422 invalid_form, field `contact`)",
+                "properties": {
+                    "name": text("At most 200 characters"),
+                    "email": text("A valid email address"),
+                    "phone": text("A Vietnamese phone number (SMS goes to mobiles only)")
+                }
+            },
+            "lang": { "type": "string", "nullable": true, "enum": ["vi", "en", null],
+                "description": "The language of our messages; default: the signed-in citizen's setting, else vi" }
+        }
+    })
+}
+
+fn feedback_status() -> Value {
+    json!({ "type": "string",
+        "enum": ["received", "refused", "details_requested", "details_given", "answered", "published"] })
+}
+
+/// What the sender is told at once: the code to follow it by and when the answer is due.
+fn feedback_receipt() -> Value {
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["code", "status", "due_at"],
+        "properties": {
+            "code": { "type": "string", "pattern": "^PAKN-[0-9]{6}-[0-9]{4,}$", "example": "PAKN-261117-0001" },
+            "status": { "type": "string", "enum": ["received"] },
+            "due_at": { "type": "string", "format": "date-time",
+                "description": "The answer is due 15 working days after receipt (after hours: from the next working hour); a request for details pauses it" }
+        }
+    })
+}
+
+/// One feedback item. The public sees the code, kind, subject, agency, procedure, status and
+/// dates, and the content and answer once published; its sender and the agency's staff see all.
+fn feedback_view() -> Value {
+    let s = || json!({ "type": "string" });
+    let private = |description: &str| json!({ "type": "string", "nullable": true, "description": description });
+    let fields = [
+        "code",
+        "kind",
+        "subject",
+        "status",
+        "status_name_vi",
+        "status_name_en",
+        "agency",
+        "procedure",
+        "dossier",
+        "officer",
+        "received_at",
+        "due_at",
+        "overdue",
+        "content",
+        "details_requested_at",
+        "details_request",
+        "details_given_at",
+        "details",
+        "refused_at",
+        "refusal_reason",
+        "answered_at",
+        "answer",
+        "published",
+        "published_at",
+        "rating",
+        "rating_reason",
+        "contact",
+        "view",
+    ];
+    // Two halves: one object this size would take `json!` past its recursion limit.
+    let mut properties = json!({
+            "code": s(),
+            "kind": { "type": "string", "enum": ["complaint", "recommendation"] },
+            "subject": { "type": "string", "enum": ["dossier", "procedure", "conduct", "general"],
+                "description": "Decision 766 indicator 5.1 separates conduct from procedures and regulations" },
+            "status": feedback_status(),
+            "status_name_vi": s(), "status_name_en": s(),
+            "agency": { "$ref": "#/components/schemas/AgencyRef" },
+            "procedure": { "type": "string", "nullable": true },
+            "dossier": private("Sender and staff only"),
+            "officer": private("Sender and staff only"),
+            "received_at": date_time(false),
+            "due_at": date_time(false),
+            "overdue": { "type": "boolean", "description": "The agency owes a step and the answer date has passed" },
+            "content": private("Sender and staff; everyone once published"),
+    });
+    let second = json!({
+            "details_requested_at": date_time(true),
+            "details_request": private("Sender and staff only"),
+            "details_given_at": date_time(true),
+            "details": private("Sender and staff only"),
+            "refused_at": date_time(true),
+            "refusal_reason": private("Sender and staff only"),
+            "answered_at": date_time(true),
+            "answer": private("Sender and staff; everyone once published"),
+            "published": { "type": "boolean" },
+            "published_at": date_time(true),
+            "rating": { "type": "string", "nullable": true, "enum": ["satisfied", "normal", "dissatisfied", null],
+                "description": "Sender and staff only" },
+            "rating_reason": private("Sender and staff only"),
+            "contact": { "type": "object", "nullable": true, "additionalProperties": false,
+                "required": ["name", "email", "phone"],
+                "description": "Sender and staff only; never in the public view",
+                "properties": { "name": { "type": "string", "nullable": true },
+                    "email": { "type": "string", "nullable": true }, "phone": { "type": "string", "nullable": true } } },
+            "view": { "type": "string", "enum": ["public", "submitter", "staff"],
+                "description": "Which view this is: the caller's relation to the item" }
+    });
+    if let (Value::Object(p), Value::Object(more)) = (&mut properties, second) {
+        p.extend(more);
+    }
+    json!({ "type": "object", "additionalProperties": false, "required": fields, "properties": properties })
 }
 
 /// Each error status once, as problem+json; 429 always says when to come back.
@@ -791,6 +926,40 @@ fn paths() -> Value {
         ok: ("200", json_ok("Minimal status", schema_ref("Track"))),
         errors: &[404, 429],
     };
+    let submit_feedback = Op {
+        id: "submitFeedback",
+        summary: "Send feedback or a recommendation (phản ánh, kiến nghị) about a procedure, a dossier or an officer's conduct",
+        description: Some(
+            "Public: anyone may send. A signed-in citizen (bearer token or session) is its sender and is told through their notification settings; anyone else must give contact.email or contact.phone (422 invalid_form) and receives, in their messages, a link to give details and rate the answer. The body must be `application/json`. The agency refuses within 2 working days, asks for details within 5 (pausing the answer's clock until they come) and answers within 15; each step is told by email and SMS. Limited to 30 a minute and 300 a day per client address (429 with Retry-After).",
+        ),
+        access: Access::Public,
+        params: vec![],
+        body: Some(json_body(schema_ref("NewFeedback"))),
+        ok: (
+            "201",
+            json!({ "description": "Received",
+                "content": { "application/json": { "schema": schema_ref("FeedbackReceipt") } },
+                "links": { "getFeedback": { "operationId": "getFeedback",
+                    "parameters": { "code": "$response.body#/code" } } } }),
+        ),
+        errors: &[422, 429, 503],
+    };
+    let get_feedback = Op {
+        id: "getFeedback",
+        summary: "A feedback item: status and dates for everyone, more for its sender and the agency's staff",
+        description: Some(
+            "Public. Contact details, the officer named, the dossier, details, reasons and the rating are only in the sender's and the agency staff's view; content and answer are public once the agency publishes them. Limited to 30 lookups a minute and 300 a day per client address (429 with Retry-After).",
+        ),
+        access: Access::Public,
+        params: vec![path_param(
+            "code",
+            "The feedback's code",
+            json!({ "type": "string", "minLength": 1, "example": "PAKN-261117-0001" }),
+        )],
+        body: None,
+        ok: ("200", json_ok("The item", schema_ref("Feedback"))),
+        errors: &[404, 429],
+    };
     let facts = Op {
         id: "getDocument",
         summary: "Public facts of an issued document (type, number, agency, date, status, SHA-256)",
@@ -892,6 +1061,8 @@ fn paths() -> Value {
         "/dossiers/{code}/submit": { "post": submit.build() },
         "/dossiers/{code}/actions": { "post": act.build() },
         "/track/{code}": { "get": track.build() },
+        "/feedback": { "post": submit_feedback.build() },
+        "/feedback/{code}": { "get": get_feedback.build() },
         "/documents/{id}": { "get": facts.build() },
         "/documents/{id}/revoke": { "post": revoke.build() },
         "/verify": { "post": verify.build() },

@@ -103,12 +103,14 @@ async fn openapi_document_lists_every_api_route() {
 }
 
 /// The operations anyone may call without signing in.
-const PUBLIC: [(&str, &str); 8] = [
+const PUBLIC: [(&str, &str); 10] = [
     ("get", "/openapi.json"),
     ("get", "/procedures"),
     ("get", "/procedures/{code}"),
     ("get", "/assistant"),
     ("get", "/track/{code}"),
+    ("post", "/feedback"),
+    ("get", "/feedback/{code}"),
     ("get", "/documents/{id}"),
     ("post", "/verify"),
     ("post", "/auth/staff"),

@@ -9,6 +9,7 @@ pub mod audit_entry;
 pub mod citizen;
 pub mod document;
 pub mod dossier;
+pub mod feedback;
 pub mod idempotency_key;
 pub mod message;
 pub mod notification_setting;
