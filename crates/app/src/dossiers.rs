@@ -1600,6 +1600,23 @@ pub(crate) async fn view_of(
     view_in(&app.db, app, row, principal).await
 }
 
+/// What the dossier costs: its procedure version's fee lines for its channel, on the day it was
+/// submitted (today for a draft), with the quantities and conditions its form answers.
+pub fn fees_of(
+    app: &App,
+    row: &dossier::Model,
+    procedure: &Procedure,
+    state: &DossierState,
+) -> Result<FeesView, AppError> {
+    let form: Map<String, Value> = motcua_store::from_json("dossiers.form", &row.form)?;
+    let day = state
+        .submitted_at
+        .unwrap_or_else(|| app.now())
+        .with_timezone(&app.calendar.offset())
+        .date_naive();
+    Ok(motcua_domain::fees::quote(procedure, state.channel, day, &form).into())
+}
+
 async fn view_in(
     conn: &impl ConnectionTrait,
     app: &App,
@@ -1642,6 +1659,7 @@ async fn view_in(
         .into_iter()
         .map(|d| (d.id.clone(), d))
         .collect();
+    let fees = fees_of(app, row, &procedure, &state)?;
     Ok(DossierView {
         code: row.code.clone(),
         draft_ref: row.draft_ref.clone(),
@@ -1679,6 +1697,7 @@ async fn view_in(
                 requested_at: state.supplement_paused_at,
             }
         }),
+        fees,
         form: motcua_store::from_json("dossiers.form", &row.form)?,
         attachments: attachments
             .into_iter()

@@ -90,11 +90,50 @@ pub struct DossierView {
     pub overdue: bool,
     pub extended: bool,
     pub supplement_request: Option<SupplementRequestView>,
+    /// What the application costs, computed from the form (never typed).
+    pub fees: FeesView,
     pub form: serde_json::Value,
     pub attachments: Vec<AttachmentView>,
     pub documents: Vec<DocumentView>,
     pub history: Vec<HistoryEntry>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// The fees of a dossier, as computed by `motcua_domain::fees::quote`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FeesView {
+    pub lines: Vec<FeeLineView>,
+    /// In VND.
+    pub total: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FeeLineView {
+    pub name: String,
+    pub quantity: u32,
+    pub unit_amount: i64,
+    pub amount: i64,
+    /// Waived for this applicant (amount 0).
+    pub exempt: bool,
+}
+
+impl From<motcua_domain::fees::FeeQuote> for FeesView {
+    fn from(q: motcua_domain::fees::FeeQuote) -> Self {
+        Self {
+            total: q.total_vnd,
+            lines: q
+                .lines
+                .into_iter()
+                .map(|l| FeeLineView {
+                    name: l.name,
+                    quantity: l.quantity,
+                    unit_amount: l.unit_vnd,
+                    amount: l.amount_vnd,
+                    exempt: l.exempt,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// A line of a list.

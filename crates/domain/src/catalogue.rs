@@ -18,7 +18,7 @@ use chrono::{Datelike, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::fees::{FeeCondition, FeeQuantity, FeeRule};
+use crate::fees::{Conditions, FeeQuantity, FeeRule};
 use crate::form::{
     Bound, ChoiceOption, FieldType, FormDefinition, FormField, bounds_conflict, parse_form_date,
 };
@@ -1064,11 +1064,11 @@ impl Ctx {
                     }
                 }
             }
-            for c in [&line.rule.when, &line.rule.exempt_when]
-                .into_iter()
-                .flatten()
-            {
-                if (c.within_days.is_some() || c.after_days.is_some())
+            for c in line.rule.conditions() {
+                if (c.within_days.is_some()
+                    || c.after_days.is_some()
+                    || c.age_at_least.is_some()
+                    || c.age_under.is_some())
                     && field_type(&c.field).is_some_and(|t| t != FieldType::Date)
                 {
                     problems.push(format!(
@@ -1228,13 +1228,13 @@ impl Ctx {
         })
     }
 
-    /// The line's rule keys (`when`, `per`, `exempt_when`), each read by its own serde shape so an
+    /// The line's rule keys (`when`, `unless`, `per`, `exempt_when`), each read by its own serde shape so an
     /// unknown key inside is reported at its path. Field references are checked later, against
     /// the form.
     fn fee_rule(&mut self, o: &Map<String, Value>, base: &str) -> Parsed<FeeRule> {
         let mut rule = FeeRule::default();
         let mut ok = true;
-        for key in ["when", "per", "exempt_when"] {
+        for key in ["when", "unless", "per", "exempt_when"] {
             let Some(v) = o.get(key).filter(|v| !v.is_null()) else {
                 continue;
             };
@@ -1244,9 +1244,12 @@ impl Ctx {
                     serde_json::from_value::<FeeQuantity>(v.clone()).map(|q| rule.per = Some(q))
                 }
                 "when" => {
-                    serde_json::from_value::<FeeCondition>(v.clone()).map(|c| rule.when = Some(c))
+                    serde_json::from_value::<Conditions>(v.clone()).map(|c| rule.when = Some(c))
                 }
-                _ => serde_json::from_value::<FeeCondition>(v.clone())
+                "unless" => {
+                    serde_json::from_value::<Conditions>(v.clone()).map(|c| rule.unless = Some(c))
+                }
+                _ => serde_json::from_value::<Conditions>(v.clone())
                     .map(|c| rule.exempt_when = Some(c)),
             };
             if let Err(e) = parsed {

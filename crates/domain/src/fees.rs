@@ -38,6 +38,13 @@ pub struct FeeCondition {
     /// The answer is a date more than this many days before the day of submission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_days: Option<u32>,
+    /// The answer is a birth date of someone at least this old on the day of submission (whole
+    /// years, by birthday: the elderly from 60).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_at_least: Option<u32>,
+    /// The answer is a birth date of someone younger than this (children: under 16).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_under: Option<u32>,
     /// The answer is a number greater than this (a value band's lower end, exclusive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub more_than: Option<i64>,
@@ -67,6 +74,19 @@ impl FeeCondition {
             };
             if self.more_than.is_some_and(|m| n <= m as f64)
                 || self.not_more_than.is_some_and(|m| n > m as f64)
+            {
+                return false;
+            }
+        }
+        if self.age_at_least.is_some() || self.age_under.is_some() {
+            let Some(age) = NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+                .ok()
+                .and_then(|born| on.years_since(born))
+            else {
+                return false;
+            };
+            if self.age_at_least.is_some_and(|a| age < a)
+                || self.age_under.is_some_and(|a| age >= a)
             {
                 return false;
             }
@@ -146,34 +166,76 @@ impl FeeQuantity {
     }
 }
 
+/// One condition, or several that must all (`{"all": […]}`) or any (`{"any": […]}`) hold: an
+/// area *and* a value band, children *or* the elderly.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Conditions {
+    All { all: Vec<FeeCondition> },
+    Any { any: Vec<FeeCondition> },
+    One(FeeCondition),
+}
+
+impl Conditions {
+    pub fn holds(&self, form: &Map<String, Value>, on: NaiveDate) -> bool {
+        match self {
+            Conditions::One(c) => c.holds(form, on),
+            Conditions::All { all } => all.iter().all(|c| c.holds(form, on)),
+            Conditions::Any { any } => any.iter().any(|c| c.holds(form, on)),
+        }
+    }
+
+    pub fn each(&self) -> Vec<&FeeCondition> {
+        match self {
+            Conditions::One(c) => vec![c],
+            Conditions::All { all: v } | Conditions::Any { any: v } => v.iter().collect(),
+        }
+    }
+}
+
 /// The rules of a fee line; all empty means "always, one unit".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FeeRule {
+    /// The line applies only when this holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub when: Option<FeeCondition>,
+    pub when: Option<Conditions>,
+    /// The line does not apply when this holds (a blank answer then leaves it applying).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unless: Option<Conditions>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per: Option<FeeQuantity>,
+    /// The line applies but is waived for this applicant (shown at 0 with why).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exempt_when: Option<FeeCondition>,
+    pub exempt_when: Option<Conditions>,
 }
 
 impl FeeRule {
     pub fn is_empty(&self) -> bool {
-        self.when.is_none() && self.per.is_none() && self.exempt_when.is_none()
+        self.when.is_none()
+            && self.unless.is_none()
+            && self.per.is_none()
+            && self.exempt_when.is_none()
+    }
+
+    /// Every condition of the rule.
+    pub fn conditions(&self) -> Vec<&FeeCondition> {
+        [&self.when, &self.unless, &self.exempt_when]
+            .into_iter()
+            .flatten()
+            .flat_map(Conditions::each)
+            .collect()
     }
 
     /// Every form field the rule reads (checked against the form when the catalogue is imported).
     pub fn fields(&self) -> Vec<&str> {
-        let mut f = Vec::new();
-        if let Some(c) = &self.when {
-            f.extend(c.fields());
-        }
+        let mut f: Vec<&str> = self
+            .conditions()
+            .into_iter()
+            .flat_map(FeeCondition::fields)
+            .collect();
         if let Some(q) = &self.per {
             f.extend(q.fields());
-        }
-        if let Some(c) = &self.exempt_when {
-            f.extend(c.fields());
         }
         f
     }
@@ -227,6 +289,11 @@ pub fn quote_line(
     let unit = line.amount_for(channel, on)?;
     if let Some(c) = &line.rule.when
         && !c.holds(form, on)
+    {
+        return None;
+    }
+    if let Some(c) = &line.rule.unless
+        && c.holds(form, on)
     {
         return None;
     }
@@ -357,6 +424,67 @@ mod tests {
             );
         }
         assert!(!low.holds(&form(json!({ "gia_tri_xe": "rẻ" })), on));
+    }
+
+    #[test]
+    fn conditions_combine_all_any_and_unless() {
+        let rule: FeeRule = serde_json::from_value(json!({
+            "when": { "all": [
+                { "field": "khu_vuc", "in": ["II"] },
+                { "field": "gia_tri_xe", "more_than": 15_000_000, "not_more_than": 40_000_000 }
+            ] },
+            "unless": { "field": "bien_so", "in": ["dau_gia"] },
+            "exempt_when": { "any": [
+                { "field": "ngay_sinh", "within_days": 5843 },
+                { "field": "ngay_sinh", "after_days": 21914 }
+            ] }
+        }))
+        .unwrap();
+        let on = day("2026-12-01");
+        let holds = |v: Value| rule.when.as_ref().unwrap().holds(&form(v), on);
+        assert!(holds(json!({ "khu_vuc": "II", "gia_tri_xe": 20_000_000 })));
+        assert!(!holds(json!({ "khu_vuc": "I", "gia_tri_xe": 20_000_000 })));
+        assert!(!holds(json!({ "khu_vuc": "II", "gia_tri_xe": 50_000_000 })));
+        assert!(
+            rule.unless
+                .as_ref()
+                .unwrap()
+                .holds(&form(json!({ "bien_so": "dau_gia" })), on)
+        );
+        let exempt = rule.exempt_when.as_ref().unwrap();
+        assert!(exempt.holds(&form(json!({ "ngay_sinh": "2020-01-01" })), on));
+        assert!(exempt.holds(&form(json!({ "ngay_sinh": "1950-01-01" })), on));
+        assert!(!exempt.holds(&form(json!({ "ngay_sinh": "1990-01-01" })), on));
+        assert_eq!(rule.fields().len(), 5);
+        // A list under an unknown key is no condition at all.
+        assert!(serde_json::from_value::<Conditions>(json!({ "some": [] })).is_err());
+    }
+
+    #[test]
+    fn ages_count_whole_years_by_birthday_across_leap_years() {
+        let elderly = cond(json!({ "field": "ngay_sinh", "age_at_least": 60 }));
+        let child = cond(json!({ "field": "ngay_sinh", "age_under": 16 }));
+        let on = day("2026-11-23");
+        for (born, old, young) in [
+            ("1966-11-23", true, false),
+            ("1966-11-24", false, false),
+            ("2010-11-24", false, true),
+            ("2010-11-23", false, false),
+            ("2026-11-23", false, true),
+            // Born on 29 February: a year older on 1 March in common years.
+            ("2008-02-29", false, false),
+        ] {
+            let f = form(json!({ "ngay_sinh": born }));
+            assert_eq!(elderly.holds(&f, on), old, "{born}");
+            assert_eq!(child.holds(&f, on), young, "{born}");
+        }
+        let leap = cond(json!({ "field": "ngay_sinh", "age_at_least": 18 }));
+        let f = form(json!({ "ngay_sinh": "2008-02-29" }));
+        assert!(!leap.holds(&f, day("2026-02-28")));
+        assert!(leap.holds(&f, day("2026-03-01")));
+        // Not born yet, or no date: neither.
+        assert!(!child.holds(&form(json!({ "ngay_sinh": "2027-01-01" })), on));
+        assert!(!child.holds(&form(json!({})), on));
     }
 
     #[test]

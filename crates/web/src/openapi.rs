@@ -274,6 +274,17 @@ fn dossier_schema(status: Value, channel: Value) -> Value {
             "receiving_point": nullable_string(), "note": nullable_string() })) });
     let supplement_request = json!({ "type": "object", "nullable": true, "required": ["components", "requested_at"], "properties": {
         "components": { "type": "array", "items": { "type": "string" } }, "requested_at": date_time(true) } });
+    let fees = object(
+        &["lines", "total"],
+        json!({
+            "lines": { "type": "array", "items": object(
+                &["name", "quantity", "unit_amount", "amount", "exempt"],
+                json!({ "name": { "type": "string" }, "quantity": { "type": "integer", "minimum": 1 },
+                    "unit_amount": { "type": "integer", "minimum": 0, "description": "VND" },
+                    "amount": { "type": "integer", "minimum": 0, "description": "VND; 0 when exempt" },
+                    "exempt": { "type": "boolean" } })) },
+            "total": { "type": "integer", "minimum": 0, "description": "VND; 0: free, no payment" } }),
+    );
     let procedure = object(
         &["code", "version", "name_vi", "name_en"],
         json!({
@@ -297,6 +308,7 @@ fn dossier_schema(status: Value, channel: Value) -> Value {
         "assignee": { "type": "string", "nullable": true, "description": "The handler (staff) or their role (citizen)" },
         "overdue": { "type": "boolean" }, "extended": { "type": "boolean" },
         "supplement_request": supplement_request,
+        "fees": fees,
         "form": { "type": "object" },
         "attachments": { "type": "array", "items": { "$ref": "#/components/schemas/Attachment" } },
         "documents": documents,
@@ -329,6 +341,7 @@ fn dossier_schema(status: Value, channel: Value) -> Value {
             "overdue",
             "extended",
             "supplement_request",
+            "fees",
             "form",
             "attachments",
             "documents",

@@ -509,6 +509,46 @@ pub fn local_time(s: &AppState, t: Option<DateTime<Utc>>, format: &str) -> Strin
     .unwrap_or_else(|| "—".into())
 }
 
+/// What a dossier costs, as the check page, the confirmation and the dossier pages show it.
+pub struct FeeTable {
+    pub lines: Vec<QuotedRow>,
+    pub total: String,
+    pub free: bool,
+}
+
+pub struct QuotedRow {
+    pub name: String,
+    pub quantity: u32,
+    pub amount: String,
+    pub exempt: bool,
+}
+
+/// An amount in VND as people write it: "1.500.000 đ" (vi), "1,500,000 VND" (en).
+pub fn money(lang: Lang, vnd: i64) -> String {
+    let dotted = motcua_domain::notice::vnd(vnd);
+    match lang {
+        Lang::Vi => format!("{dotted} đ"),
+        Lang::En => format!("{} VND", dotted.replace('.', ",")),
+    }
+}
+
+pub fn fee_table(lang: Lang, fees: &motcua_app::views::FeesView) -> FeeTable {
+    FeeTable {
+        lines: fees
+            .lines
+            .iter()
+            .map(|l| QuotedRow {
+                name: l.name.clone(),
+                quantity: l.quantity,
+                amount: money(lang, l.amount),
+                exempt: l.exempt,
+            })
+            .collect(),
+        total: money(lang, fees.total),
+        free: fees.total == 0,
+    }
+}
+
 /// One message sent about a dossier, as the dossier pages list it.
 pub struct SentLine {
     pub when: String,

@@ -784,6 +784,7 @@ struct FeeOpt {
 #[template(path = "apply_check.html")]
 struct CheckPage {
     c: Chrome,
+    cost: crate::pages::FeeTable,
     base: &'static str,
     /// Fee lines the officer may have collected at the counter (empty online).
     fees: Vec<FeeOpt>,
@@ -897,6 +898,7 @@ async fn check_page(
     };
     Ok(CheckPage {
         c: chrome(ui, who, "apply.step_check"),
+        cost: crate::pages::fee_table(lang, &view.fees),
         base: j.base(),
         fees,
         counter: j == Journey::Counter,
@@ -1010,6 +1012,7 @@ pub async fn submit_post(
 #[template(path = "apply_done.html")]
 struct DonePage {
     c: Chrome,
+    cost: crate::pages::FeeTable,
     code: String,
     receipt_due: String,
 }
@@ -1030,6 +1033,7 @@ pub async fn done(
             StatusCode::OK,
             &DonePage {
                 c: chrome(&ui, &who, "apply.done_title"),
+                cost: crate::pages::fee_table(ui.lang, &v.fees),
                 receipt_due: local_time(&s, v.receipt_due_at, TIME_DATE),
                 code: v.code,
             },
@@ -1184,6 +1188,7 @@ struct MyDocument {
 #[template(path = "my_dossier.html")]
 struct MyDossier {
     c: Chrome,
+    cost: crate::pages::FeeTable,
     d: DossierPageView,
     error: Option<String>,
 }
@@ -1258,6 +1263,7 @@ async fn dossier_page(
         Ok(r) => r.map(|r| t(lang, &format!("rate.{r}")).to_owned()),
         Err(e) => return app_error(ui, who, &e),
     };
+    let cost = crate::pages::fee_table(lang, &v.fees);
     let d = DossierPageView {
         returned: v.status == 10,
         status_help: t(lang, &format!("status_help.{}", v.status)).to_owned(),
@@ -1298,6 +1304,7 @@ async fn dossier_page(
         status,
         &MyDossier {
             c: chrome(ui, who, "my.title"),
+            cost,
             d,
             error,
         },

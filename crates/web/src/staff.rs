@@ -453,6 +453,7 @@ struct ResultRow {
 #[template(path = "staff_dossier.html")]
 struct DossierTemplate {
     c: Chrome,
+    cost: crate::pages::FeeTable,
     d: DossierPage,
     message: Option<String>,
 }
@@ -496,6 +497,7 @@ async fn dossier_page(
         Err(e) if e.kind == ErrorCode::NotFound => return crate::pages::not_found_page(ui, who),
         Err(e) => return crate::pages::server_error(ui, who, &e),
     };
+    let cost = crate::pages::fee_table(lang, &v.fees);
     let signature = match motcua_app::applicant_signing::status(&s.app, &v).await {
         Ok(sig) => sig.and_then(|sig| crate::signing::line(s, &sig)),
         Err(e) => return crate::pages::server_error(ui, who, &e),
@@ -697,6 +699,7 @@ async fn dossier_page(
         status,
         &DossierTemplate {
             c: chrome(ui, who, "staff.title"),
+            cost,
             d,
             message,
         },
