@@ -511,6 +511,15 @@ impl Author {
         }
     }
 
+    /// A part of the system acting on its own (`system:payments` recording a confirmed payment).
+    pub(crate) fn system(actor: &str, agency: &str) -> Self {
+        Author {
+            actor: actor.to_owned(),
+            role: Role::Workflow.as_str().to_owned(),
+            agency: Some(agency.to_owned()),
+        }
+    }
+
     /// The competent agency's workflow template, acting on its own.
     pub(crate) fn workflow(agency: &str) -> Self {
         Author {
@@ -1125,6 +1134,23 @@ pub async fn submit_with_fee(
         if !missing.is_empty() {
             return Err(missing_components(missing));
         }
+        // Online, the fees collected when applying are paid first (SPEC §8); the counter
+        // records them with the submission instead.
+        let payments = crate::payments::of_dossier(&txn, &row.id).await?;
+        if let Some(due) = crate::payments::due_now(app, &row, &procedure, &payments)? {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                "payment_required",
+                format!(
+                    "Cần thanh toán {} đồng phí, lệ phí trước khi nộp hồ sơ.",
+                    motcua_domain::notice::vnd(due.amount_vnd)
+                ),
+                format!(
+                    "Pay the fee of {} VND before submitting.",
+                    motcua_domain::notice::vnd(due.amount_vnd).replace('.', ",")
+                ),
+            ));
+        }
         let agency = AgencyCode::parse(&row.receiving_agency).map_err(AppError::internal)?;
         let day = now.with_timezone(&app.calendar.offset()).date_naive();
         let seq = next_sequence(&txn, agency.as_str(), &day.format("%y%m%d").to_string()).await?;
@@ -1660,6 +1686,11 @@ async fn view_in(
         .map(|d| (d.id.clone(), d))
         .collect();
     let fees = fees_of(app, row, &procedure, &state)?;
+    let payments = crate::payments::of_dossier(conn, &row.id)
+        .await?
+        .iter()
+        .map(crate::payments::PaymentView::from)
+        .collect();
     Ok(DossierView {
         code: row.code.clone(),
         draft_ref: row.draft_ref.clone(),
@@ -1698,6 +1729,7 @@ async fn view_in(
             }
         }),
         fees,
+        payments,
         form: motcua_store::from_json("dossiers.form", &row.form)?,
         attachments: attachments
             .into_iter()

@@ -20,6 +20,7 @@ pub mod messaging;
 pub mod notify;
 pub mod org;
 pub mod outbox;
+pub mod payments;
 pub mod pki;
 pub mod reminders;
 pub mod sealing;

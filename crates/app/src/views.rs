@@ -92,6 +92,7 @@ pub struct DossierView {
     pub supplement_request: Option<SupplementRequestView>,
     /// What the application costs, computed from the form (never typed).
     pub fees: FeesView,
+    pub payments: Vec<crate::payments::PaymentView>,
     pub form: serde_json::Value,
     pub attachments: Vec<AttachmentView>,
     pub documents: Vec<DocumentView>,

@@ -983,8 +983,12 @@ fn apply(
         }
         Command::RecordPayment => {
             require_status(state, &[Status::PaymentRequested])?;
-            require_role(role, &[Role::Officer, Role::Clerk])?;
-            require_place(actor, Place::ReceivingOrCompetentAgency)?;
+            // An officer records cash or card at the counter; the system records a payment the
+            // gateway confirmed (SPEC §8: a paid request moves the dossier on by itself).
+            require_role(role, &[Role::Officer, Role::Clerk, Role::Workflow])?;
+            if role != Role::Workflow {
+                require_place(actor, Place::ReceivingOrCompetentAgency)?;
+            }
             s.status = state.resume_status.unwrap_or(Status::InProcessing);
             s.resume_status = None;
             None

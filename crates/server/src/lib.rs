@@ -20,6 +20,30 @@ use motcua_web::{AppState, OidcSettings};
 
 pub mod messaging;
 
+/// The payment gateway (VNPAY 2.1.0): `MOTCUA_VNPAY_URL` (the payment page), `MOTCUA_VNPAY_API_URL`
+/// (the merchant API; default: beside the payment page), `MOTCUA_VNPAY_TMN_CODE`,
+/// `MOTCUA_VNPAY_HASH_SECRET`. Without a URL the demo serves its sandbox bank at `/sim/vnpay`,
+/// with the configured terminal code and secret if set.
+#[derive(Debug, Clone, Default)]
+pub struct VnpaySettings {
+    pub url: Option<String>,
+    pub api_url: Option<String>,
+    pub tmn_code: Option<String>,
+    pub hash_secret: Option<String>,
+}
+
+impl VnpaySettings {
+    pub fn from_env() -> Self {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        Self {
+            url: var("MOTCUA_VNPAY_URL"),
+            api_url: var("MOTCUA_VNPAY_API_URL"),
+            tmn_code: var("MOTCUA_VNPAY_TMN_CODE"),
+            hash_secret: var("MOTCUA_VNPAY_HASH_SECRET"),
+        }
+    }
+}
+
 /// Shipped data, embedded so the binary runs anywhere (the repo's `data/` is the source).
 pub const ADMIN_UNITS_JSON: &str = include_str!("../../../data/vn-admin-units-2025.json");
 pub const DEMO_CATALOGUE_JSON: &str = include_str!("../../../data/demo-catalogue.json");
@@ -190,7 +214,7 @@ pub fn build_router(
     public_url: &str,
     oidc: Option<OidcSettings>,
 ) -> anyhow::Result<axum::Router> {
-    build_router_with(app, public_url, oidc, None, None)
+    build_router_with(app, public_url, oidc, None, None, &VnpaySettings::default())
 }
 
 pub fn build_router_with(
@@ -199,6 +223,7 @@ pub fn build_router_with(
     oidc: Option<OidcSettings>,
     remote_signing: Option<RemoteSigningConfig>,
     sms_sim: Option<Arc<motcua_sim::sms::SmsGatewaySim>>,
+    vnpay: &VnpaySettings,
 ) -> anyhow::Result<axum::Router> {
     let public_url = public_url.trim_end_matches('/').to_owned();
     app.public_url = public_url.clone();
@@ -271,8 +296,10 @@ pub fn build_router_with(
         // Production without a configured service: applicants are simply not offered signing.
         (Profile::Production, None) => (None, None),
     };
+    let (vnpay_client, vnpay_sim) = payment_gateway(&app, &public_url, vnpay)?;
     let mut state = AppState::new(app, oidc);
     state.remote_signing = signing;
+    state.vnpay = vnpay_client;
     let mut router = motcua_web::router(state);
     if let Some(idp) = sim {
         router = router.nest("/sim/idp", idp.router());
@@ -283,7 +310,74 @@ pub fn build_router_with(
     if let Some(sms) = sms_sim {
         router = router.nest("/sim/sms", sms.router());
     }
+    if let Some(bank) = vnpay_sim {
+        router = router.nest("/sim/vnpay", bank.router());
+    }
     Ok(router)
+}
+
+/// The demo sandbox's hash secret when none is configured: derived from the deployment's secret,
+/// so payments in flight survive a restart (and tests can sign as the sandbox does).
+pub fn demo_vnpay_secret(app: &App) -> String {
+    messaging::derived_token(app, "demo vnpay hash secret")
+}
+
+/// The demo sandbox's terminal code when none is configured.
+pub const DEMO_VNPAY_TMN_CODE: &str = "MOTCUA01";
+
+type Gateway = (
+    Option<Arc<motcua_gateways::vnpay::Vnpay>>,
+    Option<Arc<motcua_sim::vnpay::VnpaySandbox>>,
+);
+
+/// The configured gateway, or (demo) the sandbox bank served at `/sim/vnpay`; production without
+/// a gateway takes fees at the desk only.
+fn payment_gateway(app: &App, public_url: &str, s: &VnpaySettings) -> anyhow::Result<Gateway> {
+    use motcua_gateways::vnpay::{Vnpay, VnpayConfig};
+    match (&s.url, app.profile) {
+        (Some(url), _) => {
+            let api_url = s.api_url.clone().unwrap_or_else(|| {
+                url.replace("/paymentv2/vpcpay.html", "/merchant_webapi/api/transaction")
+            });
+            let config = VnpayConfig {
+                pay_url: url.clone(),
+                api_url,
+                tmn_code: s
+                    .tmn_code
+                    .clone()
+                    .context("MOTCUA_VNPAY_URL needs MOTCUA_VNPAY_TMN_CODE")?,
+                hash_secret: s
+                    .hash_secret
+                    .clone()
+                    .context("MOTCUA_VNPAY_URL needs MOTCUA_VNPAY_HASH_SECRET")?,
+            };
+            Ok((Some(Arc::new(Vnpay::new(config)?)), None))
+        }
+        (None, Profile::Demo) => {
+            let tmn = s
+                .tmn_code
+                .clone()
+                .unwrap_or_else(|| DEMO_VNPAY_TMN_CODE.into());
+            // Derived from the deployment's secret: payments in flight survive a restart.
+            let secret = s
+                .hash_secret
+                .clone()
+                .unwrap_or_else(|| demo_vnpay_secret(app));
+            let bank = Arc::new(motcua_sim::vnpay::VnpaySandbox::new(
+                &tmn,
+                &secret,
+                format!("{public_url}/payments/vnpay/ipn"),
+            ));
+            let client = Vnpay::new(VnpayConfig {
+                pay_url: format!("{public_url}/sim/vnpay/paymentv2/vpcpay.html"),
+                api_url: format!("{public_url}/sim/vnpay/merchant_webapi/api/transaction"),
+                tmn_code: tmn,
+                hash_secret: secret,
+            })?;
+            Ok((Some(Arc::new(client)), Some(bank)))
+        }
+        (None, Profile::Production) => Ok((None, None)),
+    }
 }
 
 fn random_secret() -> String {
@@ -317,7 +411,14 @@ pub async fn serve(
         );
         tokio::spawn(w.run(std::future::pending()));
     }
-    let router = build_router_with(app, public_url, oidc, remote_signing, messaging.sms_sim)?;
+    let router = build_router_with(
+        app,
+        public_url,
+        oidc,
+        remote_signing,
+        messaging.sms_sim,
+        &VnpaySettings::from_env(),
+    )?;
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),

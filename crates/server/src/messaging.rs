@@ -155,7 +155,7 @@ pub fn messaging(
     })
 }
 
-fn derived_token(app: &App, label: &str) -> String {
+pub(crate) fn derived_token(app: &App, label: &str) -> String {
     use sha2::Digest;
     // Ed25519 signatures are deterministic: the same secret and label give the same token.
     let sig = app

@@ -20,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0007DefaultAssigneesAndPaperlessDays),
             Box::new(M0008Outbox),
             Box::new(M0009Feedback),
+            Box::new(M0010Payments),
         ]
     }
 }
@@ -854,5 +855,85 @@ impl MigrationTrait for M0009Feedback {
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table("feedback").if_exists().to_owned())
             .await
+    }
+}
+
+/// Payments of dossiers' fees and what gateways said about them.
+struct M0010Payments;
+
+impl MigrationName for M0010Payments {
+    fn name(&self) -> &str {
+        "m0010_payments"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0010Payments {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("payments")
+                .col(string("id").primary_key())
+                .col(string("dossier_id"))
+                .col(string("txn_ref").unique_key())
+                .col(string("purpose"))
+                .col(string("method"))
+                .col(string("status"))
+                .col(big_integer("amount_vnd"))
+                .col(text("lines"))
+                .col(string("created_by"))
+                .col(timestamp_with_time_zone("created_at"))
+                .col(timestamp_with_time_zone("updated_at"))
+                .col(timestamp_with_time_zone_null("expires_at"))
+                .col(timestamp_with_time_zone_null("settled_at"))
+                .col(string_null("gateway_txn_no"))
+                .col(string_null("bank_code"))
+                .col(timestamp_with_time_zone_null("paid_at"))
+                .col(timestamp_with_time_zone_null("refunded_at"))
+                .col(text_null("redirect_url"))
+                .col(integer("row_version"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "ix_payments_dossier",
+            "payments",
+            &["dossier_id", "created_at"],
+            false,
+        ))
+        .await?;
+        m.create_index(index(
+            "ix_payments_open",
+            "payments",
+            &["status", "expires_at"],
+            false,
+        ))
+        .await?;
+        m.create_table(
+            table("payment_callbacks")
+                .col(string("id").primary_key())
+                .col(string("txn_ref"))
+                .col(string("source"))
+                .col(string("answer"))
+                .col(boolean("accepted"))
+                .col(text("detail"))
+                .col(timestamp_with_time_zone("received_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "ix_payment_callbacks_ref",
+            "payment_callbacks",
+            &["txn_ref", "received_at"],
+            false,
+        ))
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for t in ["payment_callbacks", "payments"] {
+            m.drop_table(Table::drop().table(t).if_exists().to_owned())
+                .await?;
+        }
+        Ok(())
     }
 }

@@ -14,6 +14,7 @@ pub mod login;
 pub mod notifications;
 pub mod openapi;
 pub mod pages;
+pub mod payments;
 pub mod portal;
 pub mod problem;
 pub mod ratelimit;
@@ -62,6 +63,8 @@ pub struct AppState {
     pub remote_signing: Option<signing::RemoteSigning>,
     /// The public URL is https: cookies are `Secure` and browsers are told HSTS.
     pub public_https: bool,
+    /// The payment gateway (none: fees are paid at the desk).
+    pub vnpay: Option<Arc<motcua_gateways::vnpay::Vnpay>>,
 }
 
 impl AppState {
@@ -79,6 +82,7 @@ impl AppState {
                 std::time::Duration::from_secs(60),
             )),
             remote_signing: None,
+            vnpay: None,
         }
     }
 }
@@ -112,6 +116,7 @@ pub fn router(state: AppState) -> Router {
             get(api::get_attachment),
         )
         .route("/dossiers/{code}/submit", post(api::submit))
+        .route("/dossiers/{code}/payments", post(payments::api_start))
         .route(
             "/dossiers/{code}/actions",
             post(api::act).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
@@ -179,6 +184,9 @@ pub fn router(state: AppState) -> Router {
         .route("/my/{code}/supplement", post(portal::supplement_post))
         .route("/my/{code}/withdraw", post(portal::withdraw_post))
         .route("/my/{code}/rate", post(portal::rate_post))
+        .route("/my/{code}/pay", post(payments::portal_start))
+        .route("/payments/vnpay/ipn", get(payments::ipn))
+        .route("/payments/vnpay/return", get(payments::return_page))
         .route("/staff", get(staff::home))
         .route("/staff/login", post(staff::login))
         .route("/staff/dossiers/{code}", get(staff::dossier))
@@ -296,7 +304,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Every API route as (method, OpenAPI path); the OpenAPI test checks they are all documented.
-pub const API_ROUTES: [(&str, &str); 21] = [
+pub const API_ROUTES: [(&str, &str); 22] = [
     ("get", "/procedures"),
     ("get", "/procedures/{code}"),
     ("get", "/assistant"),
@@ -307,6 +315,7 @@ pub const API_ROUTES: [(&str, &str); 21] = [
     ("post", "/dossiers/{code}/attachments"),
     ("get", "/dossiers/{code}/attachments/{id}"),
     ("post", "/dossiers/{code}/submit"),
+    ("post", "/dossiers/{code}/payments"),
     ("post", "/dossiers/{code}/actions"),
     ("get", "/track/{code}"),
     ("post", "/feedback"),

@@ -309,6 +309,13 @@ fn dossier_schema(status: Value, channel: Value) -> Value {
         "overdue": { "type": "boolean" }, "extended": { "type": "boolean" },
         "supplement_request": supplement_request,
         "fees": fees,
+        "payments": { "type": "array", "items": object(
+            &["id", "status", "amount", "method", "paid_at"],
+            json!({ "id": { "type": "string" },
+                "status": { "type": "string", "enum": ["created", "pending", "succeeded", "failed", "cancelled", "expired", "refunded"] },
+                "amount": { "type": "integer", "description": "VND" },
+                "method": { "type": "string", "enum": ["vnpay", "cash", "card"] },
+                "paid_at": date_time(true) })) },
         "form": { "type": "object" },
         "attachments": { "type": "array", "items": { "$ref": "#/components/schemas/Attachment" } },
         "documents": documents,
@@ -342,6 +349,7 @@ fn dossier_schema(status: Value, channel: Value) -> Value {
             "extended",
             "supplement_request",
             "fees",
+            "payments",
             "form",
             "attachments",
             "documents",
@@ -906,6 +914,25 @@ fn paths() -> Value {
         ),
         errors: &[403, 404, 409, 415, 422],
     };
+    let start_payment = Op {
+        id: "startPayment",
+        summary: "Start paying what is due now (the applicant)",
+        description: Some(
+            "Takes no body. The amount is computed from the form: the fees collected when applying (a draft) or every line not yet paid (payment requested). Send the payer to `redirect_url` (VNPAY 2.1.0); the gateway's notification settles the payment. Pressing again while it is pending returns the same payment. 409 nothing_to_pay; 503 payments_unavailable when no gateway is configured.",
+        ),
+        access: Access::SignedIn,
+        params: vec![dossier_code()],
+        body: None,
+        ok: (
+            "201",
+            json!({ "description": "The payment and where to pay it", "content": { "application/json": { "schema": object(
+                &["id", "status", "amount", "txn_ref", "redirect_url"],
+                json!({ "id": { "type": "string" }, "status": { "type": "string", "enum": ["pending"] },
+                    "amount": { "type": "integer", "minimum": 1, "description": "VND" },
+                    "txn_ref": { "type": "string" }, "redirect_url": { "type": "string", "format": "uri" } })) } } }),
+        ),
+        errors: &[403, 404, 409, 415, 503],
+    };
     let act = Op {
         id: "act",
         summary: "Run an action of the lifecycle",
@@ -1072,6 +1099,7 @@ fn paths() -> Value {
         "/dossiers/{code}/attachments": { "post": attach.build() },
         "/dossiers/{code}/attachments/{id}": { "get": download.build() },
         "/dossiers/{code}/submit": { "post": submit.build() },
+        "/dossiers/{code}/payments": { "post": start_payment.build() },
         "/dossiers/{code}/actions": { "post": act.build() },
         "/track/{code}": { "get": track.build() },
         "/feedback": { "post": submit_feedback.build() },

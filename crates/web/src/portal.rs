@@ -785,6 +785,8 @@ struct FeeOpt {
 struct CheckPage {
     c: Chrome,
     cost: crate::pages::FeeTable,
+    /// Fees to pay online before submitting (formatted), when any are due.
+    pay_due: Option<String>,
     base: &'static str,
     /// Fee lines the officer may have collected at the counter (empty online).
     fees: Vec<FeeOpt>,
@@ -896,9 +898,16 @@ async fn check_page(
     } else {
         None
     };
+    let pay_due = match (j, who) {
+        (Journey::Online, Some(p)) => motcua_app::payments::owed(&s.app, p, &view.code)
+            .await?
+            .map(|a| crate::pages::money(lang, a)),
+        _ => None,
+    };
     Ok(CheckPage {
         c: chrome(ui, who, "apply.step_check"),
         cost: crate::pages::fee_table(lang, &view.fees),
+        pay_due,
         base: j.base(),
         fees,
         counter: j == Journey::Counter,
@@ -1189,6 +1198,8 @@ struct MyDocument {
 struct MyDossier {
     c: Chrome,
     cost: crate::pages::FeeTable,
+    /// Asked to pay: the amount still due, formatted.
+    pay_due: Option<String>,
     d: DossierPageView,
     error: Option<String>,
 }
@@ -1264,6 +1275,14 @@ async fn dossier_page(
         Err(e) => return app_error(ui, who, &e),
     };
     let cost = crate::pages::fee_table(lang, &v.fees);
+    let pay_due = if v.status == 6 {
+        match motcua_app::payments::owed(&s.app, p, code).await {
+            Ok(o) => o.map(|a| crate::pages::money(lang, a)),
+            Err(e) => return app_error(ui, who, &e),
+        }
+    } else {
+        None
+    };
     let d = DossierPageView {
         returned: v.status == 10,
         status_help: t(lang, &format!("status_help.{}", v.status)).to_owned(),
@@ -1305,6 +1324,7 @@ async fn dossier_page(
         &MyDossier {
             c: chrome(ui, who, "my.title"),
             cost,
+            pay_due,
             d,
             error,
         },

@@ -248,8 +248,11 @@ fn allowed(state: &str, action: ActionKind, role: Role, seat: Seat) -> bool {
                     && ((role == Role::Officer && r) || (role == Role::Specialist && c)))
         }
         A::Supplement => state == "supplement_requested" && role == Role::Citizen && applicant,
+        // The system records a payment the gateway confirmed, wherever it stands.
         A::RecordPayment => {
-            state == "payment_requested" && matches!(role, Role::Officer | Role::Clerk) && (r || c)
+            state == "payment_requested"
+                && (matches!(role, Role::Officer | Role::Clerk) && (r || c)
+                    || role == Role::Workflow)
         }
         A::Extend | A::Stop => open_after_receipt && role == Role::Leader && c,
         A::RequestWithdrawal => {

@@ -16,6 +16,8 @@ pub mod notification_setting;
 pub mod oidc_login;
 pub mod outbox_job;
 pub mod paperless_day;
+pub mod payment;
+pub mod payment_callback;
 pub mod procedure;
 pub mod progress_entry;
 pub mod rating;

@@ -1,0 +1,471 @@
+//! Paying a dossier's fees online (SPEC §8).
+//!
+//! The applicant starts a payment for what is due now — the fees collected when applying, while
+//! the dossier is a draft, or everything not yet paid when the agency asks for payment — computed
+//! from the form (`motcua_domain::fees`), never typed. The gateway's word settles it
+//! ([`settle`], from its notification or a re-query), each change audited in the same transaction;
+//! a payment that succeeds while the agency waits for it moves the dossier on by itself. Every
+//! callback, genuine or not, is kept in `payment_callbacks` with what we answered.
+//!
+//! The gateway protocol itself (signing, verification) is in `motcua-gateways`; this module only
+//! sees verified facts.
+
+use chrono::{DateTime, Duration, Utc};
+use motcua_domain::catalogue::{Channel, CollectionPoint};
+use motcua_domain::fees::{self, QuotedLine};
+use motcua_domain::lifecycle::{self, Actor, Command, Role, Status};
+use motcua_domain::payment::{
+    self as rules, GatewayVerdict, Outcome, PaymentError, PaymentEvent, PaymentStatus,
+};
+use motcua_store::audit::{self, AuditRecord};
+use motcua_store::entities::{dossier, payment, payment_callback};
+use motcua_store::sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+use rand::Rng;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::dossiers::{Author, apply_state, record_by, state_of, update_row};
+use crate::identity::Principal;
+use crate::{App, AppError, ErrorCode, catalogue};
+
+/// How long the payer has at the gateway.
+pub const PAYMENT_WINDOW: Duration = Duration::minutes(15);
+
+/// A payment as the dossier's readers see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PaymentView {
+    pub id: String,
+    pub status: String,
+    pub amount: i64,
+    pub method: String,
+    pub paid_at: Option<DateTime<Utc>>,
+}
+
+impl From<&payment::Model> for PaymentView {
+    fn from(p: &payment::Model) -> Self {
+        Self {
+            id: p.id.clone(),
+            status: p.status.clone(),
+            amount: p.amount_vnd,
+            method: p.method.clone(),
+            paid_at: p.paid_at,
+        }
+    }
+}
+
+pub async fn of_dossier(
+    c: &impl ConnectionTrait,
+    dossier_id: &str,
+) -> Result<Vec<payment::Model>, AppError> {
+    Ok(payment::Entity::find()
+        .filter(payment::Column::DossierId.eq(dossier_id))
+        .order_by_asc(payment::Column::CreatedAt)
+        .all(c)
+        .await?)
+}
+
+fn paid_total(payments: &[payment::Model]) -> i64 {
+    payments
+        .iter()
+        .filter(|p| p.status == PaymentStatus::Succeeded.as_str())
+        .map(|p| p.amount_vnd)
+        .sum()
+}
+
+/// What is due now, and why: the lines and the amount still to pay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    pub purpose: &'static str,
+    pub lines: Vec<QuotedLine>,
+    pub amount_vnd: i64,
+}
+
+/// What the applicant owes now. A draft owes the fees collected when applying; a dossier whose
+/// payment was requested owes every line not yet paid. Counter and postal dossiers pay at the desk.
+pub fn due_now(
+    app: &App,
+    row: &dossier::Model,
+    procedure: &motcua_domain::catalogue::Procedure,
+    payments: &[payment::Model],
+) -> Result<Option<Due>, AppError> {
+    let state = state_of(row)?;
+    if state.channel != Channel::Online {
+        return Ok(None);
+    }
+    let form: Map<String, Value> = motcua_store::from_json("dossiers.form", &row.form)?;
+    let day = state
+        .submitted_at
+        .unwrap_or_else(|| app.now())
+        .with_timezone(&app.calendar.offset())
+        .date_naive();
+    let quote = fees::quote(procedure, state.channel, day, &form);
+    let (purpose, lines): (&'static str, Vec<QuotedLine>) = match state.status {
+        Status::Draft => (
+            "submission",
+            quote
+                .lines
+                .into_iter()
+                .filter(|l| l.collected_at == CollectionPoint::Receipt)
+                .collect(),
+        ),
+        Status::PaymentRequested => ("request", quote.lines),
+        _ => return Ok(None),
+    };
+    let owed: i64 = lines.iter().map(|l| l.amount_vnd).sum::<i64>() - paid_total(payments);
+    Ok((owed > 0).then_some(Due {
+        purpose,
+        lines,
+        amount_vnd: owed,
+    }))
+}
+
+/// A payment the applicant is sent to pay at the gateway.
+#[derive(Debug, Clone)]
+pub struct Started {
+    pub payment: payment::Model,
+    /// The gateway page, reused while the payment is pending.
+    pub redirect_url: String,
+}
+
+fn nothing_to_pay() -> AppError {
+    AppError::new(
+        ErrorCode::Conflict,
+        "nothing_to_pay",
+        "Hồ sơ này hiện không có khoản phí, lệ phí nào phải nộp.",
+        "Nothing is due for this dossier now.",
+    )
+}
+
+/// A new order reference: the day and 12 random letters and digits (VNPAY takes up to 100).
+fn txn_ref(now: DateTime<Utc>) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    let tail: String = (0..12)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect();
+    format!("MC{}{tail}", now.format("%y%m%d"))
+}
+
+/// Starts (or resumes) the applicant's payment of what is due now. `url_for` builds the gateway
+/// page for the new payment (signed by the gateway adapter); it is stored so that pressing "pay"
+/// again returns to the same pending payment instead of opening a second one.
+pub async fn start(
+    app: &App,
+    principal: &Principal,
+    code: &str,
+    url_for: impl Fn(&payment::Model) -> String,
+) -> Result<Started, AppError> {
+    let now = app.now();
+    let txn = app.db.begin().await?;
+    let row = crate::dossiers::load_visible_row(&txn, principal, code).await?;
+    let own = matches!(principal, Principal::Citizen { citizen_id, .. } if citizen_id.as_str() == row.applicant_id);
+    if !own {
+        return Err(AppError::forbidden(
+            "not_applicant",
+            "Chỉ người nộp hồ sơ thanh toán trực tuyến; tại quầy, công chức ghi nhận khoản thu.",
+            "Only the applicant pays online; at the counter the officer records the payment.",
+        ));
+    }
+    let procedure = catalogue::pinned(&txn, &row.procedure_code, row.procedure_version).await?;
+    let payments = of_dossier(&txn, &row.id).await?;
+    let due = due_now(app, &row, &procedure, &payments)?.ok_or_else(nothing_to_pay)?;
+    // Still at the gateway for the same amount: the same payment, not a second charge.
+    if let Some(open) = payments.iter().rev().find(|p| {
+        p.status == PaymentStatus::Pending.as_str()
+            && p.amount_vnd == due.amount_vnd
+            && p.expires_at.is_some_and(|e| e > now)
+    }) && let Some(url) = &open.redirect_url
+    {
+        return Ok(Started {
+            payment: open.clone(),
+            redirect_url: url.clone(),
+        });
+    }
+    let mut model = payment::Model {
+        id: uuid::Uuid::now_v7().to_string(),
+        dossier_id: row.id.clone(),
+        txn_ref: txn_ref(now),
+        purpose: due.purpose.into(),
+        method: "vnpay".into(),
+        status: PaymentStatus::Created.as_str().into(),
+        amount_vnd: due.amount_vnd,
+        lines: serde_json::to_string(&due.lines).map_err(AppError::internal)?,
+        created_by: principal.key(),
+        created_at: now,
+        updated_at: now,
+        expires_at: Some(now + PAYMENT_WINDOW),
+        settled_at: None,
+        gateway_txn_no: None,
+        bank_code: None,
+        paid_at: None,
+        refunded_at: None,
+        redirect_url: None,
+        row_version: 1,
+    };
+    let to = match rules::decide(
+        PaymentStatus::Created,
+        model.amount_vnd,
+        &PaymentEvent::Redirected,
+    ) {
+        Ok(Outcome::Moved(s)) => s,
+        _ => PaymentStatus::Pending,
+    };
+    let url = url_for(&model);
+    model.status = to.as_str().into();
+    model.redirect_url = Some(url.clone());
+    payment::ActiveModel::from(model.clone())
+        .insert(&txn)
+        .await?;
+    audit_payment(
+        &txn,
+        &model,
+        &principal.audit_name(),
+        "payment.created",
+        None,
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Started {
+        payment: model,
+        redirect_url: url,
+    })
+}
+
+async fn audit_payment(
+    c: &impl ConnectionTrait,
+    p: &payment::Model,
+    actor: &str,
+    action: &str,
+    extra: Option<Value>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    audit::append(
+        c,
+        &AuditRecord {
+            at: now,
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            subject: format!("dossier:{}", p.dossier_id),
+            data: serde_json::json!({
+                "payment": p.id, "txn_ref": p.txn_ref, "status": p.status,
+                "amount_vnd": p.amount_vnd, "method": p.method, "purpose": p.purpose, "extra": extra,
+            }),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// What the gateway said, verified by its adapter.
+#[derive(Debug, Clone)]
+pub struct Settlement {
+    pub verdict: GatewayVerdict,
+    pub amount_vnd: i64,
+    pub transaction_no: Option<String>,
+    pub bank_code: Option<String>,
+    pub paid_at: Option<DateTime<Utc>>,
+    /// `ipn` or `query`.
+    pub source: &'static str,
+    /// The callback as received (without its signature), for the trail.
+    pub detail: String,
+}
+
+/// What [`settle`] did, which the IPN answer reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settled {
+    Applied(PaymentStatus),
+    AlreadySettled,
+    NotFound,
+    AmountMismatch,
+}
+
+/// Records a callback that changed nothing (a forged or malformed one, a return page visit).
+pub async fn log_callback(
+    app: &App,
+    txn_ref: &str,
+    source: &str,
+    answer: &str,
+    accepted: bool,
+    detail: &str,
+) -> Result<(), AppError> {
+    insert_callback(
+        &app.db,
+        txn_ref,
+        source,
+        answer,
+        accepted,
+        detail,
+        app.now(),
+    )
+    .await
+}
+
+async fn insert_callback(
+    c: &impl ConnectionTrait,
+    txn_ref: &str,
+    source: &str,
+    answer: &str,
+    accepted: bool,
+    detail: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    payment_callback::ActiveModel {
+        id: Set(uuid::Uuid::now_v7().to_string()),
+        txn_ref: Set(txn_ref.chars().take(120).collect()),
+        source: Set(source.to_owned()),
+        answer: Set(answer.to_owned()),
+        accepted: Set(accepted),
+        detail: Set(detail.chars().take(4000).collect()),
+        received_at: Set(now),
+    }
+    .insert(c)
+    .await?;
+    Ok(())
+}
+
+/// Applies the gateway's word to the payment `txn_ref`, once: the payment's new status, its audit
+/// entry, the callback's trail and — when it succeeded while the agency waits for it — the dossier
+/// moving on, in one transaction.
+pub async fn settle(app: &App, txn_ref: &str, s: Settlement) -> Result<Settled, AppError> {
+    let now = app.now();
+    let txn = app.db.begin().await?;
+    let Some(p) = payment::Entity::find()
+        .filter(payment::Column::TxnRef.eq(txn_ref))
+        .one(&txn)
+        .await?
+    else {
+        insert_callback(&txn, txn_ref, s.source, "01", false, &s.detail, now).await?;
+        txn.commit().await?;
+        return Ok(Settled::NotFound);
+    };
+    let status = PaymentStatus::parse(&p.status).unwrap_or(PaymentStatus::Pending);
+    let event = PaymentEvent::Settled {
+        verdict: s.verdict,
+        amount_vnd: s.amount_vnd,
+    };
+    let result = match rules::decide(status, p.amount_vnd, &event) {
+        Err(PaymentError::AmountMismatch { .. }) => {
+            insert_callback(&txn, txn_ref, s.source, "04", false, &s.detail, now).await?;
+            audit_payment(
+                &txn,
+                &p,
+                "system:payments",
+                "payment.amount_mismatch",
+                Some(serde_json::json!({ "reported_vnd": s.amount_vnd, "source": s.source })),
+                now,
+            )
+            .await?;
+            Settled::AmountMismatch
+        }
+        Err(e) => return Err(AppError::internal(e)),
+        Ok(Outcome::AlreadySettled) => {
+            insert_callback(&txn, txn_ref, s.source, "02", true, &s.detail, now).await?;
+            Settled::AlreadySettled
+        }
+        Ok(Outcome::Moved(to)) => {
+            let mut am: payment::ActiveModel = p.clone().into();
+            am.status = Set(to.as_str().into());
+            am.settled_at = Set(Some(now));
+            am.updated_at = Set(now);
+            am.row_version = Set(p.row_version + 1);
+            if to == PaymentStatus::Succeeded {
+                am.paid_at = Set(s.paid_at.or(Some(now)));
+                am.gateway_txn_no = Set(s.transaction_no.clone());
+                am.bank_code = Set(s.bank_code.clone());
+            }
+            // Guarded by the version read above: a concurrent settlement of the same payment
+            // commits first and this one finds nothing to update.
+            let res = payment::Entity::update_many()
+                .set(am)
+                .filter(payment::Column::Id.eq(p.id.clone()))
+                .filter(payment::Column::RowVersion.eq(p.row_version))
+                .exec(&txn)
+                .await?;
+            if res.rows_affected != 1 {
+                return Err(AppError::new(
+                    ErrorCode::Conflict,
+                    "payment_changed",
+                    "Khoản thanh toán vừa được cập nhật; vui lòng thử lại.",
+                    "The payment was just updated; please try again.",
+                ));
+            }
+            let updated = payment::Model {
+                status: to.as_str().into(),
+                ..p.clone()
+            };
+            audit_payment(&txn, &updated, "system:payments", &format!("payment.{}", to.as_str()),
+                Some(serde_json::json!({ "source": s.source, "transaction_no": s.transaction_no, "bank": s.bank_code })), now).await?;
+            insert_callback(&txn, txn_ref, s.source, "00", true, &s.detail, now).await?;
+            if to == PaymentStatus::Succeeded {
+                move_dossier_on(&txn, app, &p.dossier_id, now).await?;
+            }
+            Settled::Applied(to)
+        }
+    };
+    txn.commit().await?;
+    Ok(result)
+}
+
+/// A dossier waiting for payment goes back to processing once what was asked is paid.
+async fn move_dossier_on(
+    txn: &DatabaseTransaction,
+    app: &App,
+    dossier_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let Some(row) = dossier::Entity::find_by_id(dossier_id.to_owned())
+        .one(txn)
+        .await?
+    else {
+        return Ok(());
+    };
+    let state = state_of(&row)?;
+    if state.status != Status::PaymentRequested {
+        return Ok(());
+    }
+    let procedure = catalogue::pinned(txn, &row.procedure_code, row.procedure_version).await?;
+    let payments = of_dossier(txn, &row.id).await?;
+    if due_now(app, &row, &procedure, &payments)?.is_some() {
+        return Ok(());
+    }
+    let actor = Actor {
+        username: "payments".to_owned(),
+        role: Role::Workflow,
+        is_applicant: false,
+        at_receiving: false,
+        at_competent: false,
+    };
+    let transition =
+        lifecycle::decide(&state, &actor, &Command::RecordPayment, now, &app.calendar)?;
+    let to = transition.to;
+    let updated = update_row(txn, &row, |am| apply_state(am, &to, None), now).await?;
+    record_by(
+        txn,
+        &updated,
+        &Author::system("system:payments", &row.competent_agency),
+        "record_payment",
+        (transition.from, to.status),
+        Some("Thanh toán trực tuyến đã được cổng thanh toán xác nhận".into()),
+        now,
+        None,
+    )
+    .await?;
+    Ok(())
+}
+
+/// What the caller (the applicant) owes on this dossier now, in VND; none when nothing is due or
+/// they may not pay it online.
+pub async fn owed(app: &App, principal: &Principal, code: &str) -> Result<Option<i64>, AppError> {
+    let row = crate::dossiers::load_visible_row(&app.db, principal, code).await?;
+    let own = matches!(principal, Principal::Citizen { citizen_id, .. } if citizen_id.as_str() == row.applicant_id);
+    if !own {
+        return Ok(None);
+    }
+    let procedure = catalogue::pinned(&app.db, &row.procedure_code, row.procedure_version).await?;
+    let payments = of_dossier(&app.db, &row.id).await?;
+    Ok(due_now(app, &row, &procedure, &payments)?.map(|d| d.amount_vnd))
+}

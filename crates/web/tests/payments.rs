@@ -1,0 +1,348 @@
+//! Paying online through the VNPAY 2.1.0 protocol, against the demo's sandbox bank served by the
+//! same router: the notification (IPN) is the truth and only a genuine one counts; the return page
+//! never settles a payment; a paid payment request moves the dossier on by itself.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use hmac::{Hmac, Mac};
+use motcua_testkit::*;
+use serde_json::{Value, json};
+use sha2::Sha512;
+
+/// Signs a query the way VNPAY 2.1.0 does (sorted, form-encoded, HMAC-SHA512), written here
+/// independently of the adapter under test.
+fn sign(secret: &str, pairs: &[(String, String)]) -> String {
+    let mut sorted: Vec<&(String, String)> = pairs
+        .iter()
+        .filter(|(k, _)| k != "vnp_SecureHash" && k != "vnp_SecureHashType")
+        .collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    let data = sorted
+        .iter()
+        .map(|(k, v)| {
+            url::form_urlencoded::Serializer::new(String::new())
+                .append_pair(k, v)
+                .finish()
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    let mut mac = Hmac::<Sha512>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(data.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+fn query_of(url: &str) -> Vec<(String, String)> {
+    let u = url::Url::parse(url).unwrap();
+    u.query_pairs().into_owned().collect()
+}
+
+fn with(pairs: &[(String, String)], key: &str, value: &str) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                if k == key {
+                    value.to_owned()
+                } else {
+                    v.clone()
+                },
+            )
+        })
+        .collect()
+}
+
+fn resigned(secret: &str, pairs: Vec<(String, String)>) -> Vec<(String, String)> {
+    let mut p: Vec<(String, String)> = pairs
+        .into_iter()
+        .filter(|(k, _)| k != "vnp_SecureHash")
+        .collect();
+    let h = sign(secret, &p);
+    p.push(("vnp_SecureHash".into(), h));
+    p
+}
+
+fn encode(pairs: &[(String, String)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+async fn ipn(t: &TestApp, pairs: &[(String, String)]) -> String {
+    let r = t
+        .http
+        .get(t.url(&format!("/payments/vnpay/ipn?{}", encode(pairs))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    v["RspCode"].as_str().unwrap().to_owned()
+}
+
+/// A criminal record certificate draft (200,000 VND online) for citizen A.
+async fn fee_draft(t: &TestApp, token: &str) -> String {
+    let r = t
+        .post_json(
+            token,
+            "/api/v1/dossiers",
+            &json!({ "procedure": "3.000333" }),
+        )
+        .await;
+    let code = json(r).await["code"].as_str().unwrap().to_owned();
+    let r = t
+        .put_json(
+            token,
+            &format!("/api/v1/dossiers/{code}/form"),
+            &json!({ "so_luong": 1, "doi_tuong_nop_phi": "thong_thuong" }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    code
+}
+
+/// Pays at the sandbox bank with one of its buttons; returns where the browser is sent back.
+async fn pay_at_bank(t: &TestApp, redirect_url: &str, outcome: &str) -> String {
+    let page = t.http.get(redirect_url).send().await.unwrap();
+    let status = page.status();
+    let html = page.text().await.unwrap();
+    assert_eq!(status, 200, "{redirect_url}\n{html}");
+    let token = html
+        .split("name=\"token\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    let r = t
+        .http
+        .post(t.url("/sim/vnpay/paymentv2/vpcpay.html"))
+        .form(&[("token", token.as_str()), ("outcome", outcome)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    r.headers()["location"].to_str().unwrap().to_owned()
+}
+
+async fn payment_status(t: &TestApp, token: &str, code: &str) -> Vec<String> {
+    let v = json(t.get(token, &format!("/api/v1/dossiers/{code}")).await).await;
+    v["payments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["status"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn wait_for(t: &TestApp, token: &str, code: &str, want: &str) {
+    for _ in 0..100 {
+        if payment_status(t, token, code)
+            .await
+            .last()
+            .map(String::as_str)
+            == Some(want)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "payment never became {want}: {:?}",
+        payment_status(t, token, code).await
+    );
+}
+
+#[tokio::test]
+async fn a_payment_is_settled_by_the_genuine_notification_once() {
+    // The sandbox bank keeps real time; so does this server.
+    let t = TestApp::spawn_at(chrono::Utc::now()).await;
+    let secret = motcua_server::demo_vnpay_secret(&t.app);
+    let token = t.citizen_token(CITIZEN_A).await;
+    let code = fee_draft(&t, &token).await;
+
+    let r = t
+        .post_json(
+            &token,
+            &format!("/api/v1/dossiers/{code}/payments"),
+            &Value::Null,
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let started = json(r).await;
+    assert_eq!(started["amount"], 200_000);
+    assert_eq!(started["status"], "pending");
+    let url = started["redirect_url"].as_str().unwrap().to_owned();
+    let q = query_of(&url);
+    assert!(
+        q.iter().any(|(k, v)| k == "vnp_Amount" && v == "20000000"),
+        "VND × 100"
+    );
+    // Pressing again while it is pending: the same payment, not a second one.
+    let again = json(
+        t.post_json(
+            &token,
+            &format!("/api/v1/dossiers/{code}/payments"),
+            &Value::Null,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(again["id"], started["id"]);
+
+    // The payer pays; the bank notifies us and sends the browser back.
+    let back = pay_at_bank(&t, &url, "00").await;
+    wait_for(&t, &token, &code, "succeeded").await;
+    let back_query = query_of(&back);
+    // The same genuine notification again (gateways retry): confirmed already, nothing changes.
+    assert_eq!(ipn(&t, &back_query).await, "02");
+    // Altered after signing: refused as forged.
+    assert_eq!(ipn(&t, &with(&back_query, "vnp_Amount", "100")).await, "97");
+    // Signed by someone who knows the secret but with another amount: the amount is refused.
+    let altered = resigned(&secret, with(&back_query, "vnp_Amount", "100"));
+    assert_eq!(ipn(&t, &altered).await, "04");
+    // An order that is not ours.
+    let unknown = resigned(&secret, with(&back_query, "vnp_TxnRef", "MC000000NOTOURS"));
+    assert_eq!(ipn(&t, &unknown).await, "01");
+    // A parameter given twice (a forgery trick): refused.
+    let mut doubled = back_query.clone();
+    doubled.push(("vnp_Amount".into(), "100".into()));
+    assert_eq!(ipn(&t, &doubled).await, "97");
+    assert_eq!(payment_status(&t, &token, &code).await, ["succeeded"]);
+
+    // The return page shows the outcome as we hold it.
+    let cookie = t.citizen_cookie(CITIZEN_A).await;
+    let path = back
+        .split_once("/payments/")
+        .map(|(_, p)| format!("/payments/{p}"))
+        .unwrap();
+    let (status, body) = t.page(&cookie, &path).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Thanh toán thành công"), "{body}");
+    // Paid: nothing more is due, and the audit trail has the payment's steps.
+    let r = t
+        .post_json(
+            &token,
+            &format!("/api/v1/dossiers/{code}/payments"),
+            &Value::Null,
+        )
+        .await;
+    expect_problem(r, 409, "nothing_to_pay").await;
+}
+
+#[tokio::test]
+async fn the_return_page_never_settles_and_a_failed_payment_can_be_retried() {
+    let t = TestApp::spawn_at(chrono::Utc::now()).await;
+    let secret = motcua_server::demo_vnpay_secret(&t.app);
+    let token = t.citizen_token(CITIZEN_A).await;
+    let code = fee_draft(&t, &token).await;
+    // The bank's notifications are lost.
+    let r = t
+        .http
+        .post(t.url("/sim/vnpay/control"))
+        .form(&[("delay_secs", "0"), ("copies", "1"), ("drop", "on")])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success() || r.status().is_redirection());
+    let started = json(
+        t.post_json(
+            &token,
+            &format!("/api/v1/dossiers/{code}/payments"),
+            &Value::Null,
+        )
+        .await,
+    )
+    .await;
+    let back = pay_at_bank(&t, started["redirect_url"].as_str().unwrap(), "00").await;
+    // The browser's return, even genuine and signed, does not settle the payment.
+    let cookie = t.citizen_cookie(CITIZEN_A).await;
+    let path = back
+        .split_once("/payments/")
+        .map(|(_, p)| format!("/payments/{p}"))
+        .unwrap();
+    let (status, body) = t.page(&cookie, &path).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Đang chờ cổng thanh toán xác nhận"), "{body}");
+    assert_eq!(payment_status(&t, &token, &code).await, ["pending"]);
+    // A forged return is said to be unverifiable.
+    let forged = with(&query_of(&back), "vnp_SecureHash", "00");
+    let (status, _) = t
+        .page(
+            &cookie,
+            &format!("/payments/vnpay/return?{}", encode(&forged)),
+        )
+        .await;
+    assert_eq!(status, 400);
+
+    // A declined payment (insufficient funds) ends the payment, not the dossier: pay again.
+    let t2 = TestApp::spawn_at(chrono::Utc::now()).await;
+    let token2 = t2.citizen_token(CITIZEN_A).await;
+    let code2 = fee_draft(&t2, &token2).await;
+    let first = json(
+        t2.post_json(
+            &token2,
+            &format!("/api/v1/dossiers/{code2}/payments"),
+            &Value::Null,
+        )
+        .await,
+    )
+    .await;
+    pay_at_bank(&t2, first["redirect_url"].as_str().unwrap(), "51").await;
+    wait_for(&t2, &token2, &code2, "failed").await;
+    let second = json(
+        t2.post_json(
+            &token2,
+            &format!("/api/v1/dossiers/{code2}/payments"),
+            &Value::Null,
+        )
+        .await,
+    )
+    .await;
+    assert_ne!(second["id"], first["id"]);
+    assert_ne!(second["txn_ref"], first["txn_ref"]);
+    pay_at_bank(&t2, second["redirect_url"].as_str().unwrap(), "00").await;
+    wait_for(&t2, &token2, &code2, "succeeded").await;
+    assert_eq!(
+        payment_status(&t2, &token2, &code2).await,
+        ["failed", "succeeded"]
+    );
+    let _ = secret;
+}
+
+#[tokio::test]
+async fn fees_due_when_applying_are_paid_before_submitting() {
+    let t = TestApp::spawn().await;
+    let token = t.citizen_token(CITIZEN_A).await;
+    let code = fee_draft(&t, &token).await;
+    // Without paying, submitting is refused with the amount (the form is not complete either,
+    // but payment is checked after the form: complete it first with the fixture's answers).
+    let r = t
+        .post_json(
+            &token,
+            &format!("/api/v1/dossiers/{code}/submit"),
+            &Value::Null,
+        )
+        .await;
+    assert!(matches!(r.status().as_u16(), 409 | 422), "{}", r.status());
+    // Only the applicant pays online.
+    let officer = t.staff_token(&format!("officer@{AGENCY_A}")).await;
+    let r = t
+        .post_json(
+            &officer,
+            &format!("/api/v1/dossiers/{code}/payments"),
+            &Value::Null,
+        )
+        .await;
+    assert!(matches!(r.status().as_u16(), 403 | 404), "{}", r.status());
+    // A free application has nothing to pay.
+    let draft = t.birth_registration_draft(&token).await;
+    let r = t
+        .post_json(
+            &token,
+            &format!("/api/v1/dossiers/{draft}/payments"),
+            &Value::Null,
+        )
+        .await;
+    expect_problem(r, 409, "nothing_to_pay").await;
+}
