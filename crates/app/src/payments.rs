@@ -469,3 +469,105 @@ pub async fn owed(app: &App, principal: &Principal, code: &str) -> Result<Option
     let payments = of_dossier(&app.db, &row.id).await?;
     Ok(due_now(app, &row, &procedure, &payments)?.map(|d| d.amount_vnd))
 }
+
+/// The job kind that asks the gateway about a payment whose notification never came.
+pub const REQUERY: &str = "payment.requery";
+
+/// Writes a re-query job for every open payment past its expiry and grace (at most one an hour
+/// each). Returns how many were written.
+pub async fn schedule_requeries(app: &App, now: DateTime<Utc>) -> Result<usize, AppError> {
+    let open = payment::Entity::find()
+        .filter(payment::Column::Status.is_in([
+            PaymentStatus::Created.as_str(),
+            PaymentStatus::Pending.as_str(),
+        ]))
+        .filter(payment::Column::Method.eq("vnpay"))
+        .all(&app.db)
+        .await?;
+    let mut n = 0;
+    for p in open {
+        let status = PaymentStatus::parse(&p.status).unwrap_or(PaymentStatus::Pending);
+        let expires = p.expires_at.unwrap_or(p.created_at);
+        if !rules::due_for_requery(status, expires, now) {
+            continue;
+        }
+        let job =
+            motcua_store::outbox::NewJob::now(REQUERY, serde_json::json!({ "payment": p.id }), now)
+                .dedupe(format!("requery:{}:{}", p.id, now.format("%Y%m%d%H")));
+        if motcua_store::outbox::enqueue(&app.db, job, now)
+            .await?
+            .is_some()
+        {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+pub async fn get(app: &App, id: &str) -> Result<Option<payment::Model>, AppError> {
+    Ok(payment::Entity::find_by_id(id.to_owned())
+        .one(&app.db)
+        .await?)
+}
+
+/// The gateway has no such transaction and the payer's time is over: the payment expired. A
+/// payment settled meanwhile is left as it is.
+pub async fn expire(app: &App, txn_ref: &str, detail: &str) -> Result<Settled, AppError> {
+    let now = app.now();
+    let txn = app.db.begin().await?;
+    let Some(p) = payment::Entity::find()
+        .filter(payment::Column::TxnRef.eq(txn_ref))
+        .one(&txn)
+        .await?
+    else {
+        return Ok(Settled::NotFound);
+    };
+    let status = PaymentStatus::parse(&p.status).unwrap_or(PaymentStatus::Pending);
+    let result = match rules::decide(status, p.amount_vnd, &PaymentEvent::Expire) {
+        Ok(Outcome::Moved(to)) => {
+            let res = payment::Entity::update_many()
+                .col_expr(
+                    payment::Column::Status,
+                    motcua_store::sea_orm::sea_query::Expr::value(to.as_str()),
+                )
+                .col_expr(
+                    payment::Column::SettledAt,
+                    motcua_store::sea_orm::sea_query::Expr::value(now),
+                )
+                .col_expr(
+                    payment::Column::UpdatedAt,
+                    motcua_store::sea_orm::sea_query::Expr::value(now),
+                )
+                .col_expr(
+                    payment::Column::RowVersion,
+                    motcua_store::sea_orm::sea_query::Expr::value(p.row_version + 1),
+                )
+                .filter(payment::Column::Id.eq(p.id.clone()))
+                .filter(payment::Column::RowVersion.eq(p.row_version))
+                .exec(&txn)
+                .await?;
+            if res.rows_affected == 1 {
+                let updated = payment::Model {
+                    status: to.as_str().into(),
+                    ..p.clone()
+                };
+                audit_payment(
+                    &txn,
+                    &updated,
+                    "system:payments",
+                    "payment.expired",
+                    Some(serde_json::json!({ "source": "query" })),
+                    now,
+                )
+                .await?;
+                insert_callback(&txn, txn_ref, "query", "91", true, detail, now).await?;
+                Settled::Applied(to)
+            } else {
+                Settled::AlreadySettled
+            }
+        }
+        _ => Settled::AlreadySettled,
+    };
+    txn.commit().await?;
+    Ok(result)
+}

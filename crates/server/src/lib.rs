@@ -19,6 +19,7 @@ use motcua_web::signing::RemoteSigning;
 use motcua_web::{AppState, OidcSettings};
 
 pub mod messaging;
+pub mod payments;
 
 /// The payment gateway (VNPAY 2.1.0): `MOTCUA_VNPAY_URL` (the payment page), `MOTCUA_VNPAY_API_URL`
 /// (the merchant API; default: beside the payment page), `MOTCUA_VNPAY_TMN_CODE`,
@@ -214,7 +215,12 @@ pub fn build_router(
     public_url: &str,
     oidc: Option<OidcSettings>,
 ) -> anyhow::Result<axum::Router> {
-    build_router_with(app, public_url, oidc, None, None, &VnpaySettings::default())
+    let gateway = payment_gateway(
+        &app,
+        public_url.trim_end_matches('/'),
+        &VnpaySettings::default(),
+    )?;
+    build_router_with(app, public_url, oidc, None, None, gateway)
 }
 
 pub fn build_router_with(
@@ -223,7 +229,7 @@ pub fn build_router_with(
     oidc: Option<OidcSettings>,
     remote_signing: Option<RemoteSigningConfig>,
     sms_sim: Option<Arc<motcua_sim::sms::SmsGatewaySim>>,
-    vnpay: &VnpaySettings,
+    (vnpay_client, vnpay_sim): Gateway,
 ) -> anyhow::Result<axum::Router> {
     let public_url = public_url.trim_end_matches('/').to_owned();
     app.public_url = public_url.clone();
@@ -296,7 +302,6 @@ pub fn build_router_with(
         // Production without a configured service: applicants are simply not offered signing.
         (Profile::Production, None) => (None, None),
     };
-    let (vnpay_client, vnpay_sim) = payment_gateway(&app, &public_url, vnpay)?;
     let mut state = AppState::new(app, oidc);
     state.remote_signing = signing;
     state.vnpay = vnpay_client;
@@ -325,14 +330,14 @@ pub fn demo_vnpay_secret(app: &App) -> String {
 /// The demo sandbox's terminal code when none is configured.
 pub const DEMO_VNPAY_TMN_CODE: &str = "MOTCUA01";
 
-type Gateway = (
+pub type Gateway = (
     Option<Arc<motcua_gateways::vnpay::Vnpay>>,
     Option<Arc<motcua_sim::vnpay::VnpaySandbox>>,
 );
 
 /// The configured gateway, or (demo) the sandbox bank served at `/sim/vnpay`; production without
 /// a gateway takes fees at the desk only.
-fn payment_gateway(app: &App, public_url: &str, s: &VnpaySettings) -> anyhow::Result<Gateway> {
+pub fn payment_gateway(app: &App, public_url: &str, s: &VnpaySettings) -> anyhow::Result<Gateway> {
     use motcua_gateways::vnpay::{Vnpay, VnpayConfig};
     match (&s.url, app.profile) {
         (Some(url), _) => {
@@ -401,12 +406,19 @@ pub async fn serve(
     spawn_audit_checkpoints(app.clone());
     spawn_file_sweeps(app.clone());
     messaging::spawn_reminders(app.clone());
+    payments::spawn_requeries(app.clone());
+    let gateway = payment_gateway(
+        &app,
+        public_url.trim_end_matches('/'),
+        &VnpaySettings::from_env(),
+    )?;
     if worker_in_serve {
         let mut app = app.clone();
         app.public_url = public_url.trim_end_matches('/').to_owned();
         let w = messaging::worker(
             app,
             messaging.couriers.clone(),
+            gateway.0.clone(),
             motcua_app::outbox::WorkerOptions::default(),
         );
         tokio::spawn(w.run(std::future::pending()));
@@ -417,7 +429,7 @@ pub async fn serve(
         oidc,
         remote_signing,
         messaging.sms_sim,
-        &VnpaySettings::from_env(),
+        gateway,
     )?;
     axum::serve(
         listener,

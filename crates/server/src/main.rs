@@ -306,12 +306,26 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             for line in &messaging.described {
                 println!("{line}");
             }
+            // The gateway as `serve` has it (the demo's sandbox only with a public URL to reach).
+            let vnpay = match &public_url {
+                Some(url) => {
+                    motcua_server::payment_gateway(
+                        &app,
+                        url.trim_end_matches('/'),
+                        &motcua_server::VnpaySettings::from_env(),
+                    )?
+                    .0
+                }
+                None => None,
+            };
             let w = motcua_server::messaging::worker(
                 app.clone(),
                 messaging.couriers,
+                vnpay,
                 motcua_app::outbox::WorkerOptions::default(),
             );
             motcua_server::messaging::spawn_reminders(app.clone());
+            motcua_server::payments::spawn_requeries(app.clone());
             println!("outbox worker {} running; Ctrl-C to stop", w.id());
             w.run(motcua_server::shutdown_signal()).await;
         }

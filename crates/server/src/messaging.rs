@@ -207,8 +207,19 @@ impl Courier for SmsCourier {
 }
 
 /// A worker with every job kind this version knows.
-pub fn worker(app: App, couriers: Couriers, options: WorkerOptions) -> Worker {
+pub fn worker(
+    app: App,
+    couriers: Couriers,
+    vnpay: Option<Arc<motcua_gateways::vnpay::Vnpay>>,
+    options: WorkerOptions,
+) -> Worker {
     let mut w = Worker::new(app, options);
+    if let Some(vnpay) = vnpay {
+        w.register(
+            motcua_app::payments::REQUERY,
+            Arc::new(crate::payments::Requery { vnpay }),
+        );
+    }
     w.register(
         motcua_app::notify::NOTIFY_DOSSIER,
         Arc::new(motcua_app::notify::NotifyDossier {

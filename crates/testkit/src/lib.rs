@@ -580,6 +580,13 @@ impl TestApp {
                 email: Some(email.clone()),
                 sms: Some(sms.clone()),
             },
+            motcua_server::payment_gateway(
+                &self.app,
+                &self.base,
+                &motcua_server::VnpaySettings::default(),
+            )
+            .expect("payment gateway")
+            .0,
             motcua_app::outbox::WorkerOptions {
                 lease: std::time::Duration::from_secs(60),
                 attempt_timeout: std::time::Duration::from_secs(10),

@@ -346,3 +346,70 @@ async fn fees_due_when_applying_are_paid_before_submitting() {
         .await;
     expect_problem(r, 409, "nothing_to_pay").await;
 }
+
+#[tokio::test]
+async fn a_lost_notification_is_made_good_by_the_requery_and_an_abandoned_payment_expires() {
+    let t = TestApp::spawn_at(chrono::Utc::now()).await;
+    let token = t.citizen_token(CITIZEN_A).await;
+    let paid = fee_draft(&t, &token).await;
+    let abandoned = fee_draft(&t, &token).await;
+    // Every notification is lost.
+    t.http
+        .post(t.url("/sim/vnpay/control"))
+        .form(&[("delay_secs", "0"), ("copies", "1"), ("drop", "on")])
+        .send()
+        .await
+        .unwrap();
+    let started = json(
+        t.post_json(
+            &token,
+            &format!("/api/v1/dossiers/{paid}/payments"),
+            &Value::Null,
+        )
+        .await,
+    )
+    .await;
+    pay_at_bank(&t, started["redirect_url"].as_str().unwrap(), "00").await;
+    // The other applicant leaves at the bank's page.
+    let r = t
+        .post_json(
+            &token,
+            &format!("/api/v1/dossiers/{abandoned}/payments"),
+            &Value::Null,
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let w = t.worker(&Recorder::up(), &Recorder::up());
+    // Not before the payer's time and a grace are over.
+    assert_eq!(
+        motcua_app::payments::schedule_requeries(&t.app, t.app.now())
+            .await
+            .unwrap(),
+        0
+    );
+    t.clock.set(t.app.now() + chrono::Duration::minutes(21));
+    assert_eq!(
+        motcua_app::payments::schedule_requeries(&t.app, t.app.now())
+            .await
+            .unwrap(),
+        2
+    );
+    // Scheduled again within the hour: nothing new.
+    assert_eq!(
+        motcua_app::payments::schedule_requeries(&t.app, t.app.now())
+            .await
+            .unwrap(),
+        0
+    );
+    drain(&w).await;
+    assert_eq!(payment_status(&t, &token, &paid).await, ["succeeded"]);
+    assert_eq!(payment_status(&t, &token, &abandoned).await, ["expired"]);
+    // Settled: no more re-queries.
+    t.clock.set(t.app.now() + chrono::Duration::hours(2));
+    assert_eq!(
+        motcua_app::payments::schedule_requeries(&t.app, t.app.now())
+            .await
+            .unwrap(),
+        0
+    );
+}
