@@ -1335,7 +1335,11 @@ pub async fn act(
                 .await?
                 .into_iter()
                 .map(|a| a.component_key)
-                .filter(|k| k != RESULT_COMPONENT && !checked.iter().any(|c| c.trim() == k))
+                .filter(|k| {
+                    k != RESULT_COMPONENT
+                        && k != crate::receipts::RECEIPT_COMPONENT
+                        && !checked.iter().any(|c| c.trim() == k)
+                })
                 .collect::<BTreeSet<String>>()
                 .into_iter()
                 .map(|k| procedure.component(&k).map(|c| c.name.clone()).unwrap_or(k))
@@ -1674,9 +1678,11 @@ async fn view_in(
         })
         .collect();
     let all = attachments_of(conn, &row.id).await?;
-    let (results, attachments): (Vec<_>, Vec<_>) = all
-        .iter()
-        .partition(|a| a.component_key == RESULT_COMPONENT);
+    // Documents the system issued (results, fee receipts) are listed apart from the applicant's
+    // files.
+    let (results, attachments): (Vec<_>, Vec<_>) = all.iter().partition(|a| {
+        a.component_key == RESULT_COMPONENT || a.component_key == crate::receipts::RECEIPT_COMPONENT
+    });
     let result_visible = !is_citizen || matches!(state.status, Status::ResultReturned);
     let register: std::collections::HashMap<String, document::Model> = document::Entity::find()
         .filter(document::Column::DossierId.eq(row.id.clone()))
@@ -1737,12 +1743,13 @@ async fn view_in(
             .collect(),
         documents: results
             .into_iter()
-            .filter(|_| result_visible)
+            // A result reaches the citizen when returned; a receipt as soon as it is written.
+            .filter(|a| result_visible || a.component_key != RESULT_COMPONENT)
             .map(|a| {
                 let reg = register.get(&a.id);
                 DocumentView {
                     id: a.id.clone(),
-                    kind: "result".into(),
+                    kind: reg.map_or_else(|| "result".into(), |d| d.kind.clone()),
                     file_name: a.file_name.clone(),
                     sha256: a.sha256.clone(),
                     url: format!("/api/v1/dossiers/{}/attachments/{}", row.code, a.id),

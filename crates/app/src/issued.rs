@@ -449,7 +449,7 @@ pub async fn warehouse(app: &App, principal: &Principal) -> Result<Vec<Warehouse
     }
     let docs = document::Entity::find()
         .filter(document::Column::DossierId.is_in(own.keys().cloned()))
-        .filter(document::Column::Kind.eq("result"))
+        .filter(document::Column::Kind.is_in(["result", crate::receipts::RECEIPT_COMPONENT]))
         .order_by_desc(document::Column::IssuedAt)
         .all(&app.db)
         .await?;

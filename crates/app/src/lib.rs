@@ -22,6 +22,7 @@ pub mod org;
 pub mod outbox;
 pub mod payments;
 pub mod pki;
+pub mod receipts;
 pub mod reminders;
 pub mod sealing;
 pub mod totp;

@@ -402,6 +402,18 @@ pub async fn settle(app: &App, txn_ref: &str, s: Settlement) -> Result<Settled, 
             insert_callback(&txn, txn_ref, s.source, "00", true, &s.detail, now).await?;
             if to == PaymentStatus::Succeeded {
                 move_dossier_on(&txn, app, &p.dossier_id, now).await?;
+                // The receipt is rendered and signed by the worker, after this commits.
+                motcua_store::outbox::enqueue(
+                    &txn,
+                    motcua_store::outbox::NewJob::now(
+                        crate::receipts::RECEIPT,
+                        serde_json::json!({ "payment": p.id }),
+                        now,
+                    )
+                    .dedupe(format!("receipt:{}", p.id)),
+                    now,
+                )
+                .await?;
             }
             Settled::Applied(to)
         }

@@ -463,6 +463,296 @@ pub fn result(input: &ResultInput) -> Document {
     }
 }
 
+/// What an electronic fee receipt (biên lai thu phí, lệ phí điện tử) needs. The content follows
+/// Decree 123/2020/NĐ-CP, Art. 32 (as amended by Decree 70/2025/NĐ-CP, guided by Circular
+/// 32/2025/TT-BTC): the receipt's name, template symbol and series, number, the collecting
+/// organisation, the payer, the fees and amounts, the date and the collector's (digital)
+/// signature.
+#[derive(Debug, Clone)]
+pub struct FeeReceiptInput {
+    /// The collecting organisation.
+    pub issuer: Issuer,
+    /// Template symbol and series as printed after "Mẫu số/Ký hiệu:", e.g. "BLP-26E".
+    pub series: String,
+    /// The receipt number, e.g. "0000123".
+    pub number: String,
+    pub issued_at: DateTime<FixedOffset>,
+    pub payer_name: String,
+    /// Personal identification number or tax code.
+    pub payer_id: String,
+    pub payer_address: String,
+    pub dossier_code: String,
+    pub procedure_name: String,
+    pub lines: Vec<FeeReceiptLine>,
+    /// The amount collected, in đồng.
+    pub total_vnd: i64,
+    /// E.g. "Thanh toán trực tuyến qua VNPAY" or "Tiền mặt tại quầy".
+    pub method: String,
+    /// The payment gateway's transaction number, for online payments.
+    pub transaction_no: Option<String>,
+    /// The signer's role line, e.g. "Người thu tiền" (written in capitals; lines split at '\n').
+    pub collector: String,
+    /// Where the receipt can be checked; also the QR code's payload.
+    pub verify_url: String,
+}
+
+/// One fee or charge on a receipt, amounts in đồng.
+#[derive(Debug, Clone)]
+pub struct FeeReceiptLine {
+    pub name: String,
+    pub quantity: u32,
+    pub unit_vnd: i64,
+    pub amount_vnd: i64,
+}
+
+/// The receipt's name (Decree 123/2020/NĐ-CP, Art. 32).
+pub const FEE_RECEIPT_TITLE: &str = "BIÊN LAI THU PHÍ, LỆ PHÍ";
+
+/// An amount in figures with dots between thousands, as Vietnamese documents write it:
+/// `200000` → `200.000`, `-1500000` → `-1.500.000`.
+pub fn format_vnd(amount: i64) -> String {
+    let digits = amount.unsigned_abs().to_string();
+    let n = digits.chars().count();
+    let mut out = String::with_capacity(n + n / 3 + 1);
+    if amount < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (n - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn digit_word(d: u64) -> &'static str {
+    match d {
+        0 => "không",
+        1 => "một",
+        2 => "hai",
+        3 => "ba",
+        4 => "bốn",
+        5 => "năm",
+        6 => "sáu",
+        7 => "bảy",
+        8 => "tám",
+        _ => "chín",
+    }
+}
+
+/// Reads a group of three digits (0 < n < 1000). `full` is set when a larger group was read
+/// before it: the group is then read with all three digits ("không trăm linh năm").
+fn read_group(n: u64, full: bool, out: &mut Vec<&'static str>) {
+    let (h, t, u) = (n / 100, n / 10 % 10, n % 10);
+    let hundreds = full || h > 0;
+    if hundreds {
+        out.push(digit_word(h));
+        out.push("trăm");
+    }
+    match t {
+        0 => {
+            if u > 0 {
+                if hundreds {
+                    out.push("linh");
+                }
+                out.push(digit_word(u));
+            }
+        }
+        1 => {
+            out.push("mười");
+            match u {
+                0 => {}
+                5 => out.push("lăm"),
+                d => out.push(digit_word(d)),
+            }
+        }
+        _ => {
+            out.push(digit_word(t));
+            out.push("mươi");
+            match u {
+                0 => {}
+                1 => out.push("mốt"),
+                4 => out.push("tư"),
+                5 => out.push("lăm"),
+                d => out.push(digit_word(d)),
+            }
+        }
+    }
+}
+
+/// Reads 0 < n < 10⁹ as millions, thousands and units; groups that are zero are skipped.
+fn read_below_billion(n: u64, leading: bool, out: &mut Vec<&'static str>) {
+    let mut started = !leading;
+    for (group, scale) in [
+        (n / 1_000_000, Some("triệu")),
+        (n / 1_000 % 1_000, Some("nghìn")),
+        (n % 1_000, None),
+    ] {
+        if group == 0 {
+            continue;
+        }
+        read_group(group, started, out);
+        if let Some(s) = scale {
+            out.push(s);
+        }
+        started = true;
+    }
+}
+
+/// Reads n > 0; amounts of a thousand billion and more read their billions as a number
+/// ("một nghìn tỷ", "một tỷ tỷ").
+fn read_number(n: u64, out: &mut Vec<&'static str>) {
+    const BILLION: u64 = 1_000_000_000;
+    if n >= BILLION {
+        read_number(n / BILLION, out);
+        out.push("tỷ");
+        let rest = n % BILLION;
+        if rest > 0 {
+            read_below_billion(rest, false, out);
+        }
+    } else {
+        read_below_billion(n, true, out);
+    }
+}
+
+/// An amount in words, as receipts and invoices write "Số tiền bằng chữ": first letter capital,
+/// ending in " đồng".
+///
+/// Convention (the northern written standard used by e-invoice and e-receipt software):
+/// - scales "nghìn", "triệu", "tỷ"; above 999 tỷ the billions are read as a number
+///   ("Một nghìn tỷ đồng");
+/// - "mười" for ten, "mươi" for 20–90; after "mươi" (20 and up) 1 is "mốt" and 4 is "tư"
+///   ("hai mươi mốt", "hai mươi tư"), but "mười một", "mười bốn";
+/// - 5 after a tens digit is "lăm" ("mười lăm", "hai mươi lăm"), otherwise "năm" ("linh năm");
+/// - a zero tens digit before a non-zero unit is "linh" ("một trăm linh năm", never "lẻ"), and
+///   the unit after "linh" keeps its plain word ("linh một", "linh bốn");
+/// - a group that is zero is skipped entirely ("Một triệu không trăm linh một đồng" for
+///   1 000 001, no "không nghìn"); a non-zero group after a larger one is read with all three
+///   digits, so its hundreds are kept as "không trăm" ("Một triệu không trăm linh năm nghìn
+///   đồng" for 1 005 000, "Mười nghìn không trăm mười đồng" for 10 010);
+/// - zero is "Không đồng"; a negative amount is prefixed "Âm ".
+pub fn vnd_in_words(amount: i64) -> String {
+    let n = amount.unsigned_abs();
+    let mut words: Vec<&'static str> = Vec::new();
+    if amount < 0 {
+        words.push("âm");
+    }
+    if n == 0 {
+        words.push("không");
+    } else {
+        read_number(n, &mut words);
+    }
+    words.push("đồng");
+    let text = words.join(" ");
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => text,
+    }
+}
+
+/// The electronic fee receipt: the collecting organisation's letterhead with the receipt number,
+/// the receipt's name, template symbol, series and number, the payer, the fees, the total in
+/// figures and in words, how it was paid, and the digital signature of the collector.
+pub fn fee_receipt(input: &FeeReceiptInput) -> Document {
+    let mut blocks = Vec::new();
+    blocks.push(Block::Facts(vec![
+        (
+            "Tổ chức thu phí, lệ phí".to_owned(),
+            input.issuer.agency.clone(),
+        ),
+        ("Thời điểm lập".to_owned(), time_and_date(&input.issued_at)),
+    ]));
+    let payer = vec![
+        ("Họ tên người nộp".to_owned(), input.payer_name.clone()),
+        ("Số định danh/Mã số thuế".to_owned(), input.payer_id.clone()),
+        ("Địa chỉ".to_owned(), input.payer_address.clone()),
+        ("Mã hồ sơ".to_owned(), input.dossier_code.clone()),
+        ("Thủ tục".to_owned(), input.procedure_name.clone()),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.trim().is_empty())
+    .collect::<Vec<_>>();
+    blocks.push(Block::Facts(payer));
+    blocks.push(Block::Paragraph("Đơn vị tính: đồng".into()));
+    let mut rows: Vec<Vec<String>> = input
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            vec![
+                (i + 1).to_string(),
+                l.name.clone(),
+                l.quantity.to_string(),
+                format_vnd(l.unit_vnd),
+                format_vnd(l.amount_vnd),
+            ]
+        })
+        .collect();
+    rows.push(vec![
+        String::new(),
+        "Tổng cộng".into(),
+        String::new(),
+        String::new(),
+        format_vnd(input.total_vnd),
+    ]);
+    blocks.push(Block::Table {
+        headers: vec![
+            "STT".into(),
+            "Tên loại phí, lệ phí".into(),
+            "Số lượng".into(),
+            "Đơn giá".into(),
+            "Thành tiền".into(),
+        ],
+        rows,
+        widths: vec![0.75, 4.1, 1.2, 1.6, 1.8],
+    });
+    let method = match input
+        .transaction_no
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        Some(tx) => format!("{} (mã giao dịch: {tx})", input.method),
+        None => input.method.clone(),
+    };
+    blocks.push(Block::Facts(vec![
+        (
+            "Tổng số tiền".to_owned(),
+            format!("{} đồng", format_vnd(input.total_vnd)),
+        ),
+        ("Số tiền bằng chữ".to_owned(), vnd_in_words(input.total_vnd)),
+        ("Hình thức thanh toán".to_owned(), method),
+    ]));
+    blocks.push(Block::Paragraph(format!(
+        "Biên lai điện tử lập theo Nghị định 123/2020/NĐ-CP về hóa đơn, chứng từ, đã được ký số bởi {}; bản thể hiện này có giá trị như biên lai điện tử. Tra cứu, kiểm tra biên lai tại: {}",
+        input.issuer.agency, input.verify_url
+    )));
+    Document {
+        letterhead: letterhead(&input.issuer, &input.number, &input.issued_at),
+        title: FEE_RECEIPT_TITLE.into(),
+        subtitle: Some(format!(
+            "Mẫu số/Ký hiệu: {} – Số: {}",
+            input.series, input.number
+        )),
+        blocks,
+        signature: Some(SignatureBlock {
+            role: input.collector.to_uppercase(),
+            note: "(Đã ký số)".into(),
+            name: input.issuer.agency.clone(),
+        }),
+        recipients: Vec::new(),
+        footer: footer(&input.dossier_code, &input.verify_url, true),
+        meta: Meta {
+            title: format!("{FEE_RECEIPT_TITLE} – {} số {}", input.series, input.number),
+            language: "vi".into(),
+            issued_at: input.issued_at,
+            document_id: format!("{}-{}", input.series, input.number),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -242,7 +242,7 @@ impl FeeRule {
 }
 
 /// One charged line of a quote.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuotedLine {
     /// The line's index in the procedure version's fee lines.
     pub index: usize,

@@ -231,6 +231,10 @@ pub fn worker(
         Arc::new(motcua_app::messaging::Deliver { couriers }),
     );
     w.register(
+        motcua_app::receipts::RECEIPT,
+        Arc::new(motcua_app::receipts::IssueReceipt),
+    );
+    w.register(
         motcua_app::reminders::DIGEST,
         Arc::new(motcua_app::reminders::StaffDigest),
     );

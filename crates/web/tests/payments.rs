@@ -413,3 +413,70 @@ async fn a_lost_notification_is_made_good_by_the_requery_and_an_abandoned_paymen
         0
     );
 }
+
+#[tokio::test]
+async fn a_succeeded_payment_gets_a_signed_electronic_receipt() {
+    let t = TestApp::spawn_at(chrono::Utc::now()).await;
+    let token = t.citizen_token(CITIZEN_A).await;
+    let code = fee_draft(&t, &token).await;
+    let started = json(
+        t.post_json(
+            &token,
+            &format!("/api/v1/dossiers/{code}/payments"),
+            &Value::Null,
+        )
+        .await,
+    )
+    .await;
+    pay_at_bank(&t, started["redirect_url"].as_str().unwrap(), "00").await;
+    wait_for(&t, &token, &code, "succeeded").await;
+    let w = t.worker(&Recorder::up(), &Recorder::up());
+    drain(&w).await;
+    drain(&w).await;
+    let v = json(t.get(&token, &format!("/api/v1/dossiers/{code}")).await).await;
+    let receipts: Vec<&Value> = v["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["kind"] == "payment_receipt")
+        .collect();
+    assert_eq!(receipts.len(), 1, "{}", v["documents"]);
+    let receipt = receipts[0];
+    assert!(receipt["number"].as_str().unwrap().starts_with("BLP-"));
+    // The applicant downloads it: a PDF, signed.
+    let r = t.get(&token, receipt["url"].as_str().unwrap()).await;
+    assert_eq!(r.status(), 200);
+    let pdf = r.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    assert!(pdf.windows(b"/ByteRange".len()).any(|w| w == b"/ByteRange"));
+    // Anyone can check it on the verification page; it is in the citizen's warehouse.
+    let r = t
+        .http
+        .get(t.url(&format!(
+            "/api/v1/documents/{}",
+            receipt["id"].as_str().unwrap()
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let mine = json(t.get(&token, "/api/v1/me/documents").await).await;
+    assert!(
+        mine.to_string().contains(receipt["id"].as_str().unwrap()),
+        "{mine}"
+    );
+    // A second run of the job writes nothing more.
+    motcua_app::receipts::issue(&t.app, v["payments"][0]["id"].as_str().unwrap())
+        .await
+        .unwrap();
+    let v = json(t.get(&token, &format!("/api/v1/dossiers/{code}")).await).await;
+    assert_eq!(
+        v["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["kind"] == "payment_receipt")
+            .count(),
+        1
+    );
+}
