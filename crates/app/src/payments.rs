@@ -202,6 +202,7 @@ pub async fn start(
         bank_code: None,
         paid_at: None,
         refunded_at: None,
+        refunded_vnd: None,
         redirect_url: None,
         row_version: 1,
     };
@@ -582,4 +583,136 @@ pub async fn expire(app: &App, txn_ref: &str, detail: &str) -> Result<Settled, A
     };
     txn.commit().await?;
     Ok(result)
+}
+
+/// The job kind that refunds a payment through the gateway.
+pub const REFUND: &str = "payment.refund";
+
+/// When a paid dossier ends without its result (refused, stopped, withdrawn), writes a refund
+/// job for each payment made through the gateway, in the step's transaction. What goes back is
+/// decided by the job from the fee rules (`motcua_domain::payment::refundable`).
+pub async fn on_dossier_end(
+    txn: &impl ConnectionTrait,
+    row: &dossier::Model,
+    action: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let ended_by = match action {
+        "refuse" => "refused",
+        "stop" => "stopped",
+        "accept_withdrawal" => "withdrawn",
+        _ => return Ok(()),
+    };
+    for p in of_dossier(txn, &row.id).await? {
+        if p.status != PaymentStatus::Succeeded.as_str() || p.method != "vnpay" {
+            continue;
+        }
+        motcua_store::outbox::enqueue(
+            txn,
+            motcua_store::outbox::NewJob::now(
+                REFUND,
+                serde_json::json!({
+                    "payment": p.id, "ended_by": ended_by, "received": row.received_at.is_some(),
+                }),
+                now,
+            )
+            .dedupe(format!("refund:{}", p.id)),
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// How much of `payment` goes back when its dossier ended `ended_by`.
+pub async fn refund_due(
+    app: &App,
+    p: &payment::Model,
+    ended_by: rules::EndedBy,
+    received: bool,
+) -> Result<i64, AppError> {
+    let Some(row) = dossier::Entity::find_by_id(p.dossier_id.clone())
+        .one(&app.db)
+        .await?
+    else {
+        return Ok(0);
+    };
+    let procedure = catalogue::pinned(&app.db, &row.procedure_code, row.procedure_version).await?;
+    let lines: Vec<QuotedLine> = serde_json::from_str(&p.lines).unwrap_or_default();
+    let lines: Vec<(i64, bool)> = lines
+        .iter()
+        .map(|l| {
+            let charge = procedure
+                .fees
+                .get(l.index)
+                .is_some_and(|f| f.kind == motcua_domain::catalogue::FeeKind::Charge);
+            (l.amount_vnd, charge)
+        })
+        .collect();
+    // Never more than was paid.
+    Ok(rules::refundable(ended_by, received, &lines).min(p.amount_vnd))
+}
+
+/// Records a refund the gateway confirmed: the payment is refunded (all or part), audited.
+pub async fn record_refund(
+    app: &App,
+    payment_id: &str,
+    amount_vnd: i64,
+    detail: &str,
+) -> Result<Settled, AppError> {
+    let now = app.now();
+    let txn = app.db.begin().await?;
+    let Some(p) = payment::Entity::find_by_id(payment_id.to_owned())
+        .one(&txn)
+        .await?
+    else {
+        return Ok(Settled::NotFound);
+    };
+    let status = PaymentStatus::parse(&p.status).unwrap_or(PaymentStatus::Pending);
+    let result = match rules::decide(status, p.amount_vnd, &PaymentEvent::Refunded) {
+        Ok(Outcome::Moved(to)) => {
+            let mut am: payment::ActiveModel = p.clone().into();
+            am.status = Set(to.as_str().into());
+            am.refunded_at = Set(Some(now));
+            am.refunded_vnd = Set(Some(amount_vnd));
+            am.updated_at = Set(now);
+            am.row_version = Set(p.row_version + 1);
+            am.update(&txn).await?;
+            let updated = payment::Model {
+                status: to.as_str().into(),
+                ..p.clone()
+            };
+            audit_payment(
+                &txn,
+                &updated,
+                "system:payments",
+                "payment.refunded",
+                Some(serde_json::json!({ "refunded_vnd": amount_vnd })),
+                now,
+            )
+            .await?;
+            insert_callback(&txn, &p.txn_ref, "refund", "00", true, detail, now).await?;
+            Settled::Applied(to)
+        }
+        _ => Settled::AlreadySettled,
+    };
+    txn.commit().await?;
+    Ok(result)
+}
+
+/// Notes in the trail that nothing was refundable (the work paid for was done).
+pub async fn record_no_refund(app: &App, p: &payment::Model, why: &str) -> Result<(), AppError> {
+    let now = app.now();
+    let txn = app.db.begin().await?;
+    audit_payment(
+        &txn,
+        p,
+        "system:payments",
+        "payment.not_refunded",
+        Some(serde_json::json!({ "why": why })),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }

@@ -202,6 +202,34 @@ pub fn due_for_requery(
     status.is_open() && now >= expires_at + chrono::Duration::minutes(5)
 }
 
+/// Why a paid dossier ended without its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndedBy {
+    /// Not received (refused at receipt).
+    Refused,
+    /// Withdrawn at the applicant's request.
+    Withdrawn,
+    /// Processing stopped by the agency.
+    Stopped,
+}
+
+/// What of a paid amount goes back when a dossier ends without its result.
+///
+/// Nothing was done for a dossier that was never received (refused, or withdrawn before
+/// receipt): everything paid is returned. Once received, the work a *phí* pays for (appraisal,
+/// the service rendered) has been done and is kept, while a *lệ phí* (the charge for the state's
+/// act, which never happened) is returned — the distinction of the Law on Fees and Charges 2015
+/// Art. 3. `lines` are (amount paid, is a lệ phí).
+pub fn refundable(ended_by: EndedBy, received: bool, lines: &[(i64, bool)]) -> i64 {
+    let everything = matches!(ended_by, EndedBy::Refused)
+        || (matches!(ended_by, EndedBy::Withdrawn) && !received);
+    lines
+        .iter()
+        .filter(|(_, charge)| everything || *charge)
+        .map(|(amount, _)| (*amount).max(0))
+        .sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,6 +317,18 @@ mod tests {
         }
         assert!(S::Failed.may_retry() && S::Expired.may_retry() && S::Cancelled.may_retry());
         assert!(!S::Pending.may_retry() && !S::Succeeded.may_retry() && !S::Refunded.may_retry());
+    }
+
+    #[test]
+    fn what_goes_back_depends_on_whether_the_work_was_done() {
+        // A 200,000 appraisal fee (phí) and a 50,000 charge (lệ phí).
+        let lines = [(200_000, false), (50_000, true)];
+        assert_eq!(refundable(EndedBy::Refused, false, &lines), 250_000);
+        assert_eq!(refundable(EndedBy::Withdrawn, false, &lines), 250_000);
+        assert_eq!(refundable(EndedBy::Withdrawn, true, &lines), 50_000);
+        assert_eq!(refundable(EndedBy::Stopped, true, &lines), 50_000);
+        assert_eq!(refundable(EndedBy::Stopped, true, &[(200_000, false)]), 0);
+        assert_eq!(refundable(EndedBy::Refused, false, &[]), 0);
     }
 
     #[test]

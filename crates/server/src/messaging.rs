@@ -217,7 +217,13 @@ pub fn worker(
     if let Some(vnpay) = vnpay {
         w.register(
             motcua_app::payments::REQUERY,
-            Arc::new(crate::payments::Requery { vnpay }),
+            Arc::new(crate::payments::Requery {
+                vnpay: vnpay.clone(),
+            }),
+        );
+        w.register(
+            motcua_app::payments::REFUND,
+            Arc::new(crate::payments::Refund { vnpay }),
         );
     }
     w.register(

@@ -97,3 +97,84 @@ pub fn spawn_requeries(app: App) {
         }
     });
 }
+
+#[derive(Deserialize)]
+struct RefundPayload {
+    payment: String,
+    ended_by: String,
+    received: bool,
+}
+
+/// Refunds what the fee rules return when a paid dossier ends without its result.
+pub struct Refund {
+    pub vnpay: Arc<Vnpay>,
+}
+
+impl Handler for Refund {
+    fn run<'a>(&'a self, ctx: &'a JobCtx<'a>) -> BoxFuture<'a, Result<(), JobError>> {
+        Box::pin(async move {
+            use motcua_domain::payment::EndedBy;
+            use motcua_gateways::vnpay::{RefundKind, RefundRequest};
+            let p: RefundPayload = ctx.payload()?;
+            let app = ctx.app;
+            let Some(pay) = payments::get(app, &p.payment).await? else {
+                return Err(JobError::permanent(format!(
+                    "payment {} is gone",
+                    p.payment
+                )));
+            };
+            if pay.status != "succeeded" {
+                return Ok(());
+            }
+            let ended_by = match p.ended_by.as_str() {
+                "refused" => EndedBy::Refused,
+                "withdrawn" => EndedBy::Withdrawn,
+                _ => EndedBy::Stopped,
+            };
+            let amount = payments::refund_due(app, &pay, ended_by, p.received).await?;
+            if amount <= 0 {
+                payments::record_no_refund(
+                    app,
+                    &pay,
+                    "the fees paid were for work already done (phí), nothing is returned",
+                )
+                .await?;
+                return Ok(());
+            }
+            let result = self
+                .vnpay
+                .refund(&RefundRequest {
+                    txn_ref: pay.txn_ref.clone(),
+                    amount_vnd: amount,
+                    kind: if amount == pay.amount_vnd {
+                        RefundKind::Full
+                    } else {
+                        RefundKind::Partial
+                    },
+                    transaction_no: pay.gateway_txn_no.clone(),
+                    transaction_date: pay.created_at,
+                    created_by: "motcua".into(),
+                    order_info: format!("Hoan phi ho so ({})", p.ended_by),
+                    ip: "127.0.0.1".into(),
+                })
+                .await;
+            match result {
+                Ok(r) => {
+                    payments::record_refund(
+                        app,
+                        &pay.id,
+                        amount,
+                        &format!(
+                            "refund {} VND: status {} no {:?}",
+                            r.amount_vnd, r.transaction_status, r.transaction_no
+                        ),
+                    )
+                    .await?;
+                    Ok(())
+                }
+                Err(e) if e.is_transient() => Err(JobError::transient(e.to_string())),
+                Err(e) => Err(JobError::permanent(e.to_string())),
+            }
+        })
+    }
+}

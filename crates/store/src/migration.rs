@@ -21,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0008Outbox),
             Box::new(M0009Feedback),
             Box::new(M0010Payments),
+            Box::new(M0011PaymentRefunds),
         ]
     }
 }
@@ -935,5 +936,37 @@ impl MigrationTrait for M0010Payments {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// How much of a payment was refunded (a refund may be partial).
+struct M0011PaymentRefunds;
+
+impl MigrationName for M0011PaymentRefunds {
+    fn name(&self) -> &str {
+        "m0011_payment_refunds"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0011PaymentRefunds {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table("payments")
+                .add_column(big_integer_null("refunded_vnd"))
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table("payments")
+                .drop_column("refunded_vnd")
+                .to_owned(),
+        )
+        .await
     }
 }

@@ -480,3 +480,89 @@ async fn a_succeeded_payment_gets_a_signed_electronic_receipt() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_paid_dossier_refused_at_receipt_is_refunded_through_the_gateway() {
+    let t = TestApp::spawn_at(chrono::Utc::now()).await;
+    let token = t.citizen_token(CITIZEN_A).await;
+    let code = fee_draft(&t, &token).await;
+    let form = json!({
+        "ho_ten": "Nguyễn Văn An", "gioi_tinh": "nam", "ngay_sinh": "1985-03-12",
+        "noi_sinh": "Hải Phòng", "quoc_tich": "Việt Nam", "dan_toc": "Kinh",
+        "so_dinh_danh": CITIZEN_A,
+        "noi_thuong_tru": { "commune": "11341", "street": "Số 15 Lạch Tray" },
+        "qua_trinh_cu_tru": "Từ 1985 đến nay: Phường Ngô Quyền, Hải Phòng",
+        "loai_phieu": "so_1", "muc_dich": "Bổ sung hồ sơ xin việc",
+        "so_luong": 1, "doi_tuong_nop_phi": "thong_thuong",
+        "nhan_ket_qua": "vneid", "so_dien_thoai": "0912345678",
+    });
+    let r = t
+        .put_json(&token, &format!("/api/v1/dossiers/{code}/form"), &form)
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+    for component in ["to_khai", "giay_to_tuy_than"] {
+        let r = t
+            .upload(
+                &token,
+                &code,
+                component,
+                "giay-to.pdf",
+                "application/pdf",
+                sample_pdf(),
+            )
+            .await;
+        assert_eq!(r.status(), 201, "{component}");
+    }
+    // Not paid: the submission waits for it.
+    let r = t
+        .post_json(
+            &token,
+            &format!("/api/v1/dossiers/{code}/submit"),
+            &Value::Null,
+        )
+        .await;
+    expect_problem(r, 409, "payment_required").await;
+    let started = json(
+        t.post_json(
+            &token,
+            &format!("/api/v1/dossiers/{code}/payments"),
+            &Value::Null,
+        )
+        .await,
+    )
+    .await;
+    pay_at_bank(&t, started["redirect_url"].as_str().unwrap(), "00").await;
+    wait_for(&t, &token, &code, "succeeded").await;
+    let r = t
+        .post_json(
+            &token,
+            &format!("/api/v1/dossiers/{code}/submit"),
+            &Value::Null,
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let v = json(r).await;
+    let official = v["code"].as_str().unwrap().to_owned();
+    let agency = v["receiving_agency"]["code"].as_str().unwrap().to_owned();
+    // The one-stop refuses to receive it: everything paid goes back (nothing was done).
+    let officer = t.staff_token(&format!("officer@{agency}")).await;
+    let r = t
+        .action(
+            &officer,
+            &official,
+            json!({ "action": "refuse", "reason": "Hồ sơ không thuộc thẩm quyền" }),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+    let w = t.worker(&Recorder::up(), &Recorder::up());
+    drain(&w).await;
+    assert_eq!(payment_status(&t, &token, &official).await, ["refunded"]);
+    // Refunded once: the bank refuses a second full refund, and the job is not written twice.
+    let jobs = motcua_store::outbox::list(&t.app.db, motcua_store::outbox::DONE, 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        jobs.iter().filter(|j| j.kind == "payment.refund").count(),
+        1
+    );
+}

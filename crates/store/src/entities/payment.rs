@@ -35,6 +35,8 @@ pub struct Model {
     pub paid_at: Option<DateTimeUtc>,
     #[sea_orm(column_type = "TimestampWithTimeZone")]
     pub refunded_at: Option<DateTimeUtc>,
+    /// What was refunded (all or part of the amount).
+    pub refunded_vnd: Option<i64>,
     /// The gateway page the payer was sent to (reused while the payment is pending).
     #[sea_orm(column_type = "Text")]
     pub redirect_url: Option<String>,
