@@ -247,6 +247,62 @@ try {
   await page.waitForURL(/tro-ly\?q=/);
   if (!(await page.content()).includes('/procedures/1.001193')) fail('the assistant does not point to birth registration');
   await check('assistant');
+  // A fee-bearing application (criminal record certificate): the fee is computed from the form,
+  // paid at the sandbox bank before submitting, and an electronic receipt is issued.
+  await page.goto(`${base}/apply/3.000333`);
+  await page.click('form[action="/apply/3.000333"] button[type=submit]');
+  await page.waitForURL(/\/my\/NHAP-[A-Z0-9]+\/form/);
+  const feeDraft = page.url().match(/\/my\/(NHAP-[A-Z0-9]+)\/form/)[1];
+  const fillIfEmpty = async (sel, value) => { if ((await page.inputValue(sel)) === '') await page.fill(sel, value); };
+  await fillIfEmpty('#f-ho_ten', 'Nguyễn Văn An');
+  await fillIfEmpty('#f-ngay_sinh', '1985-03-12');
+  await fillIfEmpty('#f-so_dinh_danh', '031085012345');
+  await page.fill('#f-noi_sinh', 'Hải Phòng');
+  await page.fill('#f-quoc_tich', 'Việt Nam');
+  await page.fill('#f-dan_toc', 'Kinh');
+  await page.fill('#f-qua_trinh_cu_tru', 'Từ 1985 đến nay: Phường Ngô Quyền, Hải Phòng');
+  await page.fill('#f-muc_dich', 'Bổ sung hồ sơ xin việc');
+  await page.fill('#f-so_luong', '3');
+  await page.fill('#f-so_dien_thoai', '0912345678');
+  await page.selectOption('select[name=gioi_tinh]', 'nam');
+  await page.selectOption('select[name=loai_phieu]', 'so_1');
+  await page.selectOption('select[name=doi_tuong_nop_phi]', 'thong_thuong');
+  await page.selectOption('select[name=nhan_ket_qua]', 'vneid');
+  if ((await page.inputValue('#noi_thuong_tru-commune')) === '') await page.selectOption('#noi_thuong_tru-commune', '11341');
+  await fillIfEmpty('#noi_thuong_tru-street', 'Số 15 Lạch Tray');
+  await page.click('form[action$="/form"] > button[type=submit]');
+  await page.waitForURL(/\/files$/);
+  // Online, the identity paper and residence come from the state's data: nothing to upload.
+  await page.goto(`${base}/my/${feeDraft}/check`);
+  // Three certificates: 200.000 đ plus 5.000 đ for the third.
+  if (!(await page.textContent('table.fees')).includes('205.000 đ')) fail('the check page does not show the computed fee');
+  await check('check-fees');
+  await page.click(`form[action="/my/${feeDraft}/pay"] button[type=submit]`);
+  await page.waitForURL(/\/sim\/vnpay\/paymentv2\/vpcpay\.html/);
+  await check('sandbox-bank');
+  await page.click('button[name=outcome][value="00"]');
+  await page.waitForURL(/\/payments\/vnpay\/return/);
+  for (let i = 0; i < 20 && !(await page.textContent('main')).includes('Thanh toán thành công'); i++) {
+    await page.waitForTimeout(250);
+    await page.reload();
+  }
+  if (!(await page.textContent('main')).includes('Thanh toán thành công')) fail('the payment is not confirmed');
+  await check('payment-return');
+  await page.goto(`${base}/my/${feeDraft}/check`);
+  await page.click('form[action$="/submit"] button[type=submit]');
+  await page.waitForURL(/\/my\/H31[.0-9A-Z]*-\d{6}-\d{4}\/done$/);
+  const feeCode = page.url().match(/\/my\/([^/]+)\/done$/)[1];
+  let receiptHref = null;
+  for (let i = 0; i < 40 && !receiptHref; i++) {
+    await page.goto(`${base}/my/${feeCode}`);
+    receiptHref = await page.getAttribute('ul.documents a[href*="/attachments/"]', 'href').catch(() => null);
+    if (!receiptHref) await page.waitForTimeout(250);
+  }
+  if (!receiptHref) fail('no electronic receipt on the dossier page');
+  const receipt = await page.request.get(base + receiptHref);
+  const receiptBytes = await receipt.body();
+  if (receipt.status() !== 200 || receiptBytes.subarray(0, 4).toString() !== '%PDF') fail('the receipt does not download as a PDF');
+  await check('dossier-with-receipt');
 
   // Counter intake: a walk-in applicant, two paper documents scanned, the fee collected.
   page = dpage;
