@@ -340,7 +340,7 @@ try {
   await page.click('a.button[href$="/check"]');
   await page.waitForURL(/\/check$/);
   await check('staff-intake-check');
-  await page.check('input[name=fee][value="0"]');
+  await page.check('input[name=fee][value="cash"]');
   await page.click('form[action$="/submit"] button[type=submit]');
   await page.waitForURL(/\/staff\/dossiers\/H31\.11341-\d{6}-\d{4}$/);
   const counterCode = page.url().split('/').pop();

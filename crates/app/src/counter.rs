@@ -97,91 +97,84 @@ pub async fn lookup_applicant(
     }))
 }
 
-/// A fee line the officer can collect when receiving a dossier of this channel on this date: the
-/// lines due at receipt that have an amount. Lines are alternatives (per case), so the officer picks
-/// one; `None` in the picker means exempt or nothing due.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FeeChoice {
-    pub index: usize,
-    pub name: String,
-    pub amount_vnd: i64,
-}
-
-pub fn fee_choices(procedure: &Procedure, channel: Channel, on: NaiveDate) -> Vec<FeeChoice> {
-    procedure
-        .fees
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.collected_at == CollectionPoint::Receipt)
-        .filter_map(|(index, f)| {
-            f.amount_for(channel, on).map(|amount_vnd| FeeChoice {
-                index,
-                name: f.name.clone(),
-                amount_vnd,
-            })
-        })
-        .collect()
-}
-
-/// The fee the officer says was collected at the counter (index into the procedure's fee lines).
+/// How the officer collected the fees due when receiving a counter or postal dossier (the
+/// amount itself is computed from the form, never typed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CollectedFee {
-    pub line: usize,
+pub enum CollectedFee {
+    Cash,
+    Card,
+    /// Nothing collected: the applicant is exempt, or nothing is due.
+    Nothing,
+}
+
+impl CollectedFee {
+    pub fn parse(s: &str) -> Option<CollectedFee> {
+        match s {
+            "cash" => Some(CollectedFee::Cash),
+            "card" => Some(CollectedFee::Card),
+            "none" => Some(CollectedFee::Nothing),
+            _ => None,
+        }
+    }
+
+    pub fn method(self) -> Option<&'static str> {
+        match self {
+            CollectedFee::Cash => Some("cash"),
+            CollectedFee::Card => Some("card"),
+            CollectedFee::Nothing => None,
+        }
+    }
+}
+
+/// The fees due when receiving a dossier of this channel on this day, from its form.
+pub fn due_at_receipt(
+    procedure: &Procedure,
+    channel: Channel,
+    on: NaiveDate,
+    form: &serde_json::Map<String, serde_json::Value>,
+) -> Vec<motcua_domain::fees::QuotedLine> {
+    motcua_domain::fees::quote(procedure, channel, on, form)
+        .lines
+        .into_iter()
+        .filter(|l| l.collected_at == CollectionPoint::Receipt)
+        .collect()
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use motcua_domain::catalogue::{FeeKind, FeeLine};
 
-    fn line(name: &str, at: CollectionPoint, counter: Option<i64>, online: Option<i64>) -> FeeLine {
-        FeeLine {
-            name: name.into(),
-            kind: FeeKind::Fee,
-            counter_vnd: counter,
-            online_vnd: online,
-            collected_at: at,
-            valid_from: None,
-            valid_to: Some(NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()),
-            note: None,
-            rule: Default::default(),
-        }
+    #[test]
+    fn the_officer_says_how_the_fee_was_collected() {
+        assert_eq!(CollectedFee::parse("cash"), Some(CollectedFee::Cash));
+        assert_eq!(
+            CollectedFee::parse("card").and_then(CollectedFee::method),
+            Some("card")
+        );
+        assert_eq!(
+            CollectedFee::parse("none").and_then(CollectedFee::method),
+            None
+        );
+        // An index of a fee line (the old form) or anything else is not a way of paying.
+        assert_eq!(CollectedFee::parse("0"), None);
+        assert_eq!(CollectedFee::parse(""), None);
     }
 
     #[test]
-    fn only_lines_due_at_receipt_with_an_amount_for_the_channel_are_offered() {
-        let mut p = motcua_domain::catalogue::import_catalogue(include_str!(
+    fn only_lines_due_at_receipt_are_collected_at_the_counter() {
+        let p = motcua_domain::catalogue::import_catalogue(include_str!(
             "../../../data/demo-catalogue.json"
         ))
         .unwrap()
-        .remove(0);
-        p.fees = vec![
-            line("Lệ phí A", CollectionPoint::Receipt, Some(8_000), Some(0)),
-            line(
-                "Phí trả kết quả",
-                CollectionPoint::Return,
-                Some(5_000),
-                None,
-            ),
-            line(
-                "Chỉ trực tuyến",
-                CollectionPoint::Receipt,
-                None,
-                Some(1_000),
-            ),
-            line("Miễn", CollectionPoint::Receipt, Some(0), Some(0)),
-        ];
+        .into_iter()
+        .find(|p| p.code.as_str() == "1.004194")
+        .unwrap();
         let on = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-        let got = fee_choices(&p, Channel::Counter, on);
-        assert_eq!(
-            got.iter()
-                .map(|c| (c.index, c.amount_vnd))
-                .collect::<Vec<_>>(),
-            vec![(0, 8_000), (3, 0)]
-        );
-        // After the lines expire nothing is due.
-        let later = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
-        assert!(fee_choices(&p, Channel::Post, later).is_empty());
+        let form = serde_json::Map::new();
+        let lines = due_at_receipt(&p, Channel::Counter, on, &form);
+        assert_eq!(lines.iter().map(|l| l.amount_vnd).sum::<i64>(), 15_000);
+        let lines = due_at_receipt(&p, Channel::Online, on, &form);
+        assert_eq!(lines.iter().map(|l| l.amount_vnd).sum::<i64>(), 7_000);
     }
 }

@@ -1176,31 +1176,36 @@ pub async fn submit_with_fee(
             None,
         )
         .await?;
-        if let Some(fee) = fee {
-            let choice = crate::counter::fee_choices(&procedure, state.channel, day)
-                .into_iter()
-                .find(|c| c.index == fee.line)
-                .filter(|_| state.channel != Channel::Online)
-                .ok_or_else(|| {
-                    AppError::new(
-                        ErrorCode::Unprocessable,
-                        "unknown_fee_line",
-                        "Khoản phí, lệ phí đã chọn không áp dụng cho hồ sơ này.",
-                        "The chosen fee line does not apply to this dossier.",
-                    )
-                })?;
-            record(
-                &txn,
-                &updated,
-                principal,
-                "fee_collected",
-                to.status,
-                to.status,
-                Some(format!("{}: {} đ", choice.name, choice.amount_vnd)),
-                now,
-                Some(serde_json::json!({ "line": choice.index, "amount_vnd": choice.amount_vnd })),
-            )
-            .await?;
+        if let Some(fee) = fee
+            && state.channel != Channel::Online
+        {
+            // What is due is computed from the form; the officer only says how it was paid.
+            let lines = crate::counter::due_at_receipt(&procedure, state.channel, day, &form);
+            let total: i64 = lines.iter().map(|l| l.amount_vnd).sum();
+            if let Some(method) = fee.method().filter(|_| total > 0) {
+                crate::payments::record_at_counter(&txn, &updated, principal, method, &lines, now)
+                    .await?;
+                record(
+                    &txn,
+                    &updated,
+                    principal,
+                    "fee_collected",
+                    to.status,
+                    to.status,
+                    Some(format!(
+                        "{}: {} đ",
+                        if method == "card" {
+                            "Thẻ"
+                        } else {
+                            "Tiền mặt"
+                        },
+                        motcua_domain::notice::vnd(total)
+                    )),
+                    now,
+                    Some(serde_json::json!({ "method": method, "amount_vnd": total })),
+                )
+                .await?;
+            }
         }
         let updated = crate::workflow::assign_by_default(&txn, app, &updated, now)
             .await?

@@ -23,6 +23,7 @@ pub mod outbox;
 pub mod payments;
 pub mod pki;
 pub mod receipts;
+pub mod reconciliation;
 pub mod reminders;
 pub mod sealing;
 pub mod totp;

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
-use motcua_domain::catalogue::{Channel as ProcChannel, Procedure};
+use motcua_domain::catalogue::Procedure;
 use motcua_domain::form::{self, FieldType};
 use motcua_domain::lifecycle::{DossierState, Status};
 use motcua_domain::notice::{self, DossierEvent, Lang, NoticeContext};
@@ -168,7 +168,10 @@ impl Handler for NotifyDossier {
             let settings =
                 messaging::settings_of(&app.db, &format!("citizen:{}", row.applicant_id)).await?;
             let contact = contact_of(&procedure, &form_values, &applicant, settings.as_ref());
-            let Some(event) = event_from(&facts, &row, &procedure, app) else {
+            let payments = crate::payments::of_dossier(&app.db, &row.id).await?;
+            let owed =
+                crate::payments::due_now(app, &row, &procedure, &payments)?.map(|d| d.amount_vnd);
+            let Some(event) = event_from(&facts, &row, &procedure, app, owed) else {
                 return Err(JobError::permanent(format!(
                     "unknown event {:?}",
                     facts.event
@@ -259,6 +262,7 @@ fn event_from(
     row: &dossier::Model,
     procedure: &Procedure,
     app: &crate::App,
+    owed: Option<i64>,
 ) -> Option<DossierEvent> {
     let note = facts.note.clone().unwrap_or_default();
     Some(match facts.event.as_str() {
@@ -280,13 +284,10 @@ fn event_from(
                 .collect(),
             note,
         },
-        "payment_requested" => {
-            let channel = ProcChannel::from_wire(&row.channel).unwrap_or(ProcChannel::Online);
-            let day = app.now().with_timezone(&app.calendar.offset()).date_naive();
-            let lines = crate::counter::fee_choices(procedure, channel, day);
-            let amount_vnd = (!lines.is_empty()).then(|| lines.iter().map(|l| l.amount_vnd).sum());
-            DossierEvent::PaymentRequested { amount_vnd, note }
-        }
+        "payment_requested" => DossierEvent::PaymentRequested {
+            amount_vnd: owed,
+            note,
+        },
         "result_ready" => DossierEvent::ResultReady {
             online: row.channel == "online",
         },

@@ -716,3 +716,62 @@ pub async fn record_no_refund(app: &App, p: &payment::Model, why: &str) -> Resul
     txn.commit().await?;
     Ok(())
 }
+
+/// Records fees collected at the counter (cash or card) with the submission, in its transaction:
+/// a succeeded payment of the lines due, and its receipt to be written by the worker.
+pub async fn record_at_counter(
+    txn: &impl ConnectionTrait,
+    row: &dossier::Model,
+    principal: &Principal,
+    method: &str,
+    lines: &[QuotedLine],
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let amount: i64 = lines.iter().map(|l| l.amount_vnd).sum();
+    let model = payment::Model {
+        id: uuid::Uuid::now_v7().to_string(),
+        dossier_id: row.id.clone(),
+        txn_ref: txn_ref(now),
+        purpose: "submission".into(),
+        method: method.into(),
+        status: PaymentStatus::Succeeded.as_str().into(),
+        amount_vnd: amount,
+        lines: serde_json::to_string(lines).map_err(AppError::internal)?,
+        created_by: principal.key(),
+        created_at: now,
+        updated_at: now,
+        expires_at: None,
+        settled_at: Some(now),
+        gateway_txn_no: None,
+        bank_code: None,
+        paid_at: Some(now),
+        refunded_at: None,
+        refunded_vnd: None,
+        redirect_url: None,
+        row_version: 1,
+    };
+    payment::ActiveModel::from(model.clone())
+        .insert(txn)
+        .await?;
+    audit_payment(
+        txn,
+        &model,
+        &principal.audit_name(),
+        "payment.succeeded",
+        Some(serde_json::json!({ "at": "counter" })),
+        now,
+    )
+    .await?;
+    motcua_store::outbox::enqueue(
+        txn,
+        motcua_store::outbox::NewJob::now(
+            crate::receipts::RECEIPT,
+            serde_json::json!({ "payment": model.id }),
+            now,
+        )
+        .dedupe(format!("receipt:{}", model.id)),
+        now,
+    )
+    .await?;
+    Ok(())
+}

@@ -18,6 +18,7 @@ pub mod payments;
 pub mod portal;
 pub mod problem;
 pub mod ratelimit;
+pub mod reconciliation;
 pub mod redirect;
 pub mod signing;
 pub mod staff;
@@ -117,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/dossiers/{code}/submit", post(api::submit))
         .route("/dossiers/{code}/payments", post(payments::api_start))
+        .route("/payments/reconciliation", get(reconciliation::api))
         .route(
             "/dossiers/{code}/actions",
             post(api::act).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
@@ -163,6 +165,7 @@ pub fn router(state: AppState) -> Router {
             get(notifications::settings_get).post(notifications::settings_post),
         )
         .route("/staff/outbox", get(notifications::outbox))
+        .route("/staff/payments", get(reconciliation::page))
         .route(
             "/staff/outbox/{id}/retry",
             post(notifications::outbox_retry),
@@ -304,7 +307,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Every API route as (method, OpenAPI path); the OpenAPI test checks they are all documented.
-pub const API_ROUTES: [(&str, &str); 22] = [
+pub const API_ROUTES: [(&str, &str); 23] = [
     ("get", "/procedures"),
     ("get", "/procedures/{code}"),
     ("get", "/assistant"),
@@ -316,6 +319,7 @@ pub const API_ROUTES: [(&str, &str); 22] = [
     ("get", "/dossiers/{code}/attachments/{id}"),
     ("post", "/dossiers/{code}/submit"),
     ("post", "/dossiers/{code}/payments"),
+    ("get", "/payments/reconciliation"),
     ("post", "/dossiers/{code}/actions"),
     ("get", "/track/{code}"),
     ("post", "/feedback"),

@@ -553,6 +553,7 @@ fn schemas() -> Value {
         m.insert("NewFeedback".into(), new_feedback());
         m.insert("FeedbackReceipt".into(), feedback_receipt());
         m.insert("Feedback".into(), feedback_view());
+        m.insert("Reconciliation".into(), reconciliation_report());
     }
     all
 }
@@ -687,6 +688,78 @@ fn feedback_view() -> Value {
         p.extend(more);
     }
     json!({ "type": "object", "additionalProperties": false, "required": fields, "properties": properties })
+}
+
+/// The daily reconciliation of an agency's payments, exactly: nothing else is ever in it.
+fn reconciliation_report() -> Value {
+    let total = || {
+        json!({ "type": "object", "additionalProperties": false, "required": ["count", "amount"],
+            "properties": { "count": { "type": "integer", "minimum": 0 },
+                "amount": { "type": "integer", "description": "VND: the payments' own amounts (what a refund gave back is in each row's refunded_amount)" } } })
+    };
+    let s = || json!({ "type": "string" });
+    let row_fields = [
+        "dossier_code",
+        "procedure_code",
+        "procedure_name",
+        "txn_ref",
+        "method",
+        "amount",
+        "refunded_amount",
+        "status",
+        "class",
+        "created_at",
+        "paid_at",
+        "gateway_txn_no",
+        "bank_code",
+        "created_other_day",
+        "issues",
+    ];
+    let row_properties = json!({
+        "dossier_code": { "type": "string", "description": "The official code, or the draft reference NHAP-… of a dossier paid before submission" },
+        "procedure_code": s(),
+        "procedure_name": { "type": "string", "description": "The procedure's Vietnamese name, of the version the dossier was made under" },
+        "txn_ref": { "type": "string", "description": "Our order reference at the gateway (vnp_TxnRef)" },
+        "method": { "type": "string", "description": "vnpay, cash or card" },
+        "amount": { "type": "integer", "description": "VND" },
+        "refunded_amount": { "type": "integer", "nullable": true, "description": "VND the gateway gave back (all or part of amount), once refunded" },
+        "status": { "type": "string", "description": "created, pending, succeeded, failed, cancelled, expired or refunded" },
+        "class": { "type": "string", "enum": ["paid", "pending", "mismatched", "refunded", "failed"] },
+        "created_at": { "type": "string", "format": "date-time", "description": "In local time (+07:00)" },
+        "paid_at": { "type": "string", "format": "date-time", "nullable": true,
+            "description": "The gateway's payment time, in local time" },
+        "gateway_txn_no": { "type": "string", "nullable": true, "description": "The gateway's transaction number (vnp_TransactionNo)" },
+        "bank_code": { "type": "string", "nullable": true },
+        "created_other_day": { "type": "boolean",
+            "description": "Created on another day and listed because it was paid, settled or refunded on this one; counted in its own day's totals, not in these" },
+        "issues": { "type": "array", "description": "Why it is mismatched; empty otherwise",
+            "items": { "type": "string", "enum": ["callback_amount", "callback_signature", "no_gateway_txn_no", "no_gateway_confirmation", "unknown_status"] } }
+    });
+    let row = json!({ "type": "object", "additionalProperties": false, "required": row_fields,
+        "properties": row_properties });
+    let totals = json!({ "type": "object", "additionalProperties": false,
+        "description": "Of the payments created on the day (rows with created_other_day false), by class",
+        "required": ["paid", "pending", "mismatched", "refunded", "failed"],
+        "properties": { "paid": total(), "pending": total(), "mismatched": total(),
+            "refunded": total(), "failed": total() } });
+    let mut gateway_total = total();
+    gateway_total["description"] = json!(
+        "What the gateway should pay out for this agency and day by our records: vnpay payments that succeeded (or were refunded since) with a gateway transaction number, paid on the day by the gateway's payment time"
+    );
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["agency", "agency_name", "date", "rows", "totals", "gateway_total"],
+        "properties": {
+            "agency": { "type": "string" },
+            "agency_name": { "type": "string" },
+            "date": { "type": "string", "format": "date" },
+            "rows": { "type": "array", "items": row,
+                "description": "Ordered by creation time, then order reference" },
+            "totals": totals,
+            "gateway_total": gateway_total
+        }
+    })
 }
 
 /// Each error status once, as problem+json; 429 always says when to come back.
@@ -933,6 +1006,36 @@ fn paths() -> Value {
         ),
         errors: &[403, 404, 409, 415, 503],
     };
+    let reconciliation = Op {
+        id: "paymentReconciliation",
+        summary: "An agency's payments of one day, matched with what the payment gateway confirmed",
+        description: Some(
+            "For the staff of the agency (any role), staff of a parent agency whose role includes its descendants, and the system administrator (403 not_allowed for anyone else, citizens included). Lists the payments of the dossiers the agency is competent for that were created on the local day (Vietnam time, UTC+7), and those created on another day but paid, settled or refunded on it (created_other_day, not in the totals). Each is in one class, the first that applies: mismatched (a callback for its order was refused for its amount, 04, or its signature, 97; or it succeeded through the gateway without the gateway's transaction number or without a genuine notification or re-query on record), refunded, paid (succeeded), pending (created, pending), failed (failed, cancelled, expired). With format=csv the rows as RFC 4180 CSV (header row, CRLF, no totals), text fields that a spreadsheet would read as a formula prefixed with an apostrophe. 400: agency_required, invalid_agency, unknown_agency, date_required, invalid_date, invalid_format, duplicate_parameter, unknown_parameter.",
+        ),
+        access: Access::SignedIn,
+        params: vec![
+            json!({ "name": "agency", "in": "query", "required": true, "description": "The agency's code",
+                "schema": { "type": "string", "minLength": 1, "maxLength": crate::reconciliation::MAX_AGENCY_CHARS,
+                    "pattern": "^[A-Za-z0-9._-]+$", "example": "H31.11341" } }),
+            json!({ "name": "date", "in": "query", "required": true, "description": "The local day, YYYY-MM-DD",
+                "schema": { "type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "example": "2026-11-17" } }),
+            json!({ "name": "format", "in": "query", "required": false,
+                "schema": { "type": "string", "enum": ["json", "csv"], "default": "json" } }),
+        ],
+        body: None,
+        ok: (
+            "200",
+            json!({ "description": "The reconciliation",
+                "headers": { "Content-Disposition": { "required": false,
+                    "description": "With format=csv: an attachment named doi-soat-<agency>-<date>.csv",
+                    "schema": { "type": "string" } } },
+                "content": {
+                    "application/json": { "schema": schema_ref("Reconciliation") },
+                    "text/csv": { "schema": { "type": "string",
+                        "description": "Columns: dossier_code, procedure_code, procedure_name, txn_ref, method, amount_vnd, refunded_vnd, status, class, created_at, paid_at, gateway_txn_no, bank_code, created_other_day, issues (joined by |)" } } } }),
+        ),
+        errors: &[403],
+    };
     let act = Op {
         id: "act",
         summary: "Run an action of the lifecycle",
@@ -1100,6 +1203,7 @@ fn paths() -> Value {
         "/dossiers/{code}/attachments/{id}": { "get": download.build() },
         "/dossiers/{code}/submit": { "post": submit.build() },
         "/dossiers/{code}/payments": { "post": start_payment.build() },
+        "/payments/reconciliation": { "get": reconciliation.build() },
         "/dossiers/{code}/actions": { "post": act.build() },
         "/track/{code}": { "get": track.build() },
         "/feedback": { "post": submit_feedback.build() },

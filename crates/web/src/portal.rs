@@ -161,7 +161,7 @@ pub async fn apply_start(
 pub struct IdemForm {
     #[serde(default)]
     idem: String,
-    /// At the counter: the fee line collected (its index), or `none`.
+    /// At the counter: how the fees were paid: `cash`, `card` or `none`.
     #[serde(default)]
     fee: Option<String>,
 }
@@ -776,7 +776,7 @@ struct Problem {
 }
 
 struct FeeOpt {
-    index: usize,
+    value: &'static str,
     label: String,
 }
 
@@ -869,22 +869,13 @@ async fn check_page(
             text: message(lang, e),
         });
     }
-    let fees = if j == Journey::Counter {
-        let channel = Channel::from_wire(&view.channel).unwrap_or(Channel::Counter);
-        let today = s
-            .app
-            .now()
-            .with_timezone(&s.app.calendar.offset())
-            .date_naive();
-        motcua_app::counter::fee_choices(proc, channel, today)
+    // At the counter the officer says how the fees shown were paid (or that nothing was).
+    let fees: Vec<FeeOpt> = if j == Journey::Counter {
+        ["cash", "card", "none"]
             .into_iter()
-            .map(|f| FeeOpt {
-                index: f.index,
-                label: format!(
-                    "{} — {}",
-                    f.name,
-                    crate::pages::vnd(ui.lang, Some(f.amount_vnd))
-                ),
+            .map(|m| FeeOpt {
+                value: m,
+                label: t(ui.lang, &format!("intake.fee_method.{m}")).to_owned(),
             })
             .collect()
     } else {
@@ -977,15 +968,19 @@ pub async fn submit_post(
         (Journey::Counter, None) => Err(AppError::new(
             ErrorCode::Unprocessable,
             "fee_choice_required",
-            "Chọn khoản phí, lệ phí đã thu (hoặc \"không thu\").",
-            "Choose the fee collected (or \"nothing collected\").",
+            "Chọn cách thu phí, lệ phí (tiền mặt, thẻ) hoặc \"không thu\".",
+            "Choose how the fee was paid (cash, card) or \"nothing collected\".",
         )),
         (Journey::Counter, Some(choice)) => {
-            let fee = choice
-                .parse::<usize>()
-                .ok()
-                .map(|line| motcua_app::counter::CollectedFee { line });
-            dossiers::submit_with_fee(&s.app, &p, &code, key, fee).await
+            match motcua_app::counter::CollectedFee::parse(choice) {
+                Some(fee) => dossiers::submit_with_fee(&s.app, &p, &code, key, Some(fee)).await,
+                None => Err(AppError::new(
+                    ErrorCode::Unprocessable,
+                    "fee_choice_required",
+                    "Chọn cách thu phí, lệ phí (tiền mặt, thẻ) hoặc \"không thu\".",
+                    "Choose how the fee was paid (cash, card) or \"nothing collected\".",
+                )),
+            }
         }
     };
     match submitted {

@@ -369,7 +369,7 @@ async fn counter_intake_looks_up_the_applicant_scans_two_papers_collects_the_fee
     }
     let (status, check) = t.page(&officer, &format!("{base}/check")).await;
     assert_eq!(status, 200);
-    assert!(check.contains("15.000 ₫"), "counter fee offered: {check}");
+    assert!(check.contains("15.000 đ"), "counter fee computed: {check}");
 
     // Forgetting to say what was collected is asked again; the draft stays a draft.
     let (status, _, _) = t
@@ -380,7 +380,7 @@ async fn counter_intake_looks_up_the_applicant_scans_two_papers_collects_the_fee
         .submit_fields(
             &officer,
             &format!("{base}/submit"),
-            &[("idem", "s1"), ("fee", "0")],
+            &[("idem", "s1"), ("fee", "cash")],
         )
         .await;
     assert_eq!(status, 303);
@@ -402,7 +402,17 @@ async fn counter_intake_looks_up_the_applicant_scans_two_papers_collects_the_fee
     assert!(atts.iter().all(|a| a["digitized"] == true), "{d}");
     let history = d["history"].to_string();
     assert!(history.contains("fee_collected"), "{history}");
-    assert!(history.contains("15000 đ"), "{history}");
+    assert!(history.contains("Tiền mặt: 15.000 đ"), "{history}");
+    // The cash is a payment on record, with its receipt written by the worker.
+    assert_eq!(d["payments"][0]["method"], "cash");
+    assert_eq!(d["payments"][0]["status"], "succeeded");
+    assert_eq!(d["payments"][0]["amount"], 15_000);
+    drain(&t.worker(&Recorder::up(), &Recorder::up())).await;
+    let d = json(t.get(&token, &format!("/api/v1/dossiers/{code}")).await).await;
+    assert!(
+        d["documents"].to_string().contains("payment_receipt"),
+        "{d}"
+    );
     let (_, staff_page) = t.page(&officer, &dossier_url).await;
     assert!(staff_page.contains("Thu phí, lệ phí"), "{staff_page}");
 }
