@@ -177,6 +177,12 @@ pub async fn facts_of(
             _ => "Trực tiếp tại Bộ phận Một cửa".into(),
         },
         handler: handler.to_owned(),
+        fees: view
+            .fees
+            .lines
+            .iter()
+            .map(|l| (l.name.clone(), l.quantity, l.amount))
+            .collect(),
     })
 }
 

@@ -33,6 +33,8 @@ pub struct DossierFacts {
     pub receiving_point: String,
     pub channel: String,
     pub handler: String,
+    /// (line, quantity, amount) of the fees, computed from the form; empty when free.
+    pub fees: Vec<(String, u32, i64)>,
 }
 
 /// `ngày 24 tháng 11 năm 2026`.
@@ -215,7 +217,40 @@ pub fn notice(input: &NoticeInput) -> Document {
                 facts.push(("4. Thời gian trả kết quả".into(), time_and_date(due)));
             }
             facts.push(("5. Hình thức nộp".into(), d.channel.clone()));
+            let total: i64 = d.fees.iter().map(|(_, _, a)| a).sum();
+            facts.push((
+                "6. Phí, lệ phí".into(),
+                if total == 0 {
+                    "Không phải nộp".into()
+                } else {
+                    format!("{} đồng", format_vnd(total))
+                },
+            ));
             blocks.push(Block::Facts(facts));
+            if total > 0 {
+                blocks.push(Block::Table {
+                    headers: vec![
+                        "STT".into(),
+                        "Khoản phí, lệ phí".into(),
+                        "Số lượng".into(),
+                        "Thành tiền (đồng)".into(),
+                    ],
+                    rows: d
+                        .fees
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (n, q, a))| {
+                            vec![
+                                (i + 1).to_string(),
+                                n.clone(),
+                                q.to_string(),
+                                format_vnd(*a),
+                            ]
+                        })
+                        .collect(),
+                    widths: vec![0.6, 5.0, 1.2, 1.8],
+                });
+            }
             blocks.push(Block::Paragraph(
                 "Vào sổ theo dõi hồ sơ, quyển số: sổ điện tử (hệ thống một cửa điện tử).".into(),
             ));
@@ -774,6 +809,7 @@ mod tests {
             receiving_point: "Bộ phận Một cửa phường Hồng Bàng".into(),
             channel: "Trực tuyến".into(),
             handler: "Lê Văn Tiếp".into(),
+            fees: vec![("Lệ phí đăng ký tạm trú".into(), 1, 7_000)],
         }
     }
 
@@ -812,6 +848,31 @@ mod tests {
             let pdf = crate::render::render(&doc);
             assert!(pdf.is_ok(), "{kind:?}: {pdf:?}");
         }
+    }
+
+    #[test]
+    fn the_receipt_slip_states_the_fees_or_that_none_are_due() {
+        let at = DateTime::parse_from_rfc3339("2026-11-24T10:00:00+07:00").unwrap_or_default();
+        let slip = |fees: Vec<(String, u32, i64)>| {
+            notice(&NoticeInput {
+                kind: NoticeKind::Receipt,
+                issuer: issuer(),
+                dossier: DossierFacts { fees, ..facts() },
+                issued_at: at,
+                reason: String::new(),
+                requested: Vec::new(),
+                new_due_at: None,
+                steps: Vec::new(),
+                tracking_url: "http://x/track".into(),
+            })
+        };
+        let text = |d: &Document| format!("{:?}", d.blocks);
+        let paid = slip(vec![("Lệ phí đăng ký tạm trú".into(), 2, 14_000)]);
+        assert!(
+            text(&paid).contains("14.000 đồng") && text(&paid).contains("Lệ phí đăng ký tạm trú")
+        );
+        let free = slip(Vec::new());
+        assert!(text(&free).contains("Không phải nộp"), "{}", text(&free));
     }
 
     #[test]
