@@ -1332,6 +1332,39 @@ pub async fn act(
             }
         }
         Command::RequestSupplement { components, .. } => known_components(&procedure, components)?,
+        Command::RequestPayment { lines, .. } => {
+            let day = state
+                .submitted_at
+                .unwrap_or(now)
+                .with_timezone(&app.calendar.offset())
+                .date_naive();
+            let bad: Vec<String> = lines
+                .iter()
+                .filter(|l| {
+                    !(1..=100).contains(&l.quantity)
+                        || procedure
+                            .fees
+                            .get(l.line)
+                            .and_then(|f| f.amount_for(state.channel, day))
+                            .is_none()
+                })
+                .map(|l| l.line.to_string())
+                .collect();
+            if !bad.is_empty() {
+                return Err(AppError::new(
+                    ErrorCode::Unprocessable,
+                    "unknown_fee_line",
+                    format!(
+                        "Khoản phí không có trong danh mục của thủ tục, không áp dụng cho kênh nộp này, hoặc số lượng không hợp lệ (1–100): {}.",
+                        bad.join(", ")
+                    ),
+                    format!(
+                        "Fee line not in the procedure's catalogue, not charged on this channel, or a quantity outside 1–100: {}.",
+                        bad.join(", ")
+                    ),
+                ));
+            }
+        }
         Command::Receive {
             checked: Some(checked),
         } => {
@@ -2102,7 +2135,10 @@ pub async fn allowed_actions(
             question: text(),
         },
         Command::RecordConsultationReply { reply: text() },
-        Command::RequestPayment { note: text() },
+        Command::RequestPayment {
+            note: text(),
+            lines: Vec::new(),
+        },
         Command::RecordPayment,
         Command::Extend {
             // Any date after the current one: whether the extension is still allowed depends on

@@ -111,7 +111,28 @@ pub fn due_now(
                 .filter(|l| l.collected_at == CollectionPoint::Receipt)
                 .collect(),
         ),
-        Status::PaymentRequested => ("request", quote.lines),
+        Status::PaymentRequested => {
+            // What the form costs, plus the catalogue lines the specialist added.
+            let mut lines = quote.lines;
+            for extra in &state.requested_fees {
+                let Some(f) = procedure.fees.get(extra.line) else {
+                    continue;
+                };
+                let Some(unit) = f.amount_for(state.channel, day) else {
+                    continue;
+                };
+                lines.push(QuotedLine {
+                    index: extra.line,
+                    name: f.name.clone(),
+                    unit_vnd: unit,
+                    quantity: extra.quantity,
+                    amount_vnd: unit.saturating_mul(i64::from(extra.quantity)),
+                    collected_at: f.collected_at,
+                    exempt: false,
+                });
+            }
+            ("request", lines)
+        }
         _ => return Ok(None),
     };
     let owed: i64 = lines.iter().map(|l| l.amount_vnd).sum::<i64>() - paid_total(payments);

@@ -178,6 +178,20 @@ pub enum Step {
     Approved { assignee: String },
 }
 
+/// A fee line of the procedure's catalogue added to a payment request, with how many.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtraFee {
+    /// The line's index in the procedure version's fee lines.
+    pub line: usize,
+    #[serde(default = "one")]
+    pub quantity: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
 /// Everything the state machine needs to know about a dossier; stored as JSON beside the
 /// columns used for queues.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -207,6 +221,9 @@ pub struct DossierState {
     /// Where a paused status (5, 6, 7) goes back to.
     pub resume_status: Option<Status>,
     pub open_consultations: u32,
+    /// Catalogue fee lines added by an open payment request.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requested_fees: Vec<ExtraFee>,
 }
 
 impl DossierState {
@@ -230,6 +247,7 @@ impl DossierState {
             extended: false,
             resume_status: None,
             open_consultations: 0,
+            requested_fees: Vec::new(),
         }
     }
 
@@ -331,6 +349,10 @@ pub enum Command {
     RequestPayment {
         #[serde(default)]
         note: String,
+        /// Lines of the procedure's fee catalogue the specialist adds to what the form already
+        /// costs (e.g. copies asked for later) — never an amount typed by hand.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        lines: Vec<ExtraFee>,
     },
     RecordPayment,
     Extend {
@@ -971,13 +993,14 @@ fn apply(
             s.resume_status = None;
             None
         }
-        Command::RequestPayment { note } => {
+        Command::RequestPayment { note, lines } => {
             require_status(state, &[Status::InProcessing])?;
             require_role(role, &[Role::Specialist])?;
             require_place(actor, Place::CompetentAgency)?;
             require_assignee(state, actor)?;
             s.resume_status = Some(Status::InProcessing);
             s.status = Status::PaymentRequested;
+            s.requested_fees = lines.clone();
             let note = note.trim();
             (!note.is_empty()).then(|| note.to_owned())
         }
@@ -991,6 +1014,7 @@ fn apply(
             }
             s.status = state.resume_status.unwrap_or(Status::InProcessing);
             s.resume_status = None;
+            s.requested_fees.clear();
             None
         }
         Command::Extend { new_due_at, reason } => {

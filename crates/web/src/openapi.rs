@@ -232,7 +232,13 @@ fn action_schema() -> Value {
             json!({ "components": { "type": "array", "items": { "type": "string" } }, "note": s() }),
         ),
         ("supplement", vec![], json!({})),
-        ("request_payment", vec![], json!({ "note": s() })),
+        (
+            "request_payment",
+            vec![],
+            json!({ "note": s(), "lines": { "type": "array", "description": "Lines of the procedure's fee catalogue added to what the form costs (index into the procedure's fees); never an amount",
+                "items": { "type": "object", "required": ["line"], "additionalProperties": false, "properties": {
+                    "line": { "type": "integer", "minimum": 0 }, "quantity": { "type": "integer", "minimum": 1, "maximum": 100 } } } } }),
+        ),
         ("record_payment", vec![], json!({})),
         (
             "extend",

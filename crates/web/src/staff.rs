@@ -424,6 +424,8 @@ struct DossierPage {
     files: Vec<(String, String, String)>,
     history: Vec<(String, String)>,
     sent: Vec<crate::pages::SentLine>,
+    /// (index, label with amount) of the procedure's fee lines a payment request may add.
+    fee_catalogue: Vec<(usize, String)>,
     /// (slug, label) of the notices this dossier has reached.
     notices: Vec<(String, String)>,
     results: Vec<ResultRow>,
@@ -498,6 +500,33 @@ async fn dossier_page(
         Err(e) => return crate::pages::server_error(ui, who, &e),
     };
     let cost = crate::pages::fee_table(lang, &v.fees);
+    let fee_catalogue = match motcua_app::catalogue::pinned(
+        &s.app.db,
+        &v.procedure.code,
+        v.procedure.version,
+    )
+    .await
+    {
+        Ok(proc) => {
+            let channel = motcua_domain::catalogue::Channel::from_wire(&v.channel)
+                .unwrap_or(motcua_domain::catalogue::Channel::Online);
+            let day = v
+                .submitted_at
+                .unwrap_or_else(|| s.app.now())
+                .with_timezone(&s.app.calendar.offset())
+                .date_naive();
+            proc.fees
+                .iter()
+                .enumerate()
+                .filter_map(|(i, f)| {
+                    f.amount_for(channel, day)
+                        .filter(|a| *a > 0)
+                        .map(|a| (i, format!("{} — {}", f.name, crate::pages::money(lang, a))))
+                })
+                .collect()
+        }
+        Err(e) => return crate::pages::server_error(ui, who, &e),
+    };
     let signature = match motcua_app::applicant_signing::status(&s.app, &v).await {
         Ok(sig) => sig.and_then(|sig| crate::signing::line(s, &sig)),
         Err(e) => return crate::pages::server_error(ui, who, &e),
@@ -671,6 +700,7 @@ async fn dossier_page(
             })
             .collect(),
         sent: crate::pages::sent_lines(s, lang, p, &v.code).await,
+        fee_catalogue,
         notices: crate::verify::notices_of(lang, &v, false),
         signature,
         steps,
@@ -750,8 +780,19 @@ pub async fn act(
     // The receive form always carries its checklist, even with nothing ticked.
     let mut checked = Vec::new();
     let mut decision = String::new();
+    // A payment request's extra catalogue lines: the ticked lines and their quantities.
+    let mut fee_lines = Vec::new();
+    let mut fee_qty = std::collections::HashMap::new();
     for (name, text) in posted {
-        if name == "decision" {
+        if name == "fee_line" {
+            if let Ok(i) = text.trim().parse::<usize>() {
+                fee_lines.push(i);
+            }
+        } else if let Some(i) = name.strip_prefix("fee_qty_") {
+            if let (Ok(i), Ok(q)) = (i.parse::<usize>(), text.trim().parse::<u32>()) {
+                fee_qty.insert(i, q);
+            }
+        } else if name == "decision" {
             decision = text;
         } else if name == "components" {
             components.push(Value::String(text));
@@ -775,6 +816,13 @@ pub async fn act(
     }
     if fields.get("action").and_then(Value::as_str) == Some("receive") {
         fields.insert("checked".into(), Value::Array(checked));
+    }
+    if !fee_lines.is_empty() {
+        let lines = fee_lines
+            .iter()
+            .map(|i| serde_json::json!({ "line": i, "quantity": fee_qty.get(i).copied().unwrap_or(1) }))
+            .collect();
+        fields.insert("lines".into(), Value::Array(lines));
     }
     let command: Command = match serde_json::from_value(Value::Object(fields)) {
         Ok(c) => c,

@@ -566,3 +566,67 @@ async fn a_paid_dossier_refused_at_receipt_is_refunded_through_the_gateway() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_paid_payment_request_moves_the_dossier_on_by_itself() {
+    let t = TestApp::spawn_at(chrono::Utc::now()).await;
+    let token = t.citizen_token(CITIZEN_A).await;
+    // A free birth registration; later the applicant asks for two copies of the certificate.
+    let code = t.submitted_birth_registration(&token).await;
+    let officer = t.staff_token(&format!("officer@{AGENCY_A}")).await;
+    let leader = t.staff_token(&format!("leader@{AGENCY_A}")).await;
+    let specialist_name = format!("specialist@{AGENCY_A}");
+    let specialist = t.staff_token(&specialist_name).await;
+    assert_eq!(
+        t.action(&officer, &code, json!({ "action": "receive" }))
+            .await
+            .status(),
+        200
+    );
+    let r = t
+        .action(
+            &leader,
+            &code,
+            json!({ "action": "assign", "assignee": specialist_name }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    // Amounts come from the catalogue only: an unknown line or a silly quantity is refused.
+    for lines in [
+        json!([{ "line": 99 }]),
+        json!([{ "line": 2, "quantity": 0 }]),
+    ] {
+        let r = t
+            .action(
+                &specialist,
+                &code,
+                json!({ "action": "request_payment", "lines": lines }),
+            )
+            .await;
+        expect_problem(r, 422, "unknown_fee_line").await;
+    }
+    let r = t
+        .action(
+            &specialist,
+            &code,
+            json!({ "action": "request_payment", "note": "Bản sao theo yêu cầu", "lines": [{ "line": 2, "quantity": 2 }] }),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+    let started = json(
+        t.post_json(
+            &token,
+            &format!("/api/v1/dossiers/{code}/payments"),
+            &Value::Null,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(started["amount"], 16_000, "{started}");
+    pay_at_bank(&t, started["redirect_url"].as_str().unwrap(), "00").await;
+    wait_for(&t, &token, &code, "succeeded").await;
+    // Paid: back in processing without anyone pressing "recorded as paid".
+    let v = json(t.get(&token, &format!("/api/v1/dossiers/{code}")).await).await;
+    assert_eq!(v["status"], 4, "{v}");
+    assert!(v["history"].to_string().contains("record_payment"));
+}

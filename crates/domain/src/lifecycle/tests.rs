@@ -142,7 +142,10 @@ fn commands() -> Vec<Command> {
             note: "illegible scan".into(),
         },
         Command::Supplement,
-        Command::RequestPayment { note: "fee".into() },
+        Command::RequestPayment {
+            note: "fee".into(),
+            lines: Vec::new(),
+        },
         Command::RecordPayment,
         Command::Extend {
             new_due_at: now() + Duration::days(30),
