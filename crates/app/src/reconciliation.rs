@@ -193,9 +193,11 @@ fn not_allowed() -> AppError {
     )
 }
 
+/// A well-formed code that names no agency is a resource that is not there: 404, not a bad
+/// request (schemathesis holds us to it).
 fn unknown_agency() -> AppError {
     AppError::new(
-        ErrorCode::BadRequest,
+        ErrorCode::NotFound,
         "unknown_agency",
         "Không có cơ quan với mã này.",
         "There is no agency with this code.",

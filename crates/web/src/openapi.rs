@@ -1016,7 +1016,7 @@ fn paths() -> Value {
         id: "paymentReconciliation",
         summary: "An agency's payments of one day, matched with what the payment gateway confirmed",
         description: Some(
-            "For the staff of the agency (any role), staff of a parent agency whose role includes its descendants, and the system administrator (403 not_allowed for anyone else, citizens included). Lists the payments of the dossiers the agency is competent for that were created on the local day (Vietnam time, UTC+7), and those created on another day but paid, settled or refunded on it (created_other_day, not in the totals). Each is in one class, the first that applies: mismatched (a callback for its order was refused for its amount, 04, or its signature, 97; or it succeeded through the gateway without the gateway's transaction number or without a genuine notification or re-query on record), refunded, paid (succeeded), pending (created, pending), failed (failed, cancelled, expired). With format=csv the rows as RFC 4180 CSV (header row, CRLF, no totals), text fields that a spreadsheet would read as a formula prefixed with an apostrophe. 400: agency_required, invalid_agency, unknown_agency, date_required, invalid_date, invalid_format, duplicate_parameter, unknown_parameter.",
+            "For the staff of the agency (any role), staff of a parent agency whose role includes its descendants, and the system administrator (403 not_allowed for anyone else, citizens included). Lists the payments of the dossiers the agency is competent for that were created on the local day (Vietnam time, UTC+7), and those created on another day but paid, settled or refunded on it (created_other_day, not in the totals). Each is in one class, the first that applies: mismatched (a callback for its order was refused for its amount, 04, or its signature, 97; or it succeeded through the gateway without the gateway's transaction number or without a genuine notification or re-query on record), refunded, paid (succeeded), pending (created, pending), failed (failed, cancelled, expired). With format=csv the rows as RFC 4180 CSV (header row, CRLF, no totals), text fields that a spreadsheet would read as a formula prefixed with an apostrophe. 400: agency_required, invalid_agency, date_required, invalid_date, invalid_format, duplicate_parameter, unknown_parameter; 404 unknown_agency.",
         ),
         access: Access::SignedIn,
         params: vec![
@@ -1040,7 +1040,7 @@ fn paths() -> Value {
                     "text/csv": { "schema": { "type": "string",
                         "description": "Columns: dossier_code, procedure_code, procedure_name, txn_ref, method, amount_vnd, refunded_vnd, status, class, created_at, paid_at, gateway_txn_no, bank_code, created_other_day, issues (joined by |)" } } } }),
         ),
-        errors: &[403],
+        errors: &[403, 404],
     };
     let act = Op {
         id: "act",

@@ -468,10 +468,6 @@ async fn a_query_that_does_not_parse_is_a_400_problem() {
             "invalid_agency",
         ),
         (
-            "agency=H31.NOPE&date=2026-11-17".to_owned(),
-            "unknown_agency",
-        ),
-        (
             format!("agency={a}&date=2026-11-17&format=xml"),
             "invalid_format",
         ),
@@ -492,6 +488,14 @@ async fn a_query_that_does_not_parse_is_a_400_problem() {
             .await;
         expect_problem(r, 400, code).await;
     }
+    // A well-formed code of no agency: not found.
+    let r = t
+        .get(
+            &officer,
+            "/api/v1/payments/reconciliation?agency=H31.NOPE&date=2026-11-17",
+        )
+        .await;
+    expect_problem(r, 404, "unknown_agency").await;
     // A good query on a day without payments: an empty report, zero totals.
     let r = t
         .get(
