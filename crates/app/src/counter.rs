@@ -87,6 +87,18 @@ pub async fn lookup_applicant(
         },
     )
     .await?;
+    if found.is_some() {
+        crate::access_log::record(
+            &txn,
+            id.as_str(),
+            principal,
+            "counter.lookup",
+            None,
+            true,
+            app.now(),
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(found.map(|c| KnownApplicant {
         citizen_id: c.citizen_id,

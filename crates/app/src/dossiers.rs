@@ -1527,8 +1527,51 @@ fn known_components(procedure: &Procedure, keys: &[String]) -> Result<(), AppErr
 pub const RESULT_COMPONENT: &str = "result";
 
 pub async fn get(app: &App, principal: &Principal, code: &str) -> Result<DossierView, AppError> {
-    let (row, _, _) = load_visible(&app.db, principal, code).await?;
+    let row = read_as(app, principal, code, "dossier.view").await?;
     view_in(&app.db, app, &row, principal).await
+}
+
+/// Loads a dossier for reading and records the read of its applicant's data (who read my data);
+/// an official's attempt on a dossier they do not hold is refused as "not found" and recorded.
+async fn read_as(
+    app: &App,
+    principal: &Principal,
+    code: &str,
+    purpose: &str,
+) -> Result<dossier::Model, AppError> {
+    match load_visible(&app.db, principal, code).await {
+        Ok((row, _, _)) => {
+            crate::access_log::record(
+                &app.db,
+                &row.applicant_id,
+                principal,
+                purpose,
+                Some(&row.code),
+                true,
+                app.now(),
+            )
+            .await?;
+            Ok(row)
+        }
+        Err(e) if e.kind == ErrorCode::NotFound => {
+            if matches!(principal, Principal::Staff { .. })
+                && let Some(row) = load(&app.db, code).await?
+            {
+                crate::access_log::record(
+                    &app.db,
+                    &row.applicant_id,
+                    principal,
+                    purpose,
+                    Some(&row.code),
+                    false,
+                    app.now(),
+                )
+                .await?;
+            }
+            Err(e)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// The bytes of an attachment or document the principal may see.
@@ -1538,7 +1581,7 @@ pub async fn file(
     code: &str,
     attachment_id: &str,
 ) -> Result<(attachment::Model, Bytes), AppError> {
-    let (row, _, _) = load_visible(&app.db, principal, code).await?;
+    let row = read_as(app, principal, code, "dossier.file").await?;
     let a = attachment::Entity::find_by_id(attachment_id.to_owned())
         .one(&app.db)
         .await?
@@ -2216,7 +2259,7 @@ pub async fn audit_trail(
     if !matches!(principal, Principal::Staff { .. }) {
         return Err(not_found());
     }
-    let (row, _, _) = load_visible(&app.db, principal, code).await?;
+    let row = read_as(app, principal, code, "dossier.audit").await?;
     let entries = motcua_store::audit::entries_for(&app.db, &format!("dossier:{}", row.id)).await?;
     Ok(entries
         .into_iter()

@@ -4,6 +4,7 @@
 //! There is no repository trait: sea-orm is the one implementation and already covers both
 //! databases (see docs/ARCHITECTURE.md, "Deviations").
 
+pub mod access_log;
 pub mod admin;
 pub mod applicant_signing;
 pub mod audit_anchor;

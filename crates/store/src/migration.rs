@@ -22,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0009Feedback),
             Box::new(M0010Payments),
             Box::new(M0011PaymentRefunds),
+            Box::new(M0012AccessLog),
         ]
     }
 }
@@ -968,5 +969,46 @@ impl MigrationTrait for M0011PaymentRefunds {
                 .to_owned(),
         )
         .await
+    }
+}
+
+/// Who read a person's data, when, why and through which dossier ("who read my data").
+struct M0012AccessLog;
+
+impl MigrationName for M0012AccessLog {
+    fn name(&self) -> &str {
+        "m0012_access_log"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0012AccessLog {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("access_log")
+                .col(string("id").primary_key())
+                .col(string("subject"))
+                .col(string("actor"))
+                .col(string("actor_role"))
+                .col(string_null("agency"))
+                .col(string("purpose"))
+                .col(string_null("dossier_code"))
+                .col(boolean("allowed"))
+                .col(timestamp_with_time_zone("at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "ix_access_log_subject",
+            "access_log",
+            &["subject", "at"],
+            false,
+        ))
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table("access_log").if_exists().to_owned())
+            .await
     }
 }

@@ -1,6 +1,7 @@
 //! The HTTP edge of motcua: the JSON API under `/api/v1`, citizen login through OpenID Connect,
 //! staff login, health and readiness. Handlers are thin: parse, call a use case, render.
 
+pub mod access;
 pub mod admin;
 pub mod api;
 pub mod assistant;
@@ -134,6 +135,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/me", get(api::me))
         .route("/me/documents", get(api::my_documents))
+        .route("/me/access-log", get(access::api))
         .route("/auth/staff", post(login::staff_login))
         .fallback(api::not_found)
         .layer(axum::middleware::from_fn(edge::api));
@@ -156,6 +158,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/my", get(portal::my_list))
         .route("/my/documents", get(portal::my_documents))
+        .route("/my/access-log", get(access::page))
         .route(
             "/my/settings",
             get(notifications::settings_get).post(notifications::settings_post),
@@ -307,7 +310,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Every API route as (method, OpenAPI path); the OpenAPI test checks they are all documented.
-pub const API_ROUTES: [(&str, &str); 23] = [
+pub const API_ROUTES: [(&str, &str); 24] = [
     ("get", "/procedures"),
     ("get", "/procedures/{code}"),
     ("get", "/assistant"),
@@ -326,6 +329,7 @@ pub const API_ROUTES: [(&str, &str); 23] = [
     ("get", "/feedback/{code}"),
     ("get", "/me"),
     ("get", "/me/documents"),
+    ("get", "/me/access-log"),
     ("post", "/auth/staff"),
     ("get", "/openapi.json"),
     ("get", "/documents/{id}"),

@@ -1168,6 +1168,33 @@ fn paths() -> Value {
         ),
         errors: &[403],
     };
+    let my_access_log = Op {
+        id: "myAccessLog",
+        summary: "Who read the citizen's data: every read by someone else, newest first (at most 200)",
+        description: Some(
+            "Citizens only (403 citizens_only for staff). Reads by the citizen themselves are not listed; refused attempts are (allowed: false).",
+        ),
+        access: Access::SignedIn,
+        params: vec![],
+        body: None,
+        ok: (
+            "200",
+            json_ok(
+                "The access log",
+                object(
+                    &["count", "items"],
+                    json!({ "count": { "type": "integer", "minimum": 0 },
+                    "items": { "type": "array", "items": object(
+                        &["at", "actor", "role", "agency", "purpose", "dossier", "allowed"],
+                        json!({ "at": date_time(false), "actor": { "type": "string" }, "role": { "type": "string" },
+                            "agency": nullable_string(),
+                            "purpose": { "type": "string", "enum": ["dossier.view", "dossier.file", "dossier.audit", "counter.lookup"] },
+                            "dossier": nullable_string(), "allowed": { "type": "boolean" } })) } }),
+                ),
+            ),
+        ),
+        errors: &[403],
+    };
     let staff_login = Op {
         id: "staffSignIn",
         summary: "Staff password sign-in (sets the session cookie)",
@@ -1219,6 +1246,7 @@ fn paths() -> Value {
         "/verify": { "post": verify.build() },
         "/me": { "get": me.build() },
         "/me/documents": { "get": my_documents.build() },
+        "/me/access-log": { "get": my_access_log.build() },
         "/auth/staff": { "post": staff_login.build() },
     })
 }

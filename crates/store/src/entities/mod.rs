@@ -1,5 +1,6 @@
 //! Hand-kept sea-orm entities, one per table; portable types only.
 
+pub mod access_log;
 pub mod admin_unit;
 pub mod agency;
 pub mod api_token;

@@ -1,0 +1,105 @@
+//! "Who read my data" (SPEC §13, issue 15 item 5): every read of a person's data by someone other
+//! than that person — an official opening their dossier, a file, a notice or the audit trail, an
+//! officer looking them up at the counter — is one row: who, when, why, through which dossier,
+//! and whether it was allowed. A refused attempt (an official of another agency trying a dossier
+//! code) is recorded too. The person reads their log at `/my/access-log`.
+//!
+//! Cheap by construction: one insert, no audit-chain link, no read of its own; reads by the person
+//! themselves are not logged.
+
+use chrono::{DateTime, Utc};
+use motcua_store::entities::access_log;
+use motcua_store::sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use serde::Serialize;
+
+use crate::identity::Principal;
+use crate::{App, AppError};
+
+/// Records that `principal` read (or tried to read) `subject`'s data for `purpose`. Nothing is
+/// recorded when people read their own data.
+pub async fn record(
+    c: &impl ConnectionTrait,
+    subject: &str,
+    principal: &Principal,
+    purpose: &str,
+    dossier_code: Option<&str>,
+    allowed: bool,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let (role, agency) = match principal {
+        Principal::Citizen { citizen_id, .. } => {
+            if citizen_id.as_str() == subject {
+                return Ok(());
+            }
+            ("citizen".to_owned(), None)
+        }
+        Principal::Staff { roles, .. } => (
+            roles
+                .first()
+                .map(|r| r.role.as_str().to_owned())
+                .unwrap_or_else(|| "staff".into()),
+            roles.first().map(|r| r.agency.clone()),
+        ),
+    };
+    access_log::ActiveModel {
+        id: Set(uuid::Uuid::now_v7().to_string()),
+        subject: Set(subject.to_owned()),
+        actor: Set(principal.key()),
+        actor_role: Set(role),
+        agency: Set(agency),
+        purpose: Set(purpose.to_owned()),
+        dossier_code: Set(dossier_code.map(str::to_owned)),
+        allowed: Set(allowed),
+        at: Set(now),
+    }
+    .insert(c)
+    .await?;
+    Ok(())
+}
+
+/// One read, as the person sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccessView {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub role: String,
+    pub agency: Option<String>,
+    pub purpose: String,
+    pub dossier: Option<String>,
+    pub allowed: bool,
+}
+
+/// The caller's own log, newest first (citizens only).
+pub async fn mine(
+    app: &App,
+    principal: &Principal,
+    limit: u64,
+) -> Result<Vec<AccessView>, AppError> {
+    let Principal::Citizen { citizen_id, .. } = principal else {
+        return Err(AppError::forbidden(
+            "citizens_only",
+            "Nhật ký truy cập dữ liệu dành cho công dân.",
+            "The data access log is for citizens.",
+        ));
+    };
+    Ok(access_log::Entity::find()
+        .filter(access_log::Column::Subject.eq(citizen_id.as_str()))
+        .order_by_desc(access_log::Column::At)
+        .limit(limit.clamp(1, 500))
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|r| AccessView {
+            at: r.at,
+            actor: r.actor,
+            role: r.actor_role,
+            agency: r.agency,
+            purpose: r.purpose,
+            dossier: r.dossier_code,
+            allowed: r.allowed,
+        })
+        .collect())
+}

@@ -1,0 +1,74 @@
+//! "Who read my data": the citizen's access log, as a page (`/my/access-log`) and as JSON
+//! (`GET /api/v1/me/access-log`).
+
+use askama::Template;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::AppState;
+use crate::auth::{Auth, MaybeAuth};
+use crate::i18n::t;
+use crate::pages::{Chrome, TIME_DATE, UiLang, chrome, local_time, render};
+use crate::portal::{app_error, citizen};
+use crate::problem::Problem;
+
+/// The newest entries shown (the page and the API).
+const SHOWN: u64 = 200;
+
+pub async fn api(State(s): State<AppState>, Auth(p): Auth) -> Result<Response, Problem> {
+    let items = motcua_app::access_log::mine(&s.app, &p, SHOWN).await?;
+    Ok(Json(json!({ "count": items.len(), "items": items })).into_response())
+}
+
+struct Row {
+    when: String,
+    who: String,
+    purpose: String,
+    dossier: Option<String>,
+    refused: bool,
+}
+
+#[derive(Template)]
+#[template(path = "my_access_log.html")]
+struct Page {
+    c: Chrome,
+    rows: Vec<Row>,
+}
+
+pub async fn page(ui: UiLang, MaybeAuth(who): MaybeAuth, State(s): State<AppState>) -> Response {
+    let p = match citizen(&ui, &who, "/my/access-log") {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let items = match motcua_app::access_log::mine(&s.app, &p, SHOWN).await {
+        Ok(items) => items,
+        Err(e) => return app_error(&ui, &who, &e),
+    };
+    let lang = ui.lang;
+    let rows = items
+        .into_iter()
+        .map(|i| Row {
+            when: local_time(&s, Some(i.at), TIME_DATE),
+            who: format!(
+                "{} ({}{})",
+                i.actor.trim_start_matches("staff:"),
+                t(lang, &format!("access.role.{}", i.role)),
+                i.agency.map(|a| format!(", {a}")).unwrap_or_default()
+            ),
+            purpose: t(lang, &format!("access.purpose.{}", i.purpose)).to_owned(),
+            dossier: i.dossier,
+            refused: !i.allowed,
+        })
+        .collect();
+    render(
+        &ui,
+        StatusCode::OK,
+        &Page {
+            c: chrome(&ui, &who, "access.title"),
+            rows,
+        },
+    )
+}
