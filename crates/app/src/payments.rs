@@ -424,18 +424,7 @@ pub async fn settle(app: &App, txn_ref: &str, s: Settlement) -> Result<Settled, 
             insert_callback(&txn, txn_ref, s.source, "00", true, &s.detail, now).await?;
             if to == PaymentStatus::Succeeded {
                 move_dossier_on(&txn, app, &p.dossier_id, now).await?;
-                // The receipt is rendered and signed by the worker, after this commits.
-                motcua_store::outbox::enqueue(
-                    &txn,
-                    motcua_store::outbox::NewJob::now(
-                        crate::receipts::RECEIPT,
-                        serde_json::json!({ "payment": p.id }),
-                        now,
-                    )
-                    .dedupe(format!("receipt:{}", p.id)),
-                    now,
-                )
-                .await?;
+                queue_receipt(&txn, &p.id, now).await?;
             }
             Settled::Applied(to)
         }
@@ -783,14 +772,24 @@ pub async fn record_at_counter(
         now,
     )
     .await?;
+    queue_receipt(txn, &model.id, now).await
+}
+
+/// The receipt of a payment that succeeded is rendered and signed by the worker, after the
+/// transaction that recorded the payment commits; one per payment.
+async fn queue_receipt(
+    txn: &impl ConnectionTrait,
+    payment_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     motcua_store::outbox::enqueue(
         txn,
         motcua_store::outbox::NewJob::now(
             crate::receipts::RECEIPT,
-            serde_json::json!({ "payment": model.id }),
+            serde_json::json!({ "payment": payment_id }),
             now,
         )
-        .dedupe(format!("receipt:{}", model.id)),
+        .dedupe(format!("receipt:{payment_id}")),
         now,
     )
     .await?;
