@@ -994,6 +994,7 @@ async fn store_file(
             // digitization indicator counts these.
             digitized: Set(matches!(principal, Principal::Staff { .. }) && row.channel != "online"),
             supplement: Set(state.status == Status::SupplementRequested),
+            source: Set("upload".into()),
         }
         .insert(&txn)
         .await?;
@@ -1031,6 +1032,7 @@ fn attachment_view(row: &dossier::Model, a: &attachment::Model) -> AttachmentVie
         sha256: a.sha256.clone(),
         digitized: a.digitized,
         supplement: a.supplement,
+        source: a.source.clone(),
         uploaded_at: a.uploaded_at,
         url: format!("/api/v1/dossiers/{}/attachments/{}", row.code, a.id),
     }
@@ -1454,6 +1456,7 @@ pub async fn act(
                 uploaded_at: Set(now),
                 digitized: Set(false),
                 supplement: Set(false),
+                source: Set("issued".into()),
             }
             .insert(&txn)
             .await?;

@@ -173,6 +173,7 @@ pub async fn issue(app: &App, payment_id: &str) -> Result<(), AppError> {
             uploaded_at: Set(now),
             digitized: Set(false),
             supplement: Set(false),
+            source: Set("issued".into()),
         }
         .insert(&txn)
         .await?;

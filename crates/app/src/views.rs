@@ -41,6 +41,8 @@ pub struct AttachmentView {
     pub sha256: String,
     pub digitized: bool,
     pub supplement: bool,
+    /// Where it came from: `upload`, `warehouse` or `connector:<name>`.
+    pub source: String,
     pub uploaded_at: DateTime<Utc>,
     pub url: String,
 }

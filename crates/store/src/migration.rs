@@ -23,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0010Payments),
             Box::new(M0011PaymentRefunds),
             Box::new(M0012AccessLog),
+            Box::new(M0013AttachmentSource),
         ]
     }
 }
@@ -1010,5 +1011,39 @@ impl MigrationTrait for M0012AccessLog {
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table("access_log").if_exists().to_owned())
             .await
+    }
+}
+
+/// Where an attachment came from: `upload` (the applicant or the counter), `warehouse` (an item of
+/// the applicant's data warehouse) or `connector:<name>` (a national database) — the provenance
+/// the officer sees and the once-only indicators count.
+struct M0013AttachmentSource;
+
+impl MigrationName for M0013AttachmentSource {
+    fn name(&self) -> &str {
+        "m0013_attachment_source"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0013AttachmentSource {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table("attachments")
+                .add_column(string("source").default("upload"))
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table("attachments")
+                .drop_column("source")
+                .to_owned(),
+        )
+        .await
     }
 }

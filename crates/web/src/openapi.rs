@@ -465,11 +465,13 @@ fn schemas() -> Value {
             "count": { "type": "integer", "minimum": 0 } })),
         "AgencyRef": agency_ref,
         "Attachment": object(
-            &["id", "component", "file_name", "mime", "size_bytes", "sha256", "digitized", "supplement", "uploaded_at", "url"],
+            &["id", "component", "file_name", "mime", "size_bytes", "sha256", "digitized", "supplement", "source", "uploaded_at", "url"],
             json!({ "id": { "type": "string" }, "component": { "type": "string" }, "file_name": { "type": "string" },
                 "mime": { "type": "string" }, "size_bytes": { "type": "integer", "minimum": 0 },
                 "sha256": { "type": "string", "pattern": "^[0-9a-f]{64}$" }, "digitized": { "type": "boolean" },
-                "supplement": { "type": "boolean" }, "uploaded_at": date_time(false), "url": { "type": "string" } })
+                "supplement": { "type": "boolean" },
+                "source": { "type": "string", "pattern": "^(upload|warehouse|connector:[a-z_]+)$", "description": "Where it came from: upload (the applicant or the counter), warehouse (an item of the applicant's data warehouse), connector:<name> (a national database)" },
+                "uploaded_at": date_time(false), "url": { "type": "string" } })
         ),
         "Dossier": dossier_schema(status.clone(), channel.clone()),
         "DossierList": object(&["count", "items"], json!({

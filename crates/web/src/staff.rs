@@ -667,7 +667,19 @@ async fn dossier_page(
             .iter()
             .map(|a| {
                 (
-                    format!("{} — {}", a.component, a.file_name),
+                    // The provenance the officer relies on: uploaded, from the warehouse, or
+                    // from a national database.
+                    format!(
+                        "{} — {} ({})",
+                        a.component,
+                        a.file_name,
+                        match a.source.split_once(':') {
+                            Some(("connector", name)) => {
+                                format!("{} {name}", t(lang, "source.connector"))
+                            }
+                            _ => t(lang, &format!("source.{}", a.source)).to_owned(),
+                        }
+                    ),
                     a.url.clone(),
                     format!("/staff/dossiers/{}/files/{}", v.code, a.id),
                 )

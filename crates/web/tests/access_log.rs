@@ -23,6 +23,8 @@ async fn officials_reads_are_listed_for_the_citizen_and_refused_attempts_too() {
     let officer = t.staff_token(&format!("officer@{AGENCY_A}")).await;
     let v = json(t.get(&officer, &format!("/api/v1/dossiers/{code}")).await).await;
     let file = v["attachments"][0]["url"].as_str().unwrap().to_owned();
+    // Each component says where it came from (here: uploaded by the applicant).
+    assert_eq!(v["attachments"][0]["source"], "upload");
     assert_eq!(t.get(&officer, &file).await.status(), 200);
     // An official of another commune tries the code: refused as not found, and recorded.
     let stranger = t.staff_token(&format!("officer@{AGENCY_B}")).await;

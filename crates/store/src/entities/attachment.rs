@@ -19,6 +19,8 @@ pub struct Model {
     pub uploaded_at: DateTimeUtc,
     pub digitized: bool,
     pub supplement: bool,
+    /// `upload`, `warehouse` or `connector:<name>`; the system's own documents say `issued`.
+    pub source: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
