@@ -1335,11 +1335,7 @@ pub async fn act(
         }
         Command::RequestSupplement { components, .. } => known_components(&procedure, components)?,
         Command::RequestPayment { lines, .. } => {
-            let day = state
-                .submitted_at
-                .unwrap_or(now)
-                .with_timezone(&app.calendar.offset())
-                .date_naive();
+            let day = fee_day(app, &state);
             let bad: Vec<String> = lines
                 .iter()
                 .filter(|l| {
@@ -1723,13 +1719,32 @@ pub fn fees_of(
     procedure: &Procedure,
     state: &DossierState,
 ) -> Result<FeesView, AppError> {
-    let form: Map<String, Value> = motcua_store::from_json("dossiers.form", &row.form)?;
-    let day = state
+    Ok(quote_of(app, row, procedure, state)?.into())
+}
+
+/// The local day a dossier's fees are priced on: the day it was submitted, today for a draft.
+pub(crate) fn fee_day(app: &App, state: &DossierState) -> chrono::NaiveDate {
+    state
         .submitted_at
         .unwrap_or_else(|| app.now())
         .with_timezone(&app.calendar.offset())
-        .date_naive();
-    Ok(motcua_domain::fees::quote(procedure, state.channel, day, &form).into())
+        .date_naive()
+}
+
+/// The quote of the dossier's form on its fee day.
+pub(crate) fn quote_of(
+    app: &App,
+    row: &dossier::Model,
+    procedure: &Procedure,
+    state: &DossierState,
+) -> Result<motcua_domain::fees::FeeQuote, AppError> {
+    let form: Map<String, Value> = motcua_store::from_json("dossiers.form", &row.form)?;
+    Ok(motcua_domain::fees::quote(
+        procedure,
+        state.channel,
+        fee_day(app, state),
+        &form,
+    ))
 }
 
 async fn view_in(

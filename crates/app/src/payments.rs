@@ -12,7 +12,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use motcua_domain::catalogue::{Channel, CollectionPoint};
-use motcua_domain::fees::{self, QuotedLine};
+use motcua_domain::fees::QuotedLine;
 use motcua_domain::lifecycle::{self, Actor, Command, Role, Status};
 use motcua_domain::payment::{
     self as rules, GatewayVerdict, Outcome, PaymentError, PaymentEvent, PaymentStatus,
@@ -25,7 +25,7 @@ use motcua_store::sea_orm::{
 };
 use rand::Rng;
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::dossiers::{Author, apply_state, record_by, state_of, update_row};
 use crate::identity::Principal;
@@ -95,13 +95,8 @@ pub fn due_now(
     if state.channel != Channel::Online {
         return Ok(None);
     }
-    let form: Map<String, Value> = motcua_store::from_json("dossiers.form", &row.form)?;
-    let day = state
-        .submitted_at
-        .unwrap_or_else(|| app.now())
-        .with_timezone(&app.calendar.offset())
-        .date_naive();
-    let quote = fees::quote(procedure, state.channel, day, &form);
+    let day = crate::dossiers::fee_day(app, &state);
+    let quote = crate::dossiers::quote_of(app, row, procedure, &state)?;
     let (purpose, lines): (&'static str, Vec<QuotedLine>) = match state.status {
         Status::Draft => (
             "submission",

@@ -958,18 +958,7 @@ fn vnd(lang: Lang, amount: Option<i64>) -> String {
     match amount {
         None => pick(lang, "danh mục không ghi", "not stated in the catalogue"),
         Some(0) => pick(lang, "miễn phí", "free"),
-        Some(a) => {
-            let digits = a.unsigned_abs().to_string();
-            let len = digits.chars().count();
-            let mut out = String::new();
-            for (i, ch) in digits.chars().enumerate() {
-                if i > 0 && (len - i).is_multiple_of(3) {
-                    out.push('.');
-                }
-                out.push(ch);
-            }
-            format!("{}{out} ₫", if a < 0 { "-" } else { "" })
-        }
+        Some(a) => format!("{} ₫", crate::notice::vnd(a)),
     }
 }
 

@@ -18,7 +18,7 @@ use crate::auth::Auth;
 use crate::download::{Disposition, content_disposition};
 use crate::problem::{Problem, bad_request};
 
-type ApiResult = Result<Response, Problem>;
+pub(crate) type ApiResult = Result<Response, Problem>;
 
 /// The largest JSON body an operation reads (files travel as multipart, under their own limit).
 pub const MAX_JSON_BYTES: usize = 2 * 1024 * 1024;

@@ -28,7 +28,7 @@ use crate::pages::{
 use crate::portal::app_error;
 use crate::problem::{Problem, bad_request};
 
-type ApiResult = Result<Response, Problem>;
+use crate::api::ApiResult;
 
 // ----- API -----
 

@@ -383,17 +383,7 @@ pub fn vnd(lang: Lang, amount: Option<i64>) -> String {
     match amount {
         None => t(lang, "proc.no_channel").to_owned(),
         Some(0) => t(lang, "proc.free").to_owned(),
-        Some(a) => {
-            let digits = a.unsigned_abs().to_string();
-            let mut out = String::new();
-            for (i, ch) in digits.chars().enumerate() {
-                if i > 0 && (digits.len() - i) % 3 == 0 {
-                    out.push('.');
-                }
-                out.push(ch);
-            }
-            format!("{}{out} ₫", if a < 0 { "-" } else { "" })
-        }
+        Some(a) => format!("{} ₫", motcua_domain::notice::vnd(a)),
     }
 }
 

@@ -22,9 +22,8 @@ use crate::AppState;
 use crate::auth::{Auth, MaybeAuth};
 use crate::i18n::{Lang, t};
 use crate::pages::{Chrome, UiLang, chrome, money, render};
-use crate::problem::Problem;
 
-type ApiResult = Result<Response, Problem>;
+use crate::api::ApiResult;
 
 fn gateway(s: &AppState) -> Result<&Arc<Vnpay>, motcua_app::AppError> {
     s.vnpay.as_ref().ok_or_else(|| {
