@@ -103,3 +103,52 @@ pub async fn mine(
         })
         .collect())
 }
+
+/// Records that the system read `subject`'s data from a national database on their behalf (or on
+/// the behalf of the official serving them): the actor is the connector, the purpose what it was
+/// for. Logged even when people act for themselves — they did not read the database, we did.
+pub async fn record_connector_read(
+    c: &impl ConnectionTrait,
+    subject: &str,
+    connector: &str,
+    on_behalf_of: &Principal,
+    purpose: &str,
+    dossier_code: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let agency = match on_behalf_of {
+        Principal::Staff { roles, .. } => roles.first().map(|r| r.agency.clone()),
+        Principal::Citizen { .. } => None,
+    };
+    access_log::ActiveModel {
+        id: Set(uuid::Uuid::now_v7().to_string()),
+        subject: Set(subject.to_owned()),
+        actor: Set(format!("connector:{connector}")),
+        actor_role: Set("system".into()),
+        agency: Set(agency),
+        purpose: Set(purpose.to_owned()),
+        dossier_code: Set(dossier_code.map(str::to_owned)),
+        allowed: Set(true),
+        at: Set(now),
+    }
+    .insert(c)
+    .await?;
+    Ok(())
+}
+
+/// Renames a dossier in the log (a draft's reference becomes its official code on submission).
+pub async fn rename_dossier(
+    c: &impl ConnectionTrait,
+    from: &str,
+    to: &str,
+) -> Result<(), AppError> {
+    use motcua_store::sea_orm::sea_query::Expr;
+    if from != to {
+        access_log::Entity::update_many()
+            .col_expr(access_log::Column::DossierCode, Expr::value(to.to_owned()))
+            .filter(access_log::Column::DossierCode.eq(from.to_owned()))
+            .exec(c)
+            .await?;
+    }
+    Ok(())
+}

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use motcua_domain::catalogue::{Channel, CopyKind, OnlineLevel, Procedure, RequirementKind};
+use motcua_domain::catalogue::{Channel, OnlineLevel, Procedure};
 use motcua_domain::ids::{AgencyCode, CitizenId, DossierCode};
 use motcua_domain::lifecycle::{self, Command, DossierState, Role, Status};
 use motcua_store::audit::{self, AuditRecord};
@@ -797,6 +797,37 @@ pub async fn add_attachment(
         &component.key,
         upload,
         sniffed,
+        "upload",
+    )
+    .await
+}
+
+/// Files a document the system obtained for the applicant (an extract from a national database,
+/// an item of their warehouse) as `component`, marked with where it came from
+/// (`connector:<name>`, `warehouse`). Our own PDFs need no content check; the dossier must be
+/// editable by `principal` as for an upload.
+pub async fn add_obtained(
+    app: &App,
+    principal: &Principal,
+    code: &str,
+    component: &str,
+    file_name: &str,
+    bytes: Bytes,
+    source: &str,
+) -> Result<AttachmentView, AppError> {
+    let (row, state, access) = load_visible(&app.db, principal, code).await?;
+    if !can_edit(&access, &row, &state) {
+        return Err(not_editable(&state));
+    }
+    let upload = Upload {
+        component: component.to_owned(),
+        file_name: file_name.to_owned(),
+        declared_mime: Some(filecheck::PDF.to_owned()),
+        bytes,
+    };
+    let mime = sniff_mime(&upload.bytes).unwrap_or(filecheck::PDF);
+    store_file(
+        app, principal, &row, &state, component, upload, mime, source,
     )
     .await
 }
@@ -962,6 +993,10 @@ fn other_vi(other: OtherFormat) -> &'static str {
     }
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "two callers: uploads and documents the system obtained"
+)]
 async fn store_file(
     app: &App,
     principal: &Principal,
@@ -970,6 +1005,7 @@ async fn store_file(
     component: &str,
     upload: Upload,
     mime: &str,
+    source: &str,
 ) -> Result<AttachmentView, AppError> {
     let id = uuid::Uuid::now_v7().to_string();
     let key = format!("dossiers/{}/{id}", row.id);
@@ -994,10 +1030,28 @@ async fn store_file(
             // digitization indicator counts these.
             digitized: Set(matches!(principal, Principal::Staff { .. }) && row.channel != "online"),
             supplement: Set(state.status == Status::SupplementRequested),
-            source: Set("upload".into()),
+            source: Set(source.to_owned()),
         }
         .insert(&txn)
         .await?;
+        // A file the applicant uploads replaces what the system had obtained for the component
+        // (the "replace it" of the reuse line): the officer sees one, and the right one.
+        let replaced: Vec<attachment::Model> = if source == "upload" {
+            attachment::Entity::find()
+                .filter(attachment::Column::DossierId.eq(row.id.clone()))
+                .filter(attachment::Column::ComponentKey.eq(component.to_owned()))
+                .filter(attachment::Column::Source.ne("upload"))
+                .filter(attachment::Column::Id.ne(id.clone()))
+                .all(&txn)
+                .await?
+        } else {
+            Vec::new()
+        };
+        for old in &replaced {
+            attachment::Entity::delete_by_id(old.id.clone())
+                .exec(&txn)
+                .await?;
+        }
         // Touch the row so concurrent actions see the change.
         let updated = update_row(&txn, row, |_| {}, now).await?;
         record(
@@ -1009,17 +1063,28 @@ async fn store_file(
             state.status,
             None,
             now,
-            Some(serde_json::json!({ "component": component, "sha256": sha, "size": size, "mime": mime })),
+            Some(serde_json::json!({
+                "component": component, "sha256": sha, "size": size, "mime": mime, "source": source,
+                "replaced": replaced.iter().map(|a| &a.source).collect::<Vec<_>>(),
+            })),
         )
         .await?;
         txn.commit().await?;
-        Ok::<_, AppError>(attachment_view(&updated, &att))
+        Ok::<_, AppError>((attachment_view(&updated, &att), replaced))
     }
     .await;
-    if result.is_err() {
-        let _ = app.files.delete(&key).await;
+    match result {
+        Ok((view, replaced)) => {
+            for old in replaced {
+                let _ = app.files.delete(&old.storage_key).await;
+            }
+            Ok(view)
+        }
+        Err(e) => {
+            let _ = app.files.delete(&key).await;
+            Err(e)
+        }
     }
-    result
 }
 
 fn attachment_view(row: &dossier::Model, a: &attachment::Model) -> AttachmentView {
@@ -1038,16 +1103,13 @@ fn attachment_view(row: &dossier::Model, a: &attachment::Model) -> AttachmentVie
     }
 }
 
-/// Components the applicant must upload: required ones that are not an e-form, not "show only", and
-/// that no state data source can stand in for (once-only: SPEC §3).
-pub fn components_to_upload(p: &Procedure) -> Vec<&str> {
+/// The components a dossier must carry a file for at submission (see
+/// [`motcua_domain::national::must_be_filed`]), given the databases this deployment is connected to.
+pub fn components_to_upload<'a>(app: &App, p: &'a Procedure, channel: &str) -> Vec<&'a str> {
+    let connected = |d| app.connectors.get(d).is_some();
     p.components
         .iter()
-        .filter(|c| {
-            c.required == RequirementKind::Required
-                && c.reusable_from.is_empty()
-                && !matches!(c.copy_kind, CopyKind::EForm | CopyKind::PresentOnly)
-        })
+        .filter(|c| motcua_domain::national::must_be_filed(c, &connected, channel == "online"))
         .map(|c| c.key.as_str())
         .collect()
 }
@@ -1129,7 +1191,7 @@ pub async fn submit_with_fee(
             .into_iter()
             .map(|a| a.component_key)
             .collect();
-        let missing: Vec<String> = components_to_upload(&procedure)
+        let missing: Vec<String> = components_to_upload(app, &procedure, &row.channel)
             .into_iter()
             .filter(|k| !uploaded.contains(*k))
             .map(str::to_owned)
@@ -1166,6 +1228,9 @@ pub async fn submit_with_fee(
             now,
         )
         .await?;
+        // The reads made for the draft (the national databases', at application) now name the
+        // dossier by the code the person will know it by.
+        crate::access_log::rename_dossier(&txn, &row.code, &updated.code).await?;
         record(
             &txn,
             &updated,

@@ -10,6 +10,7 @@ pub mod applicant_signing;
 pub mod audit_anchor;
 pub mod authz;
 pub mod catalogue;
+pub mod connectors;
 pub mod counter;
 pub mod dossiers;
 pub mod error;
@@ -26,6 +27,7 @@ pub mod pki;
 pub mod receipts;
 pub mod reconciliation;
 pub mod reminders;
+pub mod reuse;
 pub mod sealing;
 pub mod totp;
 pub mod views;
@@ -102,6 +104,8 @@ pub struct App {
     /// Staff must sign in with a second factor (the production profile): a password alone only
     /// opens the page where they enrol one.
     pub staff_totp_required: bool,
+    /// The national databases this deployment reads from (none: every component is uploaded).
+    pub connectors: connectors::Connectors,
 }
 
 impl App {

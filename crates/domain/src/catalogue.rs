@@ -798,12 +798,26 @@ impl Ctx {
     }
 
     /// A list of keys (`[a-z0-9_]+`), e.g. data sources.
-    fn key_list(&mut self, o: &Map<String, Value>, base: &str, key: &str) -> Parsed<Vec<String>> {
+    /// State data sources: `source` (the agency may look it up) or `source:record` (a record the
+    /// system reads and files in place of the component; see [`crate::national::Record`]).
+    fn source_list(
+        &mut self,
+        o: &Map<String, Value>,
+        base: &str,
+        key: &str,
+    ) -> Parsed<Vec<String>> {
         let list = self.text_list(o, base, key)?;
         let mut ok = true;
         for (i, k) in list.iter().enumerate() {
-            if !is_valid_key(k) {
-                self.err(&format!("{base}.{key}[{i}]"), key_message(k));
+            let (source, record) = crate::national::split_source(k);
+            if !is_valid_key(source) {
+                self.err(&format!("{base}.{key}[{i}]"), key_message(source));
+                ok = false;
+            } else if record.is_some() && crate::national::Record::from_source(k).is_none() {
+                self.err(
+                    &format!("{base}.{key}[{i}]"),
+                    format!("“{k}” names no record motcua can read; see domain::national::Record"),
+                );
                 ok = false;
             }
         }
@@ -1307,7 +1321,7 @@ impl Ctx {
         let name = self.required_text(o, base, "name");
         let required = self.enum_value::<RequirementKind>(o, base, "required", None);
         let copy_kind = self.enum_value::<CopyKind>(o, base, "copy_kind", None);
-        let reusable_from = self.key_list(o, base, "reusable_from");
+        let reusable_from = self.source_list(o, base, "reusable_from");
         let condition = self.opt_text(o, base, "condition");
         let quantity = self.uint(o, base, "quantity", Some(1), 1, u64::from(u32::MAX));
         let accepts = match get(o, "accepts") {
@@ -1370,12 +1384,23 @@ impl Ctx {
         let bounds = self.bounds(o, base, field_type.as_ref().ok().copied());
         let prefill_from = self
             .opt_text(o, base, "prefill_from")
-            .and_then(|p| match p {
-                Some(source) if !is_valid_key(&source) => {
-                    self.err(&format!("{base}.prefill_from"), key_message(&source));
+            .and_then(|p| match p.as_deref().map(crate::national::split_source) {
+                Some((source, _)) if !is_valid_key(source) => {
+                    self.err(&format!("{base}.prefill_from"), key_message(source));
                     Err(Invalid)
                 }
-                other => Ok(other),
+                Some((source, Some(attr)))
+                    if !crate::national::is_known_attribute(source, attr) =>
+                {
+                    self.err(
+                        &format!("{base}.prefill_from"),
+                        format!(
+                            "“{attr}” is not an attribute motcua can read from {source}; see domain::national::ATTRIBUTES"
+                        ),
+                    );
+                    Err(Invalid)
+                }
+                _ => Ok(p),
             });
         let note = self.opt_text(o, base, "note");
         let (min, max) = bounds?;

@@ -11,6 +11,7 @@ pub mod fees;
 pub mod form;
 pub mod ids;
 pub mod lifecycle;
+pub mod national;
 pub mod notice;
 pub mod opening_hours;
 pub mod payment;

@@ -5,12 +5,15 @@
 //!
 //! - [`oidc`]: the OpenID Connect relying party for the national identity provider;
 //! - [`csc`]: the client of a remote signing service (Cloud Signature Consortium API);
+//! - [`connector`]: the client of the national and sector databases' connectors (population,
+//!   civil status, …), with timeouts, retries, a circuit breaker and health metrics;
 //! - [`mail`]: e-mail delivery, over SMTP or into a local mailbox directory;
 //! - [`sms`]: SMS delivery through a brandname SMS provider (eSMS-style HTTP API);
 //! - [`vnpay`]: online payment of fees through the VNPAY gateway (API 2.1.0): payment URLs,
 //!   signed return/IPN callbacks, transaction queries and refunds;
 //! - [`delivery`]: the outcome both message channels share (retry later, or give up).
 
+pub mod connector;
 pub mod csc;
 pub mod delivery;
 pub mod mail;

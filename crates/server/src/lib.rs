@@ -18,6 +18,7 @@ use motcua_store::files::FileStore;
 use motcua_web::signing::RemoteSigning;
 use motcua_web::{AppState, OidcSettings};
 
+pub mod connectors;
 pub mod messaging;
 pub mod payments;
 
@@ -108,6 +109,7 @@ pub async fn open(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
         signature_roots: Arc::new(Vec::new()),
         sealing: Arc::new(sealing),
         staff_totp_required: settings.profile == Profile::Production,
+        connectors: motcua_app::connectors::Connectors::default(),
     })
 }
 
@@ -215,12 +217,14 @@ pub fn build_router(
     public_url: &str,
     oidc: Option<OidcSettings>,
 ) -> anyhow::Result<axum::Router> {
+    let mut app = app;
+    let registries = connectors::install(&mut app, public_url, &|k| std::env::var(k).ok())?;
     let gateway = payment_gateway(
         &app,
         public_url.trim_end_matches('/'),
         &VnpaySettings::default(),
     )?;
-    build_router_with(app, public_url, oidc, None, None, gateway)
+    build_router_with(app, public_url, oidc, None, None, gateway, registries)
 }
 
 pub fn build_router_with(
@@ -230,6 +234,7 @@ pub fn build_router_with(
     remote_signing: Option<RemoteSigningConfig>,
     sms_sim: Option<Arc<motcua_sim::sms::SmsGatewaySim>>,
     (vnpay_client, vnpay_sim): Gateway,
+    registries: Option<Arc<connectors::Simulators>>,
 ) -> anyhow::Result<axum::Router> {
     let public_url = public_url.trim_end_matches('/').to_owned();
     app.public_url = public_url.clone();
@@ -318,6 +323,9 @@ pub fn build_router_with(
     if let Some(bank) = vnpay_sim {
         router = router.nest("/sim/vnpay", bank.router());
     }
+    if let Some(r) = registries {
+        router = r.mount(router);
+    }
     Ok(router)
 }
 
@@ -403,6 +411,9 @@ pub async fn serve(
     messaging: messaging::Messaging,
     worker_in_serve: bool,
 ) -> anyhow::Result<()> {
+    let mut app = app;
+    let registries = connectors::install(&mut app, public_url, &|k| std::env::var(k).ok())?;
+    connectors::spawn_probes(app.clone());
     spawn_audit_checkpoints(app.clone());
     spawn_file_sweeps(app.clone());
     messaging::spawn_reminders(app.clone());
@@ -430,6 +441,7 @@ pub async fn serve(
         remote_signing,
         messaging.sms_sim,
         gateway,
+        registries,
     )?;
     axum::serve(
         listener,

@@ -8,10 +8,14 @@
 //! - [`csc`]: a remote signing service (Cloud Signature Consortium API) holding citizens' keys;
 //! - [`sms`]: a brandname SMS provider (eSMS-style HTTP API) whose "phones" are inbox pages;
 //! - [`vnpay`]: the VNPAY payment gateway's sandbox (API 2.1.0): payment page, IPNs with operator
-//!   switches, `querydr` and `refund`.
+//!   switches, `querydr` and `refund`;
+//! - [`registries`]: six national databases (population, civil status, residence, enterprise
+//!   registration, land, insurance), JSON over HTTP with an operator switch (ok/down/slow),
+//!   answering from one seeded world consistent with the demo citizens.
 
 pub mod citizens;
 pub mod csc;
 pub mod idp;
+pub mod registries;
 pub mod sms;
 pub mod vnpay;

@@ -24,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0011PaymentRefunds),
             Box::new(M0012AccessLog),
             Box::new(M0013AttachmentSource),
+            Box::new(M0014AccessLogDossier),
         ]
     }
 }
@@ -1042,6 +1043,38 @@ impl MigrationTrait for M0013AttachmentSource {
             Table::alter()
                 .table("attachments")
                 .drop_column("source")
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+/// The access log by dossier: a draft's reads are renamed to its official code on submission.
+struct M0014AccessLogDossier;
+
+impl MigrationName for M0014AccessLogDossier {
+    fn name(&self) -> &str {
+        "m0014_access_log_dossier"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0014AccessLogDossier {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_index(index(
+            "ix_access_log_dossier",
+            "access_log",
+            &["dossier_code"],
+            false,
+        ))
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_index(
+            Index::drop()
+                .name("ix_access_log_dossier")
+                .table("access_log")
                 .to_owned(),
         )
         .await

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use motcua_app::identity::{self, PrincipalKind};
 use motcua_app::{App, FixedClock, Profile};
-use motcua_server::{Settings, build_router, open, seed_demo};
+use motcua_server::{Settings, open, seed_demo};
 use reqwest::{Client, Response};
 use serde_json::Value;
 
@@ -27,6 +27,8 @@ pub struct TestApp {
     pub clock: Arc<FixedClock>,
     pub http: Client,
     pub database_url: String,
+    /// The simulated national databases (switch one off, read what it was asked).
+    pub registries: Option<Arc<motcua_server::connectors::Simulators>>,
     _dir: tempfile::TempDir,
 }
 
@@ -92,7 +94,30 @@ impl TestApp {
         app.public_url = base.clone();
         configure(&mut app);
         let public_url = app.public_url.clone();
-        let router = build_router(app.clone(), &public_url, None).expect("router");
+        // The demo's simulated national databases, answering quickly or not at all: a test that
+        // switches one to "slow" sees the fallback in well under a second.
+        let registries = motcua_server::connectors::install(&mut app, &public_url, &|k| {
+            k.ends_with("_TIMEOUT_MS")
+                .then(|| "300".to_owned())
+                .or_else(|| k.ends_with("_RETRIES").then(|| "1".to_owned()))
+        })
+        .expect("connectors");
+        let gateway = motcua_server::payment_gateway(
+            &app,
+            &public_url,
+            &motcua_server::VnpaySettings::default(),
+        )
+        .expect("gateway");
+        let router = motcua_server::build_router_with(
+            app.clone(),
+            &public_url,
+            None,
+            None,
+            None,
+            gateway,
+            registries.clone(),
+        )
+        .expect("router");
         tokio::spawn(async move {
             let _ = axum::serve(
                 listener,
@@ -110,6 +135,7 @@ impl TestApp {
             clock,
             http,
             database_url,
+            registries,
             _dir: dir,
         }
     }

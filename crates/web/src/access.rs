@@ -54,7 +54,15 @@ pub async fn page(ui: UiLang, MaybeAuth(who): MaybeAuth, State(s): State<AppStat
             when: local_time(&s, Some(i.at), TIME_DATE),
             who: format!(
                 "{} ({}{})",
-                i.actor.trim_start_matches("staff:"),
+                // A read through a connector is the database's name, not a key.
+                match i
+                    .actor
+                    .strip_prefix("connector:")
+                    .and_then(motcua_domain::national::Database::from_name)
+                {
+                    Some(d) => crate::pages::database_name(lang, d).to_owned(),
+                    None => i.actor.trim_start_matches("staff:").to_owned(),
+                },
                 t(lang, &format!("access.role.{}", i.role)),
                 i.agency.map(|a| format!(", {a}")).unwrap_or_default()
             ),

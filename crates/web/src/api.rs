@@ -243,6 +243,19 @@ pub async fn create_dossier(
     let (input, raw): (CreateDossier, Value) = parse_json(&body)?;
     let key = idempotency_key(&headers)?;
     let o = dossiers::create(&s.app, &p, input, &raw, key.as_deref()).await?;
+    // Once-only (SPEC §7): what the national databases hold stands in for papers from the start;
+    // a database that cannot answer leaves the component to upload.
+    let o = match o {
+        Outcome::Fresh(v) if v.status == 0 && v.channel == "online" => {
+            let obtained = motcua_app::reuse::obtain_components(&s.app, &p, &v.code).await?;
+            if obtained.is_empty() {
+                Outcome::Fresh(v)
+            } else {
+                Outcome::Fresh(Box::new(dossiers::get(&s.app, &p, &v.code).await?))
+            }
+        }
+        other => other,
+    };
     Ok(outcome_response(o, StatusCode::CREATED))
 }
 

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod api;
 pub mod assistant;
 pub mod auth;
+pub mod connectors;
 pub mod download;
 pub mod edge;
 pub mod feedback;
@@ -120,6 +121,7 @@ pub fn router(state: AppState) -> Router {
         .route("/dossiers/{code}/submit", post(api::submit))
         .route("/dossiers/{code}/payments", post(payments::api_start))
         .route("/payments/reconciliation", get(reconciliation::api))
+        .route("/connectors", get(connectors::api))
         .route(
             "/dossiers/{code}/actions",
             post(api::act).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
@@ -169,6 +171,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/staff/outbox", get(notifications::outbox))
         .route("/staff/payments", get(reconciliation::page))
+        .route("/staff/connectors", get(connectors::page))
         .route(
             "/staff/outbox/{id}/retry",
             post(notifications::outbox_retry),
@@ -310,7 +313,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Every API route as (method, OpenAPI path); the OpenAPI test checks they are all documented.
-pub const API_ROUTES: [(&str, &str); 24] = [
+pub const API_ROUTES: [(&str, &str); 25] = [
     ("get", "/procedures"),
     ("get", "/procedures/{code}"),
     ("get", "/assistant"),
@@ -323,6 +326,7 @@ pub const API_ROUTES: [(&str, &str); 24] = [
     ("post", "/dossiers/{code}/submit"),
     ("post", "/dossiers/{code}/payments"),
     ("get", "/payments/reconciliation"),
+    ("get", "/connectors"),
     ("post", "/dossiers/{code}/actions"),
     ("get", "/track/{code}"),
     ("post", "/feedback"),

@@ -1044,6 +1044,43 @@ fn paths() -> Value {
         ),
         errors: &[403, 404],
     };
+    let connectors = Op {
+        id: "connectorHealth",
+        summary: "The national databases this deployment reads from, and how each is doing over the last hour",
+        description: Some(
+            "For administrators and monitors of any agency (403 admins_and_monitors_only for anyone else, citizens included). Every database a province is expected to connect to is listed; status is connected (answering), degraded (over 5% errors or p95 over 2 s in the last hour), down (circuit open, or failing with no success in 5 minutes), unknown (configured, not contacted yet) or not_connected (no connector configured). summary.connected counts connected and degraded ones.",
+        ),
+        access: Access::SignedIn,
+        params: vec![],
+        body: None,
+        ok: (
+            "200",
+            json_ok(
+                "The connectors' health",
+                object(
+                    &["connectors", "summary", "at"],
+                    json!({
+                        "connectors": { "type": "array", "items": object(
+                            &["name", "source", "name_vi", "name_en", "status", "last_success", "last_failure", "last_error",
+                              "error_rate", "calls_last_hour", "latency_p50_ms", "latency_p95_ms", "breaker_open"],
+                            json!({ "name": { "type": "string" }, "source": { "type": "string" },
+                                "name_vi": { "type": "string" }, "name_en": { "type": "string" },
+                                "status": { "type": "string", "enum": ["connected", "degraded", "down", "unknown", "not_connected"] },
+                                "last_success": date_time(true), "last_failure": date_time(true), "last_error": nullable_string(),
+                                "error_rate": { "type": "number", "minimum": 0, "maximum": 1, "nullable": true },
+                                "calls_last_hour": { "type": "integer", "minimum": 0, "nullable": true },
+                                "latency_p50_ms": { "type": "integer", "minimum": 0, "nullable": true },
+                                "latency_p95_ms": { "type": "integer", "minimum": 0, "nullable": true },
+                                "breaker_open": { "type": "boolean", "nullable": true } })) },
+                        "summary": object(&["connected", "expected", "text_vi", "text_en"],
+                            json!({ "connected": { "type": "integer", "minimum": 0 }, "expected": { "type": "integer", "minimum": 0 },
+                                "text_vi": { "type": "string" }, "text_en": { "type": "string" } })),
+                        "at": date_time(false) }),
+                ),
+            ),
+        ),
+        errors: &[403],
+    };
     let act = Op {
         id: "act",
         summary: "Run an action of the lifecycle",
@@ -1190,7 +1227,7 @@ fn paths() -> Value {
                         &["at", "actor", "role", "agency", "purpose", "dossier", "allowed"],
                         json!({ "at": date_time(false), "actor": { "type": "string" }, "role": { "type": "string" },
                             "agency": nullable_string(),
-                            "purpose": { "type": "string", "enum": ["dossier.view", "dossier.file", "dossier.audit", "counter.lookup"] },
+                            "purpose": { "type": "string", "enum": ["dossier.view", "dossier.file", "dossier.audit", "counter.lookup", "apply.prefill", "apply.component"] },
                             "dossier": nullable_string(), "allowed": { "type": "boolean" } })) } }),
                 ),
             ),
@@ -1239,6 +1276,7 @@ fn paths() -> Value {
         "/dossiers/{code}/submit": { "post": submit.build() },
         "/dossiers/{code}/payments": { "post": start_payment.build() },
         "/payments/reconciliation": { "get": reconciliation.build() },
+        "/connectors": { "get": connectors.build() },
         "/dossiers/{code}/actions": { "post": act.build() },
         "/track/{code}": { "get": track.build() },
         "/feedback": { "post": submit_feedback.build() },

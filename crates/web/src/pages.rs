@@ -345,8 +345,37 @@ struct ComponentRow {
     name: String,
     requirement: String,
     condition: String,
-    held_by_state: bool,
+    /// How it is provided online, when that is not an upload (one sentence).
+    provided: Option<String>,
     accepts: String,
+}
+
+/// The one sentence that says how a component is provided online, unless it is uploaded.
+pub(crate) fn provision_text(
+    lang: Lang,
+    s: &AppState,
+    c: &motcua_domain::catalogue::Component,
+) -> Option<String> {
+    use motcua_domain::national::{Provision, provision};
+    let connected = |d| s.app.connectors.get(d).is_some();
+    match provision(c, &connected) {
+        Provision::FromDatabase(d) => Some(format!(
+            "{}: {}",
+            database_name(lang, d),
+            t(lang, "proc.from_db")
+        )),
+        Provision::ShowInPerson => Some(t(lang, "proc.show_in_person").to_owned()),
+        Provision::TheForm => Some(t(lang, "proc.the_form").to_owned()),
+        Provision::Upload => None,
+    }
+}
+
+pub(crate) fn database_name(lang: Lang, d: motcua_domain::national::Database) -> &'static str {
+    if lang == Lang::En {
+        d.name_en()
+    } else {
+        d.name_vi()
+    }
 }
 
 struct FeeRow {
@@ -434,7 +463,7 @@ pub async fn procedure(
                 )
                 .to_owned(),
                 condition: c.condition.clone().unwrap_or_default(),
-                held_by_state: !c.reusable_from.is_empty(),
+                provided: provision_text(lang, &s, c),
                 accepts: c
                     .accepts
                     .iter()

@@ -2,7 +2,7 @@
 //! "my dossiers". Plain HTML forms with redirects after POST, so everything works without JavaScript;
 //! the draft is stored at every step, so it can be resumed on another device.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use askama::Template;
 use axum::extract::{Form, Multipart, Path, State};
@@ -10,10 +10,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use motcua_app::dossiers::{self, CreateDossier, Outcome, Upload};
 use motcua_app::identity::Principal;
+use motcua_app::reuse::Obtained;
 use motcua_app::views::DossierView;
 use motcua_app::{AppError, ErrorCode, catalogue, org};
 use motcua_domain::catalogue::{Channel, Procedure, RequirementKind};
-use motcua_domain::form::{FieldType, FormField};
+use motcua_domain::form::FieldType;
 use serde_json::{Map, Value, json};
 
 use crate::AppState;
@@ -198,7 +199,15 @@ pub async fn apply_create(
     };
     let key = (!f.idem.is_empty()).then_some(f.idem.as_str());
     match dossiers::create(&s.app, &p, input, &json!({ "procedure": code }), key).await {
-        Ok(o) => Redirect::to(&format!("/my/{}/form", code_of(o))).into_response(),
+        Ok(o) => {
+            let code = code_of(o);
+            // Once-only (SPEC §7): the papers the national databases hold are filed at once; one
+            // that cannot answer is said on the files page.
+            if let Err(e) = motcua_app::reuse::obtain_components(&s.app, &p, &code).await {
+                tracing::warn!(error = %e, "could not obtain components from the national databases");
+            }
+            Redirect::to(&format!("/my/{code}/form")).into_response()
+        }
         Err(e) => app_error(&ui, &who, &e),
     }
 }
@@ -283,55 +292,6 @@ fn flatten(form: &Map<String, Value>) -> HashMap<String, String> {
             }
             _ => {}
         }
-    }
-    out
-}
-
-/// The answers already known about the applicant (SPEC §7 once-only): online, what the citizen's
-/// digital identity gave; at the counter, what the officer entered or looked up. The name, ID
-/// number and address go into the first field of each kind marked as prefillable from the
-/// population database, the phone into the first phone field.
-fn prefill(applicant: &Value, proc: &Procedure) -> HashMap<String, String> {
-    let mut out = HashMap::new();
-    let text = |k: &str| applicant.get(k).and_then(Value::as_str).map(str::to_owned);
-    let from_pop = |f: &&FormField| f.prefill_from.as_deref() == Some("population_db");
-    let fields: Vec<&FormField> = proc.form.fields.iter().filter(from_pop).collect();
-    if let (Some(f), Some(name)) = (
-        fields.iter().find(|f| f.field_type == FieldType::Text),
-        text("full_name"),
-    ) {
-        out.insert(f.key.clone(), name);
-    }
-    if let (Some(f), Some(id)) = (
-        fields.iter().find(|f| f.field_type == FieldType::CitizenId),
-        text("citizen_id"),
-    ) {
-        out.insert(f.key.clone(), id);
-    }
-    let address = applicant.get("address");
-    let commune = address
-        .and_then(|a| a.get("commune"))
-        .and_then(Value::as_str)
-        .filter(|c| !c.is_empty());
-    if let (Some(f), Some(commune)) = (
-        fields.iter().find(|f| f.field_type == FieldType::Address),
-        commune,
-    ) {
-        out.insert(format!("{}.commune", f.key), commune.to_owned());
-        let street = address
-            .and_then(|a| a.get("street"))
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        out.insert(format!("{}.street", f.key), street.to_owned());
-    }
-    if let (Some(f), Some(phone)) = (
-        proc.form
-            .fields
-            .iter()
-            .find(|f| f.field_type == FieldType::Phone),
-        text("phone"),
-    ) {
-        out.insert(f.key.clone(), phone);
     }
     out
 }
@@ -489,8 +449,12 @@ pub async fn form_get(
     }
     let stored = view.form.as_object().cloned().unwrap_or_default();
     let mut values = flatten(&stored);
+    // Once-only (SPEC §7): a new form starts with what the state holds about the applicant.
     let prefilled = if stored.is_empty() {
-        prefill(&view.applicant, &proc)
+        match motcua_app::reuse::prefill(&s.app, &p, &view, &proc).await {
+            Ok((values, _)) => flatten(&values),
+            Err(e) => return app_error(&ui, &who, &e),
+        }
     } else {
         HashMap::new()
     };
@@ -606,11 +570,13 @@ struct ComponentView {
     key: String,
     name: String,
     requirement: String,
-    held_by_state: bool,
-    /// Shown-only papers the state already holds need no upload; anything else may be uploaded
-    /// (also a document the state could look up, if the citizen has it at hand).
-    uploadable: bool,
+    /// What is filed for it: "Uploaded: x.pdf", "Taken for you from <database>: y.pdf".
     files: Vec<String>,
+    /// The one sentence about how it is provided, when there is something to say.
+    status: Option<String>,
+    /// Papers only shown in person need no upload; anything else may be uploaded (also to
+    /// replace what the system took from a database).
+    uploadable: bool,
     accept: String,
     max_mb: u64,
     max_bytes: u64,
@@ -627,53 +593,101 @@ struct FilesPage {
     error: Option<String>,
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "two call sites; the page needs each of these"
+)]
 fn files_page(
     ui: &UiLang,
     who: &Option<Principal>,
+    s: &AppState,
     view: &DossierView,
     proc: &Procedure,
+    obtained: &BTreeMap<String, Obtained>,
     error: Option<String>,
     j: Journey,
 ) -> FilesPage {
+    use motcua_domain::national::{Database, Provision, provision};
     let lang = ui.lang;
     let wanted: Vec<String> = view
         .supplement_request
         .as_ref()
         .map(|r| r.components.clone())
         .unwrap_or_default();
-    let components = proc
-        .components
-        .iter()
-        // While supplementing, exactly what was asked for (SPEC §4).
-        .filter(|c| wanted.is_empty() || wanted.contains(&c.key))
-        .filter(|c| !matches!(c.copy_kind, motcua_domain::catalogue::CopyKind::EForm))
-        .map(|c| ComponentView {
-            key: c.key.clone(),
-            name: c.name.clone(),
-            requirement: t(
-                lang,
-                match c.required {
-                    RequirementKind::Required => "proc.required",
-                    RequirementKind::Optional => "proc.optional",
-                    RequirementKind::Conditional => "proc.conditional",
-                },
-            )
-            .to_owned(),
-            held_by_state: !c.reusable_from.is_empty() && wanted.is_empty(),
-            uploadable: !(matches!(c.copy_kind, motcua_domain::catalogue::CopyKind::PresentOnly)
-                && !c.reusable_from.is_empty()
-                && wanted.is_empty()),
-            files: view
-                .attachments
-                .iter()
-                .filter(|a| a.component == c.key)
-                .map(|a| a.file_name.clone())
-                .collect(),
-            accept: c.accepts.join(","),
-            max_mb: c.max_bytes / (1024 * 1024),
-            max_bytes: c.max_bytes,
-        })
-        .collect();
+    let connected = |d| s.app.connectors.get(d).is_some();
+    let db_name = |d| crate::pages::database_name(lang, d);
+    let components =
+        proc.components
+            .iter()
+            // While supplementing, exactly what was asked for (SPEC §4).
+            .filter(|c| wanted.is_empty() || wanted.contains(&c.key))
+            .filter(|c| !matches!(c.copy_kind, motcua_domain::catalogue::CopyKind::EForm))
+            .map(|c| {
+                let how = provision(c, &connected);
+                let files: Vec<String> = view
+                    .attachments
+                    .iter()
+                    .filter(|a| a.component == c.key)
+                    .map(|a| {
+                        match a
+                            .source
+                            .strip_prefix("connector:")
+                            .and_then(Database::from_name)
+                        {
+                            Some(d) => format!(
+                                "{} {}: {}",
+                                t(lang, "apply.taken_from"),
+                                db_name(d),
+                                a.file_name
+                            ),
+                            None if a.source == "warehouse" => {
+                                format!("{}: {}", t(lang, "apply.from_warehouse"), a.file_name)
+                            }
+                            None => format!("{}: {}", t(lang, "apply.uploaded"), a.file_name),
+                        }
+                    })
+                    .collect();
+                let from_database = view
+                    .attachments
+                    .iter()
+                    .any(|a| a.component == c.key && a.source != "upload");
+                let status =
+                    match obtained.get(&c.key) {
+                        Some(Obtained::Unavailable { database }) if files.is_empty() => Some(
+                            format!("{}: {}", db_name(*database), t(lang, "apply.db_down")),
+                        ),
+                        Some(Obtained::NoRecord { database }) if files.is_empty() => Some(format!(
+                            "{}: {}",
+                            db_name(*database),
+                            t(lang, "apply.db_no_record")
+                        )),
+                        _ if from_database => Some(t(lang, "apply.replace_hint").to_owned()),
+                        _ if files.is_empty() && wanted.is_empty() => {
+                            crate::pages::provision_text(lang, s, c)
+                        }
+                        _ => None,
+                    };
+                ComponentView {
+                    key: c.key.clone(),
+                    name: c.name.clone(),
+                    requirement: t(
+                        lang,
+                        match c.required {
+                            RequirementKind::Required => "proc.required",
+                            RequirementKind::Optional => "proc.optional",
+                            RequirementKind::Conditional => "proc.conditional",
+                        },
+                    )
+                    .to_owned(),
+                    files,
+                    status,
+                    uploadable: !(how == Provision::ShowInPerson && wanted.is_empty()),
+                    accept: c.accepts.join(","),
+                    max_mb: c.max_bytes / (1024 * 1024),
+                    max_bytes: c.max_bytes,
+                }
+            })
+            .collect();
     FilesPage {
         c: chrome(ui, who, "apply.step_files"),
         base: j.base(),
@@ -681,6 +695,25 @@ fn files_page(
         name: pname(lang, proc),
         components,
         error,
+    }
+}
+
+/// Files what the national databases hold for the draft's components (a database that cannot
+/// answer is said on the page, not an error), then reloads the dossier with them.
+async fn with_obtained(
+    s: &AppState,
+    p: &Principal,
+    view: DossierView,
+) -> (DossierView, BTreeMap<String, Obtained>) {
+    match motcua_app::reuse::obtain_components(&s.app, p, &view.code).await {
+        Ok(obtained) => match dossiers::get(&s.app, p, &view.code).await {
+            Ok(fresh) => (fresh, obtained),
+            Err(_) => (view, obtained),
+        },
+        Err(e) => {
+            tracing::warn!(error = %e, "could not obtain components from the national databases");
+            (view, BTreeMap::new())
+        }
     }
 }
 
@@ -699,11 +732,14 @@ pub async fn files_get(
         Ok((view, _)) if !editable(&view) => {
             Redirect::to(&j.dossier_page(&view.code)).into_response()
         }
-        Ok((view, proc)) => render(
-            &ui,
-            StatusCode::OK,
-            &files_page(&ui, &who, &view, &proc, None, j),
-        ),
+        Ok((view, proc)) => {
+            let (view, obtained) = with_obtained(&s, &p, view).await;
+            render(
+                &ui,
+                StatusCode::OK,
+                &files_page(&ui, &who, &s, &view, &proc, &obtained, None, j),
+            )
+        }
         Err(e) => app_error(&ui, &who, &e),
     }
 }
@@ -758,7 +794,16 @@ pub async fn files_post(
             render(
                 &ui,
                 status,
-                &files_page(&ui, &who, &view, &proc, Some(message(ui.lang, &e)), j),
+                &files_page(
+                    &ui,
+                    &who,
+                    &s,
+                    &view,
+                    &proc,
+                    &BTreeMap::new(),
+                    Some(message(ui.lang, &e)),
+                    j,
+                ),
             )
         }
     }
@@ -849,7 +894,7 @@ async fn check_page(
             ),
         })
         .collect();
-    for key in dossiers::components_to_upload(proc) {
+    for key in dossiers::components_to_upload(&s.app, proc, &view.channel) {
         if !view.attachments.iter().any(|a| a.component == key) {
             let name = proc
                 .component(key)

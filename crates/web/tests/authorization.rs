@@ -104,7 +104,12 @@ async fn outsiders_get_not_found_on_every_dossier_endpoint() {
     let d = json(t.get(&owner, &format!("/api/v1/dossiers/{code}")).await).await;
     assert_eq!(d["status"], 1);
     let draft_ref = d["draft_ref"].as_str().expect("draft ref").to_owned();
-    let attachment_id = d["attachments"][0]["id"]
+    let attachment_id = d["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["source"] == "upload")
+        .expect("the uploaded birth notice")["id"]
         .as_str()
         .expect("attachment")
         .to_owned();

@@ -119,7 +119,14 @@ async fn staff_take_a_dossier_from_receipt_to_return_in_the_browser_pages() {
             &t,
             &officer,
             &code,
-            &[("action", "receive"), ("checked", "giay_chung_sinh")],
+            &[
+                ("action", "receive"),
+                ("checked", "giay_chung_sinh"),
+                // What the national databases gave is examined like any paper.
+                ("checked", "giay_to_tuy_than"),
+                ("checked", "giay_to_cu_tru"),
+                ("checked", "thong_tin_ket_hon_cha_me"),
+            ],
             false
         )
         .await
@@ -134,7 +141,9 @@ async fn staff_take_a_dossier_from_receipt_to_return_in_the_browser_pages() {
         .unwrap()
         .unwrap();
     assert!(
-        receipt.data.contains("\"checked\":[\"giay_chung_sinh\"]"),
+        receipt.data.contains(
+            "\"checked\":[\"giay_chung_sinh\",\"giay_to_tuy_than\",\"giay_to_cu_tru\",\"thong_tin_ket_hon_cha_me\"]"
+        ),
         "the checklist is kept with the receipt: {}",
         receipt.data
     );
@@ -889,15 +898,23 @@ async fn staff_view_each_component_in_the_page_and_only_their_agency_s() {
     let officer = t.staff_cookie(&format!("officer@{AGENCY_A}")).await;
     let (status, html) = t.page(&officer, &format!("/staff/dossiers/{code}")).await;
     assert_eq!(status, 200);
-    // The first viewer link on the page.
-    let viewer = html
+    // The viewer of the uploaded birth notice (the others are the national databases' extracts).
+    let viewers: Vec<String> = html
         .split("href=\"")
         .filter_map(|rest| rest.split_once('"').map(|(href, _)| href))
-        .find(|href| href.contains("/files/"))
-        .expect("a viewer link")
-        .to_owned();
-    let (status, view) = t.page(&officer, &viewer).await;
-    assert_eq!(status, 200);
+        .filter(|href| href.contains("/files/"))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(viewers.len(), 4, "{viewers:?}");
+    let mut found = None;
+    for v in &viewers {
+        let (status, view) = t.page(&officer, v).await;
+        assert_eq!(status, 200);
+        if view.contains("giay-chung-sinh.pdf") {
+            found = Some((v.clone(), view));
+        }
+    }
+    let (viewer, view) = found.expect("the birth notice's viewer");
     assert!(view.contains("<iframe class=\"viewer\""), "{view}");
     assert!(view.contains("giay_chung_sinh"), "{view}");
     let (_, after) = view

@@ -230,6 +230,18 @@ async fn counter_intake_within_the_same_agency_needs_no_hand_over() {
         )
         .await;
     assert_eq!(r.status(), 200);
+    // The officer scans the birth notice brought to the counter (no connector to the facility).
+    let r = t
+        .upload(
+            &officer,
+            &draft,
+            "giay_chung_sinh",
+            "giay-chung-sinh.pdf",
+            "application/pdf",
+            sample_pdf(),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
     let r = t
         .post_json(
             &officer,

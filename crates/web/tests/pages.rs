@@ -101,9 +101,18 @@ async fn procedure_page_shows_components_fees_time_and_legal_basis() {
     assert!(html.contains("Thủ tục đăng ký khai sinh"));
     assert!(html.contains("1 ngày làm việc"));
     assert!(html.contains("8.000 ₫") && html.contains("Miễn phí"));
+    // Each component says once how it is provided: taken from a national database, or uploaded.
     assert!(
-        html.contains("Cơ quan tự tra cứu trong dữ liệu nhà nước"),
-        "reusable components are marked"
+        html.contains("Cơ sở dữ liệu quốc gia về dân cư: hệ thống tự lấy khi bạn nộp hồ sơ"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Cơ sở dữ liệu hộ tịch điện tử: hệ thống tự lấy khi bạn nộp hồ sơ"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("Cơ quan tự tra cứu"),
+        "no claim that nothing backs"
     );
     assert!(html.contains("Luật Hộ tịch số 60/2014/QH13"));
     assert!(

@@ -148,10 +148,15 @@ async fn a_citizen_applies_for_birth_registration_in_the_browser_pages() {
         (303, format!("/my/{draft}/files").as_str())
     );
 
-    // The birth notice can come from the hospital's electronic notice, so it is not demanded; the
-    // check page simply shows no documents yet.
+    // What the national databases hold is filed already; the birth notice (the health facility
+    // has no connector) is asked for, once, as the one thing left.
     let (_, _, html) = b.get(&format!("/my/{draft}/check")).await;
-    assert!(html.contains("Chưa có tệp nào"));
+    assert!(html.contains("population-cong-dan.pdf"), "{html}");
+    assert!(html.contains("civil-status-ket-hon.pdf"), "{html}");
+    assert!(
+        html.contains("error-summary") && html.contains("#c-giay_chung_sinh"),
+        "{html}"
+    );
 
     let part = reqwest::multipart::Part::bytes(sample_pdf())
         .file_name("giay-chung-sinh.pdf")

@@ -52,6 +52,10 @@ async fn citizen_applies_and_staff_take_it_to_result_returned() {
         actions,
         [
             "create",
+            // Identity, residence and the parents' marriage, from the national databases.
+            "attach",
+            "attach",
+            "attach",
             "save_form",
             "attach",
             "submit",
