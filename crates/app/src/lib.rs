@@ -31,6 +31,7 @@ pub mod reuse;
 pub mod sealing;
 pub mod totp;
 pub mod views;
+pub mod warehouse;
 pub mod workflow;
 
 use std::sync::Arc;

@@ -638,7 +638,123 @@ pub const ATTRIBUTES: &[(&str, &[&str])] = &[
             "so_thang_dong_bhtn",
         ],
     ),
+    // An item of the applicant's warehouse attached to the dossier: a civil-status result and
+    // what it is about (see [`ResultFacts`]).
+    (
+        "warehouse",
+        &[
+            "loai_giay_to",
+            "so_dang_ky",
+            "ngay_dang_ky",
+            "noi_dang_ky",
+            "nguoi_co_su_kien.ho_ten",
+            "nguoi_co_su_kien.ngay_sinh",
+            "nguoi_co_su_kien.so_dinh_danh",
+        ],
+    ),
 ];
+
+/// What an issued civil-status result says, as the warehouse keeps it: the kind of record
+/// (`khai_sinh`, `khai_tu`), its register number, date and registering agency, and the person it
+/// is about. It fills the form of a later procedure about the same record (a copy of the birth
+/// certificate) through `prefill_from: "warehouse:<attribute>"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultFacts {
+    pub kind: &'static str,
+    pub number: String,
+    pub issued_on: NaiveDate,
+    pub issuer: String,
+    pub subject_name: Option<String>,
+    pub subject_birth: Option<NaiveDate>,
+    pub subject_id: Option<String>,
+}
+
+/// The civil-status procedures whose result is about one person, with the form fields naming
+/// them: (procedure, kind, name field, birth-date field, ID field).
+const RESULT_SUBJECTS: &[(&str, &str, &str, &str, Option<&str>)] = &[
+    ("1.001193", "khai_sinh", "ho_ten_tre", "ngay_sinh", None),
+    (
+        "1.004884",
+        "khai_sinh",
+        "ho_ten",
+        "ngay_sinh",
+        Some("so_dinh_danh"),
+    ),
+    (
+        "1.000656",
+        "khai_tu",
+        "ho_ten_nguoi_chet",
+        "ngay_sinh_nguoi_chet",
+        None,
+    ),
+];
+
+/// The facts of a result issued for `procedure` with the dossier's `form` answers, if it is a
+/// civil-status record about one person.
+pub fn result_facts(
+    procedure: &str,
+    form: &serde_json::Map<String, serde_json::Value>,
+    number: &str,
+    issued_on: NaiveDate,
+    issuer: &str,
+) -> Option<ResultFacts> {
+    let (_, kind, name, birth, id) = RESULT_SUBJECTS.iter().find(|r| r.0 == procedure)?;
+    let text = |k: &str| {
+        form.get(k)
+            .and_then(serde_json::Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    Some(ResultFacts {
+        kind,
+        number: number.to_owned(),
+        issued_on,
+        issuer: issuer.to_owned(),
+        subject_name: text(name),
+        subject_birth: text(birth).and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+        subject_id: id.and_then(text),
+    })
+}
+
+/// The answers a warehouse result gives a form (`prefill_from: "warehouse:<attribute>"`), in the
+/// form's formats.
+pub fn prefill_from_result(
+    form: &crate::form::FormDefinition,
+    facts: &ResultFacts,
+) -> serde_json::Map<String, serde_json::Value> {
+    use crate::form::FieldType;
+    use serde_json::Value;
+    let mut out = serde_json::Map::new();
+    for f in &form.fields {
+        let Some(("warehouse", Some(attr))) = f.prefill_from.as_deref().map(split_source) else {
+            continue;
+        };
+        let v = match attr {
+            "loai_giay_to" => Some(facts.kind.to_owned()),
+            "so_dang_ky" => Some(facts.number.clone()),
+            "ngay_dang_ky" => Some(facts.issued_on.format("%Y-%m-%d").to_string()),
+            "noi_dang_ky" => Some(facts.issuer.clone()),
+            "nguoi_co_su_kien.ho_ten" => facts.subject_name.clone(),
+            "nguoi_co_su_kien.ngay_sinh" => facts
+                .subject_birth
+                .map(|d| d.format("%Y-%m-%d").to_string()),
+            "nguoi_co_su_kien.so_dinh_danh" => facts.subject_id.clone(),
+            _ => None,
+        };
+        let Some(v) = v else { continue };
+        let v = match f.field_type {
+            FieldType::Choice => match f.options.iter().find(|o| o.value == v) {
+                Some(o) => o.value.clone(),
+                None => continue,
+            },
+            FieldType::Address => continue,
+            _ => v,
+        };
+        out.insert(f.key.clone(), Value::String(v));
+    }
+    out
+}
 
 /// A catalogue source reference: `population_db` or `population_db:ho_ten`.
 pub fn split_source(s: &str) -> (&str, Option<&str>) {

@@ -440,6 +440,20 @@ fn require_multipart(headers: &HeaderMap) -> Result<(), Problem> {
     }
 }
 
+/// `POST /dossiers/{code}/attachments` with JSON: an item of the citizen's warehouse.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FromWarehouse {
+    component: String,
+    warehouse_item: String,
+}
+
+/// `GET /api/v1/me/warehouse`: the citizen's data warehouse.
+pub async fn my_warehouse(State(s): State<AppState>, Auth(p): Auth) -> ApiResult {
+    let items = motcua_app::warehouse::items(&s.app, &p).await?;
+    Ok(Json(serde_json::json!({ "count": items.len(), "items": items })).into_response())
+}
+
 pub async fn add_attachment(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -447,6 +461,26 @@ pub async fn add_attachment(
     headers: HeaderMap,
     req: axum::extract::Request,
 ) -> ApiResult {
+    // From the citizen's warehouse, in one step: JSON naming the item.
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"));
+    if is_json {
+        let body = axum::body::to_bytes(req.into_body(), 64 * 1024)
+            .await
+            .map_err(|_| {
+                bad_request(
+                    "malformed_json",
+                    "Nội dung gửi lên quá lớn hoặc không đọc được.",
+                    "The body is too large or unreadable.",
+                )
+            })?;
+        let (w, _): (FromWarehouse, Value) = parse_json(&body)?;
+        let a = motcua_app::warehouse::attach(&s.app, &p, &code, &w.component, &w.warehouse_item)
+            .await?;
+        return Ok((StatusCode::CREATED, Json(a)).into_response());
+    }
     // Checked before axum parses the body, so a wrong body gets a problem, not a plain-text 400.
     require_multipart(&headers)?;
     let mp = multipart_of(req, &s).await?;

@@ -138,6 +138,7 @@ pub fn router(state: AppState) -> Router {
         .route("/me", get(api::me))
         .route("/me/documents", get(api::my_documents))
         .route("/me/access-log", get(access::api))
+        .route("/me/warehouse", get(api::my_warehouse))
         .route("/auth/staff", post(login::staff_login))
         .fallback(api::not_found)
         .layer(axum::middleware::from_fn(edge::api));
@@ -186,6 +187,10 @@ pub fn router(state: AppState) -> Router {
             get(portal::files_get)
                 .post(portal::files_post)
                 .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        )
+        .route(
+            "/my/{code}/files/warehouse",
+            post(portal::files_from_warehouse),
         )
         .route("/my/{code}/check", get(portal::check_get))
         .route("/my/{code}/submit", post(portal::submit_post))
@@ -313,7 +318,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Every API route as (method, OpenAPI path); the OpenAPI test checks they are all documented.
-pub const API_ROUTES: [(&str, &str); 25] = [
+pub const API_ROUTES: [(&str, &str); 26] = [
     ("get", "/procedures"),
     ("get", "/procedures/{code}"),
     ("get", "/assistant"),
@@ -334,6 +339,7 @@ pub const API_ROUTES: [(&str, &str); 25] = [
     ("get", "/me"),
     ("get", "/me/documents"),
     ("get", "/me/access-log"),
+    ("get", "/me/warehouse"),
     ("post", "/auth/staff"),
     ("get", "/openapi.json"),
     ("get", "/documents/{id}"),

@@ -938,7 +938,7 @@ fn paths() -> Value {
         id: "addAttachment",
         summary: "Attach a file to a component",
         description: Some(
-            "multipart/form-data only (else 415 multipart_required), with exactly the parts `component` (the component's key) and `file` (another part is 400 unexpected_part, a missing one 400 component_required or file_required). The file's content is checked against the component's types and size (415 unsupported_file_type, 413, 422).",
+            "multipart/form-data with exactly the parts `component` (the component's key) and `file` (another part is 400 unexpected_part, a missing one 400 component_required or file_required); the file's content is checked against the component's types and size (415 unsupported_file_type, 413, 422). Or application/json `{component, warehouse_item}`: a copy of an item of the citizen's data warehouse (GET /me/warehouse), marked source warehouse; a civil-status result also fills the form's still-empty fields that name it (404 for an item not in the caller's warehouse, 403 citizens_only for staff, 422 warehouse_item_revoked, warehouse_item_not_accepted, invalid_body). Any other Content-Type is 415 multipart_required.",
         ),
         access: Access::SignedIn,
         params: vec![dossier_code()],
@@ -946,7 +946,11 @@ fn paths() -> Value {
             json!({ "required": true, "content": { "multipart/form-data": {
             "schema": { "type": "object", "required": ["component", "file"], "additionalProperties": false, "properties": {
                 "component": { "type": "string", "description": "The component's key, as in the procedure's components" },
-                "file": { "type": "string", "format": "binary" } } } } } }),
+                "file": { "type": "string", "format": "binary" } } } },
+              "application/json": {
+            "schema": { "type": "object", "required": ["component", "warehouse_item"], "additionalProperties": false, "properties": {
+                "component": { "type": "string", "description": "The component's key, as in the procedure's components" },
+                "warehouse_item": { "type": "string", "description": "The id of an item of GET /me/warehouse" } } } } } }),
         ),
         ok: (
             "201",
@@ -955,7 +959,7 @@ fn paths() -> Value {
                 "links": { "getAttachment": { "operationId": "getAttachment",
                     "parameters": { "code": "$request.path.code", "id": "$response.body#/id" } } } }),
         ),
-        errors: &[403, 404, 409, 422],
+        errors: &[403, 404, 409, 415, 422],
     };
     let download = Op {
         id: "getAttachment",
@@ -1043,6 +1047,39 @@ fn paths() -> Value {
                         "description": "Columns: dossier_code, procedure_code, procedure_name, txn_ref, method, amount_vnd, refunded_vnd, status, class, created_at, paid_at, gateway_txn_no, bank_code, created_other_day, issues (joined by |)" } } } }),
         ),
         errors: &[403, 404],
+    };
+    let my_warehouse = Op {
+        id: "myWarehouse",
+        summary: "The citizen's data warehouse: results, fee receipts, digitized components and the files of earlier dossiers",
+        description: Some(
+            "Citizens only (403 citizens_only for staff). Newest first; drafts are not in it, nor the extracts read from national databases (read again when needed). Attach an item to a new dossier with POST /dossiers/{code}/attachments and JSON {component, warehouse_item}.",
+        ),
+        access: Access::SignedIn,
+        params: vec![],
+        body: None,
+        ok: (
+            "200",
+            json_ok(
+                "The warehouse",
+                object(
+                    &["count", "items"],
+                    json!({ "count": { "type": "integer", "minimum": 0 },
+                    "items": { "type": "array", "items": object(
+                        &["id", "kind", "title", "number", "issuer", "issued_at", "status", "sha256", "mime", "size_bytes",
+                          "dossier_code", "procedure_code", "url", "verify_url"],
+                        json!({ "id": { "type": "string" },
+                            "kind": { "type": "string", "enum": ["result", "fee_receipt", "digitized", "component"] },
+                            "title": { "type": "string" }, "number": nullable_string(), "issuer": nullable_string(),
+                            "issued_at": date_time(false),
+                            "status": { "type": "string", "enum": ["valid", "revoked"] },
+                            "sha256": { "type": "string", "pattern": "^[0-9a-f]{64}$" },
+                            "mime": { "type": "string" }, "size_bytes": { "type": "integer", "minimum": 0 },
+                            "dossier_code": { "type": "string" }, "procedure_code": { "type": "string" },
+                            "url": { "type": "string" }, "verify_url": nullable_string() })) } }),
+                ),
+            ),
+        ),
+        errors: &[403],
     };
     let connectors = Op {
         id: "connectorHealth",
@@ -1287,6 +1324,7 @@ fn paths() -> Value {
         "/me": { "get": me.build() },
         "/me/documents": { "get": my_documents.build() },
         "/me/access-log": { "get": my_access_log.build() },
+        "/me/warehouse": { "get": my_warehouse.build() },
         "/auth/staff": { "post": staff_login.build() },
     })
 }

@@ -590,6 +590,8 @@ struct FilesPage {
     code: String,
     name: String,
     components: Vec<ComponentView>,
+    /// The citizen's warehouse items (id, label), to attach one in a step.
+    warehouse: Vec<(String, String)>,
     error: Option<String>,
 }
 
@@ -694,7 +696,70 @@ fn files_page(
         code: view.code.clone(),
         name: pname(lang, proc),
         components,
+        warehouse: Vec::new(),
         error,
+    }
+}
+
+/// The citizen's warehouse as choices for the documents page ("title, number, date").
+async fn warehouse_choices(s: &AppState, p: &Principal) -> Vec<(String, String)> {
+    if !matches!(p, Principal::Citizen { .. }) {
+        return Vec::new();
+    }
+    match motcua_app::warehouse::items(&s.app, p).await {
+        Ok(items) => items
+            .into_iter()
+            .filter(|i| i.status == "valid")
+            .map(|i| {
+                let mut label = i.title;
+                if let Some(n) = i.number.filter(|n| !n.is_empty()) {
+                    label = format!("{label}, {n}");
+                }
+                let day = i.issued_at.with_timezone(&s.app.calendar.offset());
+                (i.id, format!("{label} ({})", day.format("%d/%m/%Y")))
+            })
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "warehouse not listed");
+            Vec::new()
+        }
+    }
+}
+
+/// `POST /my/{code}/files/warehouse`: attaches an item of the citizen's warehouse to a component.
+pub async fn files_from_warehouse(
+    ui: UiLang,
+    j: Journey,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    axum::Form(f): axum::Form<HashMap<String, String>>,
+) -> Response {
+    let p = match j.person(&ui, &who, &format!("{}/{code}/files", j.base())) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let component = f.get("component").cloned().unwrap_or_default();
+    let item = f.get("warehouse_item").cloned().unwrap_or_default();
+    match motcua_app::warehouse::attach(&s.app, &p, &code, &component, &item).await {
+        Ok(_) => Redirect::to(&format!("{}/{code}/files#c-{component}", j.base())).into_response(),
+        Err(e) => match load_for_edit(&s, &p, &code).await {
+            Ok((view, proc)) => {
+                let mut page = files_page(
+                    &ui,
+                    &who,
+                    &s,
+                    &view,
+                    &proc,
+                    &BTreeMap::new(),
+                    Some(message(ui.lang, &e)),
+                    j,
+                );
+                page.warehouse = warehouse_choices(&s, &p).await;
+                render(&ui, crate::problem::status_of(e.kind), &page)
+            }
+            Err(e) => app_error(&ui, &who, &e),
+        },
     }
 }
 
@@ -734,11 +799,9 @@ pub async fn files_get(
         }
         Ok((view, proc)) => {
             let (view, obtained) = with_obtained(&s, &p, view).await;
-            render(
-                &ui,
-                StatusCode::OK,
-                &files_page(&ui, &who, &s, &view, &proc, &obtained, None, j),
-            )
+            let mut page = files_page(&ui, &who, &s, &view, &proc, &obtained, None, j);
+            page.warehouse = warehouse_choices(&s, &p).await;
+            render(&ui, StatusCode::OK, &page)
         }
         Err(e) => app_error(&ui, &who, &e),
     }

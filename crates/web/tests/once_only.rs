@@ -385,3 +385,134 @@ async fn the_health_view_is_for_administrators_and_monitors() {
     );
     assert!(html.contains("Chưa liên lạc") && html.contains("Chưa kết nối"));
 }
+
+/// Takes a submitted dossier to its result, as the agency's staff do.
+async fn to_result(t: &TestApp, code: &str) {
+    let officer = t.staff_token(&format!("officer@{AGENCY_A}")).await;
+    let leader = t.staff_token(&format!("leader@{AGENCY_A}")).await;
+    let specialist = t.staff_token(&format!("specialist@{AGENCY_A}")).await;
+    let clerk = t.staff_token(&format!("clerk@{AGENCY_A}")).await;
+    for (token, body) in [
+        (&officer, json!({ "action": "receive" })),
+        (
+            &leader,
+            json!({ "action": "assign", "assignee": format!("specialist@{AGENCY_A}") }),
+        ),
+        (&specialist, json!({ "action": "forward" })),
+        (&leader, json!({ "action": "approve" })),
+    ] {
+        let r = t.action(token, code, body.clone()).await;
+        assert_eq!(r.status(), 200, "{body}");
+    }
+    assert_eq!(t.issue_result(&clerk, code).await.status(), 200);
+}
+
+#[tokio::test]
+async fn the_issued_birth_certificate_is_attached_from_the_warehouse_and_fills_the_copy_request() {
+    let t = TestApp::spawn().await;
+    let citizen = t.citizen_token(CITIZEN_A).await;
+    let birth = t.submitted_birth_registration(&citizen).await;
+    to_result(&t, &birth).await;
+
+    // The warehouse holds the result (signed, verifiable) and the files of the dossier; not the
+    // extracts read from the national databases.
+    let r = t.get(&citizen, "/api/v1/me/warehouse").await;
+    assert_eq!(r.status(), 200);
+    let w = json(r).await;
+    let items = w["items"].as_array().unwrap();
+    let result = items
+        .iter()
+        .find(|i| i["kind"] == "result")
+        .unwrap()
+        .clone();
+    assert_eq!(result["dossier_code"], birth.as_str());
+    assert_eq!(result["status"], "valid");
+    assert!(
+        result["verify_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("/verify/")
+    );
+    assert!(result["issuer"].as_str().is_some());
+    assert_eq!(result["sha256"].as_str().unwrap().len(), 64);
+    assert!(items.iter().any(|i| i["kind"] == "component"));
+    assert!(
+        !items
+            .iter()
+            .any(|i| i["title"].as_str().unwrap().contains("Giấy tờ tùy thân"))
+    );
+    // Staff have no warehouse; another citizen cannot attach A's item.
+    let officer = t.staff_token(&format!("officer@{AGENCY_A}")).await;
+    expect_problem(
+        t.get(&officer, "/api/v1/me/warehouse").await,
+        403,
+        "citizens_only",
+    )
+    .await;
+
+    // A copy of the birth certificate: attach it in one step; the child is filled in.
+    let copy = new_draft(&t, &citizen, "2.000635").await["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other = t.citizen_token(CITIZEN_B).await;
+    let b_copy = new_draft(&t, &other, "2.000635").await["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = json!({ "component": "giay_to_ho_tich_da_cap", "warehouse_item": result["id"] });
+    let r = t
+        .post_json(
+            &other,
+            &format!("/api/v1/dossiers/{b_copy}/attachments"),
+            &body,
+        )
+        .await;
+    expect_problem(r, 404, "not_found").await;
+    let r = t
+        .post_json(
+            &citizen,
+            &format!("/api/v1/dossiers/{copy}/attachments"),
+            &body,
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let a = json(r).await;
+    assert_eq!(a["source"], "warehouse");
+    assert_eq!(a["sha256"], result["sha256"]);
+    let v = json(t.get(&citizen, &format!("/api/v1/dossiers/{copy}")).await).await;
+    assert_eq!(v["form"]["ho_ten_nguoi_duoc_cap"], "Nguyễn Minh Khang");
+    assert_eq!(v["form"]["ngay_sinh_nguoi_duoc_cap"], "2026-11-02");
+    assert_eq!(v["form"]["loai_giay_to"], "khai_sinh");
+    assert_eq!(v["form"]["so_dang_ky"], result["number"]);
+    // The attached copy is the same signed file.
+    let bytes = t
+        .get(
+            &citizen,
+            v["attachments"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["source"] == "warehouse")
+                .unwrap()["url"]
+                .as_str()
+                .unwrap(),
+        )
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let original = t
+        .get(&citizen, result["url"].as_str().unwrap())
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(bytes, original);
+
+    // The documents page offers the warehouse.
+    let cookie = t.citizen_cookie(CITIZEN_A).await;
+    let (_, html) = t.page(&cookie, &format!("/my/{copy}/files")).await;
+    assert!(html.contains("Hoặc lấy từ kho dữ liệu của bạn"), "{html}");
+    assert!(html.contains(&format!("value=\"{}\"", result["id"].as_str().unwrap())));
+}
