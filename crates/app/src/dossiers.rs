@@ -435,6 +435,10 @@ pub async fn create(
             created_at: Set(now),
             updated_at: Set(now),
             row_version: Set(1),
+            reused_data: Set(false),
+            from_warehouse: Set(false),
+            population_data: Set(false),
+            vneid_applicant: Set(false),
         }
         .insert(&txn)
         .await?;
@@ -1221,10 +1225,17 @@ pub async fn submit_with_fee(
         let seq = next_sequence(&txn, agency.as_str(), &day.format("%y%m%d").to_string()).await?;
         let official = DossierCode::new(&agency, day, seq);
         let to = transition.to;
+        let flags = once_only_flags(&txn, &row, principal).await?;
         let updated = update_row(
             &txn,
             &row,
-            |am| apply_state(am, &to, Some(official.to_string())),
+            |am| {
+                apply_state(am, &to, Some(official.to_string()));
+                am.reused_data = Set(flags.reused_data);
+                am.from_warehouse = Set(flags.from_warehouse);
+                am.population_data = Set(flags.population_data);
+                am.vneid_applicant = Set(flags.vneid_applicant);
+            },
             now,
         )
         .await?;
@@ -1655,6 +1666,46 @@ pub async fn file(
     Ok((a, bytes))
 }
 
+/// The once-only facts of a dossier at submission (Decision 766 4.3–4.5), from what it carries:
+/// its files' provenance, the population database's reads made for it (the access log), and how
+/// the applicant signed in.
+async fn once_only_flags(
+    txn: &DatabaseTransaction,
+    row: &dossier::Model,
+    principal: &Principal,
+) -> Result<crate::views::OnceOnlyView, AppError> {
+    use motcua_store::entities::access_log;
+    let sources: Vec<String> = attachments_of(txn, &row.id)
+        .await?
+        .into_iter()
+        .map(|a| a.source)
+        .collect();
+    let population_read = access_log::Entity::find()
+        .filter(access_log::Column::DossierCode.eq(row.code.clone()))
+        .filter(access_log::Column::Actor.eq("connector:population"))
+        .one(txn)
+        .await?
+        .is_some();
+    let vneid_applicant = match principal {
+        Principal::Citizen { citizen_id, .. } if row.channel == "online" => {
+            motcua_store::entities::citizen::Entity::find_by_id(citizen_id.as_str().to_owned())
+                .one(txn)
+                .await?
+                .and_then(|c| c.assurance_level)
+                .is_some_and(|l| !l.is_empty())
+        }
+        _ => false,
+    };
+    Ok(crate::views::OnceOnlyView {
+        reused_data: sources
+            .iter()
+            .any(|s| s == "warehouse" || s.starts_with("connector:")),
+        from_warehouse: sources.iter().any(|s| s == "warehouse"),
+        population_data: population_read || sources.iter().any(|s| s == "connector:population"),
+        vneid_applicant,
+    })
+}
+
 /// Filters of `GET /dossiers`.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ListFilter {
@@ -1902,6 +1953,12 @@ async fn view_in(
         fees,
         payments,
         form: motcua_store::from_json("dossiers.form", &row.form)?,
+        once_only: crate::views::OnceOnlyView {
+            reused_data: row.reused_data,
+            from_warehouse: row.from_warehouse,
+            population_data: row.population_data,
+            vneid_applicant: row.vneid_applicant,
+        },
         attachments: attachments
             .into_iter()
             .map(|a| attachment_view(row, a))

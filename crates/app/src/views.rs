@@ -68,6 +68,15 @@ pub struct SupplementRequestView {
     pub requested_at: Option<DateTime<Utc>>,
 }
 
+/// The once-only facts recorded at submission (Decision 766 4.3–4.5); all false before.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct OnceOnlyView {
+    pub reused_data: bool,
+    pub from_warehouse: bool,
+    pub population_data: bool,
+    pub vneid_applicant: bool,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct DossierView {
     pub code: String,
@@ -96,6 +105,7 @@ pub struct DossierView {
     pub fees: FeesView,
     pub payments: Vec<crate::payments::PaymentView>,
     pub form: serde_json::Value,
+    pub once_only: OnceOnlyView,
     pub attachments: Vec<AttachmentView>,
     pub documents: Vec<DocumentView>,
     pub history: Vec<HistoryEntry>,

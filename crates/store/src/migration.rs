@@ -25,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0012AccessLog),
             Box::new(M0013AttachmentSource),
             Box::new(M0014AccessLogDossier),
+            Box::new(M0015OnceOnlyFlags),
         ]
     }
 }
@@ -1078,5 +1079,48 @@ impl MigrationTrait for M0014AccessLogDossier {
                 .to_owned(),
         )
         .await
+    }
+}
+
+/// The once-only facts of a dossier, recorded at submission for Decision 766 indicators 4.3–4.5:
+/// a component reused (from a national database or the warehouse), one taken from the warehouse,
+/// population data used, and an applicant authenticated by the national identity (VNeID).
+struct M0015OnceOnlyFlags;
+
+impl MigrationName for M0015OnceOnlyFlags {
+    fn name(&self) -> &str {
+        "m0015_once_only_flags"
+    }
+}
+
+const ONCE_ONLY_FLAGS: [&str; 4] = [
+    "reused_data",
+    "from_warehouse",
+    "population_data",
+    "vneid_applicant",
+];
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0015OnceOnlyFlags {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // One column per statement: SQLite alters a table one column at a time.
+        for c in ONCE_ONLY_FLAGS {
+            m.alter_table(
+                Table::alter()
+                    .table("dossiers")
+                    .add_column(boolean(c).default(false))
+                    .to_owned(),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for c in ONCE_ONLY_FLAGS {
+            m.alter_table(Table::alter().table("dossiers").drop_column(c).to_owned())
+                .await?;
+        }
+        Ok(())
     }
 }

@@ -115,6 +115,11 @@ async fn a_birth_registration_needs_no_paper_the_state_holds_and_says_where_each
     )
     .await;
     assert!(sources(&v).contains(&("giay_chung_sinh".into(), "upload".into())));
+    // Decision 766 4.3–4.5, recorded with the submission.
+    assert_eq!(
+        v["once_only"],
+        json!({ "reused_data": true, "from_warehouse": false, "population_data": true, "vneid_applicant": true })
+    );
     assert!(sources(&v).contains(&("giay_to_tuy_than".into(), "connector:population".into())));
 
     // The citizen's access log lists every database read made for them, with the dossier (by the
@@ -207,6 +212,10 @@ async fn a_database_that_is_down_degrades_to_an_upload_with_one_clear_sentence()
         )
         .await;
     assert_eq!(r.status(), 200);
+    let v = json(r).await;
+    // Residence and marriage were reused; the population database was never read for it.
+    assert_eq!(v["once_only"]["reused_data"], true);
+    assert_eq!(v["once_only"]["population_data"], false);
 
     // The health view shows it down, the others up.
     let admin = t.staff_token("admin@H31").await;

@@ -40,6 +40,14 @@ pub struct Model {
     #[sea_orm(column_type = "TimestampWithTimeZone")]
     pub updated_at: DateTimeUtc,
     pub row_version: i32,
+    /// Decision 766 4.3: a component reused from a national database or the warehouse.
+    pub reused_data: bool,
+    /// Decision 766 4.4: a component taken from the citizen's warehouse.
+    pub from_warehouse: bool,
+    /// Decision 766 4.5(b): population data used (read from the population database).
+    pub population_data: bool,
+    /// Decision 766 4.5(b): the applicant signed in with the national digital identity.
+    pub vneid_applicant: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
