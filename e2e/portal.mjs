@@ -399,6 +399,12 @@ try {
   page = await signIn('admin@H31');
   await page.goto(`${base}/staff/outbox`);
   await check('staff-outbox');
+  // The national databases' health: the citizen's application above read three of them.
+  await page.goto(`${base}/staff/connectors`);
+  const health = await page.textContent('main');
+  if (!/\d+ trên 18 cơ sở dữ liệu đã kết nối/.test(health)) fail('the connectors page has no "N of 18"');
+  if (!health.includes('Đang kết nối')) fail('no connector reported connected after an application read them');
+  await check('staff-connectors');
   console.log(JSON.stringify({ counter: counterCode }));
   page = officerPage;
   console.log(JSON.stringify({ code, draft: draftUrl, axe: report }, null, 1));

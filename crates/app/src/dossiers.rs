@@ -848,8 +848,11 @@ async fn check_file(
     max_bytes: u64,
 ) -> Result<&'static str, AppError> {
     let size = u64::try_from(upload.bytes.len()).unwrap_or(u64::MAX);
+    // A well-formed request with a file of nothing in it: data the component refuses, like a
+    // file of the wrong type, not a request that does not parse.
     if size == 0 {
-        return Err(AppError::bad_request(
+        return Err(AppError::new(
+            ErrorCode::Unprocessable,
             "empty_file",
             "Tệp rỗng.",
             "The file is empty.",

@@ -49,6 +49,8 @@ struct HomePage {
     filters: FilterView,
     can_intake: bool,
     can_admin: bool,
+    /// Administrators and monitors see the national databases' connections.
+    can_monitor: bool,
     queues: Vec<QueueView>,
 }
 
@@ -246,6 +248,7 @@ pub async fn home(
                 .await
                 .is_ok_and(|v| !v.is_empty()),
             can_admin: matches!(p, Principal::Staff { roles, .. } if roles.iter().any(|r| r.role == Role::Admin)),
+            can_monitor: matches!(p, Principal::Staff { roles, .. } if roles.iter().any(|r| matches!(r.role, Role::Admin | Role::Monitor))),
             queues,
         },
     )

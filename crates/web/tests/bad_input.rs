@@ -619,7 +619,7 @@ async fn uploads_are_checked_by_content_and_size_and_refusals_store_nothing() {
             "empty.pdf",
             "application/pdf",
             Vec::new(),
-            400,
+            422,
             "empty_file",
         ),
     ];
