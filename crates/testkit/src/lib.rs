@@ -226,6 +226,26 @@ impl TestApp {
             .await
     }
 
+    /// Takes a submitted dossier of agency A to "approved", as its staff do: the officer receives
+    /// it, the leader assigns the specialist, who forwards it, and the leader approves.
+    pub async fn approve_in_agency_a(&self, code: &str) {
+        let officer = self.staff_token(&format!("officer@{AGENCY_A}")).await;
+        let leader = self.staff_token(&format!("leader@{AGENCY_A}")).await;
+        let specialist = self.staff_token(&format!("specialist@{AGENCY_A}")).await;
+        for (token, body) in [
+            (&officer, serde_json::json!({ "action": "receive" })),
+            (
+                &leader,
+                serde_json::json!({ "action": "assign", "assignee": format!("specialist@{AGENCY_A}") }),
+            ),
+            (&specialist, serde_json::json!({ "action": "forward" })),
+            (&leader, serde_json::json!({ "action": "approve" })),
+        ] {
+            let r = self.action(token, code, body.clone()).await;
+            assert_eq!(r.status(), 200, "{body}");
+        }
+    }
+
     /// Issues the result with a PDF (multipart), as a clerk.
     pub async fn issue_result(&self, token: &str, code: &str) -> Response {
         let part = reqwest::multipart::Part::bytes(sample_pdf())

@@ -37,6 +37,40 @@ fn sources(v: &Value) -> Vec<(String, String)> {
     out
 }
 
+async fn submit(t: &TestApp, token: &str, code: &str) -> reqwest::Response {
+    t.post_json(
+        token,
+        &format!("/api/v1/dossiers/{code}/submit"),
+        &Value::Null,
+    )
+    .await
+}
+
+/// Fills the birth registration's form, uploads the birth notice (the health facility has no
+/// connector) and submits.
+async fn fill_and_submit(t: &TestApp, token: &str, code: &str) -> reqwest::Response {
+    let r = t
+        .put_json(
+            token,
+            &format!("/api/v1/dossiers/{code}/form"),
+            &birth_form(),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = t
+        .upload(
+            token,
+            code,
+            "giay_chung_sinh",
+            "gcs.pdf",
+            "application/pdf",
+            sample_pdf(),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    submit(t, token, code).await
+}
+
 fn sims(t: &TestApp) -> &motcua_server::connectors::Simulators {
     t.registries.as_deref().expect("demo simulators")
 }
@@ -78,32 +112,7 @@ async fn a_birth_registration_needs_no_paper_the_state_holds_and_says_where_each
     );
 
     // Only the birth notice (no connector to the health facility) is uploaded; submission holds.
-    let r = t
-        .put_json(
-            &citizen,
-            &format!("/api/v1/dossiers/{code}/form"),
-            &birth_form(),
-        )
-        .await;
-    assert_eq!(r.status(), 200);
-    let r = t
-        .upload(
-            &citizen,
-            &code,
-            "giay_chung_sinh",
-            "gcs.pdf",
-            "application/pdf",
-            sample_pdf(),
-        )
-        .await;
-    assert_eq!(r.status(), 201);
-    let r = t
-        .post_json(
-            &citizen,
-            &format!("/api/v1/dossiers/{code}/submit"),
-            &Value::Null,
-        )
-        .await;
+    let r = fill_and_submit(&t, &citizen, &code).await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
     let official = json(r).await["code"].as_str().unwrap().to_owned();
 
@@ -161,32 +170,7 @@ async fn a_database_that_is_down_degrades_to_an_upload_with_one_clear_sentence()
     assert!(!part.contains("không phải tải lên"), "{part}");
 
     // Submitting without it is refused, naming it.
-    let r = t
-        .put_json(
-            &citizen,
-            &format!("/api/v1/dossiers/{code}/form"),
-            &birth_form(),
-        )
-        .await;
-    assert_eq!(r.status(), 200);
-    let r = t
-        .upload(
-            &citizen,
-            &code,
-            "giay_chung_sinh",
-            "gcs.pdf",
-            "application/pdf",
-            sample_pdf(),
-        )
-        .await;
-    assert_eq!(r.status(), 201);
-    let r = t
-        .post_json(
-            &citizen,
-            &format!("/api/v1/dossiers/{code}/submit"),
-            &Value::Null,
-        )
-        .await;
+    let r = fill_and_submit(&t, &citizen, &code).await;
     let p = expect_problem(r, 422, "missing_components").await;
     assert!(
         p["detail"].as_str().unwrap().contains("giay_to_tuy_than"),
@@ -204,13 +188,7 @@ async fn a_database_that_is_down_degrades_to_an_upload_with_one_clear_sentence()
         )
         .await;
     assert_eq!(r.status(), 201);
-    let r = t
-        .post_json(
-            &citizen,
-            &format!("/api/v1/dossiers/{code}/submit"),
-            &Value::Null,
-        )
-        .await;
+    let r = submit(&t, &citizen, &code).await;
     assert_eq!(r.status(), 200);
     let v = json(r).await;
     // Residence and marriage were reused; the population database was never read for it.
@@ -397,22 +375,8 @@ async fn the_health_view_is_for_administrators_and_monitors() {
 
 /// Takes a submitted dossier to its result, as the agency's staff do.
 async fn to_result(t: &TestApp, code: &str) {
-    let officer = t.staff_token(&format!("officer@{AGENCY_A}")).await;
-    let leader = t.staff_token(&format!("leader@{AGENCY_A}")).await;
-    let specialist = t.staff_token(&format!("specialist@{AGENCY_A}")).await;
+    t.approve_in_agency_a(code).await;
     let clerk = t.staff_token(&format!("clerk@{AGENCY_A}")).await;
-    for (token, body) in [
-        (&officer, json!({ "action": "receive" })),
-        (
-            &leader,
-            json!({ "action": "assign", "assignee": format!("specialist@{AGENCY_A}") }),
-        ),
-        (&specialist, json!({ "action": "forward" })),
-        (&leader, json!({ "action": "approve" })),
-    ] {
-        let r = t.action(token, code, body.clone()).await;
-        assert_eq!(r.status(), 200, "{body}");
-    }
     assert_eq!(t.issue_result(&clerk, code).await.status(), 200);
 }
 

@@ -10,22 +10,10 @@ use serde_json::{Value, json};
 async fn approved(t: &TestApp) -> (String, String, String, String, String) {
     let citizen = t.citizen_token(CITIZEN_A).await;
     let code = t.submitted_birth_registration(&citizen).await;
-    let officer = t.staff_token(&format!("officer@{AGENCY_A}")).await;
+    t.approve_in_agency_a(&code).await;
     let leader = t.staff_token(&format!("leader@{AGENCY_A}")).await;
     let specialist = t.staff_token(&format!("specialist@{AGENCY_A}")).await;
     let clerk = t.staff_token(&format!("clerk@{AGENCY_A}")).await;
-    for (token, body) in [
-        (&officer, json!({ "action": "receive" })),
-        (
-            &leader,
-            json!({ "action": "assign", "assignee": format!("specialist@{AGENCY_A}") }),
-        ),
-        (&specialist, json!({ "action": "forward" })),
-        (&leader, json!({ "action": "approve" })),
-    ] {
-        let r = t.action(token, &code, body.clone()).await;
-        assert_eq!(r.status(), 200, "{body}");
-    }
     (code, citizen, clerk, leader, specialist)
 }
 
