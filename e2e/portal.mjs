@@ -395,6 +395,55 @@ try {
   await page.goto(`${base}/phan-anh`);
   if (!(await page.textContent('main')).includes('10 ghế chờ')) fail('the published answer is not on /phan-anh');
   await check('feedback-published');
+  // Assisted submission: the community digital team applies for Trần Thị Bình at her home; she
+  // consents with the code texted to her registered phone.
+  page = await signIn('digital_team@H31.11341');
+  await page.click('a.button[href="/staff/assist"]');
+  await page.waitForURL(`${base}/staff/assist`);
+  await check('staff-assist');
+  await page.fill('#citizen_id', '031190004567');
+  await page.selectOption('#procedure', '1.001193');
+  await page.click('form[action="/staff/assist"] button[type=submit]');
+  await page.waitForURL(/\/staff\/consent\/[0-9a-f-]+$/);
+  await check('staff-consent');
+  let consentCode;
+  for (let i = 0; i < 40 && !consentCode; i++) {
+    const inbox = await (await fetch(`${base}/sim/sms/0983456712?format=json`)).json();
+    const last = inbox.filter(m => m.text.startsWith('Ma xac nhan ')).pop();
+    consentCode = last && last.text.slice('Ma xac nhan '.length, 'Ma xac nhan '.length + 6);
+    if (!consentCode) await new Promise(r => setTimeout(r, 500));
+  }
+  if (!consentCode) fail('no consent code reached the citizen\'s phone');
+  await page.fill('#code', consentCode);
+  await page.click('form[action^="/staff/consent/"] button[type=submit]');
+  await page.waitForURL(/\/staff\/assist\/NHAP-[A-Z0-9]+\/form$/);
+  if ((await page.inputValue('#f-ho_ten_nguoi_yeu_cau')) !== 'Trần Thị Bình') fail('the assisted form is not prefilled for the citizen');
+  await page.selectOption('select[name=quan_he]', 'me');
+  await page.fill('#f-ho_ten_tre', 'Nguyễn Minh Châu');
+  await page.fill('#f-ngay_sinh', '2026-11-20');
+  await page.fill('#f-ngay_sinh_bang_chu', 'Ngày hai mươi tháng mười một năm hai nghìn không trăm hai mươi sáu');
+  await page.selectOption('select[name=gioi_tinh]', 'nu');
+  await page.fill('#f-dan_toc', 'Kinh');
+  await page.fill('#f-quoc_tich', 'Việt Nam');
+  await page.fill('#f-noi_sinh', 'Bệnh viện Phụ sản Hải Phòng');
+  await page.fill('#f-que_quan', 'Hải Phòng');
+  await page.selectOption('select[name=de_nghi_cap_ban_sao]', 'khong');
+  await page.click('form[action$="/form"] > button[type=submit]');
+  await page.waitForURL(/\/staff\/assist\/NHAP-[A-Z0-9]+\/files$/);
+  await check('staff-assist-files');
+  await page.setInputFiles('#file-giay_chung_sinh', new URL('../docs/examples/sample.pdf', import.meta.url).pathname);
+  await page.click('#c-giay_chung_sinh form button[type=submit]');
+  await page.waitForURL(/\/files#c-giay_chung_sinh$/);
+  await page.click('a.button[href$="/check"]');
+  await page.waitForURL(/\/staff\/assist\/NHAP-[A-Z0-9]+\/check$/);
+  await page.click('form[action$="/submit"] button[type=submit]');
+  await page.waitForURL(/\/staff\/assist\?submitted=H31\.\d{5}-\d{6}-\d{4}$/);
+  const assisted = new URL(page.url()).searchParams.get('submitted');
+  if (!(await page.textContent('main')).includes(assisted)) fail('the helper is not told the dossier code');
+  await check('staff-assist-done');
+  // Submitted: the helper has no access to it any more.
+  const gone = await page.goto(`${base}/staff/assist/${assisted}/form`);
+  if (gone.status() !== 404) fail(`the helper still reaches the submitted dossier (${gone.status()})`);
   // The operator's delivery queue.
   page = await signIn('admin@H31');
   await page.goto(`${base}/staff/outbox`);

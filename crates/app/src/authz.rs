@@ -15,6 +15,9 @@ const HANDLING: [Role; 4] = [Role::Officer, Role::Specialist, Role::Leader, Role
 pub enum Access {
     None,
     Applicant,
+    /// The community digital team member applying for the citizen, with their consent: the
+    /// applicant's powers over the draft, and nothing once it is submitted.
+    Assistant,
     Staff {
         at_receiving: Vec<Role>,
         at_competent: Vec<Role>,
@@ -35,6 +38,15 @@ pub fn access(principal: &Principal, row: &dossier::Model, state: &DossierState)
             } else {
                 Access::None
             }
+        }
+        Principal::Staff {
+            username, roles, ..
+        } if state.status == motcua_domain::lifecycle::Status::Draft
+            && row.channel == "online"
+            && row.assisted_by.as_deref() == Some(username.as_str())
+            && roles.iter().any(|r| r.role == Role::DigitalTeam) =>
+        {
+            Access::Assistant
         }
         // A citizen's unsubmitted application is theirs alone: nothing has been given to the
         // agency until they submit it. Counter drafts are the receiving officer's own work in
@@ -78,6 +90,14 @@ pub fn actors(principal: &Principal, access: &Access) -> Vec<Actor> {
     match (principal, access) {
         (Principal::Citizen { citizen_id, .. }, Access::Applicant) => vec![Actor {
             username: citizen_id.to_string(),
+            role: Role::Citizen,
+            is_applicant: true,
+            at_receiving: false,
+            at_competent: false,
+        }],
+        // Acting for the applicant, who consented.
+        (Principal::Staff { username, .. }, Access::Assistant) => vec![Actor {
+            username: username.clone(),
             role: Role::Citizen,
             is_applicant: true,
             at_receiving: false,

@@ -198,6 +198,36 @@ async fn load_visible(
     Ok((row, state, access))
 }
 
+/// The dossier row by code or draft reference, for a use case that changes it in `txn`.
+pub(crate) async fn load_for_update(
+    txn: &DatabaseTransaction,
+    code: &str,
+) -> Result<dossier::Model, AppError> {
+    load(txn, code).await?.ok_or_else(not_found)
+}
+
+/// Records that a community digital team member took up the citizen's draft with their consent.
+pub(crate) async fn record_assist(
+    txn: &DatabaseTransaction,
+    row: &dossier::Model,
+    helper: &Principal,
+    now: DateTime<Utc>,
+    consent: Value,
+) -> Result<(), AppError> {
+    record(
+        txn,
+        row,
+        helper,
+        "assist",
+        Status::Draft,
+        Status::Draft,
+        None,
+        now,
+        Some(consent),
+    )
+    .await
+}
+
 fn unknown_procedure(code: &str) -> AppError {
     AppError::new(
         ErrorCode::Unprocessable,
@@ -439,6 +469,7 @@ pub async fn create(
             from_warehouse: Set(false),
             population_data: Set(false),
             vneid_applicant: Set(false),
+            assisted_by: Set(None),
         }
         .insert(&txn)
         .await?;
@@ -615,6 +646,7 @@ fn can_edit(access: &Access, row: &dossier::Model, state: &DossierState) -> bool
             state.status == Status::SupplementRequested
                 || (row.channel == "online" && state.status == Status::Draft)
         }
+        Access::Assistant => row.channel == "online" && state.status == Status::Draft,
         // The officer's counter draft, and papers brought to the counter to supplement it.
         Access::Staff { at_receiving, .. } => {
             row.channel != "online"
@@ -1962,6 +1994,7 @@ async fn view_in(
             population_data: row.population_data,
             vneid_applicant: row.vneid_applicant,
         },
+        assisted_by: row.assisted_by.clone(),
         attachments: attachments
             .into_iter()
             .map(|a| attachment_view(row, a))

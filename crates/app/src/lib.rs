@@ -7,6 +7,7 @@
 pub mod access_log;
 pub mod admin;
 pub mod applicant_signing;
+pub mod assist;
 pub mod audit_anchor;
 pub mod authz;
 pub mod catalogue;

@@ -232,7 +232,8 @@ pub struct DemoSummary {
 /// Seeds the demo organisation into an empty database: the province's people's committee, its
 /// departments, every commune's people's committee and police, one one-stop desk per commune plus
 /// the provincial PASC, and staff `officer@…`, `specialist@…`, `leader@…`, `clerk@…`, `admin@…` per
-/// agency and `monitor@H31`, all with password `demo`. Does nothing if agencies exist.
+/// agency, `digital_team@…` per commune and `monitor@H31`, all with password `demo`. Does nothing if
+/// agencies exist.
 pub async fn seed_demo_org(app: &App) -> Result<DemoSummary, AppError> {
     if agency::Entity::find().count(&app.db).await? > 0 {
         return Ok(DemoSummary::default());
@@ -347,13 +348,19 @@ pub async fn seed_demo_org(app: &App) -> Result<DemoSummary, AppError> {
             motcua_store::sea_orm::ActiveValue::Set(c) => c.clone(),
             _ => continue,
         };
-        for role in [
+        let commune = matches!(&a.kind, motcua_store::sea_orm::ActiveValue::Set(k) if k == "commune_peoples_committee");
+        let mut roles = vec![
             Role::Officer,
             Role::Specialist,
             Role::Leader,
             Role::Clerk,
             Role::Admin,
-        ] {
+        ];
+        // Each commune's community digital team helps people apply at home (Project 06).
+        if commune {
+            roles.push(Role::DigitalTeam);
+        }
+        for role in roles {
             let username = format!("{}@{code}", role.as_str());
             staff_rows.push(staff::ActiveModel {
                 username: Set(username.clone()),
@@ -444,6 +451,7 @@ fn role_name_vi(role: Role) -> &'static str {
         Role::Clerk => "Văn thư",
         Role::Admin => "Quản trị cơ quan",
         Role::Monitor => "Giám sát",
+        Role::DigitalTeam => "Tổ công nghệ số cộng đồng",
         Role::Workflow => "Quy trình tự động",
     }
 }

@@ -106,6 +106,8 @@ pub struct DossierView {
     pub payments: Vec<crate::payments::PaymentView>,
     pub form: serde_json::Value,
     pub once_only: OnceOnlyView,
+    /// The community digital team member who applied for the citizen with their consent.
+    pub assisted_by: Option<String>,
     pub attachments: Vec<AttachmentView>,
     pub documents: Vec<DocumentView>,
     pub history: Vec<HistoryEntry>,

@@ -6,6 +6,7 @@
 pub mod assistant;
 pub mod calendar;
 pub mod catalogue;
+pub mod consent;
 pub mod feedback;
 pub mod fees;
 pub mod form;

@@ -120,13 +120,16 @@ pub enum Role {
     Clerk,
     Admin,
     Monitor,
+    /// A member of the commune's community digital team (tổ công nghệ số cộng đồng): helps people
+    /// apply online, at home, with their consent; handles no dossier.
+    DigitalTeam,
     /// The agency's workflow template acting on its own: it makes the first assignment when a
     /// dossier reaches the competent agency (SPEC §4). Never held by a person.
     Workflow,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::Citizen,
         Role::Officer,
         Role::Specialist,
@@ -134,6 +137,7 @@ impl Role {
         Role::Clerk,
         Role::Admin,
         Role::Monitor,
+        Role::DigitalTeam,
         Role::Workflow,
     ];
 
@@ -146,6 +150,7 @@ impl Role {
             Role::Clerk => "clerk",
             Role::Admin => "admin",
             Role::Monitor => "monitor",
+            Role::DigitalTeam => "digital_team",
             Role::Workflow => "workflow",
         }
     }

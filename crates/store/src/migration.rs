@@ -26,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0013AttachmentSource),
             Box::new(M0014AccessLogDossier),
             Box::new(M0015OnceOnlyFlags),
+            Box::new(M0016AssistedSubmission),
         ]
     }
 }
@@ -1122,5 +1123,60 @@ impl MigrationTrait for M0015OnceOnlyFlags {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// Assisted submission: the citizen's consent by one-time code, and who assisted a dossier.
+struct M0016AssistedSubmission;
+
+impl MigrationName for M0016AssistedSubmission {
+    fn name(&self) -> &str {
+        "m0016_assisted_submission"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0016AssistedSubmission {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("assisted_consents")
+                .col(string("id").primary_key())
+                .col(string("citizen_id"))
+                .col(string("helper"))
+                .col(string("agency"))
+                .col(string("procedure_code"))
+                .col(string("code_hash"))
+                .col(string("sent_to"))
+                .col(integer("attempts").default(0))
+                .col(timestamp_with_time_zone("requested_at"))
+                .col(timestamp_with_time_zone_null("consented_at"))
+                .col(string_null("dossier_code"))
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table("dossiers")
+                .add_column(string_null("assisted_by"))
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table("dossiers")
+                .drop_column("assisted_by")
+                .to_owned(),
+        )
+        .await?;
+        m.drop_table(
+            Table::drop()
+                .table("assisted_consents")
+                .if_exists()
+                .to_owned(),
+        )
+        .await
     }
 }

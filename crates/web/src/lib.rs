@@ -4,6 +4,7 @@
 pub mod access;
 pub mod admin;
 pub mod api;
+pub mod assist;
 pub mod assistant;
 pub mod auth;
 pub mod connectors;
@@ -229,6 +230,26 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/staff/intake/{code}/check", get(portal::check_get))
         .route("/staff/intake/{code}/submit", post(portal::submit_post))
+        .route(
+            "/staff/assist",
+            get(assist::start_get).post(assist::start_post),
+        )
+        .route(
+            "/staff/consent/{id}",
+            get(assist::consent_get).post(assist::consent_post),
+        )
+        .route(
+            "/staff/assist/{code}/form",
+            get(portal::form_get).post(portal::form_post),
+        )
+        .route(
+            "/staff/assist/{code}/files",
+            get(portal::files_get)
+                .post(portal::files_post)
+                .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        )
+        .route("/staff/assist/{code}/check", get(portal::check_get))
+        .route("/staff/assist/{code}/submit", post(portal::submit_post))
         .route("/verify/ca.pem", get(verify::ca_pem))
         .route("/audit/checkpoints", get(verify::audit_checkpoints))
         .route(

@@ -55,6 +55,8 @@ pub(crate) fn citizen(
 pub enum Journey {
     Online,
     Counter,
+    /// A community digital team member applying for a citizen, with their consent.
+    Assisted,
 }
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Journey {
@@ -66,6 +68,8 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Journey {
     ) -> Result<Self, Self::Rejection> {
         Ok(if parts.uri.path().starts_with("/staff/intake") {
             Journey::Counter
+        } else if parts.uri.path().starts_with("/staff/assist") {
+            Journey::Assisted
         } else {
             Journey::Online
         })
@@ -77,6 +81,7 @@ impl Journey {
         match self {
             Journey::Online => "/my",
             Journey::Counter => "/staff/intake",
+            Journey::Assisted => "/staff/assist",
         }
     }
 
@@ -85,6 +90,8 @@ impl Journey {
         match self {
             Journey::Online => format!("/my/{code}"),
             Journey::Counter => format!("/staff/dossiers/{code}"),
+            // Once submitted, the dossier is the citizen's and the agency's, not the helper's.
+            Journey::Assisted => "/staff/assist".to_owned(),
         }
     }
 
@@ -97,8 +104,12 @@ impl Journey {
     ) -> Result<Principal, Box<Response>> {
         match (self, who) {
             (Journey::Online, _) => citizen(ui, who, back_to),
-            (Journey::Counter, Some(p @ Principal::Staff { .. })) => Ok(p.clone()),
-            (Journey::Counter, _) => Err(Box::new(Redirect::to("/staff").into_response())),
+            (Journey::Counter | Journey::Assisted, Some(p @ Principal::Staff { .. })) => {
+                Ok(p.clone())
+            }
+            (Journey::Counter | Journey::Assisted, _) => {
+                Err(Box::new(Redirect::to("/staff").into_response()))
+            }
         }
     }
 }
@@ -1071,7 +1082,7 @@ pub async fn submit_post(
     };
     let key = (!f.idem.is_empty()).then_some(f.idem.as_str());
     let submitted = match (j, f.fee.as_deref()) {
-        (Journey::Online, _) => dossiers::submit(&s.app, &p, &code, key).await,
+        (Journey::Online | Journey::Assisted, _) => dossiers::submit(&s.app, &p, &code, key).await,
         // The officer says what was collected, even "nothing": a forgotten choice is asked again.
         (Journey::Counter, None) => Err(AppError::new(
             ErrorCode::Unprocessable,
@@ -1097,6 +1108,7 @@ pub async fn submit_post(
             let to = match j {
                 Journey::Online => format!("/my/{code}/done"),
                 Journey::Counter => format!("/staff/dossiers/{code}"),
+                Journey::Assisted => format!("/staff/assist?submitted={code}"),
             };
             Redirect::to(&to).into_response()
         }

@@ -51,6 +51,8 @@ struct HomePage {
     can_admin: bool,
     /// Administrators and monitors see the national databases' connections.
     can_monitor: bool,
+    /// Community digital team members help people apply.
+    can_assist: bool,
     queues: Vec<QueueView>,
 }
 
@@ -249,6 +251,7 @@ pub async fn home(
                 .is_ok_and(|v| !v.is_empty()),
             can_admin: matches!(p, Principal::Staff { roles, .. } if roles.iter().any(|r| r.role == Role::Admin)),
             can_monitor: matches!(p, Principal::Staff { roles, .. } if roles.iter().any(|r| matches!(r.role, Role::Admin | Role::Monitor))),
+            can_assist: matches!(p, Principal::Staff { roles, .. } if roles.iter().any(|r| r.role == Role::DigitalTeam)),
             queues,
         },
     )

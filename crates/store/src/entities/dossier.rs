@@ -48,6 +48,9 @@ pub struct Model {
     pub population_data: bool,
     /// Decision 766 4.5(b): the applicant signed in with the national digital identity.
     pub vneid_applicant: bool,
+    /// The community digital team member who applied for the citizen, with their consent; they
+    /// may edit the draft until it is submitted, never after.
+    pub assisted_by: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

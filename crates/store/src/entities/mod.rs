@@ -5,6 +5,7 @@ pub mod admin_unit;
 pub mod agency;
 pub mod api_token;
 pub mod applicant_signature;
+pub mod assisted_consent;
 pub mod attachment;
 pub mod audit_entry;
 pub mod citizen;
