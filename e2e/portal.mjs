@@ -125,7 +125,11 @@ try {
   await receiveForm.locator('button[type=submit]').click();
   await dpage.waitForLoadState();
   if (!(await dpage.textContent('main')).includes('Chưa đánh dấu đã kiểm tra')) fail('receipt without the checklist was not refused');
-  await dpage.check('input[name=checked][value=giay_chung_sinh]');
+  // The birth notice the citizen uploaded, and what the national databases gave (identity,
+  // residence, the parents' marriage): each examined.
+  const boxes = dpage.locator('form.action-form:has(input[name=action][value=receive]) input[name=checked]');
+  if (await boxes.count() !== 4) fail(`the checklist has ${await boxes.count()} components, not 4`);
+  for (const box of await boxes.all()) await box.check();
   await dpage.locator('form.action-form:has(input[name=action][value=receive]) button[type=submit]').click();
   await dpage.waitForURL(new RegExp(`/staff/dossiers/${code.replace(/\./g, '\\.')}$`));
   if (await dpage.locator('.error-summary').count()) fail(`receive: ${await dpage.textContent('.error-summary')}`);
