@@ -489,3 +489,24 @@ async fn the_issued_birth_certificate_is_attached_from_the_warehouse_and_fills_t
     assert!(html.contains("Hoặc lấy từ kho dữ liệu của bạn"), "{html}");
     assert!(html.contains(&format!("value=\"{}\"", result["id"].as_str().unwrap())));
 }
+
+#[tokio::test]
+async fn papers_digitized_at_the_counter_enter_the_citizens_warehouse() {
+    let t = TestApp::spawn().await;
+    let code = t.submitted_counter_temporary_residence().await;
+    let citizen = t.citizen_token(CITIZEN_A).await;
+    let w = json(t.get(&citizen, "/api/v1/me/warehouse").await).await;
+    let scanned: Vec<&Value> = w["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["dossier_code"] == code.as_str())
+        .collect();
+    assert!(!scanned.is_empty(), "{w}");
+    for i in scanned {
+        assert_eq!(i["kind"], "digitized", "{i}");
+        // Digitized by the receiving commune, which is named as the issuer.
+        assert!(i["issuer"].as_str().unwrap().contains("Ngô Quyền"), "{i}");
+        assert_eq!(i["status"], "valid");
+    }
+}
