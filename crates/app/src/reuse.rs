@@ -206,9 +206,11 @@ pub enum Obtained {
     NotConnected { database: Database },
 }
 
-/// Files, for each component of a draft that a connected database can stand in for and that has
-/// no file yet, the extract of the applicant's record (`connector:<name>`). Returns how each such
-/// component stands. Nothing happens once the dossier is no longer a draft.
+/// Files what the state already holds for a draft's components that have no file yet: for each
+/// one a connected database can stand in for, the extract of the applicant's record
+/// (`connector:<name>`); for each one the catalogue says the warehouse can hold, the same
+/// component of an earlier dossier of theirs (`warehouse`). Returns how the database-backed ones
+/// stand. Nothing happens once the dossier is no longer a draft.
 pub async fn obtain_components(
     app: &App,
     principal: &Principal,
@@ -216,8 +218,54 @@ pub async fn obtain_components(
 ) -> Result<BTreeMap<String, Obtained>, AppError> {
     let view = dossiers::get(app, principal, code).await?;
     let proc = catalogue::pinned(&app.db, &view.procedure.code, view.procedure.version).await?;
+    let out = from_databases(app, principal, code, &view, &proc).await?;
+    if view.status == 0 && matches!(principal, Principal::Citizen { .. }) {
+        from_warehouse(app, principal, &view, &proc).await?;
+    }
+    Ok(out)
+}
+
+/// Components the warehouse can hold (`reusable_from: ["warehouse"]`) that were filed in an
+/// earlier dossier of the citizen's: the newest such file is attached (a copy, marked `warehouse`;
+/// the applicant replaces it by uploading).
+async fn from_warehouse(
+    app: &App,
+    principal: &Principal,
+    view: &DossierView,
+    proc: &Procedure,
+) -> Result<(), AppError> {
+    let open: Vec<&str> = proc
+        .components
+        .iter()
+        .filter(|c| c.reusable_from.iter().any(|s| s == "warehouse"))
+        .filter(|c| !view.attachments.iter().any(|a| a.component == c.key))
+        .map(|c| c.key.as_str())
+        .collect();
+    if open.is_empty() {
+        return Ok(());
+    }
+    let items = crate::warehouse::items(app, principal).await?;
+    for key in open {
+        // Newest first: the latest copy of the same paper.
+        if let Some(item) = items
+            .iter()
+            .find(|i| i.component == key && i.status == "valid" && i.dossier_code != view.code)
+        {
+            crate::warehouse::attach(app, principal, &view.code, key, &item.id).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn from_databases(
+    app: &App,
+    principal: &Principal,
+    code: &str,
+    view: &DossierView,
+    proc: &Procedure,
+) -> Result<BTreeMap<String, Obtained>, AppError> {
     let mut out = BTreeMap::new();
-    let Some(id) = applicant_id(&view).map(str::to_owned) else {
+    let Some(id) = applicant_id(view).map(str::to_owned) else {
         return Ok(out);
     };
     let wanted: Vec<(&str, Record)> = proc
@@ -260,7 +308,7 @@ pub async fn obtain_components(
         principal,
         &id,
         &queries,
-        ("apply.component", &purpose(&view)),
+        ("apply.component", &purpose(view)),
         Some(&view.code),
     )
     .await?;
@@ -274,7 +322,7 @@ pub async fn obtain_components(
             out.insert(key.to_owned(), Obtained::NoRecord { database });
             continue;
         };
-        let pdf = extract_pdf(app, &view, record, rows)?;
+        let pdf = extract_pdf(app, view, record, rows)?;
         dossiers::add_obtained(
             app,
             principal,

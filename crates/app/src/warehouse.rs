@@ -37,6 +37,8 @@ pub struct Item {
     pub size_bytes: i64,
     pub dossier_code: String,
     pub procedure_code: String,
+    /// The component it was filed as (`result` for a result).
+    pub component: String,
     pub url: String,
     /// The public verification page of a signed document.
     pub verify_url: Option<String>,
@@ -166,6 +168,7 @@ fn item_base(a: &attachment::Model, d: &dossier::Model, url: String) -> Item {
         size_bytes: a.size_bytes,
         dossier_code: d.code.clone(),
         procedure_code: d.procedure_code.clone(),
+        component: a.component_key.clone(),
         url,
         verify_url: None,
     }

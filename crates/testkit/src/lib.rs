@@ -400,6 +400,11 @@ impl TestApp {
     /// of the procedure JSON), a scanned paper attached and submitted, so status 2 and awaiting the
     /// hand-over to `H31.11341.CA`. Returns the official code.
     pub async fn submitted_counter_temporary_residence(&self) -> String {
+        self.submitted_counter_temporary_residence_with(&[]).await
+    }
+
+    /// The same, with more scanned papers attached: one per component key in `more`.
+    pub async fn submitted_counter_temporary_residence_with(&self, more: &[&str]) -> String {
         let officer = self.staff_token(&format!("officer@{AGENCY_A}")).await;
         let procedure = json(
             self.http
@@ -467,6 +472,19 @@ impl TestApp {
             "counter upload: {}",
             r.text().await.unwrap_or_default()
         );
+        for component in more {
+            let r = self
+                .upload(
+                    &officer,
+                    &draft,
+                    component,
+                    "scan.pdf",
+                    "application/pdf",
+                    sample_pdf(),
+                )
+                .await;
+            assert_eq!(r.status(), 201, "counter upload of {component}");
+        }
         let r = self
             .post_json(
                 &officer,

@@ -247,12 +247,8 @@ pub async fn create_dossier(
     // a database that cannot answer leaves the component to upload.
     let o = match o {
         Outcome::Fresh(v) if v.status == 0 && v.channel == "online" => {
-            let obtained = motcua_app::reuse::obtain_components(&s.app, &p, &v.code).await?;
-            if obtained.is_empty() {
-                Outcome::Fresh(v)
-            } else {
-                Outcome::Fresh(Box::new(dossiers::get(&s.app, &p, &v.code).await?))
-            }
+            motcua_app::reuse::obtain_components(&s.app, &p, &v.code).await?;
+            Outcome::Fresh(Box::new(dossiers::get(&s.app, &p, &v.code).await?))
         }
         other => other,
     };

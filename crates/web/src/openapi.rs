@@ -1074,7 +1074,7 @@ fn paths() -> Value {
                     json!({ "count": { "type": "integer", "minimum": 0 },
                     "items": { "type": "array", "items": object(
                         &["id", "kind", "title", "number", "issuer", "issued_at", "status", "sha256", "mime", "size_bytes",
-                          "dossier_code", "procedure_code", "url", "verify_url"],
+                          "dossier_code", "procedure_code", "component", "url", "verify_url"],
                         json!({ "id": { "type": "string" },
                             "kind": { "type": "string", "enum": ["result", "fee_receipt", "digitized", "component"] },
                             "title": { "type": "string" }, "number": nullable_string(), "issuer": nullable_string(),
@@ -1083,6 +1083,7 @@ fn paths() -> Value {
                             "sha256": { "type": "string", "pattern": "^[0-9a-f]{64}$" },
                             "mime": { "type": "string" }, "size_bytes": { "type": "integer", "minimum": 0 },
                             "dossier_code": { "type": "string" }, "procedure_code": { "type": "string" },
+                            "component": { "type": "string", "description": "The component it was filed as (result for a result)" },
                             "url": { "type": "string" }, "verify_url": nullable_string() })) } }),
                 ),
             ),

@@ -493,7 +493,9 @@ async fn the_issued_birth_certificate_is_attached_from_the_warehouse_and_fills_t
 #[tokio::test]
 async fn papers_digitized_at_the_counter_enter_the_citizens_warehouse() {
     let t = TestApp::spawn().await;
-    let code = t.submitted_counter_temporary_residence().await;
+    let code = t
+        .submitted_counter_temporary_residence_with(&["cho_o_hop_phap"])
+        .await;
     let citizen = t.citizen_token(CITIZEN_A).await;
     let w = json(t.get(&citizen, "/api/v1/me/warehouse").await).await;
     let scanned: Vec<&Value> = w["items"]
@@ -509,4 +511,16 @@ async fn papers_digitized_at_the_counter_enter_the_citizens_warehouse() {
         assert!(i["issuer"].as_str().unwrap().contains("Ngô Quyền"), "{i}");
         assert_eq!(i["status"], "valid");
     }
+
+    // Applying again online, the proof of lawful residence is taken from the warehouse (the
+    // catalogue says the warehouse can hold it): the newest copy, marked as such.
+    let again = new_draft(&t, &citizen, "1.004194").await;
+    let taken: Vec<&Value> = again["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["component"] == "cho_o_hop_phap")
+        .collect();
+    assert_eq!(taken.len(), 1, "{again}");
+    assert_eq!(taken[0]["source"], "warehouse");
 }
