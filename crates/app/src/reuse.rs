@@ -99,13 +99,10 @@ pub async fn prefill(
     let Some(id) = applicant_id(view) else {
         return Ok((serde_json::Map::new(), Gathered::default()));
     };
+    let read = national::field_attributes(&proc.form);
     let reads_form = |q: &Query| {
-        proc.form.fields.iter().any(|f| {
-            f.prefill_from
-                .as_deref()
-                .map(national::split_source)
-                .is_some_and(|(s, a)| a.is_some() && s == q.database().catalogue_key())
-        })
+        read.iter()
+            .any(|(_, source, _)| *source == q.database().catalogue_key())
     };
     // Only the records the form reads; the components' are fetched with the files.
     let queries: Vec<Query> = national::queries_for(proc, id)
@@ -171,11 +168,7 @@ fn from_identity(
         })
         .cloned();
     let mut out = serde_json::Map::new();
-    for f in &proc.form.fields {
-        let Some((source, Some(attr))) = f.prefill_from.as_deref().map(national::split_source)
-        else {
-            continue;
-        };
+    for (f, source, attr) in national::field_attributes(&proc.form) {
         let v = match (source, attr, f.field_type) {
             ("population_db", "ho_ten", _) => text("full_name"),
             ("population_db", "so_dinh_danh", _) => text("citizen_id"),

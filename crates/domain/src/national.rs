@@ -756,6 +756,55 @@ pub fn prefill_from_result(
     out
 }
 
+/// The attribute each field of a form is prefilled from: `(field, source, attribute)`, for the
+/// fields whose `prefill_from` names one. A form that names none (a catalogue imported from the
+/// national procedures database, which only says `population_db`) gets the applicant's own basic
+/// facts by field type, as the portal always did: the first `population_db` text field is the
+/// name, the first citizen ID the ID number, the first address the current residence, and the
+/// first phone field the phone.
+pub fn field_attributes(
+    form: &crate::form::FormDefinition,
+) -> Vec<(&crate::form::FormField, &str, &str)> {
+    use crate::form::FieldType;
+    let named: Vec<_> = form
+        .fields
+        .iter()
+        .filter_map(|f| match f.prefill_from.as_deref().map(split_source) {
+            Some((source, Some(attr))) => Some((f, source, attr)),
+            _ => None,
+        })
+        .collect();
+    if !named.is_empty() {
+        return named;
+    }
+    let population =
+        |f: &&crate::form::FormField| f.prefill_from.as_deref() == Some("population_db");
+    let first = |t: FieldType| {
+        form.fields
+            .iter()
+            .filter(population)
+            .find(|f| f.field_type == t)
+    };
+    let mut out = Vec::new();
+    for (t, attr) in [
+        (FieldType::Text, "ho_ten"),
+        (FieldType::CitizenId, "so_dinh_danh"),
+        (FieldType::Address, "noi_o_hien_tai"),
+    ] {
+        if let Some(f) = first(t) {
+            out.push((f, "population_db", attr));
+        }
+    }
+    if let Some(f) = form
+        .fields
+        .iter()
+        .find(|f| f.field_type == FieldType::Phone)
+    {
+        out.push((f, "population_db", "so_dien_thoai"));
+    }
+    out
+}
+
 /// A catalogue source reference: `population_db` or `population_db:ho_ten`.
 pub fn split_source(s: &str) -> (&str, Option<&str>) {
     match s.split_once(':') {
@@ -874,10 +923,7 @@ pub fn prefill(
     use crate::form::FieldType;
     use serde_json::Value;
     let mut out = serde_json::Map::new();
-    for f in &form.fields {
-        let Some((source, Some(attr))) = f.prefill_from.as_deref().map(split_source) else {
-            continue;
-        };
+    for (f, source, attr) in field_attributes(form) {
         let Some(v) = attribute(known, source, attr) else {
             continue;
         };
@@ -1181,10 +1227,7 @@ pub fn queries_for(proc: &crate::catalogue::Procedure, citizen_id: &str) -> Vec<
             out.push(q);
         }
     };
-    for f in &proc.form.fields {
-        let Some((source, Some(_))) = f.prefill_from.as_deref().map(split_source) else {
-            continue;
-        };
+    for (_, source, _) in field_attributes(&proc.form) {
         let id = citizen_id.to_owned();
         match source {
             "population_db" => add(Query::Citizen { citizen_id: id }),

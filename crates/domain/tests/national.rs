@@ -269,3 +269,31 @@ fn the_catalogue_refuses_attributes_and_records_it_cannot_read() {
     procs[0]["components"][1]["reusable_from"] = json!(["health_facility:cong_dan"]);
     assert!(import_catalogue(&procs.to_string()).is_err());
 }
+
+#[test]
+fn a_catalogue_without_attributes_still_gets_the_applicants_basic_facts() {
+    // As the national procedures database publishes it: sources, no attributes.
+    let mut procs: Value = serde_json::from_str(DEMO).unwrap();
+    for f in procs[0]["form_fields"].as_array_mut().unwrap() {
+        if let Some(src) = f
+            .get("prefill_from")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+        {
+            f["prefill_from"] = json!(src.split(':').next().unwrap());
+        }
+    }
+    let procs = import_catalogue(&procs.to_string()).unwrap();
+    let birth = &procs[0];
+    let values = prefill(&birth.form, &an(), &|_| true);
+    assert_eq!(values["ho_ten_nguoi_yeu_cau"], json!("Nguyễn Văn An"));
+    assert_eq!(values["so_dinh_danh_nguoi_yeu_cau"], json!("031085012345"));
+    assert_eq!(
+        values["noi_cu_tru_nguoi_yeu_cau"],
+        json!({ "commune": "11341", "street": "Số 15 Lạch Tray" })
+    );
+    assert_eq!(values["so_dien_thoai"], json!("0912345678"));
+    // Only the first of each kind: the mother's ID is not the applicant's.
+    assert!(!values.contains_key("so_dinh_danh_me"));
+    assert_eq!(values.len(), 4, "{values:?}");
+}
