@@ -10,7 +10,8 @@ use motcua_domain::ids::CitizenId;
 use motcua_domain::lifecycle::Role;
 use motcua_store::entities::assisted_consent;
 use motcua_store::sea_orm::{
-    ActiveModelTrait, EntityTrait, IntoActiveModel, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set,
+    TransactionTrait,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -97,6 +98,19 @@ pub async fn request(
             "The system has no phone for this person. Help them sign in once with their digital identity (VNeID), then try again.",
         ));
     };
+    let sent_lately = assisted_consent::Entity::find()
+        .filter(assisted_consent::Column::CitizenId.eq(citizen_id.as_str()))
+        .filter(assisted_consent::Column::RequestedAt.gt(app.now() - chrono::TimeDelta::hours(1)))
+        .count(&app.db)
+        .await?;
+    if sent_lately >= consent::MAX_REQUESTS_PER_HOUR {
+        return Err(AppError::new(
+            ErrorCode::TooManyRequests,
+            "consent_requests_exhausted",
+            "Người dân này đã nhận đủ số mã xác nhận trong một giờ; hãy thử lại sau.",
+            "This person has been sent as many codes as allowed in an hour; try again later.",
+        ));
+    }
     let code = {
         use rand::Rng;
         format!("{:06}", rand::rng().random_range(0..1_000_000u32))

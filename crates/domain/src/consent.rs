@@ -16,6 +16,9 @@ pub const VALID_FOR: TimeDelta = TimeDelta::minutes(10);
 /// 200,000).
 pub const MAX_ATTEMPTS: u32 = 5;
 
+/// Codes texted to one person in an hour, whoever asks: a helper cannot flood someone's phone.
+pub const MAX_REQUESTS_PER_HOUR: u64 = 3;
+
 /// Why a code is not accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {

@@ -210,4 +210,15 @@ async fn five_wrong_codes_void_the_request_and_a_stranger_has_no_phone_to_text()
         .await;
     assert_eq!(status, 422);
     assert!(html.contains("chưa có số điện thoại"), "{html}");
+    // Nobody's phone is flooded: three codes an hour per person, whoever asks.
+    for expected in [303, 303, 429] {
+        let (status, _, _) = t
+            .submit_fields(
+                &other,
+                "/staff/assist",
+                &[("citizen_id", CITIZEN_B), ("procedure", "1.001193")],
+            )
+            .await;
+        assert_eq!(status, expected);
+    }
 }
