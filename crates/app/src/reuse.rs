@@ -276,16 +276,8 @@ async fn from_databases(
             to_fetch.push((key, record));
         }
     }
-    // Only the applicant's own draft is filled in for them.
+    // Only a draft is filled in for the applicant; afterwards what was filed is what they sent.
     if view.status != 0 || to_fetch.is_empty() {
-        for (key, record) in to_fetch {
-            out.insert(
-                key.to_owned(),
-                Obtained::NoRecord {
-                    database: record.database(),
-                },
-            );
-        }
         return Ok(out);
     }
     let mut queries: Vec<Query> = Vec::new();
