@@ -44,16 +44,42 @@ pub async fn record(
             roles.first().map(|r| r.agency.clone()),
         ),
     };
+    let read = Read {
+        subject,
+        purpose,
+        dossier_code,
+        allowed,
+        now,
+    };
+    insert(c, &read, principal.key(), role, agency).await
+}
+
+/// One row's facts besides who read.
+struct Read<'a> {
+    subject: &'a str,
+    purpose: &'a str,
+    dossier_code: Option<&'a str>,
+    allowed: bool,
+    now: DateTime<Utc>,
+}
+
+async fn insert(
+    c: &impl ConnectionTrait,
+    r: &Read<'_>,
+    actor: String,
+    role: String,
+    agency: Option<String>,
+) -> Result<(), AppError> {
     access_log::ActiveModel {
         id: Set(uuid::Uuid::now_v7().to_string()),
-        subject: Set(subject.to_owned()),
-        actor: Set(principal.key()),
+        subject: Set(r.subject.to_owned()),
+        actor: Set(actor),
         actor_role: Set(role),
         agency: Set(agency),
-        purpose: Set(purpose.to_owned()),
-        dossier_code: Set(dossier_code.map(str::to_owned)),
-        allowed: Set(allowed),
-        at: Set(now),
+        purpose: Set(r.purpose.to_owned()),
+        dossier_code: Set(r.dossier_code.map(str::to_owned)),
+        allowed: Set(r.allowed),
+        at: Set(r.now),
     }
     .insert(c)
     .await?;
@@ -120,20 +146,21 @@ pub async fn record_connector_read(
         Principal::Staff { roles, .. } => roles.first().map(|r| r.agency.clone()),
         Principal::Citizen { .. } => None,
     };
-    access_log::ActiveModel {
-        id: Set(uuid::Uuid::now_v7().to_string()),
-        subject: Set(subject.to_owned()),
-        actor: Set(format!("connector:{connector}")),
-        actor_role: Set("system".into()),
-        agency: Set(agency),
-        purpose: Set(purpose.to_owned()),
-        dossier_code: Set(dossier_code.map(str::to_owned)),
-        allowed: Set(true),
-        at: Set(now),
-    }
-    .insert(c)
-    .await?;
-    Ok(())
+    let read = Read {
+        subject,
+        purpose,
+        dossier_code,
+        allowed: true,
+        now,
+    };
+    insert(
+        c,
+        &read,
+        format!("connector:{connector}"),
+        "system".into(),
+        agency,
+    )
+    .await
 }
 
 /// Renames a dossier in the log (a draft's reference becomes its official code on submission).

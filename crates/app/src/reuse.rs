@@ -243,7 +243,7 @@ async fn from_warehouse(
             .iter()
             .find(|i| i.component == key && i.status == "valid" && i.dossier_code != view.code)
         {
-            crate::warehouse::attach(app, principal, &view.code, key, &item.id).await?;
+            crate::warehouse::attach_item(app, principal, &view.code, key, item).await?;
         }
     }
     Ok(())

@@ -83,7 +83,16 @@ pub async fn items(app: &App, principal: &Principal) -> Result<Vec<Item>, AppErr
         .into_iter()
         .map(|d| (d.id.clone(), d))
         .collect();
+    // Only the agencies these dossiers and documents name, not the province's thousands.
+    let mut codes: Vec<String> = own
+        .values()
+        .map(|d| d.receiving_agency.clone())
+        .chain(docs.values().map(|d| d.agency_code.clone()))
+        .collect();
+    codes.sort();
+    codes.dedup();
     let agencies: HashMap<String, String> = agency::Entity::find()
+        .filter(agency::Column::Code.is_in(codes))
         .all(&app.db)
         .await?
         .into_iter()
@@ -189,6 +198,17 @@ pub async fn attach(
         .into_iter()
         .find(|i| i.id == item)
         .ok_or_else(|| AppError::not_found("mục trong kho dữ liệu", "warehouse item"))?;
+    attach_item(app, principal, code, component, &found).await
+}
+
+/// [`attach`] of an item already taken from the caller's own [`items`].
+pub(crate) async fn attach_item(
+    app: &App,
+    principal: &Principal,
+    code: &str,
+    component: &str,
+    found: &Item,
+) -> Result<AttachmentView, AppError> {
     if found.status != "valid" {
         return Err(AppError::new(
             ErrorCode::Unprocessable,
@@ -233,7 +253,7 @@ pub async fn attach(
     )
     .await?;
     if found.kind == "result" {
-        prefill_from_result(app, principal, &view, &proc, &found).await?;
+        prefill_from_result(app, principal, &view, &proc, found).await?;
     }
     Ok(attached)
 }
