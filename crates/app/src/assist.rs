@@ -233,6 +233,7 @@ pub async fn confirm(
         applicant: None,
         receiving_point: None,
         agency: None,
+        on_behalf_of: None,
     };
     let raw = serde_json::json!({ "procedure": c.procedure_code });
     let outcome = dossiers::create(

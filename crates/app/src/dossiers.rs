@@ -64,6 +64,9 @@ pub struct CreateDossier {
     pub receiving_point: Option<String>,
     #[serde(default)]
     pub agency: Option<String>,
+    /// The enterprise code, when the signed-in citizen applies as its legal representative.
+    #[serde(default)]
+    pub on_behalf_of: Option<String>,
 }
 
 fn default_channel() -> Channel {
@@ -256,7 +259,21 @@ pub async fn create(
     let procedure = catalogue::current(app, input.procedure.trim())
         .await?
         .ok_or_else(|| unknown_procedure(input.procedure.trim()))?;
-    let (applicant, applicant_commune) = match principal {
+    let on_behalf_of = match input.on_behalf_of.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(_) if !procedure.admits_enterprises() => {
+            return Err(AppError::new(
+                ErrorCode::Unprocessable,
+                "enterprise_not_admitted",
+                "Thủ tục này chỉ dành cho cá nhân; doanh nghiệp không nộp được.",
+                "Only individuals apply for this procedure, not enterprises.",
+            ));
+        }
+        Some(code) => {
+            Some(crate::enterprise::verify(app, principal, code, "apply.enterprise").await?)
+        }
+    };
+    let (mut applicant, applicant_commune) = match principal {
         Principal::Citizen {
             citizen_id,
             full_name,
@@ -324,6 +341,12 @@ pub async fn create(
             )
         }
     };
+    if let (Some(e), Some(a)) = (&on_behalf_of, applicant.as_object_mut()) {
+        a.insert(
+            "enterprise".into(),
+            serde_json::to_value(e).map_err(AppError::internal)?,
+        );
+    }
     if input.channel == Channel::Online && procedure.online_level == OnlineLevel::None {
         return Err(AppError::new(
             ErrorCode::Unprocessable,
@@ -470,6 +493,7 @@ pub async fn create(
             population_data: Set(false),
             vneid_applicant: Set(false),
             assisted_by: Set(None),
+            on_behalf_of: Set(on_behalf_of.as_ref().map(|e| e.code.clone())),
         }
         .insert(&txn)
         .await?;
@@ -1995,6 +2019,13 @@ async fn view_in(
             vneid_applicant: row.vneid_applicant,
         },
         assisted_by: row.assisted_by.clone(),
+        on_behalf_of: row
+            .on_behalf_of
+            .as_ref()
+            .map(|code| crate::enterprise::EnterpriseRef {
+                code: code.clone(),
+                name: row_enterprise_name(&row.applicant).unwrap_or_default(),
+            }),
         attachments: attachments
             .into_iter()
             .map(|a| attachment_view(row, a))
@@ -2462,4 +2493,13 @@ pub async fn audit_trail(
             }
         })
         .collect())
+}
+
+/// The enterprise's name as recorded in the applicant block when the dossier was created.
+fn row_enterprise_name(applicant: &str) -> Option<String> {
+    serde_json::from_str::<Value>(applicant)
+        .ok()?
+        .pointer("/enterprise/name")?
+        .as_str()
+        .map(str::to_owned)
 }

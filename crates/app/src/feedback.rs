@@ -708,7 +708,7 @@ fn key_matches(app: &App, row: &feedback::Model, given: &str) -> bool {
 }
 
 /// The state the rules decide on, from the row.
-fn state_of(row: &feedback::Model) -> Result<FeedbackState, AppError> {
+pub(crate) fn state_of(row: &feedback::Model) -> Result<FeedbackState, AppError> {
     let status = Status::parse(&row.status).ok_or_else(|| {
         AppError::internal(motcua_store::StoreError::Corrupt(format!(
             "feedback {} has status {:?}",

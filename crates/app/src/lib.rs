@@ -14,10 +14,12 @@ pub mod catalogue;
 pub mod connectors;
 pub mod counter;
 pub mod dossiers;
+pub mod enterprise;
 pub mod error;
 pub mod feedback;
 pub mod housekeeping;
 pub mod identity;
+pub mod indicators;
 pub mod issued;
 pub mod messaging;
 pub mod notify;
@@ -108,6 +110,8 @@ pub struct App {
     pub staff_totp_required: bool,
     /// The national databases this deployment reads from (none: every component is uploaded).
     pub connectors: connectors::Connectors,
+    /// How the Decision 766 indicators score: thresholds and points change by decision.
+    pub scoring: Arc<motcua_domain::indicators::Scoring>,
 }
 
 impl App {

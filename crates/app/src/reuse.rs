@@ -212,7 +212,12 @@ pub async fn obtain_components(
     let proc = catalogue::pinned(&app.db, &view.procedure.code, view.procedure.version).await?;
     let out = from_databases(app, principal, code, &view, &proc).await?;
     if view.status == 0 && matches!(principal, Principal::Citizen { .. }) {
-        from_warehouse(app, principal, &view, &proc).await?;
+        match from_warehouse(app, principal, &view, &proc).await {
+            // Without the register the enterprise's warehouse cannot be opened: its
+            // representative uploads, as when any database is down.
+            Err(e) if e.code == "enterprise_db_unavailable" => {}
+            other => other?,
+        }
     }
     Ok(out)
 }
@@ -236,7 +241,8 @@ async fn from_warehouse(
     if open.is_empty() {
         return Ok(());
     }
-    let items = crate::warehouse::items(app, principal).await?;
+    let owner = crate::warehouse::Owner::of_dossier(app, principal, view).await?;
+    let items = crate::warehouse::items(app, &owner).await?;
     for key in open {
         // Newest first: the latest copy of the same paper.
         if let Some(item) = items

@@ -108,6 +108,8 @@ pub struct DossierView {
     pub once_only: OnceOnlyView,
     /// The community digital team member who applied for the citizen with their consent.
     pub assisted_by: Option<String>,
+    /// The enterprise its legal representative applied for.
+    pub on_behalf_of: Option<crate::enterprise::EnterpriseRef>,
     pub attachments: Vec<AttachmentView>,
     pub documents: Vec<DocumentView>,
     pub history: Vec<HistoryEntry>,

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use motcua_domain::national;
 use motcua_store::entities::{agency, attachment, document, dossier};
-use motcua_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use motcua_store::sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
 use crate::identity::Principal;
@@ -44,6 +44,50 @@ pub struct Item {
     pub verify_url: Option<String>,
 }
 
+/// Whose warehouse: a person's (by citizen ID) or an enterprise's (by enterprise code; Decree
+/// 45/2020 Art. 16(3)(a)). Made only by [`Owner::open`] and [`Owner::of_dossier`], which check
+/// that the principal may open it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owner {
+    Citizen(String),
+    Enterprise(String),
+}
+
+impl Owner {
+    /// The signed-in citizen's own warehouse, or with `enterprise` the warehouse of an
+    /// enterprise the business registration database says they represent today.
+    pub async fn open(
+        app: &App,
+        principal: &Principal,
+        enterprise: Option<&str>,
+    ) -> Result<Owner, AppError> {
+        let citizen = citizen_of(principal)?;
+        match enterprise.map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(Owner::Citizen(citizen.to_owned())),
+            Some(code) => {
+                let e =
+                    crate::enterprise::verify(app, principal, code, "warehouse.enterprise").await?;
+                Ok(Owner::Enterprise(e.code))
+            }
+        }
+    }
+
+    /// The warehouse that feeds a dossier: the enterprise's for one its representative applied
+    /// for, else the applicant's own.
+    pub async fn of_dossier(
+        app: &App,
+        principal: &Principal,
+        view: &DossierView,
+    ) -> Result<Owner, AppError> {
+        Owner::open(
+            app,
+            principal,
+            view.on_behalf_of.as_ref().map(|e| e.code.as_str()),
+        )
+        .await
+    }
+}
+
 fn citizen_of(principal: &Principal) -> Result<&str, AppError> {
     match principal {
         Principal::Citizen { citizen_id, .. } => Ok(citizen_id.as_str()),
@@ -55,12 +99,20 @@ fn citizen_of(principal: &Principal) -> Result<&str, AppError> {
     }
 }
 
-/// The warehouse of the signed-in citizen, newest first. Drafts are not in it: nothing of theirs
-/// was received yet.
-pub async fn items(app: &App, principal: &Principal) -> Result<Vec<Item>, AppError> {
-    let citizen = citizen_of(principal)?;
+/// The items of `owner`'s warehouse, newest first. Drafts are not in it: nothing of theirs was
+/// received yet. A person's warehouse holds what they applied for themselves; what they applied
+/// for as an enterprise's representative is the enterprise's.
+pub async fn items(app: &App, owner: &Owner) -> Result<Vec<Item>, AppError> {
+    let whose = match owner {
+        Owner::Citizen(id) => Condition::all()
+            .add(dossier::Column::ApplicantId.eq(id.clone()))
+            .add(dossier::Column::OnBehalfOf.is_null()),
+        Owner::Enterprise(code) => {
+            Condition::all().add(dossier::Column::OnBehalfOf.eq(code.clone()))
+        }
+    };
     let own: HashMap<String, dossier::Model> = dossier::Entity::find()
-        .filter(dossier::Column::ApplicantId.eq(citizen.to_owned()))
+        .filter(whose)
         .filter(dossier::Column::Status.ne(0))
         .all(&app.db)
         .await?
@@ -183,9 +235,10 @@ fn item_base(a: &attachment::Model, d: &dossier::Model, url: String) -> Item {
     }
 }
 
-/// Attaches `item` of the citizen's warehouse to `component` of their dossier `code` (a copy:
-/// the earlier dossier keeps its own), marked `warehouse`; a civil-status result also fills the
-/// form's fields that name it (`prefill_from: "warehouse:…"`) where they are still empty.
+/// Attaches `item` of the warehouse that feeds dossier `code` (the applicant's, or for an
+/// enterprise's dossier the enterprise's) to `component` (a copy: the earlier dossier keeps its
+/// own), marked `warehouse`; a civil-status result also fills the form's fields that name it
+/// (`prefill_from: "warehouse:…"`) where they are still empty.
 pub async fn attach(
     app: &App,
     principal: &Principal,
@@ -193,7 +246,9 @@ pub async fn attach(
     component: &str,
     item: &str,
 ) -> Result<AttachmentView, AppError> {
-    let found = items(app, principal)
+    let view = dossiers::get(app, principal, code).await?;
+    let owner = Owner::of_dossier(app, principal, &view).await?;
+    let found = items(app, &owner)
         .await?
         .into_iter()
         .find(|i| i.id == item)

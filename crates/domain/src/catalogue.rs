@@ -165,6 +165,16 @@ wire_enum! {
 }
 
 wire_enum! {
+    /// Who may apply (the national catalogue's "đối tượng thực hiện"): a person for themselves, or
+    /// an enterprise through its legal representative, who signs in with their own identity and
+    /// names the enterprise code (SPEC §6).
+    pub enum ApplicantKind {
+        Citizen = "citizen",
+        Enterprise = "enterprise",
+    }
+}
+
+wire_enum! {
     /// Online service level: full-process (toàn trình), partial (một phần), or counter only.
     pub enum OnlineLevel {
         Full = "full",
@@ -473,6 +483,9 @@ pub struct Procedure {
     pub competent_agency_kind: String,
     #[serde(default)]
     pub competent_agency_vi: String,
+    /// Who may apply; a catalogue that does not say means people applying for themselves.
+    #[serde(default = "citizens_only")]
+    pub applicants: Vec<ApplicantKind>,
     pub online_level: OnlineLevel,
     #[serde(default)]
     pub paperless: Paperless,
@@ -503,7 +516,16 @@ pub struct Procedure {
     pub sources: Value,
 }
 
+fn citizens_only() -> Vec<ApplicantKind> {
+    vec![ApplicantKind::Citizen]
+}
+
 impl Procedure {
+    /// Whether an enterprise may apply for it through its representative.
+    pub fn admits_enterprises(&self) -> bool {
+        self.applicants.contains(&ApplicantKind::Enterprise)
+    }
+
     /// Whether a field's value was verified (`Some(true)`), estimated (`Some(false)`), or has no provenance.
     pub fn is_verified(&self, field: &str) -> Option<bool> {
         self.provenance
@@ -1002,6 +1024,7 @@ impl Ctx {
         let level = self.enum_value::<AgencyLevel>(o, base, "level", None);
         let competent_agency_kind = self.required_text(o, base, "competent_agency_kind");
         let competent_agency_vi = self.text_or_empty(o, base, "competent_agency_vi");
+        let applicants = self.applicants(o, base);
         let online_level = self.enum_value::<OnlineLevel>(o, base, "online_level", None);
         let paperless = self.paperless(o, base);
         let essential_service_no =
@@ -1027,6 +1050,7 @@ impl Ctx {
             level: level?,
             competent_agency_kind: competent_agency_kind?,
             competent_agency_vi: competent_agency_vi?,
+            applicants: applicants?,
             online_level: online_level?,
             paperless: paperless?,
             essential_service_no: essential_service_no?
@@ -1528,6 +1552,46 @@ impl Ctx {
         if ok { Ok(options) } else { Err(Invalid) }
     }
 
+    /// `applicants`: absent means citizens only; present, a non-empty list without repeats.
+    fn applicants(&mut self, o: &Map<String, Value>, base: &str) -> Parsed<Vec<ApplicantKind>> {
+        if get(o, "applicants").is_none() {
+            return Ok(citizens_only());
+        }
+        let names = self.text_list(o, base, "applicants")?;
+        let mut out = Vec::with_capacity(names.len());
+        let mut ok = true;
+        for (i, n) in names.iter().enumerate() {
+            match ApplicantKind::from_wire(n) {
+                Some(k) if !out.contains(&k) => out.push(k),
+                Some(_) => {
+                    self.err(
+                        &format!("{base}.applicants[{i}]"),
+                        format!("“{n}” is listed twice"),
+                    );
+                    ok = false;
+                }
+                None => {
+                    self.err(
+                        &format!("{base}.applicants[{i}]"),
+                        format!(
+                            "unknown value “{n}” for “applicants”; expected one of: {}",
+                            allowed::<ApplicantKind>()
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        if out.is_empty() && ok {
+            self.err(
+                &format!("{base}.applicants"),
+                "“applicants” must name at least one kind of applicant".to_owned(),
+            );
+            ok = false;
+        }
+        if ok { Ok(out) } else { Err(Invalid) }
+    }
+
     fn interconnected(&mut self, o: &Map<String, Value>, base: &str) -> Parsed<Vec<ProcedureCode>> {
         let codes = self.text_list(o, base, "interconnected_with")?;
         let mut out = Vec::with_capacity(codes.len());
@@ -1640,6 +1704,7 @@ struct WireProcedure<'a> {
     level: AgencyLevel,
     competent_agency_kind: &'a str,
     competent_agency_vi: &'a str,
+    applicants: &'a [ApplicantKind],
     online_level: OnlineLevel,
     paperless: &'a Paperless,
     essential_service_no: Option<u32>,
@@ -1671,6 +1736,7 @@ pub fn export_catalogue(procs: &[Procedure]) -> String {
             level: p.level,
             competent_agency_kind: &p.competent_agency_kind,
             competent_agency_vi: &p.competent_agency_vi,
+            applicants: &p.applicants,
             online_level: p.online_level,
             paperless: &p.paperless,
             essential_service_no: p.essential_service_no,
@@ -2010,6 +2076,19 @@ mod tests {
         assert_eq!(
             paths_after(|p| set(p, "/processing_time/value", json!(-2))),
             vec!["procedures[0].processing_time.value"]
+        );
+    }
+
+    #[test]
+    fn applicants_are_known_kinds_listed_once() {
+        assert!(paths_after(|p| p["applicants"] = json!(["citizen", "enterprise"])).is_empty());
+        assert_eq!(
+            paths_after(|p| p["applicants"] = json!(["citizen", "company", "citizen"])),
+            vec!["procedures[0].applicants[1]", "procedures[0].applicants[2]"]
+        );
+        assert_eq!(
+            paths_after(|p| p["applicants"] = json!([])),
+            vec!["procedures[0].applicants"]
         );
     }
 

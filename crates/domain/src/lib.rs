@@ -11,6 +11,7 @@ pub mod feedback;
 pub mod fees;
 pub mod form;
 pub mod ids;
+pub mod indicators;
 pub mod lifecycle;
 pub mod national;
 pub mod notice;

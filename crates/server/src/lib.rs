@@ -61,6 +61,8 @@ pub struct Settings {
     pub pki_dir: Option<PathBuf>,
     /// `MOTCUA_SECRET_KEY` (64 hex digits); `<data_dir>/secret.key` when absent.
     pub secret_key: Option<String>,
+    /// `MOTCUA_INDICATOR_SCORING`: a JSON file with the indicators' thresholds and points.
+    pub scoring_file: Option<PathBuf>,
 }
 
 impl Settings {
@@ -110,7 +112,27 @@ pub async fn open(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
         sealing: Arc::new(sealing),
         staff_totp_required: settings.profile == Profile::Production,
         connectors: motcua_app::connectors::Connectors::default(),
+        scoring: Arc::new(scoring(settings)?),
     })
+}
+
+/// The indicators' scoring: `MOTCUA_INDICATOR_SCORING` names a JSON file (the shape of
+/// `motcua indicators --scoring`), else Decision 766's defaults.
+fn scoring(settings: &Settings) -> anyhow::Result<motcua_domain::indicators::Scoring> {
+    match &settings.scoring_file {
+        None => Ok(motcua_domain::indicators::Scoring::default()),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| {
+                format!("MOTCUA_INDICATOR_SCORING: cannot read {}", path.display())
+            })?;
+            serde_json::from_str(&text).with_context(|| {
+                format!(
+                    "MOTCUA_INDICATOR_SCORING: {} is not a scoring",
+                    path.display()
+                )
+            })
+        }
+    }
 }
 
 /// The key that seals stored secrets: `MOTCUA_SECRET_KEY`, else `<data_dir>/secret.key`. The demo

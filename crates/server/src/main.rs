@@ -183,6 +183,9 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         secret_key: std::env::var("MOTCUA_SECRET_KEY")
             .ok()
             .filter(|k| !k.is_empty()),
+        scoring_file: std::env::var_os("MOTCUA_INDICATOR_SCORING")
+            .filter(|p| !p.is_empty())
+            .map(std::path::PathBuf::from),
     };
     let command = cli.command.unwrap_or(Command::Serve {
         listen: std::env::var("MOTCUA_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into()),

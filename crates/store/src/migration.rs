@@ -27,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0014AccessLogDossier),
             Box::new(M0015OnceOnlyFlags),
             Box::new(M0016AssistedSubmission),
+            Box::new(M0017OnBehalfOf),
         ]
     }
 }
@@ -1175,6 +1176,54 @@ impl MigrationTrait for M0016AssistedSubmission {
             Table::drop()
                 .table("assisted_consents")
                 .if_exists()
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+/// Dossiers an enterprise applied for through its legal representative: the enterprise code, by
+/// which the enterprise's warehouse finds them (Decree 45/2020 Art. 16(3)(a)).
+struct M0017OnBehalfOf;
+
+impl MigrationName for M0017OnBehalfOf {
+    fn name(&self) -> &str {
+        "m0017_on_behalf_of"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0017OnBehalfOf {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table("dossiers")
+                .add_column(string_null("on_behalf_of"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("idx_dossiers_on_behalf_of")
+                .table("dossiers")
+                .col("on_behalf_of")
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_index(
+            Index::drop()
+                .name("idx_dossiers_on_behalf_of")
+                .table("dossiers")
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table("dossiers")
+                .drop_column("on_behalf_of")
                 .to_owned(),
         )
         .await

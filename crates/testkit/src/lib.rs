@@ -84,6 +84,7 @@ impl TestApp {
             profile: Profile::Demo,
             pki_dir: None,
             secret_key: None,
+            scoring_file: None,
         };
         let mut app = open(&settings, clock.clone()).await.expect("open app");
         seed_demo(&app).await.expect("seed demo");

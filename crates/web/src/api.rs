@@ -444,10 +444,60 @@ struct FromWarehouse {
     warehouse_item: String,
 }
 
-/// `GET /api/v1/me/warehouse`: the citizen's data warehouse.
-pub async fn my_warehouse(State(s): State<AppState>, Auth(p): Auth) -> ApiResult {
-    let items = motcua_app::warehouse::items(&s.app, &p).await?;
-    Ok(Json(serde_json::json!({ "count": items.len(), "items": items })).into_response())
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WarehouseQuery {
+    #[serde(default)]
+    enterprise: Option<String>,
+}
+
+/// `GET /api/v1/me/warehouse[?enterprise=]`: the citizen's data warehouse, or that of an
+/// enterprise they represent.
+pub async fn my_warehouse(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    q: Result<Query<WarehouseQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult {
+    let Query(q) = q.map_err(|_| {
+        bad_request(
+            "invalid_query",
+            "Chỉ nhận tham số enterprise (mã số doanh nghiệp).",
+            "The only parameter is enterprise (an enterprise code).",
+        )
+    })?;
+    let owner = motcua_app::warehouse::Owner::open(&s.app, &p, q.enterprise.as_deref()).await?;
+    let items = motcua_app::warehouse::items(&s.app, &owner).await?;
+    let enterprise = match &owner {
+        motcua_app::warehouse::Owner::Enterprise(code) => Some(code.clone()),
+        motcua_app::warehouse::Owner::Citizen(_) => None,
+    };
+    Ok(
+        Json(serde_json::json!({ "enterprise": enterprise, "count": items.len(), "items": items }))
+            .into_response(),
+    )
+}
+
+/// `GET /api/v1/me/enterprises`: the enterprises the national business registration database
+/// says the citizen represents today.
+pub async fn my_enterprises(State(s): State<AppState>, Auth(p): Auth) -> ApiResult {
+    if !matches!(p, Principal::Citizen { .. }) {
+        return Err(motcua_app::AppError::forbidden(
+            "citizens_only",
+            "Chỉ công dân mới là người đại diện của doanh nghiệp.",
+            "Only citizens represent enterprises.",
+        )
+        .into());
+    }
+    match motcua_app::enterprise::represented(&s.app, &p, "enterprise.list").await? {
+        Ok(list) => Ok(Json(serde_json::json!({ "enterprises": list })).into_response()),
+        Err(_) => Err(motcua_app::AppError::new(
+            motcua_app::ErrorCode::Unavailable,
+            "enterprise_db_unavailable",
+            "Chưa kết nối được Cơ sở dữ liệu quốc gia về đăng ký doanh nghiệp; vui lòng thử lại sau ít phút.",
+            "The national business registration database cannot be reached; please try again in a few minutes.",
+        )
+        .into()),
+    }
 }
 
 pub async fn add_attachment(

@@ -229,6 +229,7 @@ pub async fn start_post(
         applicant: Some(applicant.clone()),
         receiving_point: Some(f.point.trim().to_owned()),
         agency: None,
+        on_behalf_of: None,
     };
     // The key covers what was entered: the same page sent twice makes one draft.
     let raw: Value = json!({

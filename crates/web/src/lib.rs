@@ -140,6 +140,7 @@ pub fn router(state: AppState) -> Router {
         .route("/me/documents", get(api::my_documents))
         .route("/me/access-log", get(access::api))
         .route("/me/warehouse", get(api::my_warehouse))
+        .route("/me/enterprises", get(api::my_enterprises))
         .route("/auth/staff", post(login::staff_login))
         .fallback(api::not_found)
         .layer(axum::middleware::from_fn(edge::api));
@@ -339,7 +340,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Every API route as (method, OpenAPI path); the OpenAPI test checks they are all documented.
-pub const API_ROUTES: [(&str, &str); 26] = [
+pub const API_ROUTES: [(&str, &str); 27] = [
     ("get", "/procedures"),
     ("get", "/procedures/{code}"),
     ("get", "/assistant"),
@@ -361,6 +362,7 @@ pub const API_ROUTES: [(&str, &str); 26] = [
     ("get", "/me/documents"),
     ("get", "/me/access-log"),
     ("get", "/me/warehouse"),
+    ("get", "/me/enterprises"),
     ("post", "/auth/staff"),
     ("get", "/openapi.json"),
     ("get", "/documents/{id}"),

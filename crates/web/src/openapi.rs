@@ -329,6 +329,9 @@ fn dossier_schema(status: Value, channel: Value) -> Value {
                 "population_data": { "type": "boolean", "description": "4.5: the population database was read for it" },
                 "vneid_applicant": { "type": "boolean", "description": "4.5: submitted online by an applicant signed in with the national digital identity" } })),
         "assisted_by": { "type": "string", "nullable": true, "description": "The community digital team member (staff username) who applied for the citizen with their consent by one-time code" },
+        "on_behalf_of": { "type": "object", "nullable": true, "required": ["code", "name"], "additionalProperties": false,
+            "description": "The enterprise its legal representative applied for; its warehouse (GET /me/warehouse?enterprise=) holds the dossier's files and results",
+            "properties": { "code": { "type": "string" }, "name": { "type": "string" } } },
         "attachments": { "type": "array", "items": { "$ref": "#/components/schemas/Attachment" } },
         "documents": documents,
         "history": history
@@ -367,6 +370,7 @@ fn dossier_schema(status: Value, channel: Value) -> Value {
             "documents",
             "once_only",
             "assisted_by",
+            "on_behalf_of",
             "history",
             "updated_at",
         ],
@@ -555,7 +559,8 @@ fn schemas() -> Value {
                         "address": { "type": "object", "nullable": true, "required": ["commune"], "properties": {
                             "commune": { "type": "string" }, "street": { "type": "string" } } } } },
                 "receiving_point": { "type": "string", "nullable": true, "description": "Counter and post: the receiving point's code" },
-                "agency": { "type": "string", "nullable": true, "description": "The competent agency's code, when the applicant's home does not decide it" }
+                "agency": { "type": "string", "nullable": true, "description": "The competent agency's code, when the applicant's home does not decide it" },
+                "on_behalf_of": { "type": "string", "nullable": true, "description": "Citizens: the code of an enterprise they apply for as its legal representative, checked against the national business registration database (403 not_representative, 503 enterprise_db_unavailable; 422 enterprise_not_admitted for a procedure only individuals apply for)", "example": "0201234569" }
             }
         },
         "Action": action_schema(),
@@ -902,7 +907,7 @@ fn paths() -> Value {
                 "content": { "application/json": { "schema": schema_ref("Dossier") } },
                 "links": dossier_links(&["getDossier", "saveForm", "addAttachment", "submitDossier", "act"]) }),
         ),
-        errors: &[403, 422],
+        errors: &[403, 422, 503],
     };
     let list = Op {
         id: "listDossiers",
@@ -1060,18 +1065,23 @@ fn paths() -> Value {
         id: "myWarehouse",
         summary: "The citizen's data warehouse: results, fee receipts, digitized components and the files of earlier dossiers",
         description: Some(
-            "Citizens only (403 citizens_only for staff). Newest first; drafts are not in it, nor the extracts read from national databases (read again when needed). Attach an item to a new dossier with POST /dossiers/{code}/attachments and JSON {component, warehouse_item}.",
+            "Citizens only (403 citizens_only for staff). Newest first; drafts are not in it, nor the extracts read from national databases (read again when needed). Attach an item to a new dossier with POST /dossiers/{code}/attachments and JSON {component, warehouse_item}. The citizen's own warehouse holds what they applied for themselves; with `enterprise`, the warehouse of an enterprise they represent (Decree 45/2020 Art. 16(3)(a)), checked against the national business registration database at each call (403 not_representative, 503 enterprise_db_unavailable).",
         ),
         access: Access::SignedIn,
-        params: vec![],
+        params: vec![
+            json!({ "name": "enterprise", "in": "query", "required": false,
+            "description": "An enterprise code (GET /me/enterprises) whose warehouse to list instead of the citizen's own",
+            "schema": { "type": "string", "maxLength": 20 } }),
+        ],
         body: None,
         ok: (
             "200",
             json_ok(
                 "The warehouse",
                 object(
-                    &["count", "items"],
-                    json!({ "count": { "type": "integer", "minimum": 0 },
+                    &["enterprise", "count", "items"],
+                    json!({ "enterprise": { "type": "string", "nullable": true, "description": "The enterprise whose warehouse this is; null for the citizen's own" },
+                    "count": { "type": "integer", "minimum": 0 },
                     "items": { "type": "array", "items": object(
                         &["id", "kind", "title", "number", "issuer", "issued_at", "status", "sha256", "mime", "size_bytes",
                           "dossier_code", "procedure_code", "component", "url", "verify_url"],
@@ -1088,7 +1098,29 @@ fn paths() -> Value {
                 ),
             ),
         ),
-        errors: &[403],
+        errors: &[403, 503],
+    };
+    let my_enterprises = Op {
+        id: "myEnterprises",
+        summary: "The enterprises the citizen is the legal representative of, per the national business registration database",
+        description: Some(
+            "Citizens only (403 citizens_only for staff). Asked of the enterprise database at each call and written to the citizen's access log; 503 enterprise_db_unavailable when it cannot answer. Apply for one with POST /dossiers {procedure, on_behalf_of} where the procedure admits enterprises; open its warehouse with GET /me/warehouse?enterprise=.",
+        ),
+        access: Access::SignedIn,
+        params: vec![],
+        body: None,
+        ok: (
+            "200",
+            json_ok(
+                "The enterprises",
+                object(
+                    &["enterprises"],
+                    json!({ "enterprises": { "type": "array", "items": object(&["code", "name"],
+                        json!({ "code": { "type": "string" }, "name": { "type": "string" } })) } }),
+                ),
+            ),
+        ),
+        errors: &[403, 503],
     };
     let connectors = Op {
         id: "connectorHealth",
@@ -1334,6 +1366,7 @@ fn paths() -> Value {
         "/me/documents": { "get": my_documents.build() },
         "/me/access-log": { "get": my_access_log.build() },
         "/me/warehouse": { "get": my_warehouse.build() },
+        "/me/enterprises": { "get": my_enterprises.build() },
         "/auth/staff": { "post": staff_login.build() },
     })
 }

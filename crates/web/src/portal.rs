@@ -134,6 +134,10 @@ struct StartPage {
     code: String,
     name: String,
     idem: String,
+    /// The enterprises the citizen may apply for (procedures enterprises apply for only).
+    enterprises: Vec<motcua_app::enterprise::EnterpriseRef>,
+    /// The business registration database could not say whom they represent.
+    register_down: bool,
 }
 
 fn pname(lang: Lang, p: &Procedure) -> String {
@@ -150,17 +154,31 @@ pub async fn apply_start(
     State(s): State<AppState>,
     Path(code): Path<String>,
 ) -> Response {
-    if let Err(r) = citizen(&ui, &who, &format!("/apply/{code}")) {
-        return *r;
-    }
+    let principal = match citizen(&ui, &who, &format!("/apply/{code}")) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
     match catalogue::current(&s.app, &code).await {
         Ok(Some(p)) => {
+            let (enterprises, register_down) = if p.admits_enterprises() {
+                match motcua_app::enterprise::represented(&s.app, &principal, "apply.enterprise")
+                    .await
+                {
+                    Ok(Ok(list)) => (list, false),
+                    Ok(Err(_)) => (Vec::new(), true),
+                    Err(e) => return app_error(&ui, &who, &e),
+                }
+            } else {
+                (Vec::new(), false)
+            };
             let page = StartPage {
                 c: chrome(&ui, &who, "apply.start_title"),
                 code: p.code.as_str().to_owned(),
                 name: pname(ui.lang, &p),
                 // Each rendering gets its own key: a double click or a retried POST makes one draft.
                 idem: uuid::Uuid::new_v4().to_string(),
+                enterprises,
+                register_down,
             };
             render(&ui, StatusCode::OK, &page)
         }
@@ -176,6 +194,9 @@ pub struct IdemForm {
     /// At the counter: how the fees were paid: `cash`, `card` or `none`.
     #[serde(default)]
     fee: Option<String>,
+    /// Applying: `self`, or the code of an enterprise the citizen represents.
+    #[serde(default)]
+    applying_for: Option<String>,
 }
 
 pub(crate) fn code_of(o: Outcome) -> String {
@@ -201,15 +222,18 @@ pub async fn apply_create(
         Ok(p) => p,
         Err(r) => return *r,
     };
+    let on_behalf_of = f.applying_for.filter(|v| !v.is_empty() && v != "self");
+    let raw = json!({ "procedure": code, "on_behalf_of": on_behalf_of });
     let input = CreateDossier {
         procedure: code.clone(),
         channel: Channel::Online,
         applicant: None,
         receiving_point: None,
         agency: None,
+        on_behalf_of,
     };
     let key = (!f.idem.is_empty()).then_some(f.idem.as_str());
-    match dossiers::create(&s.app, &p, input, &json!({ "procedure": code }), key).await {
+    match dossiers::create(&s.app, &p, input, &raw, key).await {
         Ok(o) => {
             let code = code_of(o);
             // Once-only (SPEC §7): the papers the national databases hold are filed at once; one
@@ -712,12 +736,21 @@ fn files_page(
     }
 }
 
-/// The citizen's warehouse as choices for the documents page ("title, number, date").
-async fn warehouse_choices(s: &AppState, p: &Principal) -> Vec<(String, String)> {
+/// The warehouse that feeds the dossier (the citizen's, or the enterprise's they apply for) as
+/// choices for the documents page ("title, number, date").
+async fn warehouse_choices(
+    s: &AppState,
+    p: &Principal,
+    view: &DossierView,
+) -> Vec<(String, String)> {
     if !matches!(p, Principal::Citizen { .. }) {
         return Vec::new();
     }
-    match motcua_app::warehouse::items(&s.app, p).await {
+    let items = match motcua_app::warehouse::Owner::of_dossier(&s.app, p, view).await {
+        Ok(owner) => motcua_app::warehouse::items(&s.app, &owner).await,
+        Err(e) => Err(e),
+    };
+    match items {
         Ok(items) => items
             .into_iter()
             .filter(|i| i.status == "valid")
@@ -766,7 +799,7 @@ pub async fn files_from_warehouse(
                     Some(message(ui.lang, &e)),
                     j,
                 );
-                page.warehouse = warehouse_choices(&s, &p).await;
+                page.warehouse = warehouse_choices(&s, &p, &view).await;
                 render(&ui, crate::problem::status_of(e.kind), &page)
             }
             Err(e) => app_error(&ui, &who, &e),
@@ -811,7 +844,7 @@ pub async fn files_get(
         Ok((view, proc)) => {
             let (view, obtained) = with_obtained(&s, &p, view).await;
             let mut page = files_page(&ui, &who, &s, &view, &proc, &obtained, None, j);
-            page.warehouse = warehouse_choices(&s, &p).await;
+            page.warehouse = warehouse_choices(&s, &p, &view).await;
             render(&ui, StatusCode::OK, &page)
         }
         Err(e) => app_error(&ui, &who, &e),
@@ -1291,6 +1324,8 @@ struct DossierPageView {
     procedure: String,
     status: String,
     holder: String,
+    /// "Name (code)" of the enterprise applied for.
+    enterprise: Option<String>,
     due: String,
     is_draft: bool,
     documents: Vec<MyDocument>,
@@ -1399,6 +1434,10 @@ async fn dossier_page(
         None
     };
     let d = DossierPageView {
+        enterprise: v
+            .on_behalf_of
+            .as_ref()
+            .map(|e| format!("{} ({})", e.name, e.code)),
         returned: v.status == 10,
         status_help: t(lang, &format!("status_help.{}", v.status)).to_owned(),
         rated,

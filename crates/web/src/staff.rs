@@ -626,17 +626,28 @@ async fn dossier_page(
             v.procedure.name_vi.clone()
         },
         status: t(lang, &format!("status.{}", v.status)).to_owned(),
-        applicant: format!(
-            "{} ({})",
-            v.applicant
-                .get("full_name")
-                .and_then(Value::as_str)
-                .unwrap_or(""),
-            v.applicant
-                .get("citizen_id")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-        ),
+        applicant: {
+            let person = format!(
+                "{} ({})",
+                v.applicant
+                    .get("full_name")
+                    .and_then(Value::as_str)
+                    .unwrap_or(""),
+                v.applicant
+                    .get("citizen_id")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+            );
+            match &v.on_behalf_of {
+                Some(e) => format!(
+                    "{person}; {}: {} ({})",
+                    t(lang, "apply.on_behalf_of"),
+                    e.name,
+                    e.code
+                ),
+                None => person,
+            }
+        },
         channel: t(lang, &format!("channel.{}", v.channel)).to_owned(),
         due: local_time(s, v.due_at.or(v.receipt_due_at), TIME_DATE),
         actions,

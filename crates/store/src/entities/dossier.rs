@@ -51,6 +51,9 @@ pub struct Model {
     /// The community digital team member who applied for the citizen, with their consent; they
     /// may edit the draft until it is submitted, never after.
     pub assisted_by: Option<String>,
+    /// The enterprise code when its legal representative applied for it (SPEC §6); its
+    /// warehouse holds the dossier's files and results.
+    pub on_behalf_of: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

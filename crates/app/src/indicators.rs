@@ -1,0 +1,612 @@
+//! The Decision 766 indicators of an agency (or the whole deployment) over a period, computed from
+//! what the dossiers, payments, ratings and feedback recorded — never from typed numbers (SPEC §11;
+//! DOMAIN-VN §3). The rules are in `motcua_domain::indicators`; this module only reads the facts.
+//!
+//! Scope: an agency code covers that agency and every agency whose code extends it with a dot —
+//! the national e-ID codes (Decision 20/2020/QĐ-TTg) are hierarchical, so `H31` is the whole
+//! province, `H31.11341` a commune's people's committee with its police `H31.11341.CA`.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Utc};
+use motcua_domain::catalogue::{ApplicantKind, Channel, OnlineLevel, Procedure};
+use motcua_domain::feedback::Rating;
+use motcua_domain::indicators::{
+    self, CatalogueFacts, DossierFacts, FeedbackFacts, Period, Ratio, Report, Tally,
+};
+use motcua_domain::lifecycle::DossierState;
+use motcua_domain::national::{self, Database};
+use motcua_store::entities::{agency, attachment, document, dossier, feedback, payment, rating};
+use motcua_store::sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect};
+use serde::Serialize;
+
+use crate::{App, AppError, ErrorCode, catalogue};
+
+/// What to compute: a scope and a period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    /// `None`: every agency of the deployment.
+    pub agency: Option<String>,
+    pub procedure: Option<String>,
+    pub period: Period,
+}
+
+/// The figures of one scope and period, as the API, the CLI and the dashboards show them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Indicators {
+    pub agency: Option<AgencyRef>,
+    pub procedure: Option<String>,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// Dossiers looked at (the union of every indicator's population).
+    pub dossiers: u64,
+    #[serde(flatten)]
+    pub report: Report,
+    /// Why an indicator is not measured or how it is read here.
+    pub notes: BTreeMap<String, Note>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AgencyRef {
+    pub code: String,
+    pub name_vi: String,
+    pub name_en: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Note {
+    pub vi: &'static str,
+    pub en: &'static str,
+}
+
+/// One dossier behind a figure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Behind {
+    pub code: String,
+    pub procedure: String,
+    pub agency: String,
+    /// Counted in the numerator (on time, online, paid online…), not only the denominator.
+    pub counted: bool,
+}
+
+/// The columns the indicators read; the form and applicant blocks stay in the database.
+type Columns = (
+    String,
+    String,
+    String,
+    i32,
+    String,
+    String,
+    bool,
+    bool,
+    bool,
+    bool,
+);
+
+struct Row {
+    id: String,
+    code: String,
+    procedure_code: String,
+    procedure_version: i32,
+    competent_agency: String,
+    lifecycle: String,
+    reused_data: bool,
+    from_warehouse: bool,
+    population_data: bool,
+    vneid_applicant: bool,
+}
+
+/// An agency code as a scope: letters, digits and dots only, so it can be matched by prefix.
+fn valid_scope(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= 64
+        && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
+}
+
+fn scope_condition(column: impl ColumnTrait + Copy, agency: &str) -> Condition {
+    Condition::any()
+        .add(column.eq(agency.to_owned()))
+        .add(column.starts_with(format!("{agency}.")))
+}
+
+/// The agency by code; 404 for an unknown one, 422 for something that is not a code.
+pub async fn find_agency(app: &App, code: &str) -> Result<AgencyRef, AppError> {
+    if !valid_scope(code) {
+        return Err(AppError::new(
+            ErrorCode::Unprocessable,
+            "invalid_agency",
+            "Mã cơ quan chỉ gồm chữ, số và dấu chấm, ví dụ H31.11341.",
+            "An agency code has letters, digits and dots only, e.g. H31.11341.",
+        ));
+    }
+    let a = agency::Entity::find_by_id(code.to_owned())
+        .one(&app.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("cơ quan", "agency"))?;
+    Ok(AgencyRef {
+        code: a.code,
+        name_vi: a.name_vi,
+        name_en: a.name_en,
+    })
+}
+
+/// Computes every indicator for the request.
+pub async fn compute(app: &App, req: &Request) -> Result<Indicators, AppError> {
+    let agency = match &req.agency {
+        Some(code) => Some(find_agency(app, code).await?),
+        None => None,
+    };
+    let facts = dossier_facts(app, req).await?;
+    let minutes = |a, b| app.calendar.working_minutes_between(a, b);
+    let tally: Tally = facts
+        .iter()
+        .map(|(_, f)| indicators::tally(&f.facts, &req.period, minutes))
+        .sum();
+    let catalogue = catalogue_facts(app, req, &facts).await?;
+    let feedback = feedback_facts(app, req).await?;
+    let report = indicators::report(&tally, &catalogue, &feedback, &app.scoring);
+    Ok(Indicators {
+        agency,
+        procedure: req.procedure.clone(),
+        from: req.period.from,
+        to: req.period.to,
+        dossiers: u64::try_from(facts.len()).unwrap_or(u64::MAX),
+        report,
+        notes: notes(),
+    })
+}
+
+/// The dossiers in the population of `indicator` (e.g. `2.1`), with whether each counts in its
+/// numerator: what a figure stands on, down to the late dossiers themselves.
+pub async fn behind(app: &App, req: &Request, indicator: &str) -> Result<Vec<Behind>, AppError> {
+    if ratio_of(&Tally::default(), indicator).is_none() {
+        return Err(AppError::new(
+            ErrorCode::Unprocessable,
+            "unknown_indicator",
+            format!("Chỉ số {indicator} không tính theo từng hồ sơ."),
+            format!("Indicator {indicator} is not counted per dossier."),
+        ));
+    }
+    if let Some(code) = &req.agency {
+        find_agency(app, code).await?;
+    }
+    let minutes = |a, b| app.calendar.working_minutes_between(a, b);
+    let mut out = Vec::new();
+    for (_, f) in dossier_facts(app, req).await? {
+        let t = indicators::tally(&f.facts, &req.period, minutes);
+        if let Some(r) = ratio_of(&t, indicator).filter(|r| r.den > 0) {
+            out.push(Behind {
+                code: f.code,
+                procedure: f.procedure,
+                agency: f.agency,
+                counted: r.num > 0,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The per-dossier ratio behind an indicator id, if it is counted per dossier.
+pub fn ratio_of(t: &Tally, indicator: &str) -> Option<Ratio> {
+    Some(match indicator {
+        "2.1" => t.on_time,
+        "receipt_8h" => t.received_in_8h,
+        "1.4" => t.synced,
+        "3.3" => t.online,
+        "3.6" => t.paid_online,
+        "4.1" => t.e_result,
+        "4.2" => t.digitized,
+        "4.3" => t.reused,
+        "4.4" => t.warehouse,
+        "4.5b" => t.population,
+        _ => return None,
+    })
+}
+
+fn notes() -> BTreeMap<String, Note> {
+    let mut n = BTreeMap::new();
+    let mut add = |id: &str, vi: &'static str, en: &'static str| {
+        n.insert(id.to_owned(), Note { vi, en });
+    };
+    for id in ["1.1", "1.2", "1.3"] {
+        add(
+            id,
+            "Chưa đo: ngày công bố, công khai thủ tục nằm trong Cơ sở dữ liệu quốc gia về thủ tục hành chính, hệ thống chưa kết nối.",
+            "Not measured: the announcement and publication dates live in the National TTHC database, which this system is not connected to.",
+        );
+    }
+    add(
+        "1.4",
+        "Chưa đo: chưa có đồng bộ với Cổng Dịch vụ công quốc gia; tỷ lệ hồ sơ trực tuyến (3.3) vì thế chưa nhân với tỷ lệ đồng bộ.",
+        "Not measured: there is no sync with the National Public Service Portal yet, so the online rate (3.3) is not multiplied by a sync rate.",
+    );
+    add(
+        "3.1b",
+        "Mọi thủ tục thuộc thẩm quyền được coi là đủ điều kiện cung cấp toàn trình (danh mục chưa có cờ này).",
+        "Every procedure in competence is read as eligible for a full-process online service (the catalogue has no such flag yet).",
+    );
+    add(
+        "3.5",
+        "Thủ tục có phí được coi là đã tích hợp thanh toán trực tuyến khi trong kỳ có hồ sơ của thủ tục được thanh toán trực tuyến thành công.",
+        "A procedure with a fee counts as integrated for online payment when one of its dossiers in the period was paid online.",
+    );
+    n
+}
+
+/// A dossier's facts with what names it.
+struct Facts {
+    code: String,
+    procedure: String,
+    agency: String,
+    facts: DossierFacts,
+}
+
+/// The dossiers that can count in the period (submitted before its end, not finished before its
+/// start), with every fact the rules read.
+async fn dossier_facts(app: &App, req: &Request) -> Result<Vec<(String, Facts)>, AppError> {
+    let mut q = dossier::Entity::find()
+        .select_only()
+        .columns([
+            dossier::Column::Id,
+            dossier::Column::Code,
+            dossier::Column::ProcedureCode,
+            dossier::Column::ProcedureVersion,
+            dossier::Column::CompetentAgency,
+            dossier::Column::Lifecycle,
+            dossier::Column::ReusedData,
+            dossier::Column::FromWarehouse,
+            dossier::Column::PopulationData,
+            dossier::Column::VneidApplicant,
+        ])
+        .filter(dossier::Column::Status.ne(0))
+        .filter(dossier::Column::SubmittedAt.lt(req.period.to))
+        .filter(
+            Condition::any()
+                .add(dossier::Column::FinishedAt.is_null())
+                .add(dossier::Column::FinishedAt.gte(req.period.from)),
+        );
+    if let Some(a) = &req.agency {
+        q = q.filter(scope_condition(dossier::Column::CompetentAgency, a));
+    }
+    if let Some(p) = &req.procedure {
+        q = q.filter(dossier::Column::ProcedureCode.eq(p.clone()));
+    }
+    let rows: Vec<Row> = q
+        .into_tuple::<Columns>()
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|c| Row {
+            id: c.0,
+            code: c.1,
+            procedure_code: c.2,
+            procedure_version: c.3,
+            competent_agency: c.4,
+            lifecycle: c.5,
+            reused_data: c.6,
+            from_warehouse: c.7,
+            population_data: c.8,
+            vneid_applicant: c.9,
+        })
+        .collect();
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let side = SideFacts::load(app, &ids).await?;
+    let mut procs: HashMap<(String, i32), Procedure> = HashMap::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let key = (r.procedure_code.clone(), r.procedure_version);
+        if !procs.contains_key(&key) {
+            let p = catalogue::pinned(&app.db, &r.procedure_code, r.procedure_version).await?;
+            procs.insert(key.clone(), p);
+        }
+        let Some(proc) = procs.get(&key) else {
+            continue;
+        };
+        let state: DossierState = motcua_store::from_json("dossiers.lifecycle", &r.lifecycle)?;
+        let mut f = DossierFacts::from_lifecycle(&state);
+        f.needs_paper_result = !proc.result_document.trim().is_empty();
+        f.e_result = side.results.contains(&r.id);
+        f.digitized_components = side.files.contains(&r.id);
+        f.fee_due = side.fee_due.contains(&r.id);
+        f.paid_online = side.paid_online.contains(&r.id);
+        f.reused_data = r.reused_data;
+        f.from_warehouse = r.from_warehouse;
+        f.population_data = r.population_data;
+        f.vneid_applicant = r.vneid_applicant;
+        f.rating = side.ratings.get(&r.id).copied();
+        f.has_feedback = side.feedback.contains(&r.code);
+        out.push((
+            r.id.clone(),
+            Facts {
+                code: r.code,
+                procedure: r.procedure_code,
+                agency: r.competent_agency,
+                facts: f,
+            },
+        ));
+    }
+    Ok(out)
+}
+
+/// What other tables say of the dossiers, by dossier id (feedback by dossier code).
+#[derive(Default)]
+struct SideFacts {
+    results: HashSet<String>,
+    files: HashSet<String>,
+    fee_due: HashSet<String>,
+    paid_online: HashSet<String>,
+    ratings: HashMap<String, Rating>,
+    feedback: HashSet<String>,
+}
+
+/// Ids per `IN (…)` list: well under SQLite's and PostgreSQL's bound-parameter limits.
+const CHUNK: usize = 1000;
+
+impl SideFacts {
+    async fn load(app: &App, ids: &[String]) -> Result<SideFacts, AppError> {
+        let mut s = SideFacts::default();
+        for chunk in ids.chunks(CHUNK) {
+            let chunk = chunk.to_vec();
+            let results: Vec<String> = document::Entity::find()
+                .select_only()
+                .column(document::Column::DossierId)
+                .filter(document::Column::DossierId.is_in(chunk.clone()))
+                .filter(document::Column::Kind.eq("result"))
+                .into_tuple()
+                .all(&app.db)
+                .await?;
+            s.results.extend(results);
+            let files: Vec<String> = attachment::Entity::find()
+                .select_only()
+                .column(attachment::Column::DossierId)
+                .filter(attachment::Column::DossierId.is_in(chunk.clone()))
+                .filter(attachment::Column::ComponentKey.ne(crate::dossiers::RESULT_COMPONENT))
+                .filter(attachment::Column::ComponentKey.ne(crate::receipts::RECEIPT_COMPONENT))
+                .into_tuple()
+                .all(&app.db)
+                .await?;
+            s.files.extend(files);
+            let pays: Vec<(String, String, String, i64)> = payment::Entity::find()
+                .select_only()
+                .columns([
+                    payment::Column::DossierId,
+                    payment::Column::Method,
+                    payment::Column::Status,
+                    payment::Column::AmountVnd,
+                ])
+                .filter(payment::Column::DossierId.is_in(chunk.clone()))
+                .into_tuple()
+                .all(&app.db)
+                .await?;
+            for (id, method, status, amount) in pays {
+                if amount > 0 {
+                    s.fee_due.insert(id.clone());
+                }
+                let paid = status == "succeeded" || status == "refunded";
+                if paid && amount > 0 && method == "vnpay" {
+                    s.paid_online.insert(id);
+                }
+            }
+            let ratings: Vec<(String, String)> = rating::Entity::find()
+                .select_only()
+                .columns([rating::Column::DossierId, rating::Column::Rating])
+                .filter(rating::Column::DossierId.is_in(chunk.clone()))
+                .into_tuple()
+                .all(&app.db)
+                .await?;
+            s.ratings.extend(
+                ratings
+                    .into_iter()
+                    .filter_map(|(id, r)| Rating::parse(&r).map(|r| (id, r))),
+            );
+        }
+        let with_feedback: Vec<Option<String>> = feedback::Entity::find()
+            .select_only()
+            .column(feedback::Column::DossierCode)
+            .filter(feedback::Column::DossierCode.is_not_null())
+            .into_tuple()
+            .all(&app.db)
+            .await?;
+        s.feedback.extend(with_feedback.into_iter().flatten());
+        Ok(s)
+    }
+}
+
+/// The procedure-level inputs: the procedures the scope's agencies handle (by their kind), and
+/// which of them had an online dossier received in the period.
+async fn catalogue_facts(
+    app: &App,
+    req: &Request,
+    facts: &[(String, Facts)],
+) -> Result<CatalogueFacts, AppError> {
+    let mut kinds = agency::Entity::find()
+        .select_only()
+        .column(agency::Column::Kind)
+        .distinct();
+    if let Some(a) = &req.agency {
+        kinds = kinds.filter(scope_condition(agency::Column::Code, a));
+    }
+    let kinds: HashSet<String> = kinds
+        .into_tuple::<String>()
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .collect();
+    let today = app.now().with_timezone(&app.calendar.offset()).date_naive();
+    let population_connected = app.connectors.get(Database::Population).is_some();
+    let paid_online: HashSet<&str> = facts
+        .iter()
+        .filter(|(_, f)| f.facts.paid_online)
+        .map(|(_, f)| f.procedure.as_str())
+        .collect();
+    let online_in_period: HashSet<&str> = facts
+        .iter()
+        .filter(|(_, f)| {
+            f.facts.channel == Channel::Online
+                && f.facts.received_at.is_some_and(|t| req.period.contains(t))
+        })
+        .map(|(_, f)| f.procedure.as_str())
+        .collect();
+    let mut c = CatalogueFacts::default();
+    for p in catalogue::current_all(app).await? {
+        if !kinds.contains(&p.competent_agency_kind) {
+            continue;
+        }
+        if req
+            .procedure
+            .as_deref()
+            .is_some_and(|code| code != p.code.as_str())
+        {
+            continue;
+        }
+        let online = p.online_level != OnlineLevel::None;
+        c.procedures_in_competence += 1;
+        c.full_online_eligible += 1;
+        c.with_online_service += u64::from(online);
+        c.full_online += u64::from(p.online_level == OnlineLevel::Full);
+        c.online_services += u64::from(online);
+        c.services_with_online_dossier +=
+            u64::from(online && online_in_period.contains(p.code.as_str()));
+        let has_fee = p.fees.iter().any(|f| {
+            f.amount_for(Channel::Counter, today).unwrap_or(0) > 0
+                || f.amount_for(Channel::Online, today).unwrap_or(0) > 0
+        });
+        c.fee_procedures += u64::from(has_fee);
+        c.fee_procedures_integrated += u64::from(has_fee && paid_online.contains(p.code.as_str()));
+        if p.applicants.contains(&ApplicantKind::Citizen) {
+            c.citizen_procedures += 1;
+            let reads_population = national::queries_for(&p, "000000000000")
+                .iter()
+                .any(|q| q.database() == Database::Population);
+            c.population_connected += u64::from(reads_population && population_connected);
+        }
+    }
+    Ok(c)
+}
+
+/// Feedback received in the period by the scope's agencies.
+async fn feedback_facts(app: &App, req: &Request) -> Result<FeedbackFacts, AppError> {
+    let mut q = feedback::Entity::find()
+        .filter(feedback::Column::ReceivedAt.gte(req.period.from))
+        .filter(feedback::Column::ReceivedAt.lt(req.period.to));
+    if let Some(a) = &req.agency {
+        q = q.filter(scope_condition(feedback::Column::AgencyCode, a));
+    }
+    let rows = q.all(&app.db).await?;
+    // "Repeated": the same sender wrote again about the same dossier.
+    let mut seen: HashMap<(String, String), u32> = HashMap::new();
+    for r in &rows {
+        if let (Some(who), Some(d)) = (&r.citizen_id, &r.dossier_code) {
+            *seen.entry((who.clone(), d.clone())).or_default() += 1;
+        }
+    }
+    let mut out = FeedbackFacts::default();
+    for r in &rows {
+        let state = crate::feedback::state_of(r)?;
+        let repeated = match (&r.citizen_id, &r.dossier_code) {
+            (Some(who), Some(d)) => seen.get(&(who.clone(), d.clone())).copied().unwrap_or(0) > 1,
+            _ => false,
+        };
+        out += FeedbackFacts::of(&state, &app.calendar, req.period.to, repeated);
+    }
+    Ok(out)
+}
+
+/// A period label in the deployment's time zone: `2026` (a year), `2026-Q4` (a quarter) or
+/// `2026-11` (a month).
+pub fn parse_period(label: &str, offset: FixedOffset) -> Option<Period> {
+    let label = label.trim();
+    let (start, end) = if let Some((y, q)) = label.split_once("-Q") {
+        let y: i32 = y.parse().ok()?;
+        let q: u32 = q.parse().ok().filter(|q| (1..=4).contains(q))?;
+        let start = NaiveDate::from_ymd_opt(y, 3 * q - 2, 1)?;
+        (start, add_months(start, 3)?)
+    } else if let Some((y, m)) = label.split_once('-') {
+        let start = NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, 1)?;
+        (start, add_months(start, 1)?)
+    } else {
+        let y: i32 = label.parse().ok()?;
+        (
+            NaiveDate::from_ymd_opt(y, 1, 1)?,
+            NaiveDate::from_ymd_opt(y + 1, 1, 1)?,
+        )
+    };
+    days(start, end, offset)
+}
+
+/// `[from, to]` as local calendar days, both included.
+pub fn period_of_days(from: NaiveDate, to: NaiveDate, offset: FixedOffset) -> Option<Period> {
+    if to < from {
+        return None;
+    }
+    days(from, to.succ_opt()?, offset)
+}
+
+fn days(start: NaiveDate, end: NaiveDate, offset: FixedOffset) -> Option<Period> {
+    let at = |d: NaiveDate| {
+        offset
+            .from_local_datetime(&d.and_hms_opt(0, 0, 0)?)
+            .single()
+            .map(|t| t.with_timezone(&Utc))
+    };
+    Some(Period {
+        from: at(start)?,
+        to: at(end)?,
+    })
+}
+
+fn add_months(d: NaiveDate, months: u32) -> Option<NaiveDate> {
+    let total = d.year() * 12 + i32::try_from(d.month0() + months).ok()?;
+    NaiveDate::from_ymd_opt(
+        total.div_euclid(12),
+        u32::try_from(total.rem_euclid(12)).ok()? + 1,
+        1,
+    )
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn vn() -> FixedOffset {
+        FixedOffset::east_opt(7 * 3600).unwrap()
+    }
+
+    #[test]
+    fn period_labels_are_local_years_quarters_and_months() {
+        let q4 = parse_period("2026-Q4", vn()).unwrap();
+        assert_eq!(q4.from.to_rfc3339(), "2026-09-30T17:00:00+00:00");
+        assert_eq!(q4.to.to_rfc3339(), "2026-12-31T17:00:00+00:00");
+        let dec = parse_period("2026-12", vn()).unwrap();
+        assert_eq!(
+            dec.from,
+            parse_period("2026-Q4", vn()).unwrap().from + chrono::TimeDelta::days(61)
+        );
+        assert_eq!(dec.to, q4.to);
+        let y = parse_period("2025", vn()).unwrap();
+        assert_eq!(y.from.to_rfc3339(), "2024-12-31T17:00:00+00:00");
+        for bad in [
+            "2026-Q5", "2026-Q0", "2026-13", "26-1x", "", "Q4", "2026-00",
+        ] {
+            assert!(parse_period(bad, vn()).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn days_include_both_ends() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let p = period_of_days(d("2026-11-01"), d("2026-11-30"), vn()).unwrap();
+        assert_eq!(p, parse_period("2026-11", vn()).unwrap());
+        assert!(period_of_days(d("2026-11-02"), d("2026-11-01"), vn()).is_none());
+    }
+
+    #[test]
+    fn a_scope_is_an_agency_code() {
+        assert!(valid_scope("H31"));
+        assert!(valid_scope("H31.11341.CA"));
+        for bad in ["", "H31%", "H31_", "H31 11341", "H31'--"] {
+            assert!(!valid_scope(bad), "{bad}");
+        }
+    }
+}
