@@ -130,8 +130,18 @@ pub async fn find_agency(app: &App, code: &str) -> Result<AgencyRef, AppError> {
     })
 }
 
+/// The request measured no later than now: an unfinished dossier is judged at the period's end
+/// or today, whichever comes first — never late for a due date still ahead.
+fn up_to_now(app: &App, req: &Request) -> Request {
+    let mut r = req.clone();
+    r.period.to = r.period.to.min(app.now());
+    r.period.from = r.period.from.min(r.period.to);
+    r
+}
+
 /// Computes every indicator for the request.
 pub async fn compute(app: &App, req: &Request) -> Result<Indicators, AppError> {
+    let req = &up_to_now(app, req);
     let agency = match &req.agency {
         Some(code) => Some(find_agency(app, code).await?),
         None => None,
@@ -159,6 +169,7 @@ pub async fn compute(app: &App, req: &Request) -> Result<Indicators, AppError> {
 /// The dossiers in the population of `indicator` (e.g. `2.1`), with whether each counts in its
 /// numerator: what a figure stands on, down to the late dossiers themselves.
 pub async fn behind(app: &App, req: &Request, indicator: &str) -> Result<Vec<Behind>, AppError> {
+    let req = &up_to_now(app, req);
     if ratio_of(&Tally::default(), indicator).is_none() {
         return Err(AppError::new(
             ErrorCode::Unprocessable,
@@ -231,6 +242,119 @@ fn notes() -> BTreeMap<String, Note> {
         "A procedure with a fee counts as integrated for online payment when one of its dossiers in the period was paid online.",
     );
     n
+}
+
+/// The indicators' names (Decision 766/QĐ-TTg; DOMAIN-VN §3.2): id, Vietnamese, English — in the
+/// order the reports list them.
+pub const NAMES: [(&str, &str, &str); 23] = [
+    (
+        "1.1",
+        "Thủ tục công bố đúng hạn",
+        "Procedures announced on time",
+    ),
+    (
+        "1.2",
+        "Thủ tục công khai đúng hạn trên CSDL quốc gia",
+        "Procedures published on time in the national database",
+    ),
+    (
+        "1.3",
+        "Thủ tục công khai đầy đủ các bộ phận",
+        "Procedures published with all their parts",
+    ),
+    (
+        "1.4",
+        "Hồ sơ đồng bộ lên Cổng Dịch vụ công quốc gia",
+        "Dossiers synced to the national portal",
+    ),
+    (
+        "2.1",
+        "Hồ sơ giải quyết trước hạn, đúng hạn",
+        "Dossiers handled early or on time",
+    ),
+    (
+        "2.2",
+        "Thời gian giải quyết trung bình (giờ làm việc)",
+        "Average handling time (working hours)",
+    ),
+    (
+        "receipt_8h",
+        "Hồ sơ trực tuyến được tiếp nhận trong 8 giờ làm việc",
+        "Online dossiers received within 8 working hours",
+    ),
+    (
+        "3.1",
+        "Thủ tục có dịch vụ công trực tuyến",
+        "Procedures with an online service",
+    ),
+    (
+        "3.1b",
+        "Thủ tục cung cấp dịch vụ công trực tuyến toàn trình",
+        "Procedures offered fully online",
+    ),
+    (
+        "3.2",
+        "Dịch vụ trực tuyến có phát sinh hồ sơ",
+        "Online services with dossiers",
+    ),
+    ("3.3", "Hồ sơ nộp trực tuyến", "Dossiers filed online"),
+    (
+        "3.5",
+        "Thủ tục có phí tích hợp thanh toán trực tuyến",
+        "Fee procedures payable online",
+    ),
+    ("3.6", "Hồ sơ thanh toán trực tuyến", "Dossiers paid online"),
+    (
+        "4.1",
+        "Hồ sơ có kết quả điện tử",
+        "Dossiers with an electronic result",
+    ),
+    ("4.2", "Hồ sơ được số hóa", "Dossiers digitized"),
+    (
+        "4.3",
+        "Hồ sơ tái sử dụng dữ liệu số hóa",
+        "Dossiers reusing digitized data",
+    ),
+    (
+        "4.4",
+        "Hồ sơ dùng kho dữ liệu của người dân",
+        "Dossiers using the citizen's warehouse",
+    ),
+    (
+        "4.5a",
+        "Thủ tục kết nối CSDL quốc gia về dân cư",
+        "Procedures connected to the population database",
+    ),
+    (
+        "4.5b",
+        "Hồ sơ dùng VNeID hoặc dữ liệu dân cư",
+        "Dossiers using VNeID or population data",
+    ),
+    (
+        "5.2",
+        "Phản ánh, kiến nghị xử lý đúng hạn",
+        "Feedback handled on time",
+    ),
+    (
+        "5.3",
+        "Hài lòng với việc xử lý phản ánh, kiến nghị",
+        "Satisfaction with feedback handling",
+    ),
+    (
+        "5.4",
+        "Hài lòng với việc giải quyết thủ tục",
+        "Satisfaction with procedure handling",
+    ),
+    ("total", "Tổng điểm", "Total"),
+];
+
+/// The name of an indicator in the language (`vi` or `en`); the id when unknown.
+pub fn name<'a>(id: &'a str, lang: &str) -> &'a str {
+    NAMES
+        .iter()
+        .find(|(i, _, _)| *i == id)
+        .map(|(_, vi, en)| if lang == "en" { *en } else { *vi })
+        .unwrap_or(id)
 }
 
 /// A dossier's facts with what names it.

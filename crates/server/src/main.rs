@@ -89,6 +89,27 @@ enum Command {
         #[command(subcommand)]
         action: FilesAction,
     },
+    /// The Decision 766 indicators of an agency (or the deployment) over a period, computed
+    /// from recorded events — the same figures as GET /api/v1/indicators.
+    Indicators {
+        /// An agency code; covers the agencies whose codes extend it (H31: the province).
+        #[arg(long)]
+        agency: Option<String>,
+        #[arg(long)]
+        procedure: Option<String>,
+        /// 2026, 2026-Q4 or 2026-11 (the deployment's time zone); default the current quarter.
+        #[arg(long, conflicts_with_all = ["from", "to"])]
+        period: Option<String>,
+        /// First day, YYYY-MM-DD.
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// Last day (included), YYYY-MM-DD.
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+        /// Print the JSON of the API instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check a signed result PDF: its signature and, without --ca, this system's register.
     /// Exits 0 only when the file is genuine (1 when it is not).
     Verify {
@@ -399,6 +420,50 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let n = identity::revoke_tokens(&app, &principal).await?;
             println!("revoked {n} token(s)");
         }
+        Command::Indicators {
+            agency,
+            procedure,
+            period,
+            from,
+            to,
+            json,
+        } => {
+            use chrono::Datelike;
+            use motcua_app::indicators as ind;
+            // The same connectors as the server's, so 4.5a reads the same configuration; the
+            // indicators never call them.
+            let mut app = app;
+            let public_url = app.public_url.clone();
+            motcua_server::connectors::install(&mut app, &public_url, &|k| std::env::var(k).ok())?;
+            let offset = app.calendar.offset();
+            let today = app.now().with_timezone(&offset).date_naive();
+            let period = match (period, from, to) {
+                (Some(label), _, _) => ind::parse_period(&label, offset).with_context(|| {
+                    format!("{label} is not a period: write 2026, 2026-Q4 or 2026-11")
+                })?,
+                (None, None, None) => {
+                    let q = format!("{}-Q{}", today.year(), today.month0() / 3 + 1);
+                    ind::parse_period(&q, offset).context("the current quarter")?
+                }
+                (None, from, to) => {
+                    let to = to.unwrap_or(today);
+                    let from = from.unwrap_or(to);
+                    ind::period_of_days(from, to, offset)
+                        .context("--from must not be after --to")?
+                }
+            };
+            let req = ind::Request {
+                agency,
+                procedure,
+                period,
+            };
+            let r = ind::compute(&app, &req).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                print!("{}", indicator_table(&r, offset));
+            }
+        }
         Command::Verify { file, .. } => {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
@@ -555,4 +620,75 @@ fn print_demo_banner(url: &str, issuer: Option<&str>) {
             .map(|c| c.citizen_id.as_str())
             .unwrap_or("031085012345"),
     );
+}
+
+/// The indicators as a plain-text table: id, name, numerator/denominator, rate, points.
+fn indicator_table(r: &motcua_app::indicators::Indicators, offset: chrono::FixedOffset) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let scope = r
+        .agency
+        .as_ref()
+        .map(|a| format!("{} {}", a.code, a.name_en))
+        .unwrap_or_else(|| "all agencies".into());
+    let last = r.to - chrono::TimeDelta::seconds(1);
+    let _ = writeln!(
+        out,
+        "{scope}{}, {} to {} ({} dossiers)",
+        r.procedure
+            .as_ref()
+            .map(|p| format!(", procedure {p}"))
+            .unwrap_or_default(),
+        r.from.with_timezone(&offset).format("%Y-%m-%d"),
+        last.with_timezone(&offset).format("%Y-%m-%d"),
+        r.dossiers
+    );
+    let _ = writeln!(
+        out,
+        "{:<11}{:<58}{:>17}{:>14}{:>14}",
+        "id", "indicator", "num/den", "rate", "points"
+    );
+    for (id, _, en) in motcua_app::indicators::NAMES {
+        let Some(f) = r.report.indicators.get(id) else {
+            continue;
+        };
+        let rate = match (f.rate, f.measured) {
+            (_, false) => "not measured".to_owned(),
+            (None, true) => "n/a".to_owned(),
+            (Some(v), true) if f.unit == motcua_domain::indicators::Unit::WorkingMinutes => {
+                format!("{:.1} h", v / 60.0)
+            }
+            (Some(v), true) => format!("{v:.2}%"),
+        };
+        let points = match f.points {
+            Some(p) => format!("{p:.2}/{}", f.max),
+            None if f.max > 0.0 => format!("-/{}", f.max),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "{id:<11}{en:<58}{:>17}{rate:>14}{points:>14}",
+            format!("{}/{}", f.numerator, f.denominator)
+        );
+    }
+    for (g, group) in &r.report.groups {
+        let score = group
+            .score
+            .map(|s| format!("{s:.2}"))
+            .unwrap_or_else(|| "-".into());
+        let _ = writeln!(out, "group {g}: {score} of {}", group.max);
+    }
+    let _ = writeln!(
+        out,
+        "total: {}  band: {}",
+        r.report
+            .total
+            .map(|t| format!("{t:.2}/100"))
+            .unwrap_or_else(|| "-".into()),
+        r.report
+            .band
+            .map(|b| format!("{b:?}").to_lowercase())
+            .unwrap_or_else(|| "-".into())
+    );
+    out
 }

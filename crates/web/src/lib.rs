@@ -12,6 +12,7 @@ pub mod download;
 pub mod edge;
 pub mod feedback;
 pub mod i18n;
+pub mod indicators;
 pub mod intake;
 pub mod login;
 pub mod notifications;
@@ -141,6 +142,8 @@ pub fn router(state: AppState) -> Router {
         .route("/me/access-log", get(access::api))
         .route("/me/warehouse", get(api::my_warehouse))
         .route("/me/enterprises", get(api::my_enterprises))
+        .route("/indicators", get(indicators::api))
+        .route("/indicators/{id}/dossiers", get(indicators::api_behind))
         .route("/auth/staff", post(login::staff_login))
         .fallback(api::not_found)
         .layer(axum::middleware::from_fn(edge::api));
@@ -340,7 +343,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Every API route as (method, OpenAPI path); the OpenAPI test checks they are all documented.
-pub const API_ROUTES: [(&str, &str); 27] = [
+pub const API_ROUTES: [(&str, &str); 29] = [
     ("get", "/procedures"),
     ("get", "/procedures/{code}"),
     ("get", "/assistant"),
@@ -363,6 +366,8 @@ pub const API_ROUTES: [(&str, &str); 27] = [
     ("get", "/me/access-log"),
     ("get", "/me/warehouse"),
     ("get", "/me/enterprises"),
+    ("get", "/indicators"),
+    ("get", "/indicators/{id}/dossiers"),
     ("post", "/auth/staff"),
     ("get", "/openapi.json"),
     ("get", "/documents/{id}"),

@@ -1100,6 +1100,126 @@ fn paths() -> Value {
         ),
         errors: &[403, 503],
     };
+    let indicator_params = || {
+        vec![
+            json!({ "name": "agency", "in": "query", "required": false,
+                "description": "An agency code; covers that agency and every agency whose code extends it with a dot (H31: the province; H31.11341: a commune's people's committee and its police). Absent: the whole deployment. Unknown: 404; not a code: 422 invalid_agency",
+                "schema": { "type": "string", "maxLength": 64, "pattern": "^[A-Za-z0-9.]+$" } }),
+            json!({ "name": "procedure", "in": "query", "required": false,
+                "description": "Only this procedure (422 invalid_procedure for something that is not a code)",
+                "schema": { "type": "string", "pattern": "^[0-9]\\.[0-9]{6}$" } }),
+            json!({ "name": "period", "in": "query", "required": false,
+                "description": "A year (2026), quarter (2026-Q4) or month (2026-11) in the deployment's time zone; not with from/to (422 invalid_period)",
+                "schema": { "type": "string", "pattern": "^[0-9]{4}(-Q[1-4]|-[0-9]{2})?$" } }),
+            json!({ "name": "from", "in": "query", "required": false,
+                "description": "First day (YYYY-MM-DD, included); default the start of the current quarter",
+                "schema": { "type": "string", "format": "date" } }),
+            json!({ "name": "to", "in": "query", "required": false,
+                "description": "Last day (YYYY-MM-DD, included); default today. At most three years after from (422 period_too_long)",
+                "schema": { "type": "string", "format": "date" } }),
+        ]
+    };
+    let figure = object(
+        &[
+            "numerator",
+            "denominator",
+            "rate",
+            "unit",
+            "points",
+            "max",
+            "measured",
+        ],
+        json!({ "numerator": { "type": "integer", "minimum": 0 }, "denominator": { "type": "integer", "minimum": 0 },
+            "rate": { "type": "number", "nullable": true, "description": "Percent rounded to 2 decimals (2.2: average working minutes); null when not applicable (denominator 0) or not measured — never 0 for those" },
+            "unit": { "type": "string", "enum": ["percent", "working_minutes"] },
+            "points": { "type": "number", "nullable": true }, "max": { "type": "number", "minimum": 0 },
+            "measured": { "type": "boolean", "description": "false: not yet measured here (see notes)" } }),
+    );
+    let indicators_op = Op {
+        id: "indicators",
+        summary: "The Decision 766 indicators of an agency (or the deployment) over a period, from recorded events",
+        description: Some(
+            "Public, as on the national portal. Every indicator of Decision 766/QĐ-TTg computed from what the dossiers, payments, ratings and feedback recorded: numerator, denominator, rate, points and maximum; the five group scores, the total out of 100 and its band. Thresholds and points are configuration (MOTCUA_INDICATOR_SCORING). GET /indicators/{id}/dossiers lists the dossiers behind a figure.",
+        ),
+        access: Access::Public,
+        params: indicator_params(),
+        body: None,
+        ok: (
+            "200",
+            json_ok(
+                "The figures",
+                object(
+                    &[
+                        "agency",
+                        "procedure",
+                        "from",
+                        "to",
+                        "dossiers",
+                        "indicators",
+                        "groups",
+                        "total",
+                        "band",
+                        "notes",
+                    ],
+                    json!({
+                        "agency": { "type": "object", "nullable": true, "required": ["code", "name_vi", "name_en"],
+                            "properties": { "code": { "type": "string" }, "name_vi": { "type": "string" }, "name_en": { "type": "string" } } },
+                        "procedure": nullable_string(),
+                        "from": date_time(false), "to": date_time(false),
+                        "dossiers": { "type": "integer", "minimum": 0, "description": "Dossiers looked at" },
+                        "indicators": { "type": "object", "additionalProperties": figure,
+                            "description": "By Decision 766 id (1.1 … 5.4, 3.1b, 4.5a, 4.5b) and receipt_8h (received within 8 working hours)" },
+                        "groups": { "type": "object", "additionalProperties": object(&["score", "max", "scored_max"],
+                            json!({ "score": { "type": "number", "nullable": true }, "max": { "type": "number" },
+                                "scored_max": { "type": "number", "description": "The points of the group's indicators that had a rate" } })) },
+                        "total": { "type": "number", "nullable": true, "minimum": 0, "maximum": 100 },
+                        "band": { "type": "string", "nullable": true, "enum": ["excellent", "good", "fair", "average", "weak", null] },
+                        "notes": { "type": "object", "additionalProperties": object(&["vi", "en"],
+                            json!({ "vi": { "type": "string" }, "en": { "type": "string" } })) }
+                    }),
+                ),
+            ),
+        ),
+        errors: &[404, 422],
+    };
+    let mut behind_params = vec![path_param(
+        "id",
+        "An indicator counted per dossier: 1.4, 2.1, 3.3, 3.6, 4.1, 4.2, 4.3, 4.4, 4.5b or receipt_8h (else 422 unknown_indicator)",
+        json!({ "type": "string", "maxLength": 16 }),
+    )];
+    behind_params.extend(indicator_params());
+    let indicator_dossiers = Op {
+        id: "indicatorDossiers",
+        summary: "The dossiers behind a figure, down to the late ones",
+        description: Some(
+            "Staff of the agency in scope or of one above it (403 not_in_scope); agency is required (422 agency_required).",
+        ),
+        access: Access::SignedIn,
+        params: behind_params,
+        body: None,
+        ok: (
+            "200",
+            json_ok(
+                "The dossiers",
+                object(
+                    &[
+                        "indicator",
+                        "from",
+                        "to",
+                        "denominator",
+                        "numerator",
+                        "dossiers",
+                    ],
+                    json!({ "indicator": { "type": "string" }, "from": date_time(false), "to": date_time(false),
+                        "denominator": { "type": "integer", "minimum": 0 }, "numerator": { "type": "integer", "minimum": 0 },
+                        "dossiers": { "type": "array", "items": object(&["code", "procedure", "agency", "counted"],
+                            json!({ "code": { "type": "string" }, "procedure": { "type": "string" }, "agency": { "type": "string" },
+                                "counted": { "type": "boolean", "description": "In the numerator (on time, online, paid online…)" } })) } }),
+                ),
+            ),
+        ),
+        errors: &[403, 404, 422],
+    };
     let my_enterprises = Op {
         id: "myEnterprises",
         summary: "The enterprises the citizen is the legal representative of, per the national business registration database",
@@ -1367,6 +1487,8 @@ fn paths() -> Value {
         "/me/access-log": { "get": my_access_log.build() },
         "/me/warehouse": { "get": my_warehouse.build() },
         "/me/enterprises": { "get": my_enterprises.build() },
+        "/indicators": { "get": indicators_op.build() },
+        "/indicators/{id}/dossiers": { "get": indicator_dossiers.build() },
         "/auth/staff": { "post": staff_login.build() },
     })
 }
