@@ -103,8 +103,9 @@ async fn openapi_document_lists_every_api_route() {
 }
 
 /// The operations anyone may call without signing in.
-const PUBLIC: [(&str, &str); 10] = [
+const PUBLIC: [(&str, &str); 11] = [
     ("get", "/openapi.json"),
+    ("get", "/indicators"),
     ("get", "/procedures"),
     ("get", "/procedures/{code}"),
     ("get", "/assistant"),
