@@ -147,14 +147,9 @@ pub async fn compute(app: &App, req: &Request) -> Result<Indicators, AppError> {
         None => None,
     };
     let facts = dossier_facts(app, req).await?;
-    let minutes = |a, b| app.calendar.working_minutes_between(a, b);
-    let tally: Tally = facts
-        .iter()
-        .map(|(_, f)| indicators::tally(&f.facts, &req.period, minutes))
-        .sum();
-    let catalogue = catalogue_facts(app, req, &facts).await?;
-    let feedback = feedback_facts(app, req).await?;
-    let report = indicators::report(&tally, &catalogue, &feedback, &app.scoring);
+    let refs: Vec<&Facts> = facts.iter().map(|(_, f)| f).collect();
+    let procs = catalogue::current_all(app).await?;
+    let report = figures_of(app, req, &refs, &procs).await?;
     Ok(Indicators {
         agency,
         procedure: req.procedure.clone(),
@@ -164,6 +159,154 @@ pub async fn compute(app: &App, req: &Request) -> Result<Indicators, AppError> {
         report,
         notes: notes(),
     })
+}
+
+/// The report over these dossiers, with the procedure and feedback inputs of `req`'s scope.
+async fn figures_of(
+    app: &App,
+    req: &Request,
+    facts: &[&Facts],
+    procs: &[Procedure],
+) -> Result<Report, AppError> {
+    let minutes = |a, b| app.calendar.working_minutes_between(a, b);
+    let tally: Tally = facts
+        .iter()
+        .map(|f| indicators::tally(&f.facts, &req.period, minutes))
+        .sum();
+    let catalogue = catalogue_facts(app, req, facts, procs).await?;
+    let feedback = feedback_facts(app, req).await?;
+    Ok(indicators::report(
+        &tally,
+        &catalogue,
+        &feedback,
+        &app.scoring,
+    ))
+}
+
+/// Whether an agency code falls in a scope (the scope itself or below it).
+fn in_scope(agency: &str, scope: &str) -> bool {
+    agency == scope
+        || agency
+            .strip_prefix(scope)
+            .is_some_and(|rest| rest.starts_with('.'))
+}
+
+/// One part of a breakdown: an agency under the scope, or a procedure.
+#[derive(Debug, Clone, Serialize)]
+pub struct Part {
+    pub key: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub dossiers: u64,
+    #[serde(flatten)]
+    pub report: Report,
+}
+
+/// The figures of each agency directly under the scope (the province's departments and
+/// communes; the deployment's provinces when there is no scope), from one read of the dossiers.
+pub async fn by_agency(app: &App, req: &Request) -> Result<Vec<Part>, AppError> {
+    let req = &up_to_now(app, req);
+    let children = match &req.agency {
+        Some(code) => {
+            find_agency(app, code).await?;
+            agency::Entity::find()
+                .filter(agency::Column::ParentCode.eq(code.clone()))
+                .all(&app.db)
+                .await?
+        }
+        None => {
+            agency::Entity::find()
+                .filter(agency::Column::ParentCode.is_null())
+                .all(&app.db)
+                .await?
+        }
+    };
+    let facts = dossier_facts(app, req).await?;
+    let procs = catalogue::current_all(app).await?;
+    let mut out = Vec::with_capacity(children.len());
+    for child in children {
+        let part: Vec<&Facts> = facts
+            .iter()
+            .map(|(_, f)| f)
+            .filter(|f| in_scope(&f.agency, &child.code))
+            .collect();
+        let child_req = Request {
+            agency: Some(child.code.clone()),
+            ..req.clone()
+        };
+        out.push(Part {
+            report: figures_of(app, &child_req, &part, &procs).await?,
+            dossiers: u64::try_from(part.len()).unwrap_or(u64::MAX),
+            key: child.code,
+            name_vi: child.name_vi,
+            name_en: child.name_en,
+        });
+    }
+    out.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(out)
+}
+
+/// The figures of each procedure with dossiers in the scope and period.
+pub async fn by_procedure(app: &App, req: &Request) -> Result<Vec<Part>, AppError> {
+    let req = &up_to_now(app, req);
+    if let Some(code) = &req.agency {
+        find_agency(app, code).await?;
+    }
+    let facts = dossier_facts(app, req).await?;
+    let procs = catalogue::current_all(app).await?;
+    let mut codes: Vec<&str> = facts.iter().map(|(_, f)| f.procedure.as_str()).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let mut out = Vec::with_capacity(codes.len());
+    for code in codes {
+        let part: Vec<&Facts> = facts
+            .iter()
+            .map(|(_, f)| f)
+            .filter(|f| f.procedure == code)
+            .collect();
+        let proc_req = Request {
+            procedure: Some(code.to_owned()),
+            ..req.clone()
+        };
+        let p = procs.iter().find(|p| p.code.as_str() == code);
+        out.push(Part {
+            report: figures_of(app, &proc_req, &part, &procs).await?,
+            dossiers: u64::try_from(part.len()).unwrap_or(u64::MAX),
+            key: code.to_owned(),
+            name_vi: p.map(|p| p.name_vi.clone()).unwrap_or_default(),
+            name_en: p.map(|p| p.name_en.clone()).unwrap_or_default(),
+        });
+    }
+    Ok(out)
+}
+
+/// The figures of the last `months` calendar months (the current one so far last), in the
+/// deployment's time zone.
+pub async fn monthly(
+    app: &App,
+    agency: Option<&str>,
+    months: u32,
+) -> Result<Vec<(String, Indicators)>, AppError> {
+    let offset = app.calendar.offset();
+    let today = app.now().with_timezone(&offset).date_naive();
+    let this_month = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
+    let mut out = Vec::new();
+    for back in (0..months).rev() {
+        let Some(start) = this_month.checked_sub_months(chrono::Months::new(back)) else {
+            continue;
+        };
+        let label = start.format("%Y-%m").to_string();
+        let Some(period) = parse_period(&label, offset) else {
+            continue;
+        };
+        let req = Request {
+            agency: agency.map(str::to_owned),
+            procedure: None,
+            period,
+        };
+        out.push((label, compute(app, &req).await?));
+    }
+    Ok(out)
 }
 
 /// The dossiers in the population of `indicator` (e.g. `2.1`), with whether each counts in its
@@ -184,6 +327,13 @@ pub async fn behind(app: &App, req: &Request, indicator: &str) -> Result<Vec<Beh
     let minutes = |a, b| app.calendar.working_minutes_between(a, b);
     let mut out = Vec::new();
     for (_, f) in dossier_facts(app, req).await? {
+        if req
+            .agency
+            .as_deref()
+            .is_some_and(|a| !in_scope(&f.agency, a))
+        {
+            continue;
+        }
         let t = indicators::tally(&f.facts, &req.period, minutes);
         if let Some(r) = ratio_of(&t, indicator).filter(|r| r.den > 0) {
             out.push(Behind {
@@ -541,7 +691,8 @@ impl SideFacts {
 async fn catalogue_facts(
     app: &App,
     req: &Request,
-    facts: &[(String, Facts)],
+    facts: &[&Facts],
+    procs: &[Procedure],
 ) -> Result<CatalogueFacts, AppError> {
     let mut kinds = agency::Entity::find()
         .select_only()
@@ -560,19 +711,19 @@ async fn catalogue_facts(
     let population_connected = app.connectors.get(Database::Population).is_some();
     let paid_online: HashSet<&str> = facts
         .iter()
-        .filter(|(_, f)| f.facts.paid_online)
-        .map(|(_, f)| f.procedure.as_str())
+        .filter(|f| f.facts.paid_online)
+        .map(|f| f.procedure.as_str())
         .collect();
     let online_in_period: HashSet<&str> = facts
         .iter()
-        .filter(|(_, f)| {
+        .filter(|f| {
             f.facts.channel == Channel::Online
                 && f.facts.received_at.is_some_and(|t| req.period.contains(t))
         })
-        .map(|(_, f)| f.procedure.as_str())
+        .map(|f| f.procedure.as_str())
         .collect();
     let mut c = CatalogueFacts::default();
-    for p in catalogue::current_all(app).await? {
+    for p in procs {
         if !kinds.contains(&p.competent_agency_kind) {
             continue;
         }
@@ -599,7 +750,7 @@ async fn catalogue_facts(
         c.fee_procedures_integrated += u64::from(has_fee && paid_online.contains(p.code.as_str()));
         if p.applicants.contains(&ApplicantKind::Citizen) {
             c.citizen_procedures += 1;
-            let reads_population = national::queries_for(&p, "000000000000")
+            let reads_population = national::queries_for(p, "000000000000")
                 .iter()
                 .any(|q| q.database() == Database::Population);
             c.population_connected += u64::from(reads_population && population_connected);

@@ -32,6 +32,7 @@ pub mod reconciliation;
 pub mod reminders;
 pub mod reuse;
 pub mod sealing;
+pub mod targets;
 pub mod totp;
 pub mod views;
 pub mod warehouse;

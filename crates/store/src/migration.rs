@@ -28,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0015OnceOnlyFlags),
             Box::new(M0016AssistedSubmission),
             Box::new(M0017OnBehalfOf),
+            Box::new(M0018IndicatorTargets),
         ]
     }
 }
@@ -1224,6 +1225,49 @@ impl MigrationTrait for M0017OnBehalfOf {
             Table::alter()
                 .table("dossiers")
                 .drop_column("on_behalf_of")
+                .to_owned(),
+        )
+        .await
+    }
+}
+
+/// Targets per agency, year and indicator (SPEC §11: "online rate ≥ 80% in 2026"), set by
+/// administrators; an agency without its own takes its parent's.
+struct M0018IndicatorTargets;
+
+impl MigrationName for M0018IndicatorTargets {
+    fn name(&self) -> &str {
+        "m0018_indicator_targets"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0018IndicatorTargets {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("indicator_targets")
+                .col(string("agency_code"))
+                .col(integer("year"))
+                .col(string("indicator"))
+                .col(double("target"))
+                .col(string("set_by"))
+                .col(timestamp_with_time_zone("set_at"))
+                .primary_key(
+                    Index::create()
+                        .col("agency_code")
+                        .col("year")
+                        .col("indicator"),
+                )
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(
+            Table::drop()
+                .table("indicator_targets")
+                .if_exists()
                 .to_owned(),
         )
         .await

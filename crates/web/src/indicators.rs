@@ -1,18 +1,29 @@
 //! The Decision 766 indicators over HTTP (issue 16; SPEC §11): `GET /api/v1/indicators` for
 //! anyone (the figures are public, as on the national portal), and the dossiers behind a figure,
-//! `GET /api/v1/indicators/{id}/dossiers`, for the staff of the agency in scope.
+//! `GET /api/v1/indicators/{id}/dossiers`, for the staff of the agency in scope; and the staff
+//! dashboard `/staff/indicators`: figures, targets and who is behind, province → commune →
+//! procedure → the dossiers themselves.
 
+use std::collections::BTreeMap;
+
+use askama::Template;
 use axum::Json;
-use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, NaiveDate};
 use motcua_app::identity::Principal;
-use motcua_app::indicators::{self, Request};
+use motcua_app::indicators::{self, Indicators, Part, Request};
+use motcua_app::targets::{self, Target};
 use motcua_app::{AppError, ErrorCode};
+use motcua_domain::indicators::{Figure, Unit};
 use serde_json::json;
 
 use crate::AppState;
-use crate::auth::Auth;
+use crate::auth::{Auth, MaybeAuth};
+use crate::i18n::{Lang, t};
+use crate::pages::{Chrome, UiLang, chrome, render};
+use crate::portal::app_error;
 use crate::problem::Problem;
 
 /// The query of both endpoints. A period is a label (`2026`, `2026-Q4`, `2026-11`) or days
@@ -182,4 +193,580 @@ pub async fn api_behind(
         "dossiers": list,
     }))
     .into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The staff dashboard: figures, targets and who is behind, down to the late dossiers.
+// ---------------------------------------------------------------------------------------------
+
+/// The scope a staff member sees by default: the highest agency they hold a role at.
+fn home_scope(p: &Principal) -> Option<String> {
+    match p {
+        Principal::Staff { roles, .. } => roles
+            .iter()
+            .map(|r| r.agency.clone())
+            .min_by_key(|a| (a.matches('.').count(), a.clone())),
+        Principal::Citizen { .. } => None,
+    }
+}
+
+/// The periods offered on the dashboard: (label, query value).
+fn period_choices(s: &AppState, lang: Lang) -> Vec<(String, String)> {
+    let offset = s.app.calendar.offset();
+    let today = s.app.now().with_timezone(&offset).date_naive();
+    let q = today.month0() / 3 + 1;
+    let (py, pq) = if q == 1 {
+        (today.year() - 1, 4)
+    } else {
+        (today.year(), q - 1)
+    };
+    let prev_month = today
+        .with_day(1)
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(today);
+    let word = |k: &str| t(lang, k).to_owned();
+    vec![
+        (
+            format!("{} {}-Q{q}", word("dash.quarter"), today.year()),
+            format!("{}-Q{q}", today.year()),
+        ),
+        (
+            format!("{} {py}-Q{pq}", word("dash.quarter")),
+            format!("{py}-Q{pq}"),
+        ),
+        (
+            format!("{} {}", word("dash.month"), today.format("%Y-%m")),
+            today.format("%Y-%m").to_string(),
+        ),
+        (
+            format!("{} {}", word("dash.month"), prev_month.format("%Y-%m")),
+            prev_month.format("%Y-%m").to_string(),
+        ),
+        (
+            format!("{} {}", word("dash.year"), today.year()),
+            today.year().to_string(),
+        ),
+        (
+            format!("{} {}", word("dash.year"), today.year() - 1),
+            (today.year() - 1).to_string(),
+        ),
+    ]
+}
+
+fn rate_text(lang: Lang, f: &Figure) -> String {
+    match (f.measured, f.rate) {
+        (false, _) => t(lang, "stats.not_measured").to_owned(),
+        (true, None) => t(lang, "stats.not_applicable").to_owned(),
+        (true, Some(v)) if f.unit == Unit::WorkingMinutes => format!("{:.1} h", v / 60.0),
+        (true, Some(v)) => format!("{v:.2}%"),
+    }
+}
+
+struct FigureRow {
+    id: String,
+    name: String,
+    count: String,
+    rate: String,
+    points: String,
+    target: String,
+    /// `met`, `behind` or empty.
+    state: &'static str,
+    state_text: String,
+    /// The dossiers behind it can be listed.
+    drill: bool,
+}
+
+struct PartRow {
+    key: String,
+    name: String,
+    dossiers: u64,
+    cells: Vec<String>,
+    total: String,
+    /// For sorting: the total, or −1 when there is none.
+    score: f64,
+    behind: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff_indicators.html")]
+struct DashPage {
+    c: Chrome,
+    scope: String,
+    scope_name: String,
+    query: String,
+    period: String,
+    periods: Vec<(String, String, bool)>,
+    procedure: Option<String>,
+    dossiers: u64,
+    total: String,
+    band: String,
+    groups: Vec<(String, String)>,
+    rows: Vec<FigureRow>,
+    columns: Vec<String>,
+    children: Vec<PartRow>,
+    procedures: Vec<PartRow>,
+    can_set: bool,
+    targetable: Vec<(String, String)>,
+    year: i32,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct DashQuery {
+    #[serde(default)]
+    agency: Option<String>,
+    #[serde(default)]
+    period: Option<String>,
+    #[serde(default)]
+    procedure: Option<String>,
+}
+
+/// The figures compared on the breakdown tables.
+const COMPARED: [&str; 4] = ["2.1", "3.3", "4.2", "5.4"];
+
+fn behind_list(
+    lang: Lang,
+    r: &motcua_domain::indicators::Report,
+    goals: &BTreeMap<String, Target>,
+) -> Vec<String> {
+    goals
+        .values()
+        .filter_map(|g| {
+            let rate = if g.indicator == "total" {
+                r.total
+            } else {
+                r.indicators.get(&g.indicator).and_then(|f| f.rate)
+            };
+            (targets::met(rate, g.target) == Some(false)).then(|| {
+                format!(
+                    "{} < {}",
+                    motcua_app::indicators::name(&g.indicator, lang.code()),
+                    g.target
+                )
+            })
+        })
+        .collect()
+}
+
+fn part_row(lang: Lang, p: &Part, goals: &BTreeMap<String, Target>) -> PartRow {
+    PartRow {
+        key: p.key.clone(),
+        name: if lang == Lang::En && !p.name_en.is_empty() {
+            p.name_en.clone()
+        } else {
+            p.name_vi.clone()
+        },
+        dossiers: p.dossiers,
+        cells: COMPARED
+            .iter()
+            .map(|id| {
+                p.report
+                    .indicators
+                    .get(*id)
+                    .map(|f| rate_text(lang, f))
+                    .unwrap_or_default()
+            })
+            .collect(),
+        total: p
+            .report
+            .total
+            .map(|v| format!("{v:.2}"))
+            .unwrap_or_else(|| "–".into()),
+        score: p.report.total.unwrap_or(-1.0),
+        behind: behind_list(lang, &p.report, goals).join("; "),
+    }
+}
+
+/// `GET /staff/indicators`.
+pub async fn dashboard(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    q: Result<Query<DashQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Some(p @ Principal::Staff { .. }) = &who else {
+        return Redirect::to("/staff").into_response();
+    };
+    let lang = ui.lang;
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let Some(scope) = q
+        .agency
+        .clone()
+        .filter(|a| !a.trim().is_empty())
+        .or_else(|| home_scope(p))
+    else {
+        return Redirect::to("/staff").into_response();
+    };
+    if !covers(p, &scope) {
+        let e = AppError::forbidden(
+            "not_in_scope",
+            "Bạn chỉ xem được số liệu của cơ quan mình và các đơn vị trực thuộc.",
+            "You see only the figures of your agency and the units under it.",
+        );
+        return app_error(&ui, &who, &e);
+    }
+    let choices = period_choices(&s, lang);
+    let period = q
+        .period
+        .clone()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| choices[0].1.clone());
+    let iq = IndicatorQuery {
+        agency: Some(scope.clone()),
+        procedure: q.procedure.clone(),
+        period: Some(period.clone()),
+        from: None,
+        to: None,
+    };
+    let req = match request_of(&s, &iq) {
+        Ok(r) => r,
+        Err(e) => return app_error(&ui, &who, &e),
+    };
+    let year = req
+        .period
+        .from
+        .with_timezone(&s.app.calendar.offset())
+        .year();
+    let figures: Indicators = match indicators::compute(&s.app, &req).await {
+        Ok(v) => v,
+        Err(e) => return app_error(&ui, &who, &e),
+    };
+    let goals = match targets::effective(&s.app, &scope, year).await {
+        Ok(v) => v,
+        Err(e) => return app_error(&ui, &who, &e),
+    };
+    let mut rows = Vec::new();
+    for (id, vi, en) in indicators::NAMES {
+        let name = if lang == Lang::En { en } else { vi }.to_owned();
+        let (count, rate, points, value) = if id == "total" {
+            (
+                String::new(),
+                figures
+                    .report
+                    .total
+                    .map(|v| format!("{v:.2}"))
+                    .unwrap_or_else(|| t(lang, "stats.not_applicable").to_owned()),
+                String::new(),
+                figures.report.total,
+            )
+        } else {
+            let Some(f) = figures.report.indicators.get(id) else {
+                continue;
+            };
+            (
+                format!("{}/{}", f.numerator, f.denominator),
+                rate_text(lang, f),
+                match f.points {
+                    Some(p) => format!("{p:.2}/{}", f.max),
+                    None if f.max > 0.0 => format!("–/{}", f.max),
+                    None => String::new(),
+                },
+                f.rate.filter(|_| f.measured),
+            )
+        };
+        let goal = goals.get(id);
+        let (state, state_text) = match goal.and_then(|g| targets::met(value, g.target)) {
+            Some(true) => ("met", t(lang, "dash.met").to_owned()),
+            Some(false) => ("behind", t(lang, "dash.behind").to_owned()),
+            None => ("", String::new()),
+        };
+        rows.push(FigureRow {
+            drill: indicators::ratio_of(&Default::default(), id).is_some(),
+            id: id.to_owned(),
+            name,
+            count,
+            rate,
+            points,
+            target: goal
+                .map(|g| {
+                    if g.set_for == scope {
+                        format!("≥ {}", g.target)
+                    } else {
+                        format!("≥ {} ({})", g.target, g.set_for)
+                    }
+                })
+                .unwrap_or_default(),
+            state,
+            state_text,
+        });
+    }
+    let children = if q.procedure.is_none() {
+        match indicators::by_agency(&s.app, &req).await {
+            Ok(parts) => {
+                let mut out = Vec::new();
+                for part in parts.iter().filter(|p| p.dossiers > 0) {
+                    let g = targets::effective(&s.app, &part.key, year)
+                        .await
+                        .unwrap_or_default();
+                    out.push(part_row(lang, part, &g));
+                }
+                // Who is behind first, then the lowest scores.
+                out.sort_by(|a, b| {
+                    a.behind
+                        .is_empty()
+                        .cmp(&b.behind.is_empty())
+                        .then(a.score.total_cmp(&b.score))
+                });
+                out
+            }
+            Err(e) => return app_error(&ui, &who, &e),
+        }
+    } else {
+        Vec::new()
+    };
+    let procedures = if q.procedure.is_none() {
+        match indicators::by_procedure(&s.app, &req).await {
+            Ok(parts) => parts.iter().map(|p| part_row(lang, p, &goals)).collect(),
+            Err(e) => return app_error(&ui, &who, &e),
+        }
+    } else {
+        Vec::new()
+    };
+    let can_set = matches!(p, Principal::Staff { roles, .. }
+        if roles.iter().any(|r| r.role == motcua_domain::lifecycle::Role::Admin
+            && (r.agency == scope || scope.starts_with(&format!("{}.", r.agency)))));
+    let scope_name = figures
+        .agency
+        .as_ref()
+        .map(|a| {
+            if lang == Lang::En {
+                a.name_en.clone()
+            } else {
+                a.name_vi.clone()
+            }
+        })
+        .unwrap_or_default();
+    let query = form_urlencoded(&[
+        ("agency", scope.as_str()),
+        ("period", period.as_str()),
+        ("procedure", q.procedure.as_deref().unwrap_or("")),
+    ]);
+    let page = DashPage {
+        c: chrome(&ui, &who, "dash.title"),
+        scope: scope.clone(),
+        scope_name,
+        query,
+        periods: choices
+            .into_iter()
+            .map(|(label, value)| {
+                let selected = value == period;
+                (label, value, selected)
+            })
+            .collect(),
+        period,
+        procedure: q.procedure.clone(),
+        dossiers: figures.dossiers,
+        total: figures
+            .report
+            .total
+            .map(|v| format!("{v:.2}"))
+            .unwrap_or_else(|| t(lang, "stats.not_applicable").to_owned()),
+        band: figures
+            .report
+            .band
+            .map(|b| t(lang, &format!("stats.band.{}", band_key(b))).to_owned())
+            .unwrap_or_default(),
+        groups: figures
+            .report
+            .groups
+            .iter()
+            .map(|(g, v)| {
+                (
+                    t(lang, &format!("dash.group.{g}")).to_owned(),
+                    format!(
+                        "{} / {}",
+                        v.score
+                            .map(|s| format!("{s:.2}"))
+                            .unwrap_or_else(|| "–".into()),
+                        v.max
+                    ),
+                )
+            })
+            .collect(),
+        rows,
+        columns: COMPARED
+            .iter()
+            .map(|id| indicators::name(id, lang.code()).to_owned())
+            .collect(),
+        children,
+        procedures,
+        can_set,
+        targetable: indicators::NAMES
+            .iter()
+            .filter(|(id, _, _)| targets::targetable(id))
+            .map(|(id, vi, en)| {
+                (
+                    (*id).to_owned(),
+                    if lang == Lang::En { *en } else { *vi }.to_owned(),
+                )
+            })
+            .collect(),
+        year,
+    };
+    render(&ui, StatusCode::OK, &page)
+}
+
+fn band_key(b: motcua_domain::indicators::Band) -> &'static str {
+    use motcua_domain::indicators::Band;
+    match b {
+        Band::Excellent => "excellent",
+        Band::Good => "good",
+        Band::Fair => "fair",
+        Band::Average => "average",
+        Band::Weak => "weak",
+    }
+}
+
+fn form_urlencoded(pairs: &[(&str, &str)]) -> String {
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        if !v.is_empty() {
+            s.append_pair(k, v);
+        }
+    }
+    s.finish()
+}
+
+struct DossierRow {
+    code: String,
+    procedure: String,
+    agency: String,
+    counted: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff_indicator_dossiers.html")]
+struct DossiersPage {
+    c: Chrome,
+    id: String,
+    name: String,
+    query: String,
+    numerator: usize,
+    denominator: usize,
+    rows: Vec<DossierRow>,
+}
+
+/// `GET /staff/indicators/{id}`: the dossiers behind a figure, those not counted (late, not
+/// online…) first.
+pub async fn dossiers_page(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    q: Result<Query<DashQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Some(p @ Principal::Staff { .. }) = &who else {
+        return Redirect::to("/staff").into_response();
+    };
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let Some(scope) = q
+        .agency
+        .clone()
+        .filter(|a| !a.is_empty())
+        .or_else(|| home_scope(p))
+    else {
+        return Redirect::to("/staff").into_response();
+    };
+    if !covers(p, &scope) {
+        let e = AppError::forbidden(
+            "not_in_scope",
+            "Bạn chỉ xem được hồ sơ của cơ quan mình và các đơn vị trực thuộc.",
+            "You see only the dossiers of your agency and the units under it.",
+        );
+        return app_error(&ui, &who, &e);
+    }
+    let iq = IndicatorQuery {
+        agency: Some(scope.clone()),
+        procedure: q.procedure.clone(),
+        period: q.period.clone(),
+        from: None,
+        to: None,
+    };
+    let req = match request_of(&s, &iq) {
+        Ok(r) => r,
+        Err(e) => return app_error(&ui, &who, &e),
+    };
+    let mut list = match indicators::behind(&s.app, &req, &id).await {
+        Ok(v) => v,
+        Err(e) => return app_error(&ui, &who, &e),
+    };
+    list.sort_by(|a, b| a.counted.cmp(&b.counted).then(a.code.cmp(&b.code)));
+    let numerator = list.iter().filter(|b| b.counted).count();
+    let page = DossiersPage {
+        c: chrome(&ui, &who, "dash.dossiers_title"),
+        name: indicators::name(&id, ui.lang.code()).to_owned(),
+        id,
+        query: form_urlencoded(&[
+            ("agency", scope.as_str()),
+            ("period", q.period.as_deref().unwrap_or("")),
+            ("procedure", q.procedure.as_deref().unwrap_or("")),
+        ]),
+        numerator,
+        denominator: list.len(),
+        rows: list
+            .into_iter()
+            .map(|b| DossierRow {
+                code: b.code,
+                procedure: b.procedure,
+                agency: b.agency,
+                counted: b.counted,
+            })
+            .collect(),
+    };
+    render(&ui, StatusCode::OK, &page)
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct TargetForm {
+    agency: String,
+    year: i32,
+    indicator: String,
+    /// Empty removes the target.
+    #[serde(default)]
+    target: String,
+    #[serde(default)]
+    period: String,
+}
+
+/// `POST /staff/indicators/targets`: an administrator sets or removes a target.
+pub async fn set_target(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Form(f): Form<TargetForm>,
+) -> Response {
+    let Some(p @ Principal::Staff { .. }) = &who else {
+        return Redirect::to("/staff").into_response();
+    };
+    let target = match f.target.trim().replace(',', ".") {
+        v if v.is_empty() => None,
+        v => match v.parse::<f64>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                let e = AppError::new(
+                    ErrorCode::Unprocessable,
+                    "invalid_target",
+                    "Chỉ tiêu là một số từ 0 đến 100.",
+                    "A target is a number from 0 to 100.",
+                );
+                return app_error(&ui, &who, &e);
+            }
+        },
+    };
+    match targets::set(
+        &s.app,
+        p,
+        f.agency.trim(),
+        f.year,
+        f.indicator.trim(),
+        target,
+    )
+    .await
+    {
+        Ok(()) => Redirect::to(&format!(
+            "/staff/indicators?{}",
+            form_urlencoded(&[("agency", f.agency.trim()), ("period", f.period.trim())])
+        ))
+        .into_response(),
+        Err(e) => app_error(&ui, &who, &e),
+    }
 }

@@ -26,6 +26,7 @@ pub mod reconciliation;
 pub mod redirect;
 pub mod signing;
 pub mod staff;
+pub mod statistics;
 pub mod verify;
 
 use std::sync::Arc;
@@ -153,6 +154,9 @@ pub fn router(state: AppState) -> Router {
         .route("/tro-ly", get(assistant::page))
         .route("/procedures/{code}", get(pages::procedure))
         .route("/track", get(pages::track))
+        .route("/thong-ke", get(statistics::page))
+        .route("/thong-ke/du-lieu.csv", get(statistics::csv))
+        .route("/thong-ke/du-lieu.json", get(statistics::json))
         .route("/phan-anh", get(feedback::page).post(feedback::send))
         .route("/phan-anh/{code}", get(feedback::item))
         .route("/phan-anh/{code}/details", post(feedback::details_post))
@@ -178,6 +182,9 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/outbox", get(notifications::outbox))
         .route("/staff/payments", get(reconciliation::page))
         .route("/staff/connectors", get(connectors::page))
+        .route("/staff/indicators", get(indicators::dashboard))
+        .route("/staff/indicators/targets", post(indicators::set_target))
+        .route("/staff/indicators/{id}", get(indicators::dossiers_page))
         .route(
             "/staff/outbox/{id}/retry",
             post(notifications::outbox_retry),

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{DateTime, TimeDelta, Utc};
+use motcua_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use motcua_testkit::*;
 use serde_json::Value;
 
@@ -226,4 +227,157 @@ async fn bad_queries_are_refused_plainly() {
     let r: Value = public(&t, "/api/v1/indicators").await.json().await.unwrap();
     assert!(r["agency"].is_null());
     assert_eq!(r["from"], "2026-09-30T17:00:00Z");
+}
+
+#[tokio::test]
+async fn the_public_page_and_its_open_data_show_the_same_figures() {
+    let t = TestApp::spawn().await;
+    november(&t).await;
+
+    let r = public(&t, "/thong-ke").await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    // Charts drawn on the server, with the numbers as text.
+    assert_eq!(html.matches("<svg class=\"chart\"").count(), 4, "{html}");
+    assert!(html.contains("role=\"img\""));
+    assert!(html.contains("<caption>Hồ sơ giải quyết trước hạn, đúng hạn</caption>"));
+    // The commune with dossiers is listed, with a link to its own figures.
+    assert!(
+        html.contains(&format!("/thong-ke?agency={AGENCY_A}")),
+        "{html}"
+    );
+    assert!(html.contains("100,00\u{a0}%"), "{html}");
+
+    let r = public(&t, &format!("/thong-ke?agency={AGENCY_A}&lang=en")).await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Dossiers handled early or on time"));
+    assert!(html.contains("100.00%"));
+
+    let r = public(&t, &format!("/thong-ke/du-lieu.csv?agency={AGENCY_A}")).await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()[reqwest::header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = r.text().await.unwrap();
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().contains("Nghị định 47/2024"));
+    assert_eq!(lines.next().unwrap(), "# schema: motcua-indicators/1");
+    assert_eq!(
+        lines.next().unwrap(),
+        "month,agency,indicator,numerator,denominator,rate,points,max,measured"
+    );
+    let row = csv
+        .lines()
+        .find(|l| l.starts_with(&format!("2026-11,{AGENCY_A},2.1,")))
+        .unwrap();
+    assert!(
+        row.starts_with(&format!("2026-11,{AGENCY_A},2.1,2,2,100.00,")),
+        "{row}"
+    );
+    // Twelve months of every indicator.
+    assert_eq!(csv.lines().filter(|l| l.contains(",2.1,")).count(), 12);
+
+    let j: Value = public(&t, &format!("/thong-ke/du-lieu.json?agency={AGENCY_A}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(j["schema"], "motcua-indicators/1");
+    assert!(j["licence"].as_str().unwrap().contains("47/2024"));
+    let same = j["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["month"] == "2026-11" && r["indicator"] == "2.1")
+        .unwrap();
+    assert_eq!(same["numerator"], 2);
+    assert_eq!(same["denominator"], 2);
+    assert_eq!(same["rate"], 100.0);
+}
+
+#[tokio::test]
+async fn targets_show_who_is_behind_down_to_the_dossiers() {
+    let t = TestApp::spawn().await;
+    let (birth, counter, _) = november(&t).await;
+
+    // The province's administrator sets an online-rate target of 80 % for 2026.
+    let admin = t.staff_cookie("admin@H31").await;
+    let (status, location, body) = t
+        .submit_fields(
+            &admin,
+            "/staff/indicators/targets",
+            &[
+                ("agency", "H31"),
+                ("year", "2026"),
+                ("indicator", "3.3"),
+                ("target", "80"),
+                ("period", "2026-11"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303, "{body}");
+    assert!(
+        location.starts_with("/staff/indicators?agency=H31"),
+        "{location}"
+    );
+    // A commune's leader cannot set the province's targets.
+    let leader = t.staff_cookie(&format!("leader@{AGENCY_A}")).await;
+    let (status, _, _) = t
+        .submit_fields(
+            &leader,
+            "/staff/indicators/targets",
+            &[
+                ("agency", "H31"),
+                ("year", "2026"),
+                ("indicator", "3.3"),
+                ("target", "10"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403);
+
+    // The commune inherits it and is behind (1 of 2 online).
+    let (status, html) = t.page(&leader, "/staff/indicators?period=2026-11").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("≥ 80 (H31)"), "{html}");
+    assert!(html.contains("chưa đạt"), "{html}");
+    // The province sees which commune is behind, and drills into it.
+    let (_, html) = t
+        .page(&admin, "/staff/indicators?agency=H31&period=2026-11")
+        .await;
+    assert!(
+        html.contains(&format!(
+            "/staff/indicators?agency={AGENCY_A}&amp;period=2026-11"
+        )),
+        "{html}"
+    );
+    assert!(html.contains("Hồ sơ nộp trực tuyến &#60; 80"), "{html}");
+    // … down to the dossiers, the one not online first.
+    let (status, html) = t
+        .page(
+            &admin,
+            &format!("/staff/indicators/3.3?agency={AGENCY_A}&period=2026-11"),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let first = html.find(&counter).expect("counter dossier listed");
+    let second = html.find(&birth).expect("online dossier listed");
+    assert!(first < second, "the dossier not counted comes first");
+    // Another commune's officer sees neither.
+    let other = t.staff_cookie(&format!("officer@{AGENCY_B}")).await;
+    let (status, _) = t
+        .page(&other, &format!("/staff/indicators?agency={AGENCY_A}"))
+        .await;
+    assert_eq!(status, 403);
+    // The change is in the audit trail.
+    let entries = motcua_store::entities::audit_entry::Entity::find()
+        .filter(motcua_store::entities::audit_entry::Column::Action.eq("indicator_target.set"))
+        .all(&t.app.db)
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 1);
 }

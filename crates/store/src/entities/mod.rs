@@ -13,6 +13,7 @@ pub mod document;
 pub mod dossier;
 pub mod feedback;
 pub mod idempotency_key;
+pub mod indicator_target;
 pub mod message;
 pub mod notification_setting;
 pub mod oidc_login;
