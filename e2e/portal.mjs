@@ -458,6 +458,20 @@ try {
   if (!/\d+ trên 18 cơ sở dữ liệu đã kết nối/.test(health)) fail('the connectors page has no "N of 18"');
   if (!health.includes('Đang kết nối')) fail('no connector reported connected after an application read them');
   await check('staff-connectors');
+  // The quality indicators of the province, with the drill-down to the dossiers of a figure.
+  await page.goto(`${base}/staff/indicators?agency=H31`);
+  if (!(await page.textContent('main')).includes('Hồ sơ giải quyết trước hạn, đúng hạn')) fail('the dashboard has no on-time figure');
+  await check('staff-indicators');
+  await page.click('a[href^="/staff/indicators/2.1?"]');
+  await page.waitForURL(/\/staff\/indicators\/2\.1\?/);
+  await check('staff-indicator-dossiers');
+  // The public statistics, charts drawn on the server, in both languages.
+  await page.goto(`${base}/thong-ke`);
+  if ((await page.locator('svg.chart').count()) !== 4) fail('the statistics page does not draw its four charts');
+  await check('statistics');
+  await page.goto(`${base}/thong-ke?lang=en`);
+  if (!(await page.textContent('main')).includes('Dossiers handled early or on time')) fail('the statistics page is not in English');
+  await check('statistics-en');
   console.log(JSON.stringify({ counter: counterCode }));
   page = officerPage;
   console.log(JSON.stringify({ code, draft: draftUrl, axe: report }, null, 1));

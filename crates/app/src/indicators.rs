@@ -817,7 +817,13 @@ pub fn period_of_days(from: NaiveDate, to: NaiveDate, offset: FixedOffset) -> Op
     days(from, to.succ_opt()?, offset)
 }
 
+/// Years the indicators are asked for: the system's records start long after 2000.
+const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
 fn days(start: NaiveDate, end: NaiveDate, offset: FixedOffset) -> Option<Period> {
+    if !YEARS.contains(&start.year()) || !YEARS.contains(&end.pred_opt()?.year()) {
+        return None;
+    }
     let at = |d: NaiveDate| {
         offset
             .from_local_datetime(&d.and_hms_opt(0, 0, 0)?)
@@ -862,7 +868,7 @@ mod tests {
         let y = parse_period("2025", vn()).unwrap();
         assert_eq!(y.from.to_rfc3339(), "2024-12-31T17:00:00+00:00");
         for bad in [
-            "2026-Q5", "2026-Q0", "2026-13", "26-1x", "", "Q4", "2026-00",
+            "2026-Q5", "2026-Q0", "2026-13", "26-1x", "", "Q4", "2026-00", "0", "1999", "2101-01",
         ] {
             assert!(parse_period(bad, vn()).is_none(), "{bad}");
         }

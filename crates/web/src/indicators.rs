@@ -70,8 +70,9 @@ fn day(s: &str) -> Result<NaiveDate, AppError> {
 pub fn request_of(s: &AppState, q: &IndicatorQuery) -> Result<Request, AppError> {
     let offset = s.app.calendar.offset();
     let today = s.app.now().with_timezone(&offset).date_naive();
+    // A period label wins over days: the two cannot be told apart by a schema.
     let period = match (&q.period, &q.from, &q.to) {
-        (Some(label), None, None) => indicators::parse_period(label, offset).ok_or_else(|| {
+        (Some(label), _, _) => indicators::parse_period(label, offset).ok_or_else(|| {
             unprocessable(
                 "invalid_period",
                 "Kỳ phải là năm (2026), quý (2026-Q4) hoặc tháng (2026-11).",
@@ -103,29 +104,24 @@ pub fn request_of(s: &AppState, q: &IndicatorQuery) -> Result<Request, AppError>
                 )
             })?
         }
-        _ => {
-            return Err(unprocessable(
-                "invalid_period",
-                "Chọn kỳ (period) hoặc khoảng ngày (from, to), không cả hai.",
-                "Give a period or dates (from, to), not both.",
-            ));
-        }
     };
     let procedure = match q.procedure.as_deref().map(str::trim) {
-        None | Some("") => None,
+        None => None,
         Some(p) => Some(
             motcua_domain::catalogue::ProcedureCode::parse(p)
                 .map_err(|e| unprocessable("invalid_procedure", &e.to_string(), &e.to_string()))?
                 .to_string(),
         ),
     };
+    if q.agency.as_deref().is_some_and(|a| a.trim().is_empty()) {
+        return Err(unprocessable(
+            "invalid_agency",
+            "Mã cơ quan chỉ gồm chữ, số và dấu chấm, ví dụ H31.11341.",
+            "An agency code has letters, digits and dots only, e.g. H31.11341.",
+        ));
+    }
     Ok(Request {
-        agency: q
-            .agency
-            .as_deref()
-            .map(str::trim)
-            .filter(|a| !a.is_empty())
-            .map(str::to_owned),
+        agency: q.agency.as_deref().map(str::trim).map(str::to_owned),
         procedure,
         period,
     })

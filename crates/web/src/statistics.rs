@@ -170,7 +170,10 @@ pub fn bar_chart(id: &str, title: &str, points: &[(String, Option<f64>)]) -> Str
         let short = label
             .split_once('-')
             .map(|(y, m)| {
-                let yy: String = y.chars().skip(y.chars().count().saturating_sub(2)).collect();
+                let yy: String = y
+                    .chars()
+                    .skip(y.chars().count().saturating_sub(2))
+                    .collect();
                 format!("{m}/{yy}")
             })
             .unwrap_or_else(|| label.clone());

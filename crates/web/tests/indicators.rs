@@ -211,7 +211,10 @@ async fn bad_queries_are_refused_plainly() {
     let t = TestApp::spawn().await;
     for (q, status, code) in [
         ("period=2026-Q5", 422, "invalid_period"),
-        ("period=2026-11&from=2026-11-01", 422, "invalid_period"),
+        ("period=0", 422, "invalid_period"),
+        ("from=0001-01-01&to=0001-02-01", 422, "invalid_period"),
+        ("procedure=", 422, "invalid_procedure"),
+        ("agency=", 422, "invalid_agency"),
         ("from=2026-11-30&to=2026-11-01", 422, "invalid_period"),
         ("from=2020-01-01&to=2026-01-01", 422, "period_too_long"),
         ("from=yesterday", 422, "invalid_date"),
