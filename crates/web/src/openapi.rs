@@ -1110,13 +1110,13 @@ fn paths() -> Value {
                 "schema": { "type": "string", "pattern": "^[0-9]\\.[0-9]{6}$" } }),
             json!({ "name": "period", "in": "query", "required": false,
                 "description": "A year (2026), quarter (2026-Q4) or month (2026-11) in the deployment's time zone, years 2000–2100 (else 422 invalid_period); when given, from and to are ignored",
-                "schema": { "type": "string", "pattern": "^[0-9]{4}(-Q[1-4]|-[0-9]{2})?$" } }),
+                "schema": { "type": "string", "pattern": "^(20[0-9]{2}|2100)(-Q[1-4]|-(0[1-9]|1[0-2]))?$" } }),
             json!({ "name": "from", "in": "query", "required": false,
                 "description": "First day (YYYY-MM-DD, included, year 2000–2100, else 422 invalid_period); default the start of the current quarter",
-                "schema": { "type": "string", "format": "date" } }),
+                "schema": { "type": "string", "format": "date", "pattern": "^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$" } }),
             json!({ "name": "to", "in": "query", "required": false,
                 "description": "Last day (YYYY-MM-DD, included); default today. At most three years after from (422 period_too_long)",
-                "schema": { "type": "string", "format": "date" } }),
+                "schema": { "type": "string", "format": "date", "pattern": "^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$" } }),
         ]
     };
     let figure = object(
