@@ -70,8 +70,10 @@ fn day(s: &str) -> Result<NaiveDate, AppError> {
 pub fn request_of(s: &AppState, q: &IndicatorQuery) -> Result<Request, AppError> {
     let offset = s.app.calendar.offset();
     let today = s.app.now().with_timezone(&offset).date_naive();
-    // A period label wins over days: the two cannot be told apart by a schema.
-    let period = match (&q.period, &q.from, &q.to) {
+    // Days are checked even when a period label wins over them (a schema cannot say "not both").
+    let from = q.from.as_deref().map(day).transpose()?;
+    let to = q.to.as_deref().map(day).transpose()?;
+    let period = match (&q.period, from, to) {
         (Some(label), _, _) => indicators::parse_period(label, offset).ok_or_else(|| {
             unprocessable(
                 "invalid_period",
@@ -83,12 +85,9 @@ pub fn request_of(s: &AppState, q: &IndicatorQuery) -> Result<Request, AppError>
             let quarter_start =
                 NaiveDate::from_ymd_opt(today.year(), (today.month0() / 3) * 3 + 1, 1)
                     .unwrap_or(today);
-            let from = from
-                .as_deref()
-                .map(day)
-                .transpose()?
-                .unwrap_or(quarter_start);
-            let to = to.as_deref().map(day).transpose()?.unwrap_or(today);
+            let from = from.unwrap_or(quarter_start);
+            // From a day still ahead: that day alone, not an error.
+            let to = to.unwrap_or(today.max(from));
             if (to - from).num_days() > 3 * 366 {
                 return Err(unprocessable(
                     "period_too_long",
