@@ -27,6 +27,7 @@ pub mod org;
 pub mod outbox;
 pub mod payments;
 pub mod pki;
+pub mod quality;
 pub mod receipts;
 pub mod reconciliation;
 pub mod reminders;

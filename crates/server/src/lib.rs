@@ -332,6 +332,10 @@ pub fn build_router_with(
     let mut state = AppState::new(app, oidc);
     state.remote_signing = signing;
     state.vnpay = vnpay_client;
+    state.metrics_token = std::env::var("MOTCUA_METRICS_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty());
+    spawn_telemetry_flushes(state.app.clone(), state.telemetry.clone());
     let mut router = motcua_web::router(state);
     if let Some(idp) = sim {
         router = router.nest("/sim/idp", idp.router());
@@ -488,6 +492,19 @@ fn spawn_audit_checkpoints(app: App) {
                 }
                 Err(e) => tracing::error!(error = ?e, "audit checkpoint failed"),
             }
+        }
+    });
+}
+
+/// Adds this node's request counts and timings to the database every minute (see
+/// `web::telemetry`); what cannot be written waits for the next minute.
+fn spawn_telemetry_flushes(app: App, telemetry: Arc<motcua_web::telemetry::Telemetry>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            telemetry.flush(&app).await;
         }
     });
 }

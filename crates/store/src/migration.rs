@@ -29,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0016AssistedSubmission),
             Box::new(M0017OnBehalfOf),
             Box::new(M0018IndicatorTargets),
+            Box::new(M0019PortalQuality),
         ]
     }
 }
@@ -1271,5 +1272,58 @@ impl MigrationTrait for M0018IndicatorTargets {
                 .to_owned(),
         )
         .await
+    }
+}
+
+/// The portal's own quality (issue 16 item 5): requests per day, method and route with their
+/// server errors, time and bytes (added to by every node), and timed events such as sign-ins.
+struct M0019PortalQuality;
+
+impl MigrationName for M0019PortalQuality {
+    fn name(&self) -> &str {
+        "m0019_portal_quality"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0019PortalQuality {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("request_stats")
+                .col(string("day"))
+                .col(string("method"))
+                .col(string("route"))
+                .col(big_integer("requests").default(0))
+                .col(big_integer("server_errors").default(0))
+                .col(big_integer("total_ms").default(0))
+                .col(big_integer("bytes").default(0))
+                .primary_key(Index::create().col("day").col("method").col("route"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            table("timings")
+                .col(string("id").primary_key())
+                .col(string("kind"))
+                .col(string("day"))
+                .col(timestamp_with_time_zone("at"))
+                .col(big_integer("ms"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "idx_timings_kind_day",
+            "timings",
+            &["kind", "day"],
+            false,
+        ))
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table("timings").if_exists().to_owned())
+            .await?;
+        m.drop_table(Table::drop().table("request_stats").if_exists().to_owned())
+            .await
     }
 }

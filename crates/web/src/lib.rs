@@ -21,12 +21,14 @@ pub mod pages;
 pub mod payments;
 pub mod portal;
 pub mod problem;
+pub mod quality;
 pub mod ratelimit;
 pub mod reconciliation;
 pub mod redirect;
 pub mod signing;
 pub mod staff;
 pub mod statistics;
+pub mod telemetry;
 pub mod verify;
 
 use std::sync::Arc;
@@ -71,6 +73,10 @@ pub struct AppState {
     pub public_https: bool,
     /// The payment gateway (none: fees are paid at the desk).
     pub vnpay: Option<Arc<motcua_gateways::vnpay::Vnpay>>,
+    /// What the server records about itself (`/metrics`, `/staff/quality`).
+    pub telemetry: Arc<telemetry::Telemetry>,
+    /// `MOTCUA_METRICS_TOKEN`: when set, `/metrics` answers only a scraper presenting it.
+    pub metrics_token: Option<String>,
 }
 
 impl AppState {
@@ -89,6 +95,8 @@ impl AppState {
             )),
             remote_signing: None,
             vnpay: None,
+            telemetry: Arc::new(telemetry::Telemetry::default()),
+            metrics_token: None,
         }
     }
 }
@@ -183,6 +191,7 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/payments", get(reconciliation::page))
         .route("/staff/connectors", get(connectors::page))
         .route("/staff/indicators", get(indicators::dashboard))
+        .route("/staff/quality", get(quality::page))
         .route("/staff/indicators/targets", post(indicators::set_target))
         .route("/staff/indicators/{id}", get(indicators::dossiers_page))
         .route(
@@ -299,12 +308,17 @@ pub fn router(state: AppState) -> Router {
         .route("/static/app.js", get(pages::js))
         .route("/my/{code}/autosave", post(portal::autosave))
         .route("/health", get(api::health))
+        .route("/metrics", get(telemetry::metrics))
         .route("/ready", get(api::ready))
         .route("/auth/login", get(login::start))
         .route("/auth/callback", get(login::callback))
         .route("/auth/logout", post(login::logout))
         .nest("/api/v1", api)
         .fallback(pages::fallback)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            telemetry::record,
+        ))
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
         .layer(axum::middleware::from_fn(edge::site))
         .layer(axum::middleware::from_fn_with_state(

@@ -238,10 +238,24 @@ async fn finish_login(
     let code = c
         .code_from_callback(query, &pending.state)
         .map_err(callback_error)?;
+    let exchange = std::time::Instant::now();
     let login = c
         .complete_login(&code, &pending.pkce_verifier, &pending.nonce)
         .await
         .map_err(callback_error)?;
+    // The seeds' "slow login": the server's exchange with the identity provider, and the whole
+    // round trip from leaving for it to coming back.
+    let now = s.app.now();
+    s.telemetry.time(motcua_app::quality::TimingSample {
+        kind: "login_idp",
+        at: now,
+        ms: i64::try_from(exchange.elapsed().as_millis()).unwrap_or(i64::MAX),
+    });
+    s.telemetry.time(motcua_app::quality::TimingSample {
+        kind: "login_total",
+        at: now,
+        ms: (now - pending.created_at).num_milliseconds().max(0),
+    });
     let who = login.identity;
     let principal = identity::upsert_citizen(
         &s.app,

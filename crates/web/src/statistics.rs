@@ -8,6 +8,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use chrono::Datelike;
 use motcua_app::indicators::{self, Indicators, Part, Request};
 use motcua_domain::indicators::{Band, Figure};
 use motcua_store::entities::agency;
@@ -72,6 +73,9 @@ struct StatsPage {
     columns: Vec<String>,
     agencies: Vec<AgencyRow>,
     notes: Vec<String>,
+    /// Last month's portal quality, in words, and the month.
+    quality: Vec<(String, String)>,
+    quality_month: String,
 }
 
 fn name_of(lang: Lang, vi: &str, en: &str) -> String {
@@ -347,7 +351,25 @@ pub async fn page(
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
+    // The portal's own quality last month (the seeds' survey causes), the same for every scope.
+    let today = s
+        .app
+        .now()
+        .with_timezone(&s.app.calendar.offset())
+        .date_naive();
+    let last_month_end = today
+        .with_day(1)
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(today);
+    let last_month_start = last_month_end.with_day(1).unwrap_or(last_month_end);
+    let quality = match motcua_app::quality::report(&s.app, last_month_start, last_month_end).await
+    {
+        Ok(r) => crate::quality::summary(lang, &r),
+        Err(e) => return app_error(&ui, &who, &e),
+    };
     let page = StatsPage {
+        quality,
+        quality_month: last_month_start.format("%Y-%m").to_string(),
         c: chrome(&ui, &who, "stats.title"),
         scope_name,
         scope_code,

@@ -281,6 +281,29 @@ async fn citizen_logs_in_through_the_simulated_idp_and_gets_a_session() {
     let bearer = t.citizen_token(CITIZEN_A).await;
     assert_eq!(t.dossier_codes(&bearer).await.len(), 1);
 
+    // The sign-in was timed (the seeds' "slow login"): for machines and for operators.
+    let metrics = t
+        .http
+        .get(t.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("motcua_login_seconds_count{part=\"idp\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("motcua_login_seconds_count{part=\"total\"} 1"),
+        "{metrics}"
+    );
+    let admin = t.staff_cookie("admin@H31").await;
+    let (status, html) = t.page(&admin, "/staff/quality").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("(1 lượt)"), "{html}");
+
     // The callback cannot be replayed: its state was used up.
     let r = open_callback(&t, &at).await;
     let html = expect_failed_login(r, 400, "login_expired").await;
