@@ -465,6 +465,10 @@ try {
   await page.click('a[href^="/staff/indicators/2.1?"]');
   await page.waitForURL(/\/staff\/indicators\/2\.1\?/);
   await check('staff-indicator-dossiers');
+  // The portal's own quality, from what the server recorded of this very journey.
+  await page.goto(`${base}/staff/quality`);
+  if (!(await page.textContent('main')).includes('GET /my/{code}/form')) fail('the quality page does not count the apply pages');
+  await check('staff-quality');
   // The public statistics, charts drawn on the server, in both languages.
   await page.goto(`${base}/thong-ke`);
   if ((await page.locator('svg.chart').count()) !== 4) fail('the statistics page does not draw its four charts');
