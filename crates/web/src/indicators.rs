@@ -205,6 +205,26 @@ fn home_scope(p: &Principal) -> Option<String> {
     }
 }
 
+/// The agency a staff page is about: the one asked for if the principal works there or above
+/// it, else their own; `Err(None)` when they hold no role anywhere.
+fn staff_scope(p: &Principal, q: &DashQuery) -> Result<String, Option<AppError>> {
+    let scope = q
+        .agency
+        .clone()
+        .filter(|a| !a.trim().is_empty())
+        .or_else(|| home_scope(p))
+        .ok_or(None)?;
+    if covers(p, &scope) {
+        Ok(scope)
+    } else {
+        Err(Some(AppError::forbidden(
+            "not_in_scope",
+            "Bạn chỉ xem được số liệu và hồ sơ của cơ quan mình và các đơn vị trực thuộc.",
+            "You see only the figures and dossiers of your agency and the units under it.",
+        )))
+    }
+}
+
 /// The periods offered on the dashboard: (label, query value).
 fn period_choices(s: &AppState, lang: Lang) -> Vec<(String, String)> {
     let offset = s.app.calendar.offset();
@@ -383,22 +403,11 @@ pub async fn dashboard(
     };
     let lang = ui.lang;
     let q = q.map(|Query(q)| q).unwrap_or_default();
-    let Some(scope) = q
-        .agency
-        .clone()
-        .filter(|a| !a.trim().is_empty())
-        .or_else(|| home_scope(p))
-    else {
-        return Redirect::to("/staff").into_response();
+    let scope = match staff_scope(p, &q) {
+        Ok(s) => s,
+        Err(None) => return Redirect::to("/staff").into_response(),
+        Err(Some(e)) => return app_error(&ui, &who, &e),
     };
-    if !covers(p, &scope) {
-        let e = AppError::forbidden(
-            "not_in_scope",
-            "Bạn chỉ xem được số liệu của cơ quan mình và các đơn vị trực thuộc.",
-            "You see only the figures of your agency and the units under it.",
-        );
-        return app_error(&ui, &who, &e);
-    }
     let choices = period_choices(&s, lang);
     let period = q
         .period
@@ -653,22 +662,11 @@ pub async fn dossiers_page(
         return Redirect::to("/staff").into_response();
     };
     let q = q.map(|Query(q)| q).unwrap_or_default();
-    let Some(scope) = q
-        .agency
-        .clone()
-        .filter(|a| !a.is_empty())
-        .or_else(|| home_scope(p))
-    else {
-        return Redirect::to("/staff").into_response();
+    let scope = match staff_scope(p, &q) {
+        Ok(s) => s,
+        Err(None) => return Redirect::to("/staff").into_response(),
+        Err(Some(e)) => return app_error(&ui, &who, &e),
     };
-    if !covers(p, &scope) {
-        let e = AppError::forbidden(
-            "not_in_scope",
-            "Bạn chỉ xem được hồ sơ của cơ quan mình và các đơn vị trực thuộc.",
-            "You see only the dossiers of your agency and the units under it.",
-        );
-        return app_error(&ui, &who, &e);
-    }
     let iq = IndicatorQuery {
         agency: Some(scope.clone()),
         procedure: q.procedure.clone(),
