@@ -19,6 +19,7 @@ use motcua_web::signing::RemoteSigning;
 use motcua_web::{AppState, OidcSettings};
 
 pub mod connectors;
+pub mod generate;
 pub mod messaging;
 pub mod payments;
 

@@ -119,6 +119,34 @@ enum Command {
         #[arg(long)]
         ca: Option<PathBuf>,
     },
+    /// Demo data for dashboards and benchmarks.
+    Demo {
+        #[command(subcommand)]
+        action: DemoAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum DemoAction {
+    /// Write N realistic dossiers (with their files, results, payments, ratings, feedback and
+    /// history) submitted over the last months, in bulk; seeds the demo data first if needed.
+    Generate(GenerateArgs),
+}
+
+#[derive(clap::Args)]
+struct GenerateArgs {
+    /// How many dossiers.
+    #[arg(long)]
+    dossiers: u64,
+    /// The same seed (and clock, catalogue, organisation) gives the same data.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Spread submissions over this many months up to now.
+    #[arg(long, default_value_t = 24)]
+    months: u32,
+    /// Dossiers per transaction.
+    #[arg(long, default_value_t = 2000)]
+    chunk: usize,
 }
 
 #[derive(Subcommand)]
@@ -543,6 +571,19 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     Ok(std::process::ExitCode::from(2))
                 }
             };
+        }
+        Command::Demo {
+            action: DemoAction::Generate(a),
+        } => {
+            let opts = motcua_server::generate::Options {
+                dossiers: a.dossiers,
+                seed: a.seed,
+                months: a.months,
+                chunk: a.chunk,
+                progress: true,
+            };
+            let summary = motcua_server::generate::generate(&app, &opts).await?;
+            println!("{summary}");
         }
     }
     Ok(std::process::ExitCode::SUCCESS)
