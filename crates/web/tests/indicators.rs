@@ -300,6 +300,28 @@ async fn the_public_page_and_its_open_data_show_the_same_figures() {
     assert_eq!(same["numerator"], 2);
     assert_eq!(same["denominator"], 2);
     assert_eq!(same["rate"], 100.0);
+    // Every figure of every month is the API's for that month.
+    for month in ["2026-10", "2026-11"] {
+        let api: Value = public(
+            &t,
+            &format!("/api/v1/indicators?agency={AGENCY_A}&period={month}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        for row in j["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["month"] == month)
+        {
+            let f = &api["indicators"][row["indicator"].as_str().unwrap()];
+            for k in ["numerator", "denominator", "rate", "points", "measured"] {
+                assert_eq!(row[k], f[k], "{month} {} {k}", row["indicator"]);
+            }
+        }
+    }
 }
 
 #[tokio::test]
