@@ -17,6 +17,7 @@ use motcua_domain::indicators::{
 use motcua_domain::lifecycle::DossierState;
 use motcua_domain::national::{self, Database};
 use motcua_store::entities::{agency, attachment, document, dossier, feedback, payment, rating};
+use motcua_store::sea_orm::sea_query::Query;
 use motcua_store::sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
 
@@ -560,7 +561,21 @@ struct Facts {
 /// The dossiers that can count in the period (submitted before its end, not finished before its
 /// start), with every fact the rules read.
 async fn dossier_facts(app: &App, req: &Request) -> Result<Vec<(String, Facts)>, AppError> {
-    let mut q = dossier::Entity::find()
+    let mut which = Condition::all()
+        .add(dossier::Column::Status.ne(0))
+        .add(dossier::Column::SubmittedAt.lt(req.period.to))
+        .add(
+            Condition::any()
+                .add(dossier::Column::FinishedAt.is_null())
+                .add(dossier::Column::FinishedAt.gte(req.period.from)),
+        );
+    if let Some(a) = &req.agency {
+        which = which.add(scope_condition(dossier::Column::CompetentAgency, a));
+    }
+    if let Some(p) = &req.procedure {
+        which = which.add(dossier::Column::ProcedureCode.eq(p.clone()));
+    }
+    let q = dossier::Entity::find()
         .select_only()
         .columns([
             dossier::Column::Id,
@@ -574,19 +589,7 @@ async fn dossier_facts(app: &App, req: &Request) -> Result<Vec<(String, Facts)>,
             dossier::Column::PopulationData,
             dossier::Column::VneidApplicant,
         ])
-        .filter(dossier::Column::Status.ne(0))
-        .filter(dossier::Column::SubmittedAt.lt(req.period.to))
-        .filter(
-            Condition::any()
-                .add(dossier::Column::FinishedAt.is_null())
-                .add(dossier::Column::FinishedAt.gte(req.period.from)),
-        );
-    if let Some(a) = &req.agency {
-        q = q.filter(scope_condition(dossier::Column::CompetentAgency, a));
-    }
-    if let Some(p) = &req.procedure {
-        q = q.filter(dossier::Column::ProcedureCode.eq(p.clone()));
-    }
+        .filter(which.clone());
     let rows: Vec<Row> = q
         .into_tuple::<Columns>()
         .all(&app.db)
@@ -605,8 +608,7 @@ async fn dossier_facts(app: &App, req: &Request) -> Result<Vec<(String, Facts)>,
             vneid_applicant: c.9,
         })
         .collect();
-    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let side = SideFacts::load(app, &ids).await?;
+    let side = SideFacts::load(app, which).await?;
     let mut procs: HashMap<(String, i32), Procedure> = HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
@@ -655,67 +657,69 @@ struct SideFacts {
     feedback: HashSet<String>,
 }
 
-/// Ids per `IN (…)` list: well under SQLite's and PostgreSQL's bound-parameter limits.
-const CHUNK: usize = 1000;
-
 impl SideFacts {
-    async fn load(app: &App, ids: &[String]) -> Result<SideFacts, AppError> {
+    /// One query per table, the dossiers named by the same condition inside the database (not a
+    /// list of ids sent back and forth).
+    async fn load(app: &App, which: Condition) -> Result<SideFacts, AppError> {
+        let ids = Query::select()
+            .column(dossier::Column::Id)
+            .from(dossier::Entity)
+            .cond_where(which)
+            .to_owned();
         let mut s = SideFacts::default();
-        for chunk in ids.chunks(CHUNK) {
-            let chunk = chunk.to_vec();
-            let results: Vec<String> = document::Entity::find()
-                .select_only()
-                .column(document::Column::DossierId)
-                .filter(document::Column::DossierId.is_in(chunk.clone()))
-                .filter(document::Column::Kind.eq("result"))
-                .into_tuple()
-                .all(&app.db)
-                .await?;
-            s.results.extend(results);
-            let files: Vec<String> = attachment::Entity::find()
-                .select_only()
-                .column(attachment::Column::DossierId)
-                .filter(attachment::Column::DossierId.is_in(chunk.clone()))
-                .filter(attachment::Column::ComponentKey.ne(crate::dossiers::RESULT_COMPONENT))
-                .filter(attachment::Column::ComponentKey.ne(crate::receipts::RECEIPT_COMPONENT))
-                .into_tuple()
-                .all(&app.db)
-                .await?;
-            s.files.extend(files);
-            let pays: Vec<(String, String, String, i64)> = payment::Entity::find()
-                .select_only()
-                .columns([
-                    payment::Column::DossierId,
-                    payment::Column::Method,
-                    payment::Column::Status,
-                    payment::Column::AmountVnd,
-                ])
-                .filter(payment::Column::DossierId.is_in(chunk.clone()))
-                .into_tuple()
-                .all(&app.db)
-                .await?;
-            for (id, method, status, amount) in pays {
-                if amount > 0 {
-                    s.fee_due.insert(id.clone());
-                }
-                let paid = status == "succeeded" || status == "refunded";
-                if paid && amount > 0 && method == "vnpay" {
-                    s.paid_online.insert(id);
-                }
+        let results: Vec<String> = document::Entity::find()
+            .select_only()
+            .column(document::Column::DossierId)
+            .filter(document::Column::DossierId.in_subquery(ids.clone()))
+            .filter(document::Column::Kind.eq("result"))
+            .into_tuple()
+            .all(&app.db)
+            .await?;
+        s.results.extend(results);
+        let files: Vec<String> = attachment::Entity::find()
+            .select_only()
+            .column(attachment::Column::DossierId)
+            .distinct()
+            .filter(attachment::Column::DossierId.in_subquery(ids.clone()))
+            .filter(attachment::Column::ComponentKey.ne(crate::dossiers::RESULT_COMPONENT))
+            .filter(attachment::Column::ComponentKey.ne(crate::receipts::RECEIPT_COMPONENT))
+            .into_tuple()
+            .all(&app.db)
+            .await?;
+        s.files.extend(files);
+        let pays: Vec<(String, String, String, i64)> = payment::Entity::find()
+            .select_only()
+            .columns([
+                payment::Column::DossierId,
+                payment::Column::Method,
+                payment::Column::Status,
+                payment::Column::AmountVnd,
+            ])
+            .filter(payment::Column::DossierId.in_subquery(ids.clone()))
+            .into_tuple()
+            .all(&app.db)
+            .await?;
+        for (id, method, status, amount) in pays {
+            if amount > 0 {
+                s.fee_due.insert(id.clone());
             }
-            let ratings: Vec<(String, String)> = rating::Entity::find()
-                .select_only()
-                .columns([rating::Column::DossierId, rating::Column::Rating])
-                .filter(rating::Column::DossierId.is_in(chunk.clone()))
-                .into_tuple()
-                .all(&app.db)
-                .await?;
-            s.ratings.extend(
-                ratings
-                    .into_iter()
-                    .filter_map(|(id, r)| Rating::parse(&r).map(|r| (id, r))),
-            );
+            let paid = status == "succeeded" || status == "refunded";
+            if paid && amount > 0 && method == "vnpay" {
+                s.paid_online.insert(id);
+            }
         }
+        let ratings: Vec<(String, String)> = rating::Entity::find()
+            .select_only()
+            .columns([rating::Column::DossierId, rating::Column::Rating])
+            .filter(rating::Column::DossierId.in_subquery(ids))
+            .into_tuple()
+            .all(&app.db)
+            .await?;
+        s.ratings.extend(
+            ratings
+                .into_iter()
+                .filter_map(|(id, r)| Rating::parse(&r).map(|r| (id, r))),
+        );
         let with_feedback: Vec<Option<String>> = feedback::Entity::find()
             .select_only()
             .column(feedback::Column::DossierCode)
