@@ -605,23 +605,11 @@ pub fn tally(
             Ending::Running => true,
         };
     if in_population {
-        let verdict = judge(f, period.to, Seen::Before, minutes_between);
-        let counts = &mut t.timeliness;
-        match verdict {
-            Timeliness::Early => counts.early = 1,
-            Timeliness::OnTime => counts.on_time = 1,
-            Timeliness::InTime => counts.in_time = 1,
-            Timeliness::Late => counts.late = 1,
-            Timeliness::NotCounted => {}
-        }
-        if verdict != Timeliness::NotCounted {
-            t.on_time = Ratio::one(verdict.is_good());
-            t.satisfaction = SatisfactionCounts {
-                total: 1,
-                overdue: u64::from(verdict == Timeliness::Late),
-                dissatisfied: u64::from(f.rating == Some(Rating::Dissatisfied) || f.has_feedback),
-            };
-        }
+        count_verdict(
+            &mut t,
+            f,
+            judge(f, period.to, Seen::Before, minutes_between),
+        );
     }
 
     let with_result = f.end.is_some_and(End::has_result);
@@ -680,6 +668,64 @@ pub fn tally(
                     t.received_in_8h = Ratio::one(false);
                 }
             }
+        }
+    }
+    t
+}
+
+/// 2.1's and 5.4's counts for a verdict.
+fn count_verdict(t: &mut Tally, f: &DossierFacts, verdict: Timeliness) {
+    let counts = &mut t.timeliness;
+    match verdict {
+        Timeliness::Early => counts.early = 1,
+        Timeliness::OnTime => counts.on_time = 1,
+        Timeliness::InTime => counts.in_time = 1,
+        Timeliness::Late => counts.late = 1,
+        Timeliness::NotCounted => {}
+    }
+    if verdict != Timeliness::NotCounted {
+        t.on_time = Ratio::one(verdict.is_good());
+        t.satisfaction = SatisfactionCounts {
+            total: 1,
+            overdue: u64::from(verdict == Timeliness::Late),
+            dissatisfied: u64::from(f.rating == Some(Rating::Dissatisfied) || f.has_feedback),
+        };
+    }
+}
+
+/// What a dossier contributes at the instant `at` alone, whatever period ends there: the verdict
+/// on a dossier received and still unfinished at `at` (2.1, 5.4), and an online dossier still
+/// unanswered after its receipt limit. Everything else [`tally`] counts is an event inside the
+/// period, so `tally(f, P) = events(f, P) + open_at(f, P.to)`, and over any partition of `P` into
+/// periods `Pᵢ`: `Σ tally(f, Pᵢ) + open_at(f, P.to) = tally(f, P) + Σ open_at(f, Pᵢ.to)` — the
+/// decomposition roll-ups stand on (docs/INDICATORS.md): months' events add up, and only what is
+/// open at the period's end is measured there. It holds for coherent facts (nothing ends before
+/// it was received; a finished dossier has no open supplementation request; an open one has its
+/// time).
+pub fn open_at(
+    f: &DossierFacts,
+    at: DateTime<Utc>,
+    minutes_between: impl Fn(DateTime<Utc>, DateTime<Utc>) -> i64,
+) -> Tally {
+    let mut t = Tally::default();
+    if f.received_at.is_some_and(|r| r < at)
+        && matches!(ending(f, at, Seen::Before), Ending::Running)
+    {
+        count_verdict(&mut t, f, judge(f, at, Seen::Before, &minutes_between));
+    }
+    if f.channel == Channel::Online
+        && let Some(limit) = f.receipt_due_at
+    {
+        let supplement = f
+            .supplement_open
+            .then_some(f.supplement_opened_at)
+            .flatten();
+        let answer = f.received_at.or(f.finished_at).or(supplement);
+        let answered = answer.is_some_and(|a| a < at);
+        let citizen_holds = answer.is_none() && f.supplement_open;
+        let submitted = f.submitted_at.is_some_and(|s| s < at);
+        if !answered && !citizen_holds && submitted && limit < at {
+            t.received_in_8h = Ratio::one(false);
         }
     }
     t

@@ -13,7 +13,7 @@ use motcua_domain::catalogue::Channel;
 use motcua_domain::feedback::{FeedbackState, Rating};
 use motcua_domain::indicators::{
     Band, CatalogueFacts, DossierFacts, End, FeedbackFacts, HandlingTime, Period, Ratio, Report,
-    Rule, SatisfactionCounts, Scoring, Tally, Timeliness, TimelinessCounts, report, tally,
+    Rule, SatisfactionCounts, Scoring, Tally, Timeliness, TimelinessCounts, open_at, report, tally,
     tally_all, timeliness,
 };
 use motcua_domain::lifecycle::{DossierState, Status};
@@ -1124,5 +1124,65 @@ proptest! {
              x.7 + y.7, x.8 + y.8, x.9 + y.9),
             dated(&w)
         );
+    }
+}
+
+/// Facts a dossier can really have: nothing ends before it was received, a finished dossier has
+/// no open supplementation request, and an open one has its time.
+fn coherent() -> impl Strategy<Value = DossierFacts> {
+    facts().prop_map(|mut f| {
+        if let (Some(r), Some(e)) = (f.received_at, f.finished_at)
+            && e < r
+        {
+            f.finished_at = Some(r);
+        }
+        if f.finished_at.is_some() {
+            f.supplement_open = false;
+        }
+        if f.supplement_open {
+            let at = f.supplement_opened_at.unwrap_or(vn(2026, 5, 10, 9, 0));
+            f.supplement_opened_at = Some(f.received_at.map_or(at, |r| at.max(r)));
+        }
+        if let (Some(s), Some(r)) = (f.submitted_at, f.received_at)
+            && r < s
+        {
+            f.submitted_at = Some(r);
+        }
+        f
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// The roll-ups' decomposition: a period's figures are its parts' events plus what is open at
+    /// its end, for any partition of the period and any coherent dossier.
+    #[test]
+    fn a_period_is_its_parts_events_plus_what_is_open_at_its_end(
+        list in proptest::collection::vec(coherent(), 0..20),
+        cuts in proptest::collection::vec(1i64..91 * 24 * 60, 0..4),
+    ) {
+        let whole = Period { from: vn(2026, 4, 1, 0, 0), to: vn(2026, 7, 1, 0, 0) };
+        let mut points: Vec<DateTime<Utc>> = cuts
+            .into_iter()
+            .map(|m| whole.from + TimeDelta::minutes(m))
+            .collect();
+        points.sort();
+        points.dedup();
+        let mut parts = Vec::new();
+        let mut from = whole.from;
+        for p in points.into_iter().chain([whole.to]) {
+            if p > from {
+                parts.push(Period { from, to: p });
+                from = p;
+            }
+        }
+        for f in &list {
+            let left: Tally = parts.iter().map(|p| tally(f, p, office)).sum::<Tally>()
+                + open_at(f, whole.to, office);
+            let right: Tally = tally(f, &whole, office)
+                + parts.iter().map(|p| open_at(f, p.to, office)).sum::<Tally>();
+            prop_assert_eq!(left, right, "{:?}", f);
+        }
     }
 }
