@@ -81,6 +81,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(app: App, oidc: Option<OidcSettings>) -> Self {
+        let telemetry = Arc::new(telemetry::Telemetry::new(&app));
         let public_https = app.public_url.starts_with("https://");
         Self {
             app,
@@ -95,7 +96,7 @@ impl AppState {
             )),
             remote_signing: None,
             vnpay: None,
-            telemetry: Arc::new(telemetry::Telemetry::default()),
+            telemetry,
             metrics_token: None,
         }
     }

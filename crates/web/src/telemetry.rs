@@ -15,9 +15,13 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use motcua_app::App;
 use motcua_app::quality::{RequestSample, TimingSample};
+use prometheus_client::collector::Collector;
 use prometheus_client::encoding::text::encode;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
@@ -53,6 +57,90 @@ pub struct Telemetry {
     bytes: Family<Labels, Histogram, fn() -> Histogram>,
     login: Family<Labels, Histogram, fn() -> Histogram>,
     pending: Mutex<Pending>,
+}
+
+/// The national databases' connectors, read from their own hour of samples at each scrape.
+struct ConnectorGauges {
+    connectors: motcua_app::connectors::Connectors,
+    clock: std::sync::Arc<dyn motcua_app::Clock>,
+}
+
+impl std::fmt::Debug for ConnectorGauges {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ConnectorGauges")
+    }
+}
+
+impl Collector for ConnectorGauges {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        use motcua_app::connectors::ReportStatus;
+        let r = self.connectors.report(self.clock.now());
+        ConstGauge::new(i64::try_from(r.connected).unwrap_or(i64::MAX)).encode(
+            encoder.encode_descriptor(
+                "connectors_connected",
+                "National databases connected or degraded (the province's N of M)",
+                None,
+                MetricType::Gauge,
+            )?,
+        )?;
+        ConstGauge::new(i64::try_from(r.expected).unwrap_or(i64::MAX)).encode(
+            encoder.encode_descriptor(
+                "connectors_expected",
+                "National databases a province is expected to connect",
+                None,
+                MetricType::Gauge,
+            )?,
+        )?;
+        let configured: Vec<_> = r.items.iter().filter(|i| i.configured).collect();
+        let mut up = encoder.encode_descriptor(
+            "connector_up",
+            "1 while the national database answers (connected or degraded), else 0",
+            None,
+            MetricType::Gauge,
+        )?;
+        for i in &configured {
+            let labels = vec![("database", i.name.clone())];
+            let value = matches!(i.status, ReportStatus::Connected | ReportStatus::Degraded);
+            ConstGauge::new(i64::from(value)).encode(up.encode_family(&labels)?)?;
+        }
+        let mut errors = encoder.encode_descriptor(
+            "connector_error_ratio",
+            "Failed calls of the last hour, of all calls",
+            None,
+            MetricType::Gauge,
+        )?;
+        for i in &configured {
+            if let Some(rate) = i.health.as_ref().and_then(|h| h.error_rate) {
+                let labels = vec![("database", i.name.clone())];
+                ConstGauge::new(rate).encode(errors.encode_family(&labels)?)?;
+            }
+        }
+        let mut p95 = encoder.encode_descriptor(
+            "connector_latency_p95_seconds",
+            "95th percentile of the last hour's call times",
+            None,
+            MetricType::Gauge,
+        )?;
+        for i in &configured {
+            if let Some(ms) = i.health.as_ref().and_then(|h| h.latency_p95_ms) {
+                let labels = vec![("database", i.name.clone())];
+                ConstGauge::new(ms as f64 / 1000.0).encode(p95.encode_family(&labels)?)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Telemetry {
+    /// The recorder, with the deployment's connectors as gauges.
+    pub fn new(app: &App) -> Self {
+        let mut t = Self::default();
+        t.registry.register_collector(Box::new(ConnectorGauges {
+            connectors: app.connectors.clone(),
+            clock: app.clock.clone(),
+        }));
+        t
+    }
 }
 
 impl Default for Telemetry {

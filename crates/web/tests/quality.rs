@@ -35,6 +35,12 @@ async fn requests_are_counted_by_route_never_by_their_codes() {
     );
     assert!(!m.contains(&code), "a dossier code leaked into the metrics");
     assert!(m.contains("motcua_http_request_duration_seconds_bucket"));
+    // The national databases too: the demo's six simulated ones, of the province's 18.
+    assert!(m.contains("motcua_connectors_expected 18"), "{m}");
+    assert!(
+        m.contains("motcua_connector_up{database=\"population\"}"),
+        "{m}"
+    );
     assert!(m.trim_end().ends_with("# EOF"));
 }
 
