@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
@@ -288,7 +288,17 @@ impl Telemetry {
 /// Counts every request by its route template (never the concrete path: codes stay out).
 pub async fn record(State(s): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = req.method().as_str().to_owned();
+    // Labels stay few: the standard methods by name, anything else as one.
+    let method = match *req.method() {
+        Method::GET
+        | Method::HEAD
+        | Method::POST
+        | Method::PUT
+        | Method::PATCH
+        | Method::DELETE
+        | Method::OPTIONS => req.method().as_str().to_owned(),
+        _ => "OTHER".to_owned(),
+    };
     let route = req
         .extensions()
         .get::<MatchedPath>()

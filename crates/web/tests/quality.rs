@@ -92,3 +92,34 @@ async fn operators_see_errors_pages_and_where_applicants_stop() {
     assert_eq!(status, 200);
     assert!(html.contains("Chất lượng vận hành cổng tháng trước"));
 }
+
+#[tokio::test]
+async fn odd_methods_and_unknown_paths_do_not_grow_the_labels() {
+    let t = TestApp::spawn().await;
+    for m in ["FOO", "BAR", "BAZQUX"] {
+        let _ = t
+            .http
+            .request(
+                reqwest::Method::from_bytes(m.as_bytes()).unwrap(),
+                t.url("/x"),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    for p in ["/nope-1", "/nope-2", "/api/v1/nope-3"] {
+        let r = t.http.get(t.url(p)).send().await.unwrap();
+        assert_eq!(r.status(), 404);
+    }
+    let m = t
+        .http
+        .get(t.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!m.contains("FOO") && !m.contains("nope"), "{m}");
+    assert!(m.contains("method=\"OTHER\""), "{m}");
+}
