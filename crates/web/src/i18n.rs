@@ -86,6 +86,9 @@ mod tests {
         sources.push(include_str!("pages.rs").to_owned());
         sources.push(include_str!("portal.rs").to_owned());
         sources.push(include_str!("staff.rs").to_owned());
+        sources.push(include_str!("indicators.rs").to_owned());
+        sources.push(include_str!("statistics.rs").to_owned());
+        sources.push(include_str!("quality.rs").to_owned());
         let known = keys(Lang::Vi);
         let mut used = 0;
         // The call shapes used: `c.t("key")` in templates, `t(lang, "key")` / `t(ui.lang, "key")` in code.

@@ -406,3 +406,35 @@ async fn targets_show_who_is_behind_down_to_the_dossiers() {
         .unwrap();
     assert_eq!(entries.len(), 1);
 }
+
+#[tokio::test]
+async fn the_staff_and_public_pages_read_in_english_too() {
+    let t = TestApp::spawn().await;
+    november(&t).await;
+    let admin = t.staff_cookie("admin@H31").await;
+    for path in [
+        "/staff/indicators?agency=H31&period=2026-11&lang=en",
+        "/staff/indicators/2.1?agency=H31&period=2026-11&lang=en",
+        "/staff/quality?lang=en",
+        "/thong-ke?lang=en",
+    ] {
+        let (status, html) = t.page(&admin, path).await;
+        assert_eq!(status, 200, "{path}");
+        // No key left untranslated, whether written in a template or built at run time.
+        for prefix in ["dash.", "stats.", "quality.", "status."] {
+            assert!(
+                !html.contains(&format!(">{prefix}")) && !html.contains(&format!(" {prefix}")),
+                "{path}: an untranslated {prefix} key\n{html}"
+            );
+        }
+        assert!(html.contains("<html lang=\"en\">"), "{path}");
+    }
+    let (_, html) = t
+        .page(
+            &admin,
+            "/staff/indicators?agency=H31&period=2026-11&lang=en",
+        )
+        .await;
+    assert!(html.contains("1. Publicity and transparency"));
+    assert!(html.contains("Dossiers filed online"));
+}
