@@ -207,6 +207,18 @@ pub struct Part {
 /// communes; the deployment's provinces when there is no scope), from one read of the dossiers.
 pub async fn by_agency(app: &App, req: &Request) -> Result<Vec<Part>, AppError> {
     let req = &up_to_now(app, req);
+    let facts = dossier_facts(app, req).await?;
+    let procs = catalogue::current_all(app).await?;
+    parts_by_agency(app, req, &facts, &procs).await
+}
+
+/// [`by_agency`] over dossiers already read (those of `req` or of a window containing it).
+async fn parts_by_agency(
+    app: &App,
+    req: &Request,
+    facts: &[(String, Facts)],
+    procs: &[Procedure],
+) -> Result<Vec<Part>, AppError> {
     let children = match &req.agency {
         Some(code) => {
             find_agency(app, code).await?;
@@ -222,21 +234,19 @@ pub async fn by_agency(app: &App, req: &Request) -> Result<Vec<Part>, AppError> 
                 .await?
         }
     };
-    let facts = dossier_facts(app, req).await?;
-    let procs = catalogue::current_all(app).await?;
     let mut out = Vec::with_capacity(children.len());
     for child in children {
         let part: Vec<&Facts> = facts
             .iter()
             .map(|(_, f)| f)
-            .filter(|f| in_scope(&f.agency, &child.code))
+            .filter(|f| in_scope(&f.agency, &child.code) && read_for(&f.facts, &req.period))
             .collect();
         let child_req = Request {
             agency: Some(child.code.clone()),
             ..req.clone()
         };
         out.push(Part {
-            report: figures_of(app, &child_req, &part, &procs).await?,
+            report: figures_of(app, &child_req, &part, procs).await?,
             dossiers: u64::try_from(part.len()).unwrap_or(u64::MAX),
             key: child.code,
             name_vi: child.name_vi,
@@ -288,6 +298,24 @@ pub async fn monthly(
     agency: Option<&str>,
     months: u32,
 ) -> Result<Vec<(String, Indicators)>, AppError> {
+    Ok(overview(app, agency, months, false).await?.months)
+}
+
+/// What the public page shows: each of the last `months` months, the whole window, and (with
+/// `parts`) each agency under the scope over the window — from one read of the dossiers.
+#[derive(Debug, Clone)]
+pub struct Overview {
+    pub months: Vec<(String, Indicators)>,
+    pub whole: Option<Indicators>,
+    pub parts: Vec<Part>,
+}
+
+pub async fn overview(
+    app: &App,
+    agency: Option<&str>,
+    months: u32,
+    parts: bool,
+) -> Result<Overview, AppError> {
     let offset = app.calendar.offset();
     let today = app.now().with_timezone(&offset).date_naive();
     let this_month = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
@@ -300,7 +328,11 @@ pub async fn monthly(
         })
         .collect();
     let (Some((_, first)), Some((_, last))) = (periods.first(), periods.last()) else {
-        return Ok(Vec::new());
+        return Ok(Overview {
+            months: Vec::new(),
+            whole: None,
+            parts: Vec::new(),
+        });
     };
     let request = |period: Period| Request {
         agency: agency.map(str::to_owned),
@@ -321,6 +353,21 @@ pub async fn monthly(
     );
     let facts = dossier_facts(app, &window).await?;
     let procs = catalogue::current_all(app).await?;
+    let all: Vec<&Facts> = facts.iter().map(|(_, f)| f).collect();
+    let whole = Indicators {
+        agency: agency_ref.clone(),
+        procedure: None,
+        from: window.period.from,
+        to: window.period.to,
+        dossiers: u64::try_from(all.len()).unwrap_or(u64::MAX),
+        report: figures_of(app, &window, &all, &procs).await?,
+        notes: notes(),
+    };
+    let parts = if parts {
+        parts_by_agency(app, &window, &facts, &procs).await?
+    } else {
+        Vec::new()
+    };
     let mut out = Vec::with_capacity(periods.len());
     for (label, period) in periods {
         let req = up_to_now(app, &request(period));
@@ -343,7 +390,11 @@ pub async fn monthly(
             },
         ));
     }
-    Ok(out)
+    Ok(Overview {
+        months: out,
+        whole: Some(whole),
+        parts,
+    })
 }
 
 /// Whether [`dossier_facts`] reads this dossier for the period: submitted before its end and not

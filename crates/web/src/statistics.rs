@@ -9,7 +9,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
-use motcua_app::indicators::{self, Indicators, Part, Request};
+use motcua_app::indicators::{self, Indicators, Part};
 use motcua_domain::indicators::{Band, Figure};
 use motcua_store::entities::agency;
 use motcua_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -237,28 +237,19 @@ pub async fn page(
         .agency
         .filter(|a| !a.trim().is_empty())
         .or_else(|| province.clone());
-    let series = match indicators::monthly(&s.app, scope.as_deref(), MONTHS).await {
+    // Each commune's figures over the twelve months too, for the province.
+    let with_parts = scope.is_some() && scope == province;
+    let ov = match indicators::overview(&s.app, scope.as_deref(), MONTHS, with_parts).await {
         Ok(v) => v,
         Err(e) => return app_error(&ui, &who, &e),
     };
-    let Some(first) = series.first() else {
+    let series = ov.months;
+    let Some(year) = ov.whole else {
         return app_error(
             &ui,
             &who,
             &motcua_app::AppError::not_found("thống kê", "statistics"),
         );
-    };
-    let whole = Request {
-        agency: scope.clone(),
-        procedure: None,
-        period: motcua_domain::indicators::Period {
-            from: first.1.from,
-            to: s.app.now(),
-        },
-    };
-    let year = match indicators::compute(&s.app, &whole).await {
-        Ok(v) => v,
-        Err(e) => return app_error(&ui, &who, &e),
     };
     let get = |id: &str| year.report.indicators.get(id);
     let cards = CHARTED
@@ -331,19 +322,12 @@ pub async fn page(
             choices.push((c.code, name_of(lang, &c.name_vi, &c.name_en), selected));
         }
     }
-    // Each commune's figures over the twelve months, for the province.
-    let agencies = if scope.is_some() && scope == province {
-        match indicators::by_agency(&s.app, &whole).await {
-            Ok(parts) => parts
-                .into_iter()
-                .filter(|p| p.dossiers > 0)
-                .map(|p| agency_row(lang, &p))
-                .collect(),
-            Err(e) => return app_error(&ui, &who, &e),
-        }
-    } else {
-        Vec::new()
-    };
+    let agencies = ov
+        .parts
+        .iter()
+        .filter(|p| p.dossiers > 0)
+        .map(|p| agency_row(lang, p))
+        .collect();
     let notes = year
         .notes
         .values()
