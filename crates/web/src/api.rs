@@ -45,7 +45,9 @@ pub async fn not_found() -> Problem {
     Problem(AppError::not_found("đường dẫn API", "API route"))
 }
 
-fn parse_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<(T, Value), Problem> {
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
+    body: &Bytes,
+) -> Result<(T, Value), Problem> {
     let raw: Value = serde_json::from_slice(body).map_err(|e| {
         bad_request(
             "malformed_json",

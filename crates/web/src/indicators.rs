@@ -763,3 +763,88 @@ pub async fn set_target(
         Err(e) => app_error(&ui, &who, &e),
     }
 }
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetsQuery {
+    #[serde(default)]
+    agency: Option<String>,
+    #[serde(default)]
+    year: Option<i32>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetBody {
+    agency: String,
+    year: i32,
+    indicator: String,
+    /// `null` removes the agency's own target (it then takes the one above it, if any).
+    target: Option<f64>,
+}
+
+async fn targets_json(s: &AppState, agency: &str, year: i32) -> Result<Response, Problem> {
+    let goals = targets::effective(&s.app, agency, year).await?;
+    let list: Vec<_> = goals
+        .values()
+        .map(|g| json!({ "indicator": g.indicator, "target": g.target, "set_for": g.set_for }))
+        .collect();
+    Ok(Json(json!({ "agency": agency, "year": year, "targets": list })).into_response())
+}
+
+/// `GET /api/v1/indicators/targets?agency=&year=`: the targets in force for an agency (its own,
+/// else those of the agencies above it). Public, like the figures they are set for.
+pub async fn api_targets(
+    State(s): State<AppState>,
+    q: Result<Query<TargetsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, Problem> {
+    let Query(q) = q.map_err(|_| {
+        AppError::new(
+            ErrorCode::BadRequest,
+            "invalid_query",
+            "Tham số không hợp lệ: chỉ nhận agency và year.",
+            "Invalid parameters: only agency and year.",
+        )
+    })?;
+    let Some(agency) = q.agency.as_deref().map(str::trim).filter(|a| !a.is_empty()) else {
+        return Err(unprocessable(
+            "agency_required",
+            "Cần chọn cơ quan (agency).",
+            "Name the agency (agency).",
+        )
+        .into());
+    };
+    let agency = indicators::find_agency(&s.app, agency).await?.code;
+    let year = q
+        .year
+        .unwrap_or_else(|| s.app.now().with_timezone(&s.app.calendar.offset()).year());
+    if !(2020..=2100).contains(&year) {
+        return Err(unprocessable(
+            "invalid_year",
+            "Năm phải từ 2020 đến 2100.",
+            "The year must be between 2020 and 2100.",
+        )
+        .into());
+    }
+    targets_json(&s, &agency, year).await
+}
+
+/// `PUT /api/v1/indicators/targets`: an administrator of the agency or of one above it sets (or
+/// with `target: null` removes) a target; audited. Answers the targets then in force.
+pub async fn api_set_target(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    body: axum::body::Bytes,
+) -> Result<Response, Problem> {
+    let (b, _): (TargetBody, serde_json::Value) = crate::api::parse_json(&body)?;
+    targets::set(
+        &s.app,
+        &p,
+        b.agency.trim(),
+        b.year,
+        b.indicator.trim(),
+        b.target,
+    )
+    .await?;
+    targets_json(&s, b.agency.trim(), b.year).await
+}

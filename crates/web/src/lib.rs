@@ -153,6 +153,10 @@ pub fn router(state: AppState) -> Router {
         .route("/me/warehouse", get(api::my_warehouse))
         .route("/me/enterprises", get(api::my_enterprises))
         .route("/indicators", get(indicators::api))
+        .route(
+            "/indicators/targets",
+            get(indicators::api_targets).put(indicators::api_set_target),
+        )
         .route("/indicators/{id}/dossiers", get(indicators::api_behind))
         .route("/auth/staff", post(login::staff_login))
         .fallback(api::not_found)
@@ -365,7 +369,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Every API route as (method, OpenAPI path); the OpenAPI test checks they are all documented.
-pub const API_ROUTES: [(&str, &str); 29] = [
+pub const API_ROUTES: [(&str, &str); 31] = [
     ("get", "/procedures"),
     ("get", "/procedures/{code}"),
     ("get", "/assistant"),
@@ -389,6 +393,8 @@ pub const API_ROUTES: [(&str, &str); 29] = [
     ("get", "/me/warehouse"),
     ("get", "/me/enterprises"),
     ("get", "/indicators"),
+    ("get", "/indicators/targets"),
+    ("put", "/indicators/targets"),
     ("get", "/indicators/{id}/dossiers"),
     ("post", "/auth/staff"),
     ("get", "/openapi.json"),

@@ -1220,6 +1220,56 @@ fn paths() -> Value {
         ),
         errors: &[403, 404, 422],
     };
+    let targets_schema = || {
+        object(
+            &["agency", "year", "targets"],
+            json!({ "agency": { "type": "string" }, "year": { "type": "integer" },
+                "targets": { "type": "array", "items": object(&["indicator", "target", "set_for"],
+                    json!({ "indicator": { "type": "string" },
+                        "target": { "type": "number", "minimum": 0, "maximum": 100, "description": "Percent; for total, points out of 100" },
+                        "set_for": { "type": "string", "description": "The agency that set it: this one or one above it (inherited)" } })) } }),
+        )
+    };
+    let get_targets = Op {
+        id: "indicatorTargets",
+        summary: "The targets in force for an agency and year (its own, else inherited from the agencies above it)",
+        description: Some(
+            "Public, like the figures. agency is required (422 agency_required; unknown 404; not a code 422 invalid_agency); year defaults to the current one (2020–2100, else 422 invalid_year).",
+        ),
+        access: Access::Public,
+        params: vec![
+            json!({ "name": "agency", "in": "query", "required": true,
+                "schema": { "type": "string", "maxLength": 64, "pattern": "^[A-Za-z0-9.]+$" } }),
+            json!({ "name": "year", "in": "query", "required": false,
+                "schema": { "type": "integer", "minimum": 2020, "maximum": 2100 } }),
+        ],
+        body: None,
+        ok: ("200", json_ok("The targets", targets_schema())),
+        errors: &[404, 422],
+    };
+    let set_target = Op {
+        id: "setIndicatorTarget",
+        summary: "Set or remove an agency's target for an indicator in a year",
+        description: Some(
+            "Administrators of the agency or of one above it (403 not_admin); audited. target null (or absent) removes the agency's own target. 422 for an indicator that takes no target (unknown_indicator; 2.2 is a time), a year outside 2020–2100 (invalid_year), a target outside 0–100 (invalid_target), a body of another shape (invalid_body); 404 for an unknown agency. Answers the targets then in force.",
+        ),
+        access: Access::SignedIn,
+        params: vec![],
+        body: Some(json_body({
+            let mut b = object(
+                &["agency", "year", "indicator"],
+                json!({ "agency": { "type": "string", "example": "H31" },
+                    "year": { "type": "integer", "example": 2026 },
+                    "indicator": { "type": "string", "example": "3.3" },
+                    "target": { "type": "number", "nullable": true, "example": 80,
+                        "description": "Percent (points out of 100 for total); null or absent removes the agency's own target" } }),
+            );
+            b["additionalProperties"] = json!(false);
+            b
+        })),
+        ok: ("200", json_ok("The targets in force", targets_schema())),
+        errors: &[403, 404, 422],
+    };
     let my_enterprises = Op {
         id: "myEnterprises",
         summary: "The enterprises the citizen is the legal representative of, per the national business registration database",
@@ -1488,6 +1538,7 @@ fn paths() -> Value {
         "/me/warehouse": { "get": my_warehouse.build() },
         "/me/enterprises": { "get": my_enterprises.build() },
         "/indicators": { "get": indicators_op.build() },
+        "/indicators/targets": { "get": get_targets.build(), "put": set_target.build() },
         "/indicators/{id}/dossiers": { "get": indicator_dossiers.build() },
         "/auth/staff": { "post": staff_login.build() },
     })

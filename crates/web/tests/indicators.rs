@@ -438,3 +438,83 @@ async fn the_staff_and_public_pages_read_in_english_too() {
     assert!(html.contains("1. Publicity and transparency"));
     assert!(html.contains("Dossiers filed online"));
 }
+
+#[tokio::test]
+async fn targets_are_set_and_read_through_the_api() {
+    let t = TestApp::spawn().await;
+    let admin = t.staff_token("admin@H31").await;
+    let body =
+        serde_json::json!({ "agency": "H31", "year": 2026, "indicator": "3.3", "target": 80 });
+    let r = t
+        .put_json(&admin, "/api/v1/indicators/targets", &body)
+        .await;
+    assert_eq!(r.status(), 200);
+    // A commune inherits it; read without signing in.
+    let got: Value = public(
+        &t,
+        &format!("/api/v1/indicators/targets?agency={AGENCY_A}&year=2026"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(got["targets"][0]["indicator"], "3.3");
+    assert_eq!(got["targets"][0]["target"], 80.0);
+    assert_eq!(got["targets"][0]["set_for"], "H31");
+    // Its own replaces the inherited one; removing it brings the province's back.
+    let own =
+        serde_json::json!({ "agency": AGENCY_A, "year": 2026, "indicator": "3.3", "target": 60.5 });
+    let r = json(t.put_json(&admin, "/api/v1/indicators/targets", &own).await).await;
+    assert_eq!(r["targets"][0]["set_for"], AGENCY_A);
+    assert_eq!(r["targets"][0]["target"], 60.5);
+    let off =
+        serde_json::json!({ "agency": AGENCY_A, "year": 2026, "indicator": "3.3", "target": null });
+    let r = json(t.put_json(&admin, "/api/v1/indicators/targets", &off).await).await;
+    assert_eq!(r["targets"][0]["set_for"], "H31");
+    // Refusals.
+    let officer = t.staff_token(&format!("officer@{AGENCY_A}")).await;
+    expect_problem(
+        t.put_json(&officer, "/api/v1/indicators/targets", &body)
+            .await,
+        403,
+        "not_admin",
+    )
+    .await;
+    for (b, code) in [
+        (
+            serde_json::json!({ "agency": "H31", "year": 2026, "indicator": "2.2", "target": 5 }),
+            "unknown_indicator",
+        ),
+        (
+            serde_json::json!({ "agency": "H31", "year": 1999, "indicator": "3.3", "target": 5 }),
+            "invalid_year",
+        ),
+        (
+            serde_json::json!({ "agency": "H31", "year": 2026, "indicator": "3.3", "target": 101 }),
+            "invalid_target",
+        ),
+        (
+            serde_json::json!({ "agency": "H31", "year": 2026, "indicator": "3.3", "target": 5, "x": 1 }),
+            "invalid_body",
+        ),
+    ] {
+        expect_problem(
+            t.put_json(&admin, "/api/v1/indicators/targets", &b).await,
+            422,
+            code,
+        )
+        .await;
+    }
+    expect_problem(
+        public(&t, "/api/v1/indicators/targets").await,
+        422,
+        "agency_required",
+    )
+    .await;
+    expect_problem(
+        public(&t, "/api/v1/indicators/targets?agency=H99").await,
+        404,
+        "not_found",
+    )
+    .await;
+}

@@ -103,9 +103,10 @@ async fn openapi_document_lists_every_api_route() {
 }
 
 /// The operations anyone may call without signing in.
-const PUBLIC: [(&str, &str); 11] = [
+const PUBLIC: [(&str, &str); 12] = [
     ("get", "/openapi.json"),
     ("get", "/indicators"),
+    ("get", "/indicators/targets"),
     ("get", "/procedures"),
     ("get", "/procedures/{code}"),
     ("get", "/assistant"),
