@@ -17,6 +17,7 @@ pub mod national;
 pub mod notice;
 pub mod opening_hours;
 pub mod payment;
+pub mod rollup;
 pub mod search;
 pub mod text;
 pub mod workflow;

@@ -1186,3 +1186,47 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Monthly roll-ups give a period's figures exactly: the months' events, plus what a finished
+    /// dossier added at the last month's end (kept), or what a running one adds at the period's
+    /// end (measured when asked).
+    #[test]
+    fn monthly_contributions_add_up_to_any_run_of_whole_months(
+        list in proptest::collection::vec(coherent(), 0..15),
+        a in 0usize..3,
+        len in 1usize..4,
+    ) {
+        use motcua_domain::rollup::{Month, Slot, contributions};
+        let months = [
+            Month { year: 2026, month: 4 },
+            Month { year: 2026, month: 5 },
+            Month { year: 2026, month: 6 },
+        ];
+        let first = months[a];
+        let last = months[(a + len - 1).min(2)];
+        let period = Period {
+            from: first.start().unwrap(),
+            to: last.next().start().unwrap(),
+        };
+        for f in &list {
+            let c = contributions(f, office);
+            let events: Tally = c
+                .iter()
+                .filter(|x| x.slot == Slot::Events && x.month >= first && x.month <= last)
+                .map(|x| x.tally)
+                .sum();
+            let open = if f.finished_at.is_some() {
+                c.iter()
+                    .filter(|x| x.slot == Slot::OpenAtEnd && x.month == last)
+                    .map(|x| x.tally)
+                    .sum()
+            } else {
+                open_at(f, period.to, office)
+            };
+            prop_assert_eq!(events + open, tally(f, &period, office), "{:?}\n{:?}", f, c);
+        }
+    }
+}
