@@ -1972,6 +1972,13 @@ async fn view_in(
         .iter()
         .map(crate::payments::PaymentView::from)
         .collect();
+    let applicant: Value = motcua_store::from_json("dossiers.applicant", &row.applicant)?;
+    // The enterprise's name as recorded in the applicant block when the dossier was created.
+    let enterprise_name = applicant
+        .pointer("/enterprise/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     Ok(DossierView {
         code: row.code.clone(),
         draft_ref: row.draft_ref.clone(),
@@ -1985,7 +1992,7 @@ async fn view_in(
             name_en: procedure.name_en.clone(),
         },
         channel: row.channel.clone(),
-        applicant: motcua_store::from_json("dossiers.applicant", &row.applicant)?,
+        applicant,
         receiving_point: row.receiving_point.clone(),
         receiving_agency: agency_name(conn, &row.receiving_agency).await?,
         competent_agency: agency_name(conn, &row.competent_agency).await?,
@@ -2024,7 +2031,7 @@ async fn view_in(
             .as_ref()
             .map(|code| crate::enterprise::EnterpriseRef {
                 code: code.clone(),
-                name: row_enterprise_name(&row.applicant).unwrap_or_default(),
+                name: enterprise_name,
             }),
         attachments: attachments
             .into_iter()
@@ -2493,13 +2500,4 @@ pub async fn audit_trail(
             }
         })
         .collect())
-}
-
-/// The enterprise's name as recorded in the applicant block when the dossier was created.
-fn row_enterprise_name(applicant: &str) -> Option<String> {
-    serde_json::from_str::<Value>(applicant)
-        .ok()?
-        .pointer("/enterprise/name")?
-        .as_str()
-        .map(str::to_owned)
 }

@@ -150,7 +150,7 @@ pub async fn compute(app: &App, req: &Request) -> Result<Indicators, AppError> {
     let facts = dossier_facts(app, req).await?;
     let refs: Vec<&Facts> = facts.iter().map(|(_, f)| f).collect();
     let procs = catalogue::current_all(app).await?;
-    let report = figures_of(app, req, &refs, &procs).await?;
+    let report = figures_of(app, req, &refs, &procs, &around(app, req).await?)?;
     Ok(Indicators {
         agency,
         procedure: req.procedure.clone(),
@@ -163,25 +163,62 @@ pub async fn compute(app: &App, req: &Request) -> Result<Indicators, AppError> {
 }
 
 /// The report over these dossiers, with the procedure and feedback inputs of `req`'s scope.
-async fn figures_of(
+fn figures_of(
     app: &App,
     req: &Request,
     facts: &[&Facts],
     procs: &[Procedure],
+    around: &Around,
 ) -> Result<Report, AppError> {
     let minutes = |a, b| app.calendar.working_minutes_between(a, b);
     let tally: Tally = facts
         .iter()
         .map(|f| indicators::tally(&f.facts, &req.period, minutes))
         .sum();
-    let catalogue = catalogue_facts(app, req, facts, procs).await?;
-    let feedback = feedback_facts(app, req).await?;
+    let covers = |code: &str| req.agency.as_deref().is_none_or(|a| in_scope(code, a));
+    let kinds: HashSet<&str> = around
+        .agencies
+        .iter()
+        .filter(|(code, _)| covers(code))
+        .map(|(_, kind)| kind.as_str())
+        .collect();
+    let catalogue = catalogue_facts(app, req, facts, procs, &kinds);
+    let rows: Vec<&feedback::Model> = around
+        .feedback
+        .iter()
+        .filter(|r| covers(&r.agency_code) && req.period.contains(r.received_at))
+        .collect();
+    let feedback = feedback_facts(app, req, &rows)?;
     Ok(indicators::report(
         &tally,
         &catalogue,
         &feedback,
         &app.scoring,
     ))
+}
+
+/// The agencies (code, kind) and the feedback received of a scope and period: read once, then
+/// narrowed in memory for each agency under the scope and each month inside the period.
+struct Around {
+    agencies: Vec<(String, String)>,
+    feedback: Vec<feedback::Model>,
+}
+
+async fn around(app: &App, req: &Request) -> Result<Around, AppError> {
+    let mut agencies = agency::Entity::find()
+        .select_only()
+        .columns([agency::Column::Code, agency::Column::Kind]);
+    let mut fb = feedback::Entity::find()
+        .filter(feedback::Column::ReceivedAt.gte(req.period.from))
+        .filter(feedback::Column::ReceivedAt.lt(req.period.to));
+    if let Some(a) = &req.agency {
+        agencies = agencies.filter(scope_condition(agency::Column::Code, a));
+        fb = fb.filter(scope_condition(feedback::Column::AgencyCode, a));
+    }
+    Ok(Around {
+        agencies: agencies.into_tuple().all(&app.db).await?,
+        feedback: fb.all(&app.db).await?,
+    })
 }
 
 /// Whether an agency code falls in a scope (the scope itself or below it).
@@ -209,7 +246,8 @@ pub async fn by_agency(app: &App, req: &Request) -> Result<Vec<Part>, AppError> 
     let req = &up_to_now(app, req);
     let facts = dossier_facts(app, req).await?;
     let procs = catalogue::current_all(app).await?;
-    parts_by_agency(app, req, &facts, &procs).await
+    let around = around(app, req).await?;
+    parts_by_agency(app, req, &facts, &procs, &around).await
 }
 
 /// [`by_agency`] over dossiers already read (those of `req` or of a window containing it).
@@ -218,6 +256,7 @@ async fn parts_by_agency(
     req: &Request,
     facts: &[(String, Facts)],
     procs: &[Procedure],
+    around: &Around,
 ) -> Result<Vec<Part>, AppError> {
     let children = match &req.agency {
         Some(code) => {
@@ -246,7 +285,7 @@ async fn parts_by_agency(
             ..req.clone()
         };
         out.push(Part {
-            report: figures_of(app, &child_req, &part, procs).await?,
+            report: figures_of(app, &child_req, &part, procs, around)?,
             dossiers: u64::try_from(part.len()).unwrap_or(u64::MAX),
             key: child.code,
             name_vi: child.name_vi,
@@ -265,6 +304,7 @@ pub async fn by_procedure(app: &App, req: &Request) -> Result<Vec<Part>, AppErro
     }
     let facts = dossier_facts(app, req).await?;
     let procs = catalogue::current_all(app).await?;
+    let around = around(app, req).await?;
     let mut codes: Vec<&str> = facts.iter().map(|(_, f)| f.procedure.as_str()).collect();
     codes.sort_unstable();
     codes.dedup();
@@ -281,7 +321,7 @@ pub async fn by_procedure(app: &App, req: &Request) -> Result<Vec<Part>, AppErro
         };
         let p = procs.iter().find(|p| p.code.as_str() == code);
         out.push(Part {
-            report: figures_of(app, &proc_req, &part, &procs).await?,
+            report: figures_of(app, &proc_req, &part, &procs, &around)?,
             dossiers: u64::try_from(part.len()).unwrap_or(u64::MAX),
             key: code.to_owned(),
             name_vi: p.map(|p| p.name_vi.clone()).unwrap_or_default(),
@@ -353,6 +393,7 @@ pub async fn overview(
     );
     let facts = dossier_facts(app, &window).await?;
     let procs = catalogue::current_all(app).await?;
+    let around = around(app, &window).await?;
     let all: Vec<&Facts> = facts.iter().map(|(_, f)| f).collect();
     let whole = Indicators {
         agency: agency_ref.clone(),
@@ -360,11 +401,11 @@ pub async fn overview(
         from: window.period.from,
         to: window.period.to,
         dossiers: u64::try_from(all.len()).unwrap_or(u64::MAX),
-        report: figures_of(app, &window, &all, &procs).await?,
+        report: figures_of(app, &window, &all, &procs, &around)?,
         notes: notes(),
     };
     let parts = if parts {
-        parts_by_agency(app, &window, &facts, &procs).await?
+        parts_by_agency(app, &window, &facts, &procs, &around).await?
     } else {
         Vec::new()
     };
@@ -376,7 +417,7 @@ pub async fn overview(
             .map(|(_, f)| f)
             .filter(|f| read_for(&f.facts, &req.period))
             .collect();
-        let report = figures_of(app, &req, &part, &procs).await?;
+        let report = figures_of(app, &req, &part, &procs, &around)?;
         out.push((
             label,
             Indicators {
@@ -785,25 +826,13 @@ impl SideFacts {
 
 /// The procedure-level inputs: the procedures the scope's agencies handle (by their kind), and
 /// which of them had an online dossier received in the period.
-async fn catalogue_facts(
+fn catalogue_facts(
     app: &App,
     req: &Request,
     facts: &[&Facts],
     procs: &[Procedure],
-) -> Result<CatalogueFacts, AppError> {
-    let mut kinds = agency::Entity::find()
-        .select_only()
-        .column(agency::Column::Kind)
-        .distinct();
-    if let Some(a) = &req.agency {
-        kinds = kinds.filter(scope_condition(agency::Column::Code, a));
-    }
-    let kinds: HashSet<String> = kinds
-        .into_tuple::<String>()
-        .all(&app.db)
-        .await?
-        .into_iter()
-        .collect();
+    kinds: &HashSet<&str>,
+) -> CatalogueFacts {
     let today = app.now().with_timezone(&app.calendar.offset()).date_naive();
     let population_connected = app.connectors.get(Database::Population).is_some();
     let paid_online: HashSet<&str> = facts
@@ -821,7 +850,7 @@ async fn catalogue_facts(
         .collect();
     let mut c = CatalogueFacts::default();
     for p in procs {
-        if !kinds.contains(&p.competent_agency_kind) {
+        if !kinds.contains(p.competent_agency_kind.as_str()) {
             continue;
         }
         if req
@@ -853,27 +882,24 @@ async fn catalogue_facts(
             c.population_connected += u64::from(reads_population && population_connected);
         }
     }
-    Ok(c)
+    c
 }
 
-/// Feedback received in the period by the scope's agencies.
-async fn feedback_facts(app: &App, req: &Request) -> Result<FeedbackFacts, AppError> {
-    let mut q = feedback::Entity::find()
-        .filter(feedback::Column::ReceivedAt.gte(req.period.from))
-        .filter(feedback::Column::ReceivedAt.lt(req.period.to));
-    if let Some(a) = &req.agency {
-        q = q.filter(scope_condition(feedback::Column::AgencyCode, a));
-    }
-    let rows = q.all(&app.db).await?;
+/// Feedback received in the period by the scope's agencies (`rows`).
+fn feedback_facts(
+    app: &App,
+    req: &Request,
+    rows: &[&feedback::Model],
+) -> Result<FeedbackFacts, AppError> {
     // "Repeated": the same sender wrote again about the same dossier.
     let mut seen: HashMap<(String, String), u32> = HashMap::new();
-    for r in &rows {
+    for r in rows {
         if let (Some(who), Some(d)) = (&r.citizen_id, &r.dossier_code) {
             *seen.entry((who.clone(), d.clone())).or_default() += 1;
         }
     }
     let mut out = FeedbackFacts::default();
-    for r in &rows {
+    for r in rows {
         let state = crate::feedback::state_of(r)?;
         let repeated = match (&r.citizen_id, &r.dossier_code) {
             (Some(who), Some(d)) => seen.get(&(who.clone(), d.clone())).copied().unwrap_or(0) > 1,

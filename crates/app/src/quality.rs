@@ -149,7 +149,8 @@ pub struct QualityReport {
 }
 
 fn pct(num: i64, den: i64) -> Option<f64> {
-    (den > 0).then(|| (num as f64 * 10_000.0 / den as f64).round() / 100.0)
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    motcua_domain::indicators::Ratio::new(count(num), count(den)).percent()
 }
 
 fn percentiles(mut v: Vec<i64>) -> Percentiles {

@@ -133,53 +133,58 @@ pub async fn set(
     Ok(())
 }
 
+/// The targets set in a year for an agency, the agencies above it and those under it: enough
+/// to say what is in force anywhere in that part of the tree without asking again.
+#[derive(Debug, Clone, Default)]
+pub struct InForce {
+    rows: Vec<indicator_target::Model>,
+}
+
+impl InForce {
+    /// The targets in force for `agency`, by indicator: its own, else the nearest above.
+    pub fn for_agency(&self, agency: &str) -> BTreeMap<String, Target> {
+        let mut out: BTreeMap<String, Target> = BTreeMap::new();
+        // Farthest first, so a nearer agency's target replaces its parent's.
+        for level in lineage(agency).iter().rev() {
+            for r in self.rows.iter().filter(|r| &r.agency_code == level) {
+                out.insert(
+                    r.indicator.clone(),
+                    Target {
+                        indicator: r.indicator.clone(),
+                        target: r.target,
+                        set_for: r.agency_code.clone(),
+                        set_by: r.set_by.clone(),
+                    },
+                );
+            }
+        }
+        out
+    }
+}
+
+/// The targets that can apply to `scope` or an agency under it in `year`, in one read.
+pub async fn in_force_around(app: &App, scope: &str, year: i32) -> Result<InForce, AppError> {
+    let rows = indicator_target::Entity::find()
+        .filter(
+            motcua_store::sea_orm::Condition::any()
+                .add(indicator_target::Column::AgencyCode.is_in(lineage(scope)))
+                .add(indicator_target::Column::AgencyCode.starts_with(format!("{scope}."))),
+        )
+        .filter(indicator_target::Column::Year.eq(year))
+        .order_by_asc(indicator_target::Column::AgencyCode)
+        .order_by_asc(indicator_target::Column::Indicator)
+        .all(&app.db)
+        .await?;
+    Ok(InForce { rows })
+}
+
 /// The targets in force for `agency` in `year`, by indicator: its own, else the nearest above.
 pub async fn effective(
     app: &App,
     agency: &str,
     year: i32,
 ) -> Result<BTreeMap<String, Target>, AppError> {
-    let above = lineage(agency);
-    let rows = indicator_target::Entity::find()
-        .filter(indicator_target::Column::AgencyCode.is_in(above.clone()))
-        .filter(indicator_target::Column::Year.eq(year))
-        .all(&app.db)
-        .await?;
-    let mut out: BTreeMap<String, Target> = BTreeMap::new();
-    // Farthest first, so a nearer agency's target replaces its parent's.
-    for level in above.iter().rev() {
-        for r in rows.iter().filter(|r| &r.agency_code == level) {
-            out.insert(
-                r.indicator.clone(),
-                Target {
-                    indicator: r.indicator.clone(),
-                    target: r.target,
-                    set_for: r.agency_code.clone(),
-                    set_by: r.set_by.clone(),
-                },
-            );
-        }
-    }
-    Ok(out)
-}
-
-/// Every target set for the agency and the agencies under it in `year`, by agency.
-pub async fn under(
-    app: &App,
-    agency: &str,
-    year: i32,
-) -> Result<Vec<indicator_target::Model>, AppError> {
-    Ok(indicator_target::Entity::find()
-        .filter(
-            motcua_store::sea_orm::Condition::any()
-                .add(indicator_target::Column::AgencyCode.eq(agency.to_owned()))
-                .add(indicator_target::Column::AgencyCode.starts_with(format!("{agency}."))),
-        )
-        .filter(indicator_target::Column::Year.eq(year))
-        .order_by_asc(indicator_target::Column::AgencyCode)
-        .order_by_asc(indicator_target::Column::Indicator)
-        .all(&app.db)
-        .await?)
+    Ok(in_force_around(app, agency, year).await?.for_agency(agency))
 }
 
 /// Whether a figure meets its target: `None` when it has no rate (nothing to judge).

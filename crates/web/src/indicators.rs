@@ -434,10 +434,12 @@ pub async fn dashboard(
         Ok(v) => v,
         Err(e) => return app_error(&ui, &who, &e),
     };
-    let goals = match targets::effective(&s.app, &scope, year).await {
+    // One read of the targets for the scope, the agencies above it and the units under it.
+    let in_force = match targets::in_force_around(&s.app, &scope, year).await {
         Ok(v) => v,
         Err(e) => return app_error(&ui, &who, &e),
     };
+    let goals = in_force.for_agency(&scope);
     let mut rows = Vec::new();
     for (id, vi, en) in indicators::NAMES {
         let name = if lang == Lang::En { en } else { vi }.to_owned();
@@ -498,10 +500,7 @@ pub async fn dashboard(
             Ok(parts) => {
                 let mut out = Vec::new();
                 for part in parts.iter().filter(|p| p.dossiers > 0) {
-                    let g = targets::effective(&s.app, &part.key, year)
-                        .await
-                        .unwrap_or_default();
-                    out.push(part_row(lang, part, &g));
+                    out.push(part_row(lang, part, &in_force.for_agency(&part.key)));
                 }
                 // Who is behind first, then the lowest scores.
                 out.sort_by(|a, b| {
@@ -567,7 +566,7 @@ pub async fn dashboard(
         band: figures
             .report
             .band
-            .map(|b| t(lang, &format!("stats.band.{}", band_key(b))).to_owned())
+            .map(|b| crate::statistics::band_name(lang, Some(b)))
             .unwrap_or_default(),
         groups: figures
             .report
@@ -607,17 +606,6 @@ pub async fn dashboard(
         year,
     };
     render(&ui, StatusCode::OK, &page)
-}
-
-fn band_key(b: motcua_domain::indicators::Band) -> &'static str {
-    use motcua_domain::indicators::Band;
-    match b {
-        Band::Excellent => "excellent",
-        Band::Good => "good",
-        Band::Fair => "fair",
-        Band::Average => "average",
-        Band::Weak => "weak",
-    }
 }
 
 fn form_urlencoded(pairs: &[(&str, &str)]) -> String {

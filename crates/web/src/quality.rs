@@ -46,8 +46,7 @@ struct QualityPage {
 
 pub fn percent(lang: Lang, v: Option<f64>) -> String {
     match v {
-        Some(v) if lang == Lang::En => format!("{v:.2}%"),
-        Some(v) => format!("{}\u{a0}%", format!("{v:.2}").replace('.', ",")),
+        Some(v) => crate::statistics::number(lang, v),
         None => t(lang, "stats.not_applicable").to_owned(),
     }
 }
@@ -67,7 +66,7 @@ pub fn seconds(lang: Lang, p: &Percentiles) -> String {
 
 /// The share of started drafts that reached a step.
 fn share(part: u64, whole: u64) -> Option<f64> {
-    (whole > 0).then(|| (part as f64 * 10_000.0 / whole as f64).round() / 100.0)
+    motcua_domain::indicators::Ratio::new(part, whole).percent()
 }
 
 fn cards(lang: Lang, r: &QualityReport) -> Vec<(String, String)> {

@@ -95,7 +95,7 @@ fn percent(lang: Lang, f: Option<&Figure>) -> String {
 }
 
 /// `96,29 %` in Vietnamese, `96.29%` in English.
-fn number(lang: Lang, r: f64) -> String {
+pub(crate) fn number(lang: Lang, r: f64) -> String {
     let s = format!("{r:.2}");
     if lang == Lang::En {
         format!("{s}%")
@@ -104,7 +104,7 @@ fn number(lang: Lang, r: f64) -> String {
     }
 }
 
-fn band_name(lang: Lang, b: Option<Band>) -> String {
+pub(crate) fn band_name(lang: Lang, b: Option<Band>) -> String {
     let key = match b {
         Some(Band::Excellent) => "stats.band.excellent",
         Some(Band::Good) => "stats.band.good",
