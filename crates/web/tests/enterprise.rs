@@ -241,6 +241,9 @@ async fn the_enterprises_results_go_to_its_own_warehouse_and_feed_its_next_dossi
         html.contains(&format!("value=\"{LACH_TRAY_CODE}\"")),
         "{html}"
     );
+    let (_, html) = t.page(&cookie, &format!("/apply/{PERMIT}?lang=en")).await;
+    assert!(html.contains("Who are you applying for?"), "{html}");
+    assert!(html.contains("Myself"));
     let (_, html) = t.page(&cookie, "/apply/1.001193").await;
     assert!(!html.contains("applying_for"), "{html}");
     let (_, html) = t.page(&cookie, &format!("/my/{for_company}")).await;
@@ -262,4 +265,6 @@ async fn the_enterprises_results_go_to_its_own_warehouse_and_feed_its_next_dossi
     assert_eq!(status, 200);
     assert!(html.contains("Chưa kết nối được Cơ sở dữ liệu quốc gia về đăng ký doanh nghiệp"));
     assert!(!html.contains(&format!("value=\"{LACH_TRAY_CODE}\"")));
+    let (_, html) = t.page(&cookie, &format!("/apply/{PERMIT}?lang=en")).await;
+    assert!(html.contains("you can still apply for yourself"), "{html}");
 }
