@@ -6,9 +6,9 @@
 //! the national e-ID codes (Decision 20/2020/QĐ-TTg) are hierarchical, so `H31` is the whole
 //! province, `H31.11341` a commune's people's committee with its police `H31.11341.CA`.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, SubsecRound, TimeZone, Utc};
 use motcua_domain::catalogue::{ApplicantKind, Channel, OnlineLevel, Procedure};
 use motcua_domain::feedback::Rating;
 use motcua_domain::indicators::{
@@ -18,7 +18,9 @@ use motcua_domain::lifecycle::DossierState;
 use motcua_domain::national::{self, Database};
 use motcua_store::entities::{agency, attachment, document, dossier, feedback, payment, rating};
 use motcua_store::sea_orm::sea_query::Query;
-use motcua_store::sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect};
+use motcua_store::sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde::Serialize;
 
 use crate::{App, AppError, ErrorCode, catalogue};
@@ -131,69 +133,124 @@ pub async fn find_agency(app: &App, code: &str) -> Result<AgencyRef, AppError> {
     })
 }
 
-/// The request measured no later than now: an unfinished dossier is judged at the period's end
-/// or today, whichever comes first — never late for a due date still ahead.
-fn up_to_now(app: &App, req: &Request) -> Request {
+/// The request measured no later than now (to the microsecond, as instants are stored): an
+/// unfinished dossier is judged at the period's end or now, whichever comes first — never late for
+/// a due date still ahead. Also says whether the end was cut to now.
+pub(crate) fn up_to_now(app: &App, req: &Request) -> (Request, bool) {
+    let now = app.now().trunc_subsecs(6);
     let mut r = req.clone();
-    r.period.to = r.period.to.min(app.now());
+    let clipped = r.period.to > now;
+    r.period.to = r.period.to.min(now);
     r.period.from = r.period.from.min(r.period.to);
-    r
+    (r, clipped)
 }
+
+/// What each (agency, procedure) counted in a period: the sums every figure is made of.
+pub type Tallies = BTreeMap<(String, String), Tally>;
+
+/// The tallies of `req` (already measured up to now), from the roll-ups when they are current
+/// and the period is a run of whole months (the last one possibly cut at now), else by reading
+/// every dossier of the scope and period.
+async fn tallies(app: &App, req: &Request, clipped: bool) -> Result<Tallies, AppError> {
+    if let Some((first, last)) = crate::rollups::months_of(app, &req.period, clipped)
+        && crate::rollups::current(app).await?
+    {
+        return crate::rollups::read(app, req, first, last).await;
+    }
+    recompute(app, req).await
+}
+
+/// The tallies of `req` from the dossiers themselves, a page at a time (memory stays flat): what
+/// `motcua indicators --verify` compares the roll-ups with.
+pub async fn recompute(app: &App, req: &Request) -> Result<Tallies, AppError> {
+    let minutes = |a, b| app.calendar.working_minutes_between(a, b);
+    let mut out = Tallies::new();
+    let mut procs = Pinned::default();
+    let mut after: Option<String> = None;
+    loop {
+        let mut which = request_condition(req);
+        if let Some(last) = &after {
+            which = which.add(dossier::Column::Id.gt(last.clone()));
+        }
+        let page = facts_where(&app.db, &mut procs, which, Some(PAGE)).await?;
+        let Some((last, _)) = page.last() else { break };
+        after = Some(last.clone());
+        let full = page.len() >= PAGE as usize;
+        for (_, f) in page {
+            let t = indicators::tally(&f.facts, &req.period, minutes);
+            *out.entry((f.agency, f.procedure)).or_default() += t;
+        }
+        if !full {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Dossiers read at a time when recomputing.
+const PAGE: u64 = 5_000;
 
 /// Computes every indicator for the request.
 pub async fn compute(app: &App, req: &Request) -> Result<Indicators, AppError> {
-    let req = &up_to_now(app, req);
+    let (req, clipped) = &up_to_now(app, req);
     let agency = match &req.agency {
         Some(code) => Some(find_agency(app, code).await?),
         None => None,
     };
-    let facts = dossier_facts(app, req).await?;
-    let refs: Vec<&Facts> = facts.iter().map(|(_, f)| f).collect();
+    let t = tallies(app, req, *clipped).await?;
     let procs = catalogue::current_all(app).await?;
-    let report = figures_of(app, req, &refs, &procs, &around(app, req).await?)?;
+    let (report, dossiers) = figures_of(app, req, &t, &procs, &around(app, req).await?)?;
     Ok(Indicators {
         agency,
         procedure: req.procedure.clone(),
         from: req.period.from,
         to: req.period.to,
-        dossiers: u64::try_from(facts.len()).unwrap_or(u64::MAX),
+        dossiers,
         report,
         notes: notes(),
     })
 }
 
-/// The report over these dossiers, with the procedure and feedback inputs of `req`'s scope.
+/// The report of `req`'s scope (agency and procedure) from tallies that may cover more, with the
+/// procedure and feedback inputs of that scope; and the dossiers received in the period.
 fn figures_of(
     app: &App,
     req: &Request,
-    facts: &[&Facts],
+    tallies: &Tallies,
     procs: &[Procedure],
     around: &Around,
-) -> Result<Report, AppError> {
-    let minutes = |a, b| app.calendar.working_minutes_between(a, b);
-    let tally: Tally = facts
-        .iter()
-        .map(|f| indicators::tally(&f.facts, &req.period, minutes))
-        .sum();
+) -> Result<(Report, u64), AppError> {
     let covers = |code: &str| req.agency.as_deref().is_none_or(|a| in_scope(code, a));
+    let mut total = Tally::default();
+    let mut by_procedure: HashMap<&str, Tally> = HashMap::new();
+    for ((agency, procedure), t) in tallies {
+        if !covers(agency)
+            || req
+                .procedure
+                .as_deref()
+                .is_some_and(|p| p != procedure.as_str())
+        {
+            continue;
+        }
+        total += t;
+        *by_procedure.entry(procedure.as_str()).or_default() += t;
+    }
     let kinds: HashSet<&str> = around
         .agencies
         .iter()
         .filter(|(code, _)| covers(code))
         .map(|(_, kind)| kind.as_str())
         .collect();
-    let catalogue = catalogue_facts(app, req, facts, procs, &kinds);
+    let catalogue = catalogue_facts(app, req, &by_procedure, procs, &kinds);
     let rows: Vec<&feedback::Model> = around
         .feedback
         .iter()
         .filter(|r| covers(&r.agency_code) && req.period.contains(r.received_at))
         .collect();
     let feedback = feedback_facts(app, req, &rows)?;
-    Ok(indicators::report(
-        &tally,
-        &catalogue,
-        &feedback,
-        &app.scoring,
+    Ok((
+        indicators::report(&total, &catalogue, &feedback, &app.scoring),
+        total.online.den,
     ))
 }
 
@@ -222,7 +279,7 @@ async fn around(app: &App, req: &Request) -> Result<Around, AppError> {
 }
 
 /// Whether an agency code falls in a scope (the scope itself or below it).
-fn in_scope(agency: &str, scope: &str) -> bool {
+pub(crate) fn in_scope(agency: &str, scope: &str) -> bool {
     agency == scope
         || agency
             .strip_prefix(scope)
@@ -235,26 +292,27 @@ pub struct Part {
     pub key: String,
     pub name_vi: String,
     pub name_en: String,
+    /// Received in the period.
     pub dossiers: u64,
     #[serde(flatten)]
     pub report: Report,
 }
 
 /// The figures of each agency directly under the scope (the province's departments and
-/// communes; the deployment's provinces when there is no scope), from one read of the dossiers.
+/// communes; the deployment's provinces when there is no scope), from one set of tallies.
 pub async fn by_agency(app: &App, req: &Request) -> Result<Vec<Part>, AppError> {
-    let req = &up_to_now(app, req);
-    let facts = dossier_facts(app, req).await?;
+    let (req, clipped) = &up_to_now(app, req);
+    let t = tallies(app, req, *clipped).await?;
     let procs = catalogue::current_all(app).await?;
     let around = around(app, req).await?;
-    parts_by_agency(app, req, &facts, &procs, &around).await
+    parts_by_agency(app, req, &t, &procs, &around).await
 }
 
-/// [`by_agency`] over dossiers already read (those of `req` or of a window containing it).
+/// [`by_agency`] over tallies already made for `req`.
 async fn parts_by_agency(
     app: &App,
     req: &Request,
-    facts: &[(String, Facts)],
+    tallies: &Tallies,
     procs: &[Procedure],
     around: &Around,
 ) -> Result<Vec<Part>, AppError> {
@@ -275,18 +333,14 @@ async fn parts_by_agency(
     };
     let mut out = Vec::with_capacity(children.len());
     for child in children {
-        let part: Vec<&Facts> = facts
-            .iter()
-            .map(|(_, f)| f)
-            .filter(|f| in_scope(&f.agency, &child.code) && read_for(&f.facts, &req.period))
-            .collect();
         let child_req = Request {
             agency: Some(child.code.clone()),
             ..req.clone()
         };
+        let (report, dossiers) = figures_of(app, &child_req, tallies, procs, around)?;
         out.push(Part {
-            report: figures_of(app, &child_req, &part, procs, around)?,
-            dossiers: u64::try_from(part.len()).unwrap_or(u64::MAX),
+            report,
+            dossiers,
             key: child.code,
             name_vi: child.name_vi,
             name_en: child.name_en,
@@ -298,31 +352,31 @@ async fn parts_by_agency(
 
 /// The figures of each procedure with dossiers in the scope and period.
 pub async fn by_procedure(app: &App, req: &Request) -> Result<Vec<Part>, AppError> {
-    let req = &up_to_now(app, req);
+    let (req, clipped) = &up_to_now(app, req);
     if let Some(code) = &req.agency {
         find_agency(app, code).await?;
     }
-    let facts = dossier_facts(app, req).await?;
+    let t = tallies(app, req, *clipped).await?;
     let procs = catalogue::current_all(app).await?;
     let around = around(app, req).await?;
-    let mut codes: Vec<&str> = facts.iter().map(|(_, f)| f.procedure.as_str()).collect();
-    codes.sort_unstable();
-    codes.dedup();
+    let codes: BTreeSet<&str> = t
+        .iter()
+        .filter(|((agency, _), tally)| {
+            req.agency.as_deref().is_none_or(|a| in_scope(agency, a)) && **tally != Tally::default()
+        })
+        .map(|((_, procedure), _)| procedure.as_str())
+        .collect();
     let mut out = Vec::with_capacity(codes.len());
     for code in codes {
-        let part: Vec<&Facts> = facts
-            .iter()
-            .map(|(_, f)| f)
-            .filter(|f| f.procedure == code)
-            .collect();
         let proc_req = Request {
             procedure: Some(code.to_owned()),
             ..req.clone()
         };
         let p = procs.iter().find(|p| p.code.as_str() == code);
+        let (report, dossiers) = figures_of(app, &proc_req, &t, &procs, &around)?;
         out.push(Part {
-            report: figures_of(app, &proc_req, &part, &procs, &around)?,
-            dossiers: u64::try_from(part.len()).unwrap_or(u64::MAX),
+            report,
+            dossiers,
             key: code.to_owned(),
             name_vi: p.map(|p| p.name_vi.clone()).unwrap_or_default(),
             name_en: p.map(|p| p.name_en.clone()).unwrap_or_default(),
@@ -342,7 +396,7 @@ pub async fn monthly(
 }
 
 /// What the public page shows: each of the last `months` months, the whole window, and (with
-/// `parts`) each agency under the scope over the window — from one read of the dossiers.
+/// `parts`) each agency under the scope over the window.
 #[derive(Debug, Clone)]
 pub struct Overview {
     pub months: Vec<(String, Indicators)>,
@@ -383,53 +437,37 @@ pub async fn overview(
         Some(code) => Some(find_agency(app, code).await?),
         None => None,
     };
-    // One read of the whole window; each month takes the dossiers it would have read itself.
-    let window = up_to_now(
+    let procs = catalogue::current_all(app).await?;
+    let (window, clipped) = up_to_now(
         app,
         &request(Period {
             from: first.from,
             to: last.to,
         }),
     );
-    let facts = dossier_facts(app, &window).await?;
-    let procs = catalogue::current_all(app).await?;
     let around = around(app, &window).await?;
-    let all: Vec<&Facts> = facts.iter().map(|(_, f)| f).collect();
-    let whole = Indicators {
+    let indicators_of = |req: &Request, (report, dossiers): (Report, u64)| Indicators {
         agency: agency_ref.clone(),
         procedure: None,
-        from: window.period.from,
-        to: window.period.to,
-        dossiers: u64::try_from(all.len()).unwrap_or(u64::MAX),
-        report: figures_of(app, &window, &all, &procs, &around)?,
+        from: req.period.from,
+        to: req.period.to,
+        dossiers,
+        report,
         notes: notes(),
     };
+    let t = tallies(app, &window, clipped).await?;
+    let whole = indicators_of(&window, figures_of(app, &window, &t, &procs, &around)?);
     let parts = if parts {
-        parts_by_agency(app, &window, &facts, &procs, &around).await?
+        parts_by_agency(app, &window, &t, &procs, &around).await?
     } else {
         Vec::new()
     };
     let mut out = Vec::with_capacity(periods.len());
     for (label, period) in periods {
-        let req = up_to_now(app, &request(period));
-        let part: Vec<&Facts> = facts
-            .iter()
-            .map(|(_, f)| f)
-            .filter(|f| read_for(&f.facts, &req.period))
-            .collect();
-        let report = figures_of(app, &req, &part, &procs, &around)?;
-        out.push((
-            label,
-            Indicators {
-                agency: agency_ref.clone(),
-                procedure: None,
-                from: req.period.from,
-                to: req.period.to,
-                dossiers: u64::try_from(part.len()).unwrap_or(u64::MAX),
-                report,
-                notes: notes(),
-            },
-        ));
+        let (req, clipped) = up_to_now(app, &request(period));
+        let t = tallies(app, &req, clipped).await?;
+        let figures = figures_of(app, &req, &t, &procs, &around)?;
+        out.push((label, indicators_of(&req, figures)));
     }
     Ok(Overview {
         months: out,
@@ -438,16 +476,10 @@ pub async fn overview(
     })
 }
 
-/// Whether [`dossier_facts`] reads this dossier for the period: submitted before its end and not
-/// finished before its start.
-fn read_for(f: &DossierFacts, p: &Period) -> bool {
-    f.submitted_at.is_some_and(|s| s < p.to) && f.finished_at.is_none_or(|e| e >= p.from)
-}
-
 /// The dossiers in the population of `indicator` (e.g. `2.1`), with whether each counts in its
 /// numerator: what a figure stands on, down to the late dossiers themselves.
 pub async fn behind(app: &App, req: &Request, indicator: &str) -> Result<Vec<Behind>, AppError> {
-    let req = &up_to_now(app, req);
+    let (req, _) = &up_to_now(app, req);
     if ratio_of(&Tally::default(), indicator).is_none() {
         return Err(AppError::new(
             ErrorCode::Unprocessable,
@@ -643,16 +675,20 @@ pub fn name<'a>(id: &'a str, lang: &str) -> &'a str {
 }
 
 /// A dossier's facts with what names it.
-struct Facts {
-    code: String,
-    procedure: String,
-    agency: String,
-    facts: DossierFacts,
+pub(crate) struct Facts {
+    pub(crate) code: String,
+    pub(crate) procedure: String,
+    pub(crate) agency: String,
+    pub(crate) facts: DossierFacts,
 }
 
-/// The dossiers that can count in the period (submitted before its end, not finished before its
-/// start), with every fact the rules read.
-async fn dossier_facts(app: &App, req: &Request) -> Result<Vec<(String, Facts)>, AppError> {
+/// Procedures by (code, version) as dossiers pinned them, each read once.
+#[derive(Default)]
+pub(crate) struct Pinned(HashMap<(String, i32), Procedure>);
+
+/// The dossiers that can count in the period: submitted before its end, not finished before its
+/// start.
+fn request_condition(req: &Request) -> Condition {
     let mut which = Condition::all()
         .add(dossier::Column::Status.ne(0))
         .add(dossier::Column::SubmittedAt.lt(req.period.to))
@@ -667,7 +703,29 @@ async fn dossier_facts(app: &App, req: &Request) -> Result<Vec<(String, Facts)>,
     if let Some(p) = &req.procedure {
         which = which.add(dossier::Column::ProcedureCode.eq(p.clone()));
     }
-    let q = dossier::Entity::find()
+    which
+}
+
+async fn dossier_facts(app: &App, req: &Request) -> Result<Vec<(String, Facts)>, AppError> {
+    facts_where(
+        &app.db,
+        &mut Pinned::default(),
+        request_condition(req),
+        None,
+    )
+    .await
+}
+
+/// The facts of the (non-draft) dossiers `which` names, by id in id order (the first `limit` of
+/// them), with every fact the rules read.
+pub(crate) async fn facts_where(
+    conn: &impl ConnectionTrait,
+    procs: &mut Pinned,
+    which: Condition,
+    limit: Option<u64>,
+) -> Result<Vec<(String, Facts)>, AppError> {
+    let which = which.add(dossier::Column::Status.ne(0));
+    let mut q = dossier::Entity::find()
         .select_only()
         .columns([
             dossier::Column::Id,
@@ -681,10 +739,14 @@ async fn dossier_facts(app: &App, req: &Request) -> Result<Vec<(String, Facts)>,
             dossier::Column::PopulationData,
             dossier::Column::VneidApplicant,
         ])
-        .filter(which.clone());
+        .filter(which.clone())
+        .order_by_asc(dossier::Column::Id);
+    if let Some(n) = limit {
+        q = q.limit(n);
+    }
     let rows: Vec<Row> = q
         .into_tuple::<Columns>()
-        .all(&app.db)
+        .all(conn)
         .await?
         .into_iter()
         .map(|c| Row {
@@ -700,16 +762,22 @@ async fn dossier_facts(app: &App, req: &Request) -> Result<Vec<(String, Facts)>,
             vneid_applicant: c.9,
         })
         .collect();
-    let side = SideFacts::load(app, which).await?;
-    let mut procs: HashMap<(String, i32), Procedure> = HashMap::new();
+    // A page's side facts: the same condition narrowed to the page's ids.
+    let side_which = match (limit, rows.first(), rows.last()) {
+        (Some(_), Some(first), Some(last)) => which
+            .add(dossier::Column::Id.gte(first.id.clone()))
+            .add(dossier::Column::Id.lte(last.id.clone())),
+        _ => which,
+    };
+    let side = SideFacts::load(conn, side_which).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let key = (r.procedure_code.clone(), r.procedure_version);
-        if !procs.contains_key(&key) {
-            let p = catalogue::pinned(&app.db, &r.procedure_code, r.procedure_version).await?;
-            procs.insert(key.clone(), p);
+        if !procs.0.contains_key(&key) {
+            let p = catalogue::pinned(conn, &r.procedure_code, r.procedure_version).await?;
+            procs.0.insert(key.clone(), p);
         }
-        let Some(proc) = procs.get(&key) else {
+        let Some(proc) = procs.0.get(&key) else {
             continue;
         };
         let state: DossierState = motcua_store::from_json("dossiers.lifecycle", &r.lifecycle)?;
@@ -752,9 +820,14 @@ struct SideFacts {
 impl SideFacts {
     /// One query per table, the dossiers named by the same condition inside the database (not a
     /// list of ids sent back and forth).
-    async fn load(app: &App, which: Condition) -> Result<SideFacts, AppError> {
+    async fn load(conn: &impl ConnectionTrait, which: Condition) -> Result<SideFacts, AppError> {
         let ids = Query::select()
             .column(dossier::Column::Id)
+            .from(dossier::Entity)
+            .cond_where(which.clone())
+            .to_owned();
+        let codes = Query::select()
+            .column(dossier::Column::Code)
             .from(dossier::Entity)
             .cond_where(which)
             .to_owned();
@@ -765,7 +838,7 @@ impl SideFacts {
             .filter(document::Column::DossierId.in_subquery(ids.clone()))
             .filter(document::Column::Kind.eq("result"))
             .into_tuple()
-            .all(&app.db)
+            .all(conn)
             .await?;
         s.results.extend(results);
         let files: Vec<String> = attachment::Entity::find()
@@ -776,7 +849,7 @@ impl SideFacts {
             .filter(attachment::Column::ComponentKey.ne(crate::dossiers::RESULT_COMPONENT))
             .filter(attachment::Column::ComponentKey.ne(crate::receipts::RECEIPT_COMPONENT))
             .into_tuple()
-            .all(&app.db)
+            .all(conn)
             .await?;
         s.files.extend(files);
         let pays: Vec<(String, String, String, i64)> = payment::Entity::find()
@@ -789,7 +862,7 @@ impl SideFacts {
             ])
             .filter(payment::Column::DossierId.in_subquery(ids.clone()))
             .into_tuple()
-            .all(&app.db)
+            .all(conn)
             .await?;
         for (id, method, status, amount) in pays {
             if amount > 0 {
@@ -805,7 +878,7 @@ impl SideFacts {
             .columns([rating::Column::DossierId, rating::Column::Rating])
             .filter(rating::Column::DossierId.in_subquery(ids))
             .into_tuple()
-            .all(&app.db)
+            .all(conn)
             .await?;
         s.ratings.extend(
             ratings
@@ -815,9 +888,9 @@ impl SideFacts {
         let with_feedback: Vec<Option<String>> = feedback::Entity::find()
             .select_only()
             .column(feedback::Column::DossierCode)
-            .filter(feedback::Column::DossierCode.is_not_null())
+            .filter(feedback::Column::DossierCode.in_subquery(codes))
             .into_tuple()
-            .all(&app.db)
+            .all(conn)
             .await?;
         s.feedback.extend(with_feedback.into_iter().flatten());
         Ok(s)
@@ -825,29 +898,26 @@ impl SideFacts {
 }
 
 /// The procedure-level inputs: the procedures the scope's agencies handle (by their kind), and
-/// which of them had an online dossier received in the period.
+/// which of them had an online dossier received, or a dossier paid online, in the period.
 fn catalogue_facts(
     app: &App,
     req: &Request,
-    facts: &[&Facts],
+    by_procedure: &HashMap<&str, Tally>,
     procs: &[Procedure],
     kinds: &HashSet<&str>,
 ) -> CatalogueFacts {
     let today = app.now().with_timezone(&app.calendar.offset()).date_naive();
     let population_connected = app.connectors.get(Database::Population).is_some();
-    let paid_online: HashSet<&str> = facts
-        .iter()
-        .filter(|f| f.facts.paid_online)
-        .map(|f| f.procedure.as_str())
-        .collect();
-    let online_in_period: HashSet<&str> = facts
-        .iter()
-        .filter(|f| {
-            f.facts.channel == Channel::Online
-                && f.facts.received_at.is_some_and(|t| req.period.contains(t))
-        })
-        .map(|f| f.procedure.as_str())
-        .collect();
+    let paid_online = |code: &str| {
+        by_procedure
+            .get(code)
+            .is_some_and(|t| t.paid_online.num > 0)
+    };
+    let online_in_period = |code: &str| {
+        by_procedure
+            .get(code)
+            .is_some_and(|t| t.received_online > 0)
+    };
     let mut c = CatalogueFacts::default();
     for p in procs {
         if !kinds.contains(p.competent_agency_kind.as_str()) {
@@ -866,14 +936,13 @@ fn catalogue_facts(
         c.with_online_service += u64::from(online);
         c.full_online += u64::from(p.online_level == OnlineLevel::Full);
         c.online_services += u64::from(online);
-        c.services_with_online_dossier +=
-            u64::from(online && online_in_period.contains(p.code.as_str()));
+        c.services_with_online_dossier += u64::from(online && online_in_period(p.code.as_str()));
         let has_fee = p.fees.iter().any(|f| {
             f.amount_for(Channel::Counter, today).unwrap_or(0) > 0
                 || f.amount_for(Channel::Online, today).unwrap_or(0) > 0
         });
         c.fee_procedures += u64::from(has_fee);
-        c.fee_procedures_integrated += u64::from(has_fee && paid_online.contains(p.code.as_str()));
+        c.fee_procedures_integrated += u64::from(has_fee && paid_online(p.code.as_str()));
         if p.applicants.contains(&ApplicantKind::Citizen) {
             c.citizen_procedures += 1;
             let reads_population = national::queries_for(p, "000000000000")

@@ -32,6 +32,7 @@ pub mod receipts;
 pub mod reconciliation;
 pub mod reminders;
 pub mod reuse;
+pub mod rollups;
 pub mod sealing;
 pub mod targets;
 pub mod totp;

@@ -548,6 +548,9 @@ pub struct Tally {
     pub received_in_8h: Ratio,
     /// 3.3: online dossiers (with an e-result where the result is a document) of all received.
     pub online: Ratio,
+    /// Received in the period on the online channel, whatever the result: 3.2 counts a service as
+    /// used when one of its dossiers is here.
+    pub received_online: u64,
     /// 3.6: paid online, of the dossiers with fees to pay.
     pub paid_online: Ratio,
     /// 4.1: with a result file, of the dossiers of procedures whose result is a document.
@@ -574,6 +577,7 @@ additive!(Tally {
     handling,
     received_in_8h,
     online,
+    received_online,
     paid_online,
     e_result,
     digitized,
@@ -622,6 +626,7 @@ pub fn tally(
         // e-result, since otherwise the citizen still had to come for the paper.
         t.online =
             Ratio::one(f.channel == Channel::Online && (!f.needs_paper_result || f.e_result));
+        t.received_online = u64::from(f.channel == Channel::Online);
         if f.fee_due {
             t.paid_online = Ratio::one(f.paid_online);
         }

@@ -19,7 +19,10 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::indicators::{DossierFacts, Period, Tally, open_at, tally};
+use crate::indicators::{
+    DossierFacts, HandlingTime, Period, Ratio, SatisfactionCounts, Tally, TimelinessCounts,
+    open_at, tally,
+};
 
 /// Vietnam's offset (UTC+07:00, no daylight saving): months are Vietnamese calendar months.
 const VN_OFFSET_HOURS: i64 = 7;
@@ -92,40 +95,124 @@ pub struct Contribution {
     pub tally: Tally,
 }
 
-/// `a − b` field by field, where the decomposition guarantees `b ≤ a` (saturating all the same).
+/// The roll-up columns: a [`Tally`] as plain counts, in this order ([`counts`], [`tally_of`]). The
+/// names are the storage's column names.
+pub const COLUMNS: [&str; 31] = [
+    "on_time_num",
+    "on_time_den",
+    "early",
+    "on_time",
+    "in_time",
+    "late",
+    "handling_minutes",
+    "handling_finished",
+    "receipt_8h_num",
+    "receipt_8h_den",
+    "online_num",
+    "online_den",
+    "received_online",
+    "paid_online_num",
+    "paid_online_den",
+    "e_result_num",
+    "e_result_den",
+    "digitized_num",
+    "digitized_den",
+    "reused_num",
+    "reused_den",
+    "warehouse_num",
+    "warehouse_den",
+    "population_num",
+    "population_den",
+    "synced_num",
+    "synced_den",
+    "sync_known",
+    "satisfaction_total",
+    "satisfaction_overdue",
+    "satisfaction_dissatisfied",
+];
+
+/// Bumped whenever what a dossier contributes changes (a rule, a column): stored roll-ups made
+/// under another version are rebuilt rather than diffed.
+pub const RULES_VERSION: u32 = 1;
+
+/// The tally as counts, in [`COLUMNS`] order.
+pub fn counts(t: &Tally) -> [i64; 31] {
+    let c = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    [
+        c(t.on_time.num),
+        c(t.on_time.den),
+        c(t.timeliness.early),
+        c(t.timeliness.on_time),
+        c(t.timeliness.in_time),
+        c(t.timeliness.late),
+        c(t.handling.minutes),
+        c(t.handling.finished),
+        c(t.received_in_8h.num),
+        c(t.received_in_8h.den),
+        c(t.online.num),
+        c(t.online.den),
+        c(t.received_online),
+        c(t.paid_online.num),
+        c(t.paid_online.den),
+        c(t.e_result.num),
+        c(t.e_result.den),
+        c(t.digitized.num),
+        c(t.digitized.den),
+        c(t.reused.num),
+        c(t.reused.den),
+        c(t.warehouse.num),
+        c(t.warehouse.den),
+        c(t.population.num),
+        c(t.population.den),
+        c(t.synced.num),
+        c(t.synced.den),
+        c(t.sync_known),
+        c(t.satisfaction.total),
+        c(t.satisfaction.overdue),
+        c(t.satisfaction.dissatisfied),
+    ]
+}
+
+/// The tally of counts in [`COLUMNS`] order; a missing or negative count reads as 0.
+pub fn tally_of(c: &[i64]) -> Tally {
+    let at = |i: usize| c.get(i).map_or(0, |&v| u64::try_from(v).unwrap_or(0));
+    let ratio = |i: usize| Ratio::new(at(i), at(i + 1));
+    Tally {
+        on_time: ratio(0),
+        timeliness: TimelinessCounts {
+            early: at(2),
+            on_time: at(3),
+            in_time: at(4),
+            late: at(5),
+        },
+        handling: HandlingTime {
+            minutes: at(6),
+            finished: at(7),
+        },
+        received_in_8h: ratio(8),
+        online: ratio(10),
+        received_online: at(12),
+        paid_online: ratio(13),
+        e_result: ratio(15),
+        digitized: ratio(17),
+        reused: ratio(19),
+        warehouse: ratio(21),
+        population: ratio(23),
+        synced: ratio(25),
+        sync_known: at(27),
+        satisfaction: SatisfactionCounts {
+            total: at(28),
+            overdue: at(29),
+            dissatisfied: at(30),
+        },
+    }
+}
+
+/// `a − b` count by count (the decomposition guarantees `b ≤ a`).
 fn minus(a: &Tally, b: &Tally) -> Tally {
-    let mut t = *a;
-    let r = |x: &mut crate::indicators::Ratio, y: &crate::indicators::Ratio| {
-        x.num = x.num.saturating_sub(y.num);
-        x.den = x.den.saturating_sub(y.den);
-    };
-    r(&mut t.on_time, &b.on_time);
-    r(&mut t.received_in_8h, &b.received_in_8h);
-    r(&mut t.online, &b.online);
-    r(&mut t.paid_online, &b.paid_online);
-    r(&mut t.e_result, &b.e_result);
-    r(&mut t.digitized, &b.digitized);
-    r(&mut t.reused, &b.reused);
-    r(&mut t.warehouse, &b.warehouse);
-    r(&mut t.population, &b.population);
-    r(&mut t.synced, &b.synced);
-    t.sync_known = t.sync_known.saturating_sub(b.sync_known);
-    t.timeliness.early = t.timeliness.early.saturating_sub(b.timeliness.early);
-    t.timeliness.on_time = t.timeliness.on_time.saturating_sub(b.timeliness.on_time);
-    t.timeliness.in_time = t.timeliness.in_time.saturating_sub(b.timeliness.in_time);
-    t.timeliness.late = t.timeliness.late.saturating_sub(b.timeliness.late);
-    t.handling.minutes = t.handling.minutes.saturating_sub(b.handling.minutes);
-    t.handling.finished = t.handling.finished.saturating_sub(b.handling.finished);
-    t.satisfaction.total = t.satisfaction.total.saturating_sub(b.satisfaction.total);
-    t.satisfaction.overdue = t
-        .satisfaction
-        .overdue
-        .saturating_sub(b.satisfaction.overdue);
-    t.satisfaction.dissatisfied = t
-        .satisfaction
-        .dissatisfied
-        .saturating_sub(b.satisfaction.dissatisfied);
-    t
+    let (a, b) = (counts(a), counts(b));
+    let d: Vec<i64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+    tally_of(&d)
 }
 
 /// Every non-zero share of the dossier, month by month: its events, and once it has finished,
@@ -175,6 +262,136 @@ pub fn contributions(
         }
     }
     out
+}
+
+/// What a dossier adds at an instant ([`open_at`]) written as a few instants, so a database can
+/// sum it over many running dossiers for any moment without the working calendar:
+///
+/// - counted in 2.1 and 5.4 at `at` when `counted_from < at ≤ counted_until` (no `counted_until`:
+///   not ended), late then when `at > late_after`, in time otherwise; dissatisfied when
+///   `dissatisfied`;
+/// - late receipt (the 8-working-hour limit passed unanswered) when
+///   `receipt_late_after < at ≤ receipt_until`.
+///
+/// Instants are to the microsecond, as stored; [`OpenState::at`] equals [`open_at`] at every
+/// microsecond (property-tested).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenState {
+    pub counted_from: Option<DateTime<Utc>>,
+    pub counted_until: Option<DateTime<Utc>>,
+    pub late_after: Option<DateTime<Utc>>,
+    pub dissatisfied: bool,
+    pub receipt_late_after: Option<DateTime<Utc>>,
+    pub receipt_until: Option<DateTime<Utc>>,
+}
+
+/// Far enough that a dossier not late by then never is (a legal time is days, not centuries).
+const NEVER_LATE_YEARS: i64 = 200;
+
+impl OpenState {
+    pub fn of(
+        f: &DossierFacts,
+        minutes_between: impl Fn(DateTime<Utc>, DateTime<Utc>) -> i64,
+    ) -> OpenState {
+        let supplement = f.supplement_open.then_some(f.supplement_opened_at);
+        let mut s = OpenState {
+            dissatisfied: f.rating == Some(crate::feedback::Rating::Dissatisfied) || f.has_feedback,
+            ..OpenState::default()
+        };
+        // An open request of unknown time ends the dossier at any moment of measurement.
+        if let Some(received) = f.received_at
+            && supplement != Some(None)
+        {
+            s.counted_from = Some(received);
+            s.counted_until = [f.finished_at, supplement.flatten()]
+                .into_iter()
+                .flatten()
+                .min();
+            s.late_after = if f.supplement_requests > 1 {
+                Some(received)
+            } else if let Some(due) = f.due_at {
+                Some(due)
+            } else {
+                late_from(received, |at| {
+                    minutes_between(received, at).saturating_sub(f.paused_minutes) > f.legal_minutes
+                })
+                .map(|first| first - TimeDelta::microseconds(1))
+            };
+        }
+        if f.channel == crate::catalogue::Channel::Online
+            && let (Some(limit), Some(submitted)) = (f.receipt_due_at, f.submitted_at)
+        {
+            let answer = f.received_at.or(f.finished_at).or(supplement.flatten());
+            let citizen_holds = answer.is_none() && f.supplement_open;
+            if !citizen_holds {
+                s.receipt_late_after = Some(limit.max(submitted));
+                s.receipt_until = answer;
+            }
+        }
+        s
+    }
+
+    /// Adds nothing at any instant.
+    pub fn is_empty(&self) -> bool {
+        self.counted_from.is_none() && self.receipt_late_after.is_none()
+    }
+
+    /// What it adds at `at`: the same as [`open_at`] of its facts.
+    pub fn at(&self, at: DateTime<Utc>) -> Tally {
+        let mut t = Tally::default();
+        let inside = |from: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>| {
+            from.is_some_and(|f| f < at) && until.is_none_or(|u| at <= u)
+        };
+        if inside(self.counted_from, self.counted_until) {
+            let late = self.late_after.is_some_and(|l| at > l);
+            t.on_time = Ratio::one(!late);
+            if late {
+                t.timeliness.late = 1;
+            } else {
+                t.timeliness.in_time = 1;
+            }
+            t.satisfaction = SatisfactionCounts {
+                total: 1,
+                overdue: u64::from(late),
+                dissatisfied: u64::from(self.dissatisfied),
+            };
+        }
+        if inside(self.receipt_late_after, self.receipt_until) {
+            t.received_in_8h = Ratio::one(false);
+        }
+        t
+    }
+}
+
+/// The first microsecond after `from` at which `late` holds, for a `late` that stays true once
+/// true; `None` when it does not within [`NEVER_LATE_YEARS`].
+fn late_from(from: DateTime<Utc>, late: impl Fn(DateTime<Utc>) -> bool) -> Option<DateTime<Utc>> {
+    let at = |us: i64| from.checked_add_signed(TimeDelta::microseconds(us));
+    let limit = NEVER_LATE_YEARS * 366 * 24 * 3600 * 1_000_000;
+    // Widen until late, then halve: a few dozen calls of `late`.
+    let (mut lo, mut hi) = (0i64, 60 * 1_000_000i64);
+    loop {
+        if at(hi).is_some_and(&late) {
+            break;
+        }
+        if hi >= limit {
+            return None;
+        }
+        lo = hi;
+        hi = (hi * 2).min(limit);
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if at(mid).is_some_and(&late) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    if lo == 0 && at(0).is_some_and(&late) {
+        return Some(from);
+    }
+    at(hi)
 }
 
 #[cfg(test)]

@@ -1230,3 +1230,31 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// What a running dossier adds at an instant, written as a few instants a database can compare,
+    /// is exactly what the rule says at every instant — the fact times and a microsecond either side
+    /// of them included.
+    #[test]
+    fn the_open_state_is_open_at_at_every_instant(
+        f in coherent(),
+        extra in proptest::collection::vec(instant(), 0..6),
+    ) {
+        use motcua_domain::rollup::OpenState;
+        let state = OpenState::of(&f, office);
+        let mut at: Vec<DateTime<Utc>> = extra;
+        for t in [
+            f.submitted_at, f.received_at, f.due_at, f.finished_at,
+            f.supplement_opened_at, f.receipt_due_at, state.late_after,
+        ].into_iter().flatten() {
+            for d in [-1, 0, 1] {
+                at.push(t + TimeDelta::microseconds(d));
+            }
+        }
+        for t in at {
+            prop_assert_eq!(state.at(t), open_at(&f, t, office), "{:?} at {}\n{:?}", f, t, state);
+        }
+    }
+}

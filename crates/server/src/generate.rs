@@ -2293,6 +2293,10 @@ async fn write_chunk_pg(
 ) -> anyhow::Result<()> {
     use sqlx::Row as _;
     let mut tx = pool.begin().await?;
+    // The roll-up triggers stand aside for this transaction; its dossiers are marked once below.
+    sqlx::query("SET LOCAL motcua.bulk = 'on'")
+        .execute(&mut *tx)
+        .await?;
     let (mut keys, mut days, mut counts) = (Vec::new(), Vec::new(), Vec::new());
     for ((k, d), n) in wanted {
         keys.push(k.clone());
@@ -2323,6 +2327,19 @@ async fn write_chunk_pg(
     copy_in(&mut tx, &chunk.ratings, &[]).await?;
     copy_in(&mut tx, &chunk.feedback, &[]).await?;
     copy_in(&mut tx, &chunk.progress, &["id"]).await?;
+    let submitted: Vec<String> = chunk
+        .dossiers
+        .iter()
+        .filter(|d| d.status != 0)
+        .map(|d| d.id.clone())
+        .collect();
+    sqlx::query(
+        "INSERT INTO indicator_dirty (dossier_id, gen) SELECT unnest($1::text[]), 1 \
+         ON CONFLICT (dossier_id) DO UPDATE SET gen = indicator_dirty.gen + 1",
+    )
+    .bind(submitted)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(())
 }

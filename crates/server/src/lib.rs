@@ -445,6 +445,7 @@ pub async fn serve(
     spawn_file_sweeps(app.clone());
     messaging::spawn_reminders(app.clone());
     payments::spawn_requeries(app.clone());
+    spawn_rollup_refreshes(app.clone());
     let gateway = payment_gateway(
         &app,
         public_url.trim_end_matches('/'),
@@ -492,6 +493,38 @@ fn spawn_audit_checkpoints(app: App) {
                     tracing::error!(%b, "audit chain does not match its checkpoints; not checkpointed")
                 }
                 Err(e) => tracing::error!(error = ?e, "audit checkpoint failed"),
+            }
+        }
+    });
+}
+
+/// Keeps the indicator roll-ups up to date (see `app::rollups`): rebuilt when their basis
+/// changed, then the marked dossiers every few seconds. Every node may run it; they take turns.
+pub fn spawn_rollup_refreshes(app: App) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut based = false;
+        loop {
+            tick.tick().await;
+            if !based {
+                match motcua_app::rollups::ensure_basis(&app).await {
+                    Ok(rebuilt) => {
+                        if rebuilt {
+                            tracing::info!("indicator roll-ups: rebuilding from every dossier");
+                        }
+                        based = true;
+                    }
+                    Err(e) => {
+                        tracing::error!(error = ?e, "indicator roll-ups: basis check failed");
+                        continue;
+                    }
+                }
+            }
+            match motcua_app::rollups::refresh(&app, 50_000).await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(dossiers = n, "indicator roll-ups refreshed"),
+                Err(e) => tracing::error!(error = ?e, "indicator roll-ups: refresh failed"),
             }
         }
     });

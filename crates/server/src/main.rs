@@ -109,6 +109,13 @@ enum Command {
         /// Print the JSON of the API instead of a table.
         #[arg(long)]
         json: bool,
+        /// Compare the roll-ups with a full recomputation from the dossiers, for the period and
+        /// each of its months (agency by agency, procedure by procedure); exits 1 on a difference.
+        #[arg(long, conflicts_with = "rebuild")]
+        verify: bool,
+        /// Rebuild the roll-ups from every dossier (after an operator's repair, say).
+        #[arg(long)]
+        rebuild: bool,
     },
     /// Check a signed result PDF: its signature and, without --ca, this system's register.
     /// Exits 0 only when the file is genuine (1 when it is not).
@@ -378,6 +385,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             );
             motcua_server::messaging::spawn_reminders(app.clone());
             motcua_server::payments::spawn_requeries(app.clone());
+            motcua_server::spawn_rollup_refreshes(app.clone());
             println!("outbox worker {} running; Ctrl-C to stop", w.id());
             w.run(motcua_server::shutdown_signal()).await;
         }
@@ -455,6 +463,8 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             from,
             to,
             json,
+            verify,
+            rebuild,
         } => {
             use chrono::Datelike;
             use motcua_app::indicators as ind;
@@ -485,6 +495,12 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 procedure,
                 period,
             };
+            if rebuild {
+                return rebuild_rollups(&app).await;
+            }
+            if verify {
+                return verify_rollups(&app, &req, offset).await;
+            }
             let r = ind::compute(&app, &req).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&r)?);
@@ -664,6 +680,91 @@ fn print_demo_banner(url: &str, issuer: Option<&str>) {
 }
 
 /// The indicators as a plain-text table: id, name, numerator/denominator, rate, points.
+/// `motcua indicators --rebuild`: empties the roll-ups and refills them, with the rate.
+async fn rebuild_rollups(app: &motcua_app::App) -> anyhow::Result<std::process::ExitCode> {
+    use motcua_app::rollups;
+    let started = std::time::Instant::now();
+    rollups::rebuild(app).await?;
+    let total = rollups::pending(app).await?;
+    let mut done = 0u64;
+    loop {
+        let n = rollups::refresh(app, 20_000).await?;
+        if n == 0 {
+            break;
+        }
+        done += n;
+        eprintln!(
+            "{done}/{total} dossiers, {:.0}/s",
+            done as f64 / started.elapsed().as_secs_f64().max(0.001)
+        );
+    }
+    println!(
+        "roll-ups rebuilt from {done} dossiers in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// `motcua indicators --verify`: the period and each of its months, roll-ups against the dossiers.
+async fn verify_rollups(
+    app: &motcua_app::App,
+    req: &motcua_app::indicators::Request,
+    offset: chrono::FixedOffset,
+) -> anyhow::Result<std::process::ExitCode> {
+    use motcua_domain::rollup::Month;
+    let mut periods = vec![req.period];
+    let (mut m, last) = (
+        Month::of(req.period.from),
+        Month::of(req.period.to - chrono::TimeDelta::microseconds(1)),
+    );
+    // Each month that has begun.
+    while m <= last && m.start().is_some_and(|s| s < app.now()) {
+        if let Some(p) = m.period()
+            && p != req.period
+        {
+            periods.push(p);
+        }
+        m = m.next();
+    }
+    let mut bad = 0usize;
+    for period in periods {
+        let r = motcua_app::indicators::Request {
+            period,
+            ..req.clone()
+        };
+        let started = std::time::Instant::now();
+        let label = format!(
+            "{} – {}",
+            period.from.with_timezone(&offset).format("%Y-%m-%d"),
+            (period.to - chrono::TimeDelta::seconds(1))
+                .with_timezone(&offset)
+                .format("%Y-%m-%d")
+        );
+        match motcua_app::rollups::verify(app, &r).await? {
+            None => println!("{label}: not whole months; the roll-ups do not answer it"),
+            Some((keys, diffs)) if diffs.is_empty() => println!(
+                "{label}: equal ({keys} agency × procedure sums, {:.1} s)",
+                started.elapsed().as_secs_f64()
+            ),
+            Some((keys, diffs)) => {
+                bad += diffs.len();
+                println!("{label}: {} of {keys} sums DIFFER", diffs.len());
+                for d in diffs.iter().take(20) {
+                    println!(
+                        "  {} {}: roll-ups {:?}\n  {} {}: dossiers {:?}",
+                        d.agency, d.procedure, d.rolled_up, d.agency, d.procedure, d.recomputed
+                    );
+                }
+            }
+        }
+    }
+    Ok(if bad == 0 {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::from(1)
+    })
+}
+
 fn indicator_table(r: &motcua_app::indicators::Indicators, offset: chrono::FixedOffset) -> String {
     use std::fmt::Write;
     let mut out = String::new();

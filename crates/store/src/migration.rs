@@ -30,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0017OnBehalfOf),
             Box::new(M0018IndicatorTargets),
             Box::new(M0019PortalQuality),
+            Box::new(M0020IndicatorRollups),
         ]
     }
 }
@@ -1325,5 +1326,227 @@ impl MigrationTrait for M0019PortalQuality {
             .await?;
         m.drop_table(Table::drop().table("request_stats").if_exists().to_owned())
             .await
+    }
+}
+
+struct M0020IndicatorRollups;
+
+impl MigrationName for M0020IndicatorRollups {
+    fn name(&self) -> &str {
+        "m0020_indicator_rollups"
+    }
+}
+
+/// The tables whose rows feed a dossier's indicator facts, with the column naming the dossier: a
+/// trigger marks the dossier for the roll-up refresher in the writer's own transaction, whoever
+/// writes (the app, the generator, an operator's SQL). Drafts contribute nothing and are skipped.
+const MARKED: [(&str, &str); 5] = [
+    ("attachments", "dossier_id"),
+    ("documents", "dossier_id"),
+    ("payments", "dossier_id"),
+    ("ratings", "dossier_id"),
+    ("dossiers", "id"),
+];
+
+const MARK_SQLITE: &str = "INSERT INTO indicator_dirty (dossier_id, gen) VALUES ({id}, 1) \
+     ON CONFLICT (dossier_id) DO UPDATE SET gen = gen + 1;";
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0020IndicatorRollups {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let mut rollups = table("indicator_rollups")
+            .col(string("agency_code"))
+            .col(string("procedure_code"))
+            .col(integer("month"))
+            .col(integer("slot"))
+            .to_owned();
+        for c in motcua_domain::rollup::COLUMNS {
+            rollups.col(big_integer(c).default(0));
+        }
+        m.create_table(
+            rollups
+                .primary_key(
+                    Index::create()
+                        .col("agency_code")
+                        .col("procedure_code")
+                        .col("month")
+                        .col("slot"),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            table("indicator_shares")
+                .col(string("dossier_id").primary_key())
+                .col(string("agency_code"))
+                .col(string("procedure_code"))
+                .col(text("shares"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            table("indicator_open")
+                .col(string("dossier_id").primary_key())
+                .col(string("agency_code"))
+                .col(string("procedure_code"))
+                .col(timestamp_with_time_zone_null("counted_from"))
+                .col(timestamp_with_time_zone_null("counted_until"))
+                .col(timestamp_with_time_zone_null("late_after"))
+                .col(boolean("dissatisfied"))
+                .col(timestamp_with_time_zone_null("receipt_late_after"))
+                .col(timestamp_with_time_zone_null("receipt_until"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "idx_indicator_open_agency",
+            "indicator_open",
+            &["agency_code", "procedure_code"],
+            false,
+        ))
+        .await?;
+        m.create_table(
+            table("indicator_dirty")
+                .col(string("dossier_id").primary_key())
+                .col(big_integer("gen"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            table("indicator_state")
+                .col(integer("id").primary_key())
+                .col(string("basis"))
+                .col(timestamp_with_time_zone_null("refreshed_at"))
+                .to_owned(),
+        )
+        .await?;
+        let db = m.get_connection();
+        db.execute_unprepared("INSERT INTO indicator_state (id, basis) VALUES (1, '')")
+            .await?;
+        match m.get_database_backend() {
+            sea_orm::DbBackend::Postgres => {
+                // Byte order, so an agency scope (`H31` and `H31.…`) is one index range.
+                for t in ["indicator_rollups", "indicator_open"] {
+                    db.execute_unprepared(&format!(
+                        "ALTER TABLE {t} ALTER COLUMN agency_code TYPE varchar COLLATE \"C\""
+                    ))
+                    .await?;
+                }
+                db.execute_unprepared(
+                    "CREATE FUNCTION indicator_mark() RETURNS trigger LANGUAGE plpgsql AS $$
+                     DECLARE d text;
+                     BEGIN
+                       -- Bulk writers (the generator) mark their dossiers themselves.
+                       IF current_setting('motcua.bulk', true) = 'on' THEN RETURN NULL; END IF;
+                       IF TG_TABLE_NAME = 'feedback' THEN
+                         INSERT INTO indicator_dirty (dossier_id, gen)
+                           SELECT id, 1 FROM dossiers WHERE code = NEW.dossier_code
+                           ON CONFLICT (dossier_id) DO UPDATE SET gen = indicator_dirty.gen + 1;
+                         RETURN NULL;
+                       ELSIF TG_TABLE_NAME = 'dossiers' THEN
+                         IF TG_OP = 'DELETE' THEN d := OLD.id; ELSE d := NEW.id; END IF;
+                       ELSE
+                         IF TG_OP = 'DELETE' THEN d := OLD.dossier_id; ELSE d := NEW.dossier_id; END IF;
+                       END IF;
+                       INSERT INTO indicator_dirty (dossier_id, gen) VALUES (d, 1)
+                         ON CONFLICT (dossier_id) DO UPDATE SET gen = indicator_dirty.gen + 1;
+                       RETURN NULL;
+                     END $$",
+                )
+                .await?;
+                for (t, _) in MARKED {
+                    let when = |op: &str| match (t, op) {
+                        ("dossiers", "INSERT") => " WHEN (NEW.status <> 0)",
+                        ("dossiers", "UPDATE") => " WHEN (NEW.status <> 0 OR OLD.status <> 0)",
+                        ("dossiers", _) => " WHEN (OLD.status <> 0)",
+                        _ => "",
+                    };
+                    for op in ["INSERT", "UPDATE", "DELETE"] {
+                        db.execute_unprepared(&format!(
+                            "CREATE TRIGGER indicator_mark_{t}_{op} AFTER {op} ON {t} FOR EACH ROW{} \
+                             EXECUTE FUNCTION indicator_mark()",
+                            when(op)
+                        ))
+                        .await?;
+                    }
+                }
+                db.execute_unprepared(
+                    "CREATE TRIGGER indicator_mark_feedback AFTER INSERT OR UPDATE ON feedback \
+                     FOR EACH ROW WHEN (NEW.dossier_code IS NOT NULL) EXECUTE FUNCTION indicator_mark()",
+                )
+                .await?;
+            }
+            _ => {
+                for (t, col) in MARKED {
+                    for op in ["INSERT", "UPDATE", "DELETE"] {
+                        let row = if op == "DELETE" { "OLD" } else { "NEW" };
+                        let when = match (t, op) {
+                            ("dossiers", "INSERT") => " WHEN NEW.status <> 0",
+                            ("dossiers", "UPDATE") => " WHEN NEW.status <> 0 OR OLD.status <> 0",
+                            ("dossiers", _) => " WHEN OLD.status <> 0",
+                            _ => "",
+                        };
+                        db.execute_unprepared(&format!(
+                            "CREATE TRIGGER indicator_mark_{t}_{op} AFTER {op} ON {t}{when} BEGIN {} END",
+                            MARK_SQLITE.replace("{id}", &format!("{row}.{col}"))
+                        ))
+                        .await?;
+                    }
+                }
+                for op in ["INSERT", "UPDATE"] {
+                    db.execute_unprepared(&format!(
+                        "CREATE TRIGGER indicator_mark_feedback_{op} AFTER {op} ON feedback \
+                         WHEN NEW.dossier_code IS NOT NULL BEGIN \
+                         INSERT INTO indicator_dirty (dossier_id, gen) \
+                         SELECT id, 1 FROM dossiers WHERE code = NEW.dossier_code AND true \
+                         ON CONFLICT (dossier_id) DO UPDATE SET gen = gen + 1; END"
+                    ))
+                    .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let db = m.get_connection();
+        let pg = m.get_database_backend() == sea_orm::DbBackend::Postgres;
+        for (t, _) in MARKED {
+            for op in ["INSERT", "UPDATE", "DELETE"] {
+                let on = if pg {
+                    format!(" ON {t}")
+                } else {
+                    String::new()
+                };
+                db.execute_unprepared(&format!(
+                    "DROP TRIGGER IF EXISTS indicator_mark_{t}_{op}{on}"
+                ))
+                .await?;
+            }
+        }
+        if pg {
+            db.execute_unprepared("DROP TRIGGER IF EXISTS indicator_mark_feedback ON feedback")
+                .await?;
+            db.execute_unprepared("DROP FUNCTION IF EXISTS indicator_mark()")
+                .await?;
+        } else {
+            for op in ["INSERT", "UPDATE"] {
+                db.execute_unprepared(&format!(
+                    "DROP TRIGGER IF EXISTS indicator_mark_feedback_{op}"
+                ))
+                .await?;
+            }
+        }
+        for t in [
+            "indicator_state",
+            "indicator_dirty",
+            "indicator_open",
+            "indicator_shares",
+            "indicator_rollups",
+        ] {
+            m.drop_table(Table::drop().table(t).if_exists().to_owned())
+                .await?;
+        }
+        Ok(())
     }
 }

@@ -88,6 +88,10 @@ impl TestApp {
         };
         let mut app = open(&settings, clock.clone()).await.expect("open app");
         seed_demo(&app).await.expect("seed demo");
+        // As the server's refresher does at start: from here on, figures come from the roll-ups.
+        motcua_app::rollups::ensure_basis(&app)
+            .await
+            .expect("indicator roll-ups");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

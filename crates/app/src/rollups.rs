@@ -1,0 +1,571 @@
+//! Monthly roll-ups of the indicators, so a province's figures over millions of dossiers are sums
+//! of small rows (docs/INDICATORS.md, "Roll-ups").
+//!
+//! - Every write that can change a dossier's facts (the dossier, its files, results, payments,
+//!   rating, feedback) marks the dossier in `indicator_dirty` — by database triggers, in the
+//!   writer's own transaction, whoever the writer is.
+//! - [`refresh`] (the server's worker, and a read that finds a few marks) recomputes each marked
+//!   dossier's shares ([`contributions`]), adds the difference from the shares it stored last time
+//!   to `indicator_rollups`, keeps the new shares, and keeps a running dossier's [`OpenState`] in
+//!   `indicator_open`. A mark is removed only if nobody marked the dossier again meanwhile.
+//! - [`read`] answers a run of whole months: the months' events, what finished dossiers added at
+//!   the last month's end, and what running ones add at the period's end — summed by the database.
+//!
+//! Figures from roll-ups equal a full recomputation ([`crate::indicators::recompute`]) by the
+//! decomposition property-tested in `motcua_domain::rollup`; `motcua indicators --verify` compares
+//! them on live data.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use motcua_domain::indicators::{Period, Tally};
+use motcua_domain::rollup::{self, COLUMNS, Month, OpenState, Slot, contributions};
+use motcua_store::entities::dossier;
+use motcua_store::sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, QueryResult, Statement,
+    TransactionTrait, Value,
+};
+use sha2::{Digest, Sha256};
+
+use crate::indicators::{Facts, Pinned, Request, Tallies, facts_where};
+use crate::{App, AppError};
+
+/// Dossiers refreshed per transaction.
+const BATCH: u64 = 500;
+
+/// Marks a read clears itself before falling back to a full read.
+const READ_CATCH_UP: u64 = 2_000;
+
+/// What stored roll-ups were made under: the rules' version and the working calendar (a new
+/// holiday moves due dates' working time). Another basis means a rebuild, not a diff.
+pub fn basis(app: &App) -> String {
+    let calendar = Sha256::digest(format!("{:?}", app.calendar).as_bytes());
+    format!(
+        "rules {}; calendar {}",
+        rollup::RULES_VERSION,
+        hex::encode(calendar.get(..8).unwrap_or_default())
+    )
+}
+
+fn slot_number(s: Slot) -> i32 {
+    match s {
+        Slot::Events => 0,
+        Slot::OpenAtEnd => 1,
+    }
+}
+
+fn month_number(m: Month) -> i32 {
+    m.year * 100 + i32::try_from(m.month).unwrap_or(0)
+}
+
+/// The months `first..=last` a period is made of, when it is a run of whole Vietnamese months —
+/// the last one possibly cut at now (`clipped`: nothing has happened after now yet).
+pub fn months_of(app: &App, period: &Period, clipped: bool) -> Option<(Month, Month)> {
+    // Months are Vietnam's (UTC+7); a deployment in another zone reads dossiers instead.
+    if app.calendar.offset().local_minus_utc() != 7 * 3600 || period.from >= period.to {
+        return None;
+    }
+    let first = Month::of(period.from);
+    let last = Month::of(period.to - TimeDelta::microseconds(1));
+    let aligned_end = last.next().start() == Some(period.to);
+    (first.start() == Some(period.from) && (aligned_end || clipped)).then_some((first, last))
+}
+
+/// Placeholders numbered for the backend, with their values.
+struct Args {
+    backend: DbBackend,
+    values: Vec<Value>,
+}
+
+impl Args {
+    fn new(backend: DbBackend) -> Self {
+        Self {
+            backend,
+            values: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, v: impl Into<Value>) -> String {
+        self.values.push(v.into());
+        match self.backend {
+            DbBackend::Postgres => format!("${}", self.values.len()),
+            _ => "?".to_owned(),
+        }
+    }
+
+    fn statement(self, sql: String) -> Statement {
+        Statement::from_sql_and_values(self.backend, sql, self.values)
+    }
+}
+
+/// `agency_code` in the scope: the agency itself or any code under it (`H31` → `H31.…`), as one
+/// index range in byte order.
+fn scope_sql(args: &mut Args, req: &Request) -> String {
+    let mut sql = String::from("1 = 1");
+    if let Some(a) = &req.agency {
+        let (eq, lo, hi) = (
+            args.push(a.clone()),
+            args.push(format!("{a}.")),
+            args.push(format!("{a}/")),
+        );
+        sql.push_str(&format!(
+            " AND (agency_code = {eq} OR (agency_code > {lo} AND agency_code < {hi}))"
+        ));
+    }
+    if let Some(p) = &req.procedure {
+        sql.push_str(&format!(" AND procedure_code = {}", args.push(p.clone())));
+    }
+    sql
+}
+
+fn key_of(row: &QueryResult) -> Result<(String, String), DbErr> {
+    Ok((
+        row.try_get("", "agency_code")?,
+        row.try_get("", "procedure_code")?,
+    ))
+}
+
+/// Whether the roll-ups can answer now: made under this basis, and no dossier waiting for a
+/// refresh once a short catch-up is done.
+pub async fn current(app: &App) -> Result<bool, AppError> {
+    let b = app.db.get_database_backend();
+    let row = app
+        .db
+        .query_one_raw(Statement::from_string(
+            b,
+            "SELECT basis FROM indicator_state WHERE id = 1",
+        ))
+        .await?;
+    let stored: Option<String> = row.map(|r| r.try_get("", "basis")).transpose()?;
+    if stored.as_deref() != Some(basis(app).as_str()) {
+        return Ok(false);
+    }
+    refresh(app, READ_CATCH_UP).await?;
+    Ok(pending(app).await? == 0)
+}
+
+/// Dossiers marked and not yet refreshed.
+pub async fn pending(app: &App) -> Result<u64, AppError> {
+    let b = app.db.get_database_backend();
+    let row = app
+        .db
+        .query_one_raw(Statement::from_string(
+            b,
+            "SELECT COUNT(*) AS n FROM indicator_dirty",
+        ))
+        .await?;
+    let n: i64 = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// The tallies of `req` (measured up to now) over the months `first..=last`.
+pub async fn read(
+    app: &App,
+    req: &Request,
+    first: Month,
+    last: Month,
+) -> Result<Tallies, AppError> {
+    let b = app.db.get_database_backend();
+    let mut out = Tallies::new();
+    // Events of the months, and what finished dossiers added at the last month's end.
+    let mut args = Args::new(b);
+    let scope = scope_sql(&mut args, req);
+    let sums: Vec<String> = COLUMNS
+        .iter()
+        .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
+        .collect();
+    let (a, z, l) = (
+        args.push(month_number(first)),
+        args.push(month_number(last)),
+        args.push(month_number(last)),
+    );
+    let sql = format!(
+        "SELECT agency_code, procedure_code, {} FROM indicator_rollups WHERE {scope} \
+         AND ((slot = 0 AND month >= {a} AND month <= {z}) OR (slot = 1 AND month = {l})) \
+         GROUP BY agency_code, procedure_code",
+        sums.join(", ")
+    );
+    for row in app.db.query_all_raw(args.statement(sql)).await? {
+        let mut counts = [0i64; COLUMNS.len()];
+        for (i, c) in COLUMNS.iter().enumerate() {
+            counts[i] = sum_value(&row, c)?;
+        }
+        *out.entry(key_of(&row)?).or_default() += rollup::tally_of(&counts);
+    }
+    // What running dossiers add at the period's end.
+    let at = req.period.to;
+    // Placeholders are taken in the order they appear in the text (SQLite's are positional),
+    // each condition written afresh where it is used.
+    let mut args = Args::new(b);
+    let counted = |args: &mut Args| {
+        format!(
+            "counted_from < {} AND (counted_until IS NULL OR {} <= counted_until)",
+            args.push(at),
+            args.push(at)
+        )
+    };
+    let mut sums = vec![
+        format!("CASE WHEN {} THEN 1 ELSE 0 END", counted(&mut args)),
+        format!(
+            "CASE WHEN {} AND late_after IS NOT NULL AND {} > late_after THEN 1 ELSE 0 END",
+            counted(&mut args),
+            args.push(at)
+        ),
+        format!(
+            "CASE WHEN {} AND dissatisfied THEN 1 ELSE 0 END",
+            counted(&mut args)
+        ),
+    ];
+    sums.push(format!(
+        "CASE WHEN receipt_late_after < {} AND (receipt_until IS NULL OR {} <= receipt_until) \
+         THEN 1 ELSE 0 END",
+        args.push(at),
+        args.push(at)
+    ));
+    let names = ["counted", "late", "dissatisfied", "receipt_late"];
+    let select: Vec<String> = sums
+        .iter()
+        .zip(names)
+        .map(|(e, n)| format!("CAST(SUM({e}) AS BIGINT) AS {n}"))
+        .collect();
+    let scope = scope_sql(&mut args, req);
+    let sql = format!(
+        "SELECT agency_code, procedure_code, {} FROM indicator_open WHERE {scope} \
+         GROUP BY agency_code, procedure_code",
+        select.join(", ")
+    );
+    for row in app.db.query_all_raw(args.statement(sql)).await? {
+        let n = |c: &str| sum_value(&row, c).map(|v| u64::try_from(v).unwrap_or(0));
+        let (counted, late) = (n("counted")?, n("late")?);
+        let mut t = Tally::default();
+        t.on_time.den = counted;
+        t.on_time.num = counted.saturating_sub(late);
+        t.timeliness.in_time = counted.saturating_sub(late);
+        t.timeliness.late = late;
+        t.satisfaction.total = counted;
+        t.satisfaction.overdue = late;
+        t.satisfaction.dissatisfied = n("dissatisfied")?;
+        t.received_in_8h.den = n("receipt_late")?;
+        *out.entry(key_of(&row)?).or_default() += t;
+    }
+    Ok(out)
+}
+
+/// A summed column (cast to a bigint; no rows give NULL).
+fn sum_value(row: &QueryResult, column: &str) -> Result<i64, DbErr> {
+    Ok(row.try_get::<Option<i64>>("", column)?.unwrap_or(0))
+}
+
+/// Starts over when the stored roll-ups were made under another basis (first start, new rules,
+/// new calendar): empties them and marks every submitted dossier. Returns whether it did.
+pub async fn ensure_basis(app: &App) -> Result<bool, AppError> {
+    let want = basis(app);
+    let b = app.db.get_database_backend();
+    let txn = app.db.begin().await?;
+    lock(&txn, app.now()).await?;
+    let row = txn
+        .query_one_raw(Statement::from_string(
+            b,
+            "SELECT basis FROM indicator_state WHERE id = 1",
+        ))
+        .await?;
+    let stored: Option<String> = row.map(|r| r.try_get("", "basis")).transpose()?;
+    if stored.as_deref() == Some(want.as_str()) {
+        txn.commit().await?;
+        return Ok(false);
+    }
+    for t in ["indicator_rollups", "indicator_shares", "indicator_open"] {
+        txn.execute_raw(Statement::from_string(b, format!("DELETE FROM {t}")))
+            .await?;
+    }
+    txn.execute_raw(Statement::from_string(
+        b,
+        "INSERT INTO indicator_dirty (dossier_id, gen) SELECT id, 1 FROM dossiers WHERE status <> 0 \
+         ON CONFLICT (dossier_id) DO UPDATE SET gen = indicator_dirty.gen + 1",
+    ))
+    .await?;
+    let mut args = Args::new(b);
+    let sql = format!(
+        "UPDATE indicator_state SET basis = {} WHERE id = 1",
+        args.push(want)
+    );
+    txn.execute_raw(args.statement(sql)).await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// Takes the refresher's lock row for the transaction: refreshers take turns, so two never
+/// apply the same dossier's difference twice.
+async fn lock(c: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), AppError> {
+    let mut args = Args::new(c.get_database_backend());
+    let sql = format!(
+        "UPDATE indicator_state SET refreshed_at = {} WHERE id = 1",
+        args.push(now)
+    );
+    c.execute_raw(args.statement(sql)).await?;
+    Ok(())
+}
+
+/// One stored share: month (`YYYYMM`), slot, counts.
+type Share = (i32, i32, Vec<i64>);
+
+/// Refreshes up to `max` marked dossiers, a batch per transaction; returns how many it did.
+pub async fn refresh(app: &App, max: u64) -> Result<u64, AppError> {
+    let mut done = 0;
+    let mut procs = Pinned::default();
+    while done < max {
+        let n = refresh_batch(app, &mut procs, BATCH.min(max - done)).await?;
+        if n == 0 {
+            break;
+        }
+        done += n;
+    }
+    Ok(done)
+}
+
+async fn refresh_batch(app: &App, procs: &mut Pinned, size: u64) -> Result<u64, AppError> {
+    let b = app.db.get_database_backend();
+    let minutes = |a, z| app.calendar.working_minutes_between(a, z);
+    let txn = app.db.begin().await?;
+    lock(&txn, app.now()).await?;
+    let mut args = Args::new(b);
+    let sql = format!(
+        "SELECT dossier_id, gen FROM indicator_dirty ORDER BY dossier_id LIMIT {}",
+        args.push(i64::try_from(size).unwrap_or(i64::MAX))
+    );
+    let marks: Vec<(String, i64)> = txn
+        .query_all_raw(args.statement(sql))
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("", "dossier_id")?, r.try_get("", "gen")?)))
+        .collect::<Result<_, DbErr>>()?;
+    if marks.is_empty() {
+        txn.commit().await?;
+        return Ok(0);
+    }
+    let ids: Vec<String> = marks.iter().map(|(id, _)| id.clone()).collect();
+    let facts: HashMap<String, Facts> = facts_where(
+        &txn,
+        procs,
+        Condition::all().add(dossier::Column::Id.is_in(ids.clone())),
+        None,
+    )
+    .await?
+    .into_iter()
+    .collect();
+
+    // The difference per roll-up row: new shares minus those stored last time.
+    let mut delta: BTreeMap<(String, String, i32, i32), [i64; COLUMNS.len()]> = BTreeMap::new();
+    let mut args = Args::new(b);
+    let list: Vec<String> = ids.iter().map(|id| args.push(id.clone())).collect();
+    let sql = format!(
+        "SELECT dossier_id, agency_code, procedure_code, shares FROM indicator_shares \
+         WHERE dossier_id IN ({})",
+        list.join(", ")
+    );
+    for row in txn.query_all_raw(args.statement(sql)).await? {
+        let (agency, procedure) = key_of(&row)?;
+        let text: String = row.try_get("", "shares")?;
+        let shares: Vec<Share> = motcua_store::from_json("indicator_shares.shares", &text)?;
+        for (month, slot, counts) in shares {
+            let d = delta
+                .entry((agency.clone(), procedure.clone(), month, slot))
+                .or_insert([0; COLUMNS.len()]);
+            for (x, c) in d.iter_mut().zip(counts) {
+                *x -= c;
+            }
+        }
+    }
+    let mut new_shares: Vec<(String, &Facts, String)> = Vec::new();
+    let mut open: Vec<(String, &Facts, OpenState)> = Vec::new();
+    for (id, f) in &facts {
+        let mut shares: Vec<Share> = Vec::new();
+        for c in contributions(&f.facts, minutes) {
+            let counts = rollup::counts(&c.tally);
+            let (month, slot) = (month_number(c.month), slot_number(c.slot));
+            let d = delta
+                .entry((f.agency.clone(), f.procedure.clone(), month, slot))
+                .or_insert([0; COLUMNS.len()]);
+            for (x, c) in d.iter_mut().zip(counts) {
+                *x += c;
+            }
+            shares.push((month, slot, counts.to_vec()));
+        }
+        if !shares.is_empty() {
+            let json = serde_json::to_string(&shares).map_err(AppError::internal)?;
+            new_shares.push((id.clone(), f, json));
+        }
+        if f.facts.finished_at.is_none() {
+            let state = OpenState::of(&f.facts, minutes);
+            if !state.is_empty() {
+                open.push((id.clone(), f, state));
+            }
+        }
+    }
+    delta.retain(|_, d| d.iter().any(|&x| x != 0));
+    add_to_rollups(&txn, &delta).await?;
+
+    for t in ["indicator_shares", "indicator_open"] {
+        let mut args = Args::new(b);
+        let list: Vec<String> = ids.iter().map(|id| args.push(id.clone())).collect();
+        let sql = format!("DELETE FROM {t} WHERE dossier_id IN ({})", list.join(", "));
+        txn.execute_raw(args.statement(sql)).await?;
+    }
+    for chunk in new_shares.chunks(200) {
+        let mut args = Args::new(b);
+        let rows: Vec<String> = chunk
+            .iter()
+            .map(|(id, f, json)| {
+                format!(
+                    "({}, {}, {}, {})",
+                    args.push(id.clone()),
+                    args.push(f.agency.clone()),
+                    args.push(f.procedure.clone()),
+                    args.push(json.clone())
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO indicator_shares (dossier_id, agency_code, procedure_code, shares) VALUES {}",
+            rows.join(", ")
+        );
+        txn.execute_raw(args.statement(sql)).await?;
+    }
+    for chunk in open.chunks(200) {
+        let mut args = Args::new(b);
+        let rows: Vec<String> = chunk
+            .iter()
+            .map(|(id, f, s)| {
+                format!(
+                    "({}, {}, {}, {}, {}, {}, {}, {}, {})",
+                    args.push(id.clone()),
+                    args.push(f.agency.clone()),
+                    args.push(f.procedure.clone()),
+                    args.push(s.counted_from),
+                    args.push(s.counted_until),
+                    args.push(s.late_after),
+                    args.push(s.dissatisfied),
+                    args.push(s.receipt_late_after),
+                    args.push(s.receipt_until)
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO indicator_open (dossier_id, agency_code, procedure_code, counted_from, \
+             counted_until, late_after, dissatisfied, receipt_late_after, receipt_until) VALUES {}",
+            rows.join(", ")
+        );
+        txn.execute_raw(args.statement(sql)).await?;
+    }
+    // A mark set again meanwhile (another `gen`) stays for the next round.
+    for chunk in marks.chunks(200) {
+        let mut args = Args::new(b);
+        let each: Vec<String> = chunk
+            .iter()
+            .map(|(id, generation)| {
+                format!(
+                    "(dossier_id = {} AND gen = {})",
+                    args.push(id.clone()),
+                    args.push(*generation)
+                )
+            })
+            .collect();
+        let sql = format!("DELETE FROM indicator_dirty WHERE {}", each.join(" OR "));
+        txn.execute_raw(args.statement(sql)).await?;
+    }
+    txn.commit().await?;
+    Ok(u64::try_from(marks.len()).unwrap_or(0))
+}
+
+/// Adds each difference to its roll-up row, creating the row when it is new.
+async fn add_to_rollups(
+    c: &impl ConnectionTrait,
+    delta: &BTreeMap<(String, String, i32, i32), [i64; COLUMNS.len()]>,
+) -> Result<(), AppError> {
+    let b = c.get_database_backend();
+    let rows: Vec<_> = delta.iter().collect();
+    let updates: Vec<String> = COLUMNS
+        .iter()
+        .map(|col| format!("{col} = indicator_rollups.{col} + excluded.{col}"))
+        .collect();
+    for chunk in rows.chunks(200) {
+        let mut args = Args::new(b);
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|((agency, procedure, month, slot), d)| {
+                let mut v = vec![
+                    args.push(agency.clone()),
+                    args.push(procedure.clone()),
+                    args.push(*month),
+                    args.push(*slot),
+                ];
+                v.extend(d.iter().map(|x| args.push(*x)));
+                format!("({})", v.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO indicator_rollups (agency_code, procedure_code, month, slot, {}) VALUES {} \
+             ON CONFLICT (agency_code, procedure_code, month, slot) DO UPDATE SET {}",
+            COLUMNS.join(", "),
+            values.join(", "),
+            updates.join(", ")
+        );
+        c.execute_raw(args.statement(sql)).await?;
+    }
+    Ok(())
+}
+
+/// Empties the roll-ups and marks every submitted dossier, whatever the basis (`motcua indicators
+/// --rebuild`); the refresher then fills them again.
+pub async fn rebuild(app: &App) -> Result<(), AppError> {
+    let b = app.db.get_database_backend();
+    app.db
+        .execute_raw(Statement::from_string(
+            b,
+            "UPDATE indicator_state SET basis = '' WHERE id = 1",
+        ))
+        .await?;
+    ensure_basis(app).await?;
+    Ok(())
+}
+
+/// One (agency, procedure) whose roll-up differs from the dossiers themselves.
+#[derive(Debug, Clone)]
+pub struct Mismatch {
+    pub agency: String,
+    pub procedure: String,
+    pub rolled_up: Tally,
+    pub recomputed: Tally,
+}
+
+/// Compares the roll-ups of `req` with a full recomputation, (agency, procedure) by (agency,
+/// procedure), after refreshing every marked dossier. `None` when the period is not a run of whole
+/// months (the roll-ups do not answer it).
+pub async fn verify(app: &App, req: &Request) -> Result<Option<(usize, Vec<Mismatch>)>, AppError> {
+    ensure_basis(app).await?;
+    while refresh(app, 50_000).await? > 0 {}
+    let (req, clipped) = crate::indicators::up_to_now(app, req);
+    let Some((first, last)) = months_of(app, &req.period, clipped) else {
+        return Ok(None);
+    };
+    let rolled = read(app, &req, first, last).await?;
+    let recomputed = crate::indicators::recompute(app, &req).await?;
+    let keys: std::collections::BTreeSet<&(String, String)> =
+        rolled.keys().chain(recomputed.keys()).collect();
+    let mut out = Vec::new();
+    for k in &keys {
+        let (a, r) = (
+            rolled.get(*k).copied().unwrap_or_default(),
+            recomputed.get(*k).copied().unwrap_or_default(),
+        );
+        if a != r {
+            out.push(Mismatch {
+                agency: k.0.clone(),
+                procedure: k.1.clone(),
+                rolled_up: a,
+                recomputed: r,
+            });
+        }
+    }
+    Ok(Some((keys.len(), out)))
+}
