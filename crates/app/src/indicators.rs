@@ -41,7 +41,7 @@ pub struct Indicators {
     pub procedure: Option<String>,
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
-    /// Dossiers looked at (the union of every indicator's population).
+    /// Dossiers received in the period (3.3's denominator): a sum, so roll-ups give it too.
     pub dossiers: u64,
     #[serde(flatten)]
     pub report: Report,

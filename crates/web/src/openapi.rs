@@ -1166,7 +1166,7 @@ fn paths() -> Value {
                             "properties": { "code": { "type": "string" }, "name_vi": { "type": "string" }, "name_en": { "type": "string" } } },
                         "procedure": nullable_string(),
                         "from": date_time(false), "to": date_time(false),
-                        "dossiers": { "type": "integer", "minimum": 0, "description": "Dossiers looked at" },
+                        "dossiers": { "type": "integer", "minimum": 0, "description": "Dossiers received in the period" },
                         "indicators": { "type": "object", "additionalProperties": figure,
                             "description": "By Decision 766 id (1.1 … 5.4, 3.1b, 4.5a, 4.5b) and receipt_8h (received within 8 working hours)" },
                         "groups": { "type": "object", "additionalProperties": object(&["score", "max", "scored_max"],
