@@ -140,8 +140,29 @@ pub async fn current(app: &App) -> Result<bool, AppError> {
     if stored.as_deref() != Some(basis(app).as_str()) {
         return Ok(false);
     }
-    refresh(app, READ_CATCH_UP).await?;
-    Ok(pending(app).await? == 0)
+    // A read writes only when something is waiting, and only a little.
+    match waiting(app, READ_CATCH_UP + 1).await? {
+        0 => Ok(true),
+        n if n <= READ_CATCH_UP => {
+            refresh(app, READ_CATCH_UP).await?;
+            Ok(waiting(app, 1).await? == 0)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// Marked dossiers, counted up to `limit` (a count of millions during a rebuild would cost more
+/// than the read it guards).
+async fn waiting(app: &App, limit: u64) -> Result<u64, AppError> {
+    let b = app.db.get_database_backend();
+    let mut args = Args::new(b);
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM indicator_dirty LIMIT {}) AS marked",
+        args.push(i64::try_from(limit).unwrap_or(i64::MAX))
+    );
+    let row = app.db.query_one_raw(args.statement(sql)).await?;
+    let n: i64 = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
+    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 /// Dossiers marked and not yet refreshed.

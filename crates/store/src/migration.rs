@@ -1405,6 +1405,14 @@ impl MigrationTrait for M0020IndicatorRollups {
             false,
         ))
         .await?;
+        // The refresher reads a batch's feedback by dossier code.
+        m.create_index(index(
+            "idx_feedback_dossier_code",
+            "feedback",
+            &["dossier_code"],
+            false,
+        ))
+        .await?;
         m.create_table(
             table("indicator_dirty")
                 .col(string("dossier_id").primary_key())
@@ -1537,6 +1545,13 @@ impl MigrationTrait for M0020IndicatorRollups {
                 .await?;
             }
         }
+        m.drop_index(
+            Index::drop()
+                .name("idx_feedback_dossier_code")
+                .table("feedback")
+                .to_owned(),
+        )
+        .await?;
         for t in [
             "indicator_state",
             "indicator_dirty",
