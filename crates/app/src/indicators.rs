@@ -245,7 +245,14 @@ fn figures_of(
     let rows: Vec<&feedback::Model> = around
         .feedback
         .iter()
-        .filter(|r| covers(&r.agency_code) && req.period.contains(r.received_at))
+        .filter(|r| {
+            covers(&r.agency_code)
+                && req.period.contains(r.received_at)
+                && req
+                    .procedure
+                    .as_deref()
+                    .is_none_or(|p| r.procedure_code.as_deref() == Some(p))
+        })
         .collect();
     let feedback = feedback_facts(app, req, &rows)?;
     Ok((
@@ -359,6 +366,17 @@ pub async fn by_procedure(app: &App, req: &Request) -> Result<Vec<Part>, AppErro
     let t = tallies(app, req, *clipped).await?;
     let procs = catalogue::current_all(app).await?;
     let around = around(app, req).await?;
+    parts_by_procedure(app, req, &t, &procs, &around)
+}
+
+/// [`by_procedure`] over tallies already made for `req`.
+fn parts_by_procedure(
+    app: &App,
+    req: &Request,
+    t: &Tallies,
+    procs: &[Procedure],
+    around: &Around,
+) -> Result<Vec<Part>, AppError> {
     let codes: BTreeSet<&str> = t
         .iter()
         .filter(|((agency, _), tally)| {
@@ -373,7 +391,7 @@ pub async fn by_procedure(app: &App, req: &Request) -> Result<Vec<Part>, AppErro
             ..req.clone()
         };
         let p = procs.iter().find(|p| p.code.as_str() == code);
-        let (report, dossiers) = figures_of(app, &proc_req, &t, &procs, &around)?;
+        let (report, dossiers) = figures_of(app, &proc_req, t, procs, around)?;
         out.push(Part {
             report,
             dossiers,
@@ -383,6 +401,48 @@ pub async fn by_procedure(app: &App, req: &Request) -> Result<Vec<Part>, AppErro
         });
     }
     Ok(out)
+}
+
+/// What the dashboard shows: the scope's figures and, with `parts`, those of each agency under
+/// it and each procedure — from one set of tallies.
+#[derive(Debug, Clone)]
+pub struct Breakdown {
+    pub figures: Indicators,
+    pub agencies: Vec<Part>,
+    pub procedures: Vec<Part>,
+}
+
+pub async fn breakdown(app: &App, req: &Request, parts: bool) -> Result<Breakdown, AppError> {
+    let (req, clipped) = &up_to_now(app, req);
+    let agency = match &req.agency {
+        Some(code) => Some(find_agency(app, code).await?),
+        None => None,
+    };
+    let t = tallies(app, req, *clipped).await?;
+    let procs = catalogue::current_all(app).await?;
+    let around = around(app, req).await?;
+    let (report, dossiers) = figures_of(app, req, &t, &procs, &around)?;
+    let (agencies, procedures) = if parts {
+        (
+            parts_by_agency(app, req, &t, &procs, &around).await?,
+            parts_by_procedure(app, req, &t, &procs, &around)?,
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    Ok(Breakdown {
+        figures: Indicators {
+            agency,
+            procedure: req.procedure.clone(),
+            from: req.period.from,
+            to: req.period.to,
+            dossiers,
+            report,
+            notes: notes(),
+        },
+        agencies,
+        procedures,
+    })
 }
 
 /// The figures of the last `months` calendar months (the current one so far last), in the

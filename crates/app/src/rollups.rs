@@ -31,7 +31,7 @@ use crate::indicators::{Facts, Pinned, Request, Tallies, facts_where};
 use crate::{App, AppError};
 
 /// Dossiers refreshed per transaction.
-const BATCH: u64 = 500;
+const BATCH: u64 = 1_000;
 
 /// Marks a read clears itself before falling back to a full read.
 const READ_CATCH_UP: u64 = 2_000;
@@ -315,8 +315,8 @@ pub async fn ensure_basis(app: &App) -> Result<bool, AppError> {
     Ok(true)
 }
 
-/// Takes the refresher's lock row for the transaction: refreshers take turns, so two never
-/// apply the same dossier's difference twice.
+/// Takes the state row exclusively for the transaction (a rebuild's start): no refresh batch runs
+/// meanwhile. SQLite refreshers take it too — it has one writer at a time anyway.
 async fn lock(c: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), AppError> {
     let mut args = Args::new(c.get_database_backend());
     let sql = format!(
@@ -331,28 +331,58 @@ async fn lock(c: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), AppErr
 type Share = (i32, i32, Vec<i64>);
 
 /// Refreshes up to `max` marked dossiers, a batch per transaction; returns how many it did.
+/// Several may run at once on PostgreSQL (see [`refresh_batch`]).
 pub async fn refresh(app: &App, max: u64) -> Result<u64, AppError> {
     let mut done = 0;
     let mut procs = Pinned::default();
+    // Walks the marks in key order from where the last batch stopped, then once more from the
+    // start for marks set meanwhile: a queue's head is never rescanned over its removed rows.
+    let mut after: Option<String> = None;
     while done < max {
-        let n = refresh_batch(app, &mut procs, BATCH.min(max - done)).await?;
-        if n == 0 {
-            break;
-        }
+        let (n, last) =
+            refresh_batch(app, &mut procs, after.as_deref(), BATCH.min(max - done)).await?;
         done += n;
+        match (n, last) {
+            (0, _) if after.is_none() => break,
+            (0, _) => after = None,
+            (_, last) => after = last,
+        }
     }
     Ok(done)
 }
 
-async fn refresh_batch(app: &App, procs: &mut Pinned, size: u64) -> Result<u64, AppError> {
+/// One batch of marks after `after`: how many, and the last one's key.
+async fn refresh_batch(
+    app: &App,
+    procs: &mut Pinned,
+    after: Option<&str>,
+    size: u64,
+) -> Result<(u64, Option<String>), AppError> {
     let b = app.db.get_database_backend();
     let minutes = |a, z| app.calendar.working_minutes_between(a, z);
     let txn = app.db.begin().await?;
-    lock(&txn, app.now()).await?;
+    // PostgreSQL: batches run side by side (nodes, or `--rebuild`'s workers), each on marks no
+    // other batch holds, and none while a rebuild starts (which takes the state row exclusively).
+    // A writer re-marking a held dossier waits for the batch, then its mark stays for the next.
+    let pg = b == DbBackend::Postgres;
+    if pg {
+        txn.execute_raw(Statement::from_string(
+            b,
+            "SELECT id FROM indicator_state WHERE id = 1 FOR SHARE",
+        ))
+        .await?;
+    } else {
+        lock(&txn, app.now()).await?;
+    }
     let mut args = Args::new(b);
+    let from = match after {
+        Some(key) => format!("WHERE dossier_id > {}", args.push(key.to_owned())),
+        None => String::new(),
+    };
     let sql = format!(
-        "SELECT dossier_id, gen FROM indicator_dirty ORDER BY dossier_id LIMIT {}",
-        args.push(i64::try_from(size).unwrap_or(i64::MAX))
+        "SELECT dossier_id, gen FROM indicator_dirty {from} ORDER BY dossier_id LIMIT {}{}",
+        args.push(i64::try_from(size).unwrap_or(i64::MAX)),
+        if pg { " FOR UPDATE SKIP LOCKED" } else { "" }
     );
     let marks: Vec<(String, i64)> = txn
         .query_all_raw(args.statement(sql))
@@ -362,7 +392,7 @@ async fn refresh_batch(app: &App, procs: &mut Pinned, size: u64) -> Result<u64, 
         .collect::<Result<_, DbErr>>()?;
     if marks.is_empty() {
         txn.commit().await?;
-        return Ok(0);
+        return Ok((0, None));
     }
     let ids: Vec<String> = marks.iter().map(|(id, _)| id.clone()).collect();
     let facts: HashMap<String, Facts> = facts_where(
@@ -432,7 +462,7 @@ async fn refresh_batch(app: &App, procs: &mut Pinned, size: u64) -> Result<u64, 
         let sql = format!("DELETE FROM {t} WHERE dossier_id IN ({})", list.join(", "));
         txn.execute_raw(args.statement(sql)).await?;
     }
-    for chunk in new_shares.chunks(200) {
+    for chunk in new_shares.chunks(1_000) {
         let mut args = Args::new(b);
         let rows: Vec<String> = chunk
             .iter()
@@ -452,7 +482,7 @@ async fn refresh_batch(app: &App, procs: &mut Pinned, size: u64) -> Result<u64, 
         );
         txn.execute_raw(args.statement(sql)).await?;
     }
-    for chunk in open.chunks(200) {
+    for chunk in open.chunks(1_000) {
         let mut args = Args::new(b);
         let rows: Vec<String> = chunk
             .iter()
@@ -478,24 +508,20 @@ async fn refresh_batch(app: &App, procs: &mut Pinned, size: u64) -> Result<u64, 
         );
         txn.execute_raw(args.statement(sql)).await?;
     }
-    // A mark set again meanwhile (another `gen`) stays for the next round.
-    for chunk in marks.chunks(200) {
+    // The marks taken: nobody could change them meanwhile (PostgreSQL: held FOR UPDATE; SQLite:
+    // this transaction is the one writer), so a dossier marked again since waits with a new mark.
+    for chunk in ids.chunks(1_000) {
         let mut args = Args::new(b);
-        let each: Vec<String> = chunk
-            .iter()
-            .map(|(id, generation)| {
-                format!(
-                    "(dossier_id = {} AND gen = {})",
-                    args.push(id.clone()),
-                    args.push(*generation)
-                )
-            })
-            .collect();
-        let sql = format!("DELETE FROM indicator_dirty WHERE {}", each.join(" OR "));
+        let list: Vec<String> = chunk.iter().map(|id| args.push(id.clone())).collect();
+        let sql = format!(
+            "DELETE FROM indicator_dirty WHERE dossier_id IN ({})",
+            list.join(", ")
+        );
         txn.execute_raw(args.statement(sql)).await?;
     }
     txn.commit().await?;
-    Ok(u64::try_from(marks.len()).unwrap_or(0))
+    let last = marks.last().map(|(id, _)| id.clone());
+    Ok((u64::try_from(marks.len()).unwrap_or(0), last))
 }
 
 /// Adds each difference to its roll-up row, creating the row when it is new.
@@ -509,7 +535,8 @@ async fn add_to_rollups(
         .iter()
         .map(|col| format!("{col} = indicator_rollups.{col} + excluded.{col}"))
         .collect();
-    for chunk in rows.chunks(200) {
+    // 35 values a row: under SQLite's 32,766 parameters.
+    for chunk in rows.chunks(900) {
         let mut args = Args::new(b);
         let values: Vec<String> = chunk
             .iter()

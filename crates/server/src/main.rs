@@ -680,26 +680,41 @@ fn print_demo_banner(url: &str, issuer: Option<&str>) {
 }
 
 /// The indicators as a plain-text table: id, name, numerator/denominator, rate, points.
-/// `motcua indicators --rebuild`: empties the roll-ups and refills them, with the rate.
+/// `motcua indicators --rebuild`: empties the roll-ups and refills them, with the rate — two
+/// refreshers side by side on PostgreSQL (they take disjoint marks), one on SQLite.
 async fn rebuild_rollups(app: &motcua_app::App) -> anyhow::Result<std::process::ExitCode> {
     use motcua_app::rollups;
     let started = std::time::Instant::now();
     rollups::rebuild(app).await?;
     let total = rollups::pending(app).await?;
-    let mut done = 0u64;
-    loop {
-        let n = rollups::refresh(app, 20_000).await?;
-        if n == 0 {
-            break;
-        }
-        done += n;
-        eprintln!(
-            "{done}/{total} dossiers, {:.0}/s",
-            done as f64 / started.elapsed().as_secs_f64().max(0.001)
-        );
+    let workers = match app.db.get_database_backend() {
+        motcua_store::sea_orm::DbBackend::Postgres => 2,
+        _ => 1,
+    };
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..workers {
+        let (app, done) = (app.clone(), done.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let n = rollups::refresh(&app, 100_000).await?;
+                if n == 0 {
+                    return Ok::<(), motcua_app::AppError>(());
+                }
+                let sum = done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
+                eprintln!(
+                    "{sum}/{total} dossiers, {:.0}/s",
+                    sum as f64 / started.elapsed().as_secs_f64().max(0.001)
+                );
+            }
+        }));
+    }
+    for t in tasks {
+        t.await??;
     }
     println!(
-        "roll-ups rebuilt from {done} dossiers in {:.1} s",
+        "roll-ups rebuilt from {} dossiers in {:.1} s",
+        done.load(std::sync::atomic::Ordering::Relaxed),
         started.elapsed().as_secs_f64()
     );
     Ok(std::process::ExitCode::SUCCESS)

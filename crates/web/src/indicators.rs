@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, NaiveDate};
 use motcua_app::identity::Principal;
-use motcua_app::indicators::{self, Indicators, Part, Request};
+use motcua_app::indicators::{self, Part, Request};
 use motcua_app::targets::{self, Target};
 use motcua_app::{AppError, ErrorCode};
 use motcua_domain::indicators::{Figure, Unit};
@@ -430,7 +430,12 @@ pub async fn dashboard(
         .from
         .with_timezone(&s.app.calendar.offset())
         .year();
-    let figures: Indicators = match indicators::compute(&s.app, &req).await {
+    // The figures, the units under the scope and its procedures, from one read.
+    let indicators::Breakdown {
+        figures,
+        agencies,
+        procedures,
+    } = match indicators::breakdown(&s.app, &req, q.procedure.is_none()).await {
         Ok(v) => v,
         Err(e) => return app_error(&ui, &who, &e),
     };
@@ -495,35 +500,21 @@ pub async fn dashboard(
             state_text,
         });
     }
-    let children = if q.procedure.is_none() {
-        match indicators::by_agency(&s.app, &req).await {
-            Ok(parts) => {
-                let mut out = Vec::new();
-                for part in parts.iter().filter(|p| p.dossiers > 0) {
-                    out.push(part_row(lang, part, &in_force.for_agency(&part.key)));
-                }
-                // Who is behind first, then the lowest scores.
-                out.sort_by(|a, b| {
-                    a.behind
-                        .is_empty()
-                        .cmp(&b.behind.is_empty())
-                        .then(a.score.total_cmp(&b.score))
-                });
-                out
-            }
-            Err(e) => return app_error(&ui, &who, &e),
-        }
-    } else {
-        Vec::new()
-    };
-    let procedures = if q.procedure.is_none() {
-        match indicators::by_procedure(&s.app, &req).await {
-            Ok(parts) => parts.iter().map(|p| part_row(lang, p, &goals)).collect(),
-            Err(e) => return app_error(&ui, &who, &e),
-        }
-    } else {
-        Vec::new()
-    };
+    let mut children = Vec::new();
+    for part in agencies.iter().filter(|p| p.dossiers > 0) {
+        children.push(part_row(lang, part, &in_force.for_agency(&part.key)));
+    }
+    // Who is behind first, then the lowest scores.
+    children.sort_by(|a, b| {
+        a.behind
+            .is_empty()
+            .cmp(&b.behind.is_empty())
+            .then(a.score.total_cmp(&b.score))
+    });
+    let procedures: Vec<_> = procedures
+        .iter()
+        .map(|p| part_row(lang, p, &goals))
+        .collect();
     let can_set = matches!(p, Principal::Staff { roles, .. }
         if roles.iter().any(|r| r.role == motcua_domain::lifecycle::Role::Admin
             && (r.agency == scope || scope.starts_with(&format!("{}.", r.agency)))));

@@ -518,3 +518,45 @@ async fn targets_are_set_and_read_through_the_api() {
     )
     .await;
 }
+
+/// Feedback about a procedure counts in that procedure's 5.2 and 5.3, and not in another's.
+#[tokio::test]
+async fn feedback_counts_for_its_own_procedure() {
+    let t = TestApp::spawn().await;
+    let r = t
+        .http
+        .post(t.url("/api/v1/feedback"))
+        .json(&serde_json::json!({
+            "kind": "complaint",
+            "content": "Bộ phận một cửa không niêm yết lệ phí khai sinh.",
+            "agency": AGENCY_A,
+            "procedure": "1.001193",
+            "contact": { "name": "Lê Văn Cường", "email": "cuong@example.vn" }
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    // Received at 09:00; the period is measured up to now.
+    t.clock.set(t.app.now() + TimeDelta::hours(1));
+    let of = |procedure: &'static str| {
+        let t = &t;
+        async move {
+            public(
+                t,
+                &format!(
+                    "/api/v1/indicators?agency={AGENCY_A}&period=2026-11&procedure={procedure}"
+                ),
+            )
+            .await
+            .json::<Value>()
+            .await
+            .unwrap()
+        }
+    };
+    let birth = of("1.001193").await;
+    assert_eq!(birth["indicators"]["5.2"]["denominator"], 1, "{birth}");
+    let other = of("1.004194").await;
+    assert_eq!(other["indicators"]["5.2"]["denominator"], 0, "{other}");
+    assert!(other["indicators"]["5.2"]["rate"].is_null());
+}
