@@ -192,23 +192,7 @@ const PAGE: u64 = 5_000;
 
 /// Computes every indicator for the request.
 pub async fn compute(app: &App, req: &Request) -> Result<Indicators, AppError> {
-    let (req, clipped) = &up_to_now(app, req);
-    let agency = match &req.agency {
-        Some(code) => Some(find_agency(app, code).await?),
-        None => None,
-    };
-    let t = tallies(app, req, *clipped).await?;
-    let procs = catalogue::current_all(app).await?;
-    let (report, dossiers) = figures_of(app, req, &t, &procs, &around(app, req).await?)?;
-    Ok(Indicators {
-        agency,
-        procedure: req.procedure.clone(),
-        from: req.period.from,
-        to: req.period.to,
-        dossiers,
-        report,
-        notes: notes(),
-    })
+    Ok(breakdown(app, req, false).await?.figures)
 }
 
 /// The report of `req`'s scope (agency and procedure) from tallies that may cover more, with the

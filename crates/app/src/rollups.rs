@@ -577,6 +577,21 @@ pub async fn rebuild(app: &App) -> Result<(), AppError> {
     Ok(())
 }
 
+/// After a rebuild on PostgreSQL: the marks table emptied of millions of rows and the roll-ups
+/// rewritten many times over are vacuumed, so reads do not wade through dead rows until
+/// autovacuum comes by.
+pub async fn tidy(app: &App) -> Result<(), AppError> {
+    let b = app.db.get_database_backend();
+    if b == DbBackend::Postgres {
+        app.db
+            .execute_unprepared(
+                "VACUUM (ANALYZE) indicator_dirty, indicator_rollups, indicator_open, indicator_shares",
+            )
+            .await?;
+    }
+    Ok(())
+}
+
 /// One (agency, procedure) whose roll-up differs from the dossiers themselves.
 #[derive(Debug, Clone)]
 pub struct Mismatch {

@@ -712,6 +712,7 @@ async fn rebuild_rollups(app: &motcua_app::App) -> anyhow::Result<std::process::
     for t in tasks {
         t.await??;
     }
+    rollups::tidy(app).await?;
     println!(
         "roll-ups rebuilt from {} dossiers in {:.1} s",
         done.load(std::sync::atomic::Ordering::Relaxed),
