@@ -151,9 +151,15 @@ pub type Tallies = BTreeMap<(String, String), Tally>;
 /// The tallies of `req` (already measured up to now), from the roll-ups when they are current
 /// and the period is a run of whole months (the last one possibly cut at now), else by reading
 /// every dossier of the scope and period.
-async fn tallies(app: &App, req: &Request, clipped: bool) -> Result<Tallies, AppError> {
+/// `rolled_up`: [`crate::rollups::current`], asked once per request however many periods it reads.
+async fn tallies(
+    app: &App,
+    req: &Request,
+    clipped: bool,
+    rolled_up: bool,
+) -> Result<Tallies, AppError> {
     if let Some((first, last)) = crate::rollups::months_of(app, &req.period, clipped)
-        && crate::rollups::current(app).await?
+        && rolled_up
     {
         return crate::rollups::read(app, req, first, last).await;
     }
@@ -290,16 +296,7 @@ pub struct Part {
 }
 
 /// The figures of each agency directly under the scope (the province's departments and
-/// communes; the deployment's provinces when there is no scope), from one set of tallies.
-pub async fn by_agency(app: &App, req: &Request) -> Result<Vec<Part>, AppError> {
-    let (req, clipped) = &up_to_now(app, req);
-    let t = tallies(app, req, *clipped).await?;
-    let procs = catalogue::current_all(app).await?;
-    let around = around(app, req).await?;
-    parts_by_agency(app, req, &t, &procs, &around).await
-}
-
-/// [`by_agency`] over tallies already made for `req`.
+/// communes; the deployment's provinces when there is no scope), from tallies made for `req`.
 async fn parts_by_agency(
     app: &App,
     req: &Request,
@@ -341,19 +338,8 @@ async fn parts_by_agency(
     Ok(out)
 }
 
-/// The figures of each procedure with dossiers in the scope and period.
-pub async fn by_procedure(app: &App, req: &Request) -> Result<Vec<Part>, AppError> {
-    let (req, clipped) = &up_to_now(app, req);
-    if let Some(code) = &req.agency {
-        find_agency(app, code).await?;
-    }
-    let t = tallies(app, req, *clipped).await?;
-    let procs = catalogue::current_all(app).await?;
-    let around = around(app, req).await?;
-    parts_by_procedure(app, req, &t, &procs, &around)
-}
-
-/// [`by_procedure`] over tallies already made for `req`.
+/// The figures of each procedure with dossiers in the scope and period, from tallies made for
+/// `req`.
 fn parts_by_procedure(
     app: &App,
     req: &Request,
@@ -402,7 +388,7 @@ pub async fn breakdown(app: &App, req: &Request, parts: bool) -> Result<Breakdow
         Some(code) => Some(find_agency(app, code).await?),
         None => None,
     };
-    let t = tallies(app, req, *clipped).await?;
+    let t = tallies(app, req, *clipped, crate::rollups::current(app).await?).await?;
     let procs = catalogue::current_all(app).await?;
     let around = around(app, req).await?;
     let (report, dossiers) = figures_of(app, req, &t, &procs, &around)?;
@@ -499,7 +485,8 @@ pub async fn overview(
         report,
         notes: notes(),
     };
-    let t = tallies(app, &window, clipped).await?;
+    let rolled_up = crate::rollups::current(app).await?;
+    let t = tallies(app, &window, clipped, rolled_up).await?;
     let whole = indicators_of(&window, figures_of(app, &window, &t, &procs, &around)?);
     let parts = if parts {
         parts_by_agency(app, &window, &t, &procs, &around).await?
@@ -509,7 +496,7 @@ pub async fn overview(
     let mut out = Vec::with_capacity(periods.len());
     for (label, period) in periods {
         let (req, clipped) = up_to_now(app, &request(period));
-        let t = tallies(app, &req, clipped).await?;
+        let t = tallies(app, &req, clipped, rolled_up).await?;
         let figures = figures_of(app, &req, &t, &procs, &around)?;
         out.push((label, indicators_of(&req, figures)));
     }

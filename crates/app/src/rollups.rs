@@ -128,16 +128,7 @@ fn key_of(row: &QueryResult) -> Result<(String, String), DbErr> {
 /// Whether the roll-ups can answer now: made under this basis, and no dossier waiting for a
 /// refresh once a short catch-up is done.
 pub async fn current(app: &App) -> Result<bool, AppError> {
-    let b = app.db.get_database_backend();
-    let row = app
-        .db
-        .query_one_raw(Statement::from_string(
-            b,
-            "SELECT basis FROM indicator_state WHERE id = 1",
-        ))
-        .await?;
-    let stored: Option<String> = row.map(|r| r.try_get("", "basis")).transpose()?;
-    if stored.as_deref() != Some(basis(app).as_str()) {
+    if stored_basis(&app.db).await?.as_deref() != Some(basis(app).as_str()) {
         return Ok(false);
     }
     // A read writes only when something is waiting, and only a little.
@@ -163,6 +154,17 @@ async fn waiting(app: &App, limit: u64) -> Result<u64, AppError> {
     let row = app.db.query_one_raw(args.statement(sql)).await?;
     let n: i64 = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
     Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// The basis the stored roll-ups were made under.
+async fn stored_basis(c: &impl ConnectionTrait) -> Result<Option<String>, AppError> {
+    let row = c
+        .query_one_raw(Statement::from_string(
+            c.get_database_backend(),
+            "SELECT basis FROM indicator_state WHERE id = 1",
+        ))
+        .await?;
+    Ok(row.map(|r| r.try_get("", "basis")).transpose()?)
 }
 
 /// Dossiers marked and not yet refreshed.
@@ -284,14 +286,7 @@ pub async fn ensure_basis(app: &App) -> Result<bool, AppError> {
     let b = app.db.get_database_backend();
     let txn = app.db.begin().await?;
     lock(&txn, app.now()).await?;
-    let row = txn
-        .query_one_raw(Statement::from_string(
-            b,
-            "SELECT basis FROM indicator_state WHERE id = 1",
-        ))
-        .await?;
-    let stored: Option<String> = row.map(|r| r.try_get("", "basis")).transpose()?;
-    if stored.as_deref() == Some(want.as_str()) {
+    if stored_basis(&txn).await?.as_deref() == Some(want.as_str()) {
         txn.commit().await?;
         return Ok(false);
     }
