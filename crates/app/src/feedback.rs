@@ -709,6 +709,11 @@ fn key_matches(app: &App, row: &feedback::Model, given: &str) -> bool {
 
 /// The state the rules decide on, from the row.
 pub(crate) fn state_of(row: &feedback::Model) -> Result<FeedbackState, AppError> {
+    handling_state(&feedback::Handling::from(row))
+}
+
+/// The state the rules decide on, from the columns they need.
+pub(crate) fn handling_state(row: &feedback::Handling) -> Result<FeedbackState, AppError> {
     let status = Status::parse(&row.status).ok_or_else(|| {
         AppError::internal(motcua_store::StoreError::Corrupt(format!(
             "feedback {} has status {:?}",

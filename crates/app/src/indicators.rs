@@ -148,22 +148,39 @@ pub(crate) fn up_to_now(app: &App, req: &Request) -> (Request, bool) {
 /// What each (agency, procedure) counted in a period: the sums every figure is made of.
 pub type Tallies = BTreeMap<(String, String), Tally>;
 
-/// The tallies of `req` (already measured up to now), from the roll-ups when they are current
-/// and the period is a run of whole months (the last one possibly cut at now), else by reading
-/// every dossier of the scope and period.
+/// The tallies of each request (already measured up to now; `clipped` when cut at now), from
+/// the roll-ups when they are current and the period is a run of whole months (the last one
+/// possibly cut at now), else by reading every dossier of the scope and period. The requests
+/// share one scope (agency, procedure): the roll-ups answer them together.
 /// `rolled_up`: [`crate::rollups::current`], asked once per request however many periods it reads.
 async fn tallies(
     app: &App,
-    req: &Request,
-    clipped: bool,
+    reqs: &[(Request, bool)],
     rolled_up: bool,
-) -> Result<Tallies, AppError> {
-    if let Some((first, last)) = crate::rollups::months_of(app, &req.period, clipped)
-        && rolled_up
-    {
-        return crate::rollups::read(app, req, first, last).await;
+) -> Result<Vec<Tallies>, AppError> {
+    let mut out = vec![Tallies::new(); reqs.len()];
+    let mut spans = Vec::new();
+    let mut spanned = Vec::new();
+    for (i, (req, clipped)) in reqs.iter().enumerate() {
+        match crate::rollups::months_of(app, &req.period, *clipped).filter(|_| rolled_up) {
+            Some((first, last)) => {
+                spans.push(crate::rollups::Span {
+                    first,
+                    last,
+                    at: req.period.to,
+                });
+                spanned.push(i);
+            }
+            None => out[i] = recompute(app, req).await?,
+        }
     }
-    recompute(app, req).await
+    if let Some((req, _)) = spanned.first().and_then(|&i| reqs.get(i)) {
+        let read = crate::rollups::read(app, req, &spans).await?;
+        for (i, t) in spanned.into_iter().zip(read) {
+            out[i] = t;
+        }
+    }
+    Ok(out)
 }
 
 /// The tallies of `req` from the dossiers themselves, a page at a time (memory stays flat): what
@@ -232,7 +249,7 @@ fn figures_of(
         .map(|(_, kind)| kind.as_str())
         .collect();
     let catalogue = catalogue_facts(app, req, &by_procedure, procs, &kinds);
-    let rows: Vec<&feedback::Model> = around
+    let rows: Vec<&feedback::Handling> = around
         .feedback
         .iter()
         .filter(|r| {
@@ -255,7 +272,7 @@ fn figures_of(
 /// narrowed in memory for each agency under the scope and each month inside the period.
 struct Around {
     agencies: Vec<(String, String)>,
-    feedback: Vec<feedback::Model>,
+    feedback: Vec<feedback::Handling>,
 }
 
 async fn around(app: &App, req: &Request) -> Result<Around, AppError> {
@@ -271,7 +288,7 @@ async fn around(app: &App, req: &Request) -> Result<Around, AppError> {
     }
     Ok(Around {
         agencies: agencies.into_tuple().all(&app.db).await?,
-        feedback: fb.all(&app.db).await?,
+        feedback: fb.into_partial_model().all(&app.db).await?,
     })
 }
 
@@ -388,7 +405,11 @@ pub async fn breakdown(app: &App, req: &Request, parts: bool) -> Result<Breakdow
         Some(code) => Some(find_agency(app, code).await?),
         None => None,
     };
-    let t = tallies(app, req, *clipped, crate::rollups::current(app).await?).await?;
+    let rolled_up = crate::rollups::current(app).await?;
+    let t = tallies(app, &[(req.clone(), *clipped)], rolled_up)
+        .await?
+        .pop()
+        .unwrap_or_default();
     let procs = catalogue::current_all(app).await?;
     let around = around(app, req).await?;
     let (report, dossiers) = figures_of(app, req, &t, &procs, &around)?;
@@ -486,7 +507,11 @@ pub async fn overview(
         notes: notes(),
     };
     let rolled_up = crate::rollups::current(app).await?;
-    let t = tallies(app, &window, clipped, rolled_up).await?;
+    // The window first, then each month: one read of the roll-ups for all.
+    let mut reqs = vec![(window.clone(), clipped)];
+    reqs.extend(periods.iter().map(|(_, p)| up_to_now(app, &request(*p))));
+    let mut read = tallies(app, &reqs, rolled_up).await?.into_iter();
+    let t = read.next().unwrap_or_default();
     let whole = indicators_of(&window, figures_of(app, &window, &t, &procs, &around)?);
     let parts = if parts {
         parts_by_agency(app, &window, &t, &procs, &around).await?
@@ -494,11 +519,9 @@ pub async fn overview(
         Vec::new()
     };
     let mut out = Vec::with_capacity(periods.len());
-    for (label, period) in periods {
-        let (req, clipped) = up_to_now(app, &request(period));
-        let t = tallies(app, &req, clipped, rolled_up).await?;
-        let figures = figures_of(app, &req, &t, &procs, &around)?;
-        out.push((label, indicators_of(&req, figures)));
+    for ((label, _), ((req, _), t)) in periods.into_iter().zip(reqs.iter().skip(1).zip(read)) {
+        let figures = figures_of(app, req, &t, &procs, &around)?;
+        out.push((label, indicators_of(req, figures)));
     }
     Ok(Overview {
         months: out,
@@ -989,7 +1012,7 @@ fn catalogue_facts(
 fn feedback_facts(
     app: &App,
     req: &Request,
-    rows: &[&feedback::Model],
+    rows: &[&feedback::Handling],
 ) -> Result<FeedbackFacts, AppError> {
     // "Repeated": the same sender wrote again about the same dossier.
     let mut seen: HashMap<(String, String), u32> = HashMap::new();
@@ -1000,7 +1023,7 @@ fn feedback_facts(
     }
     let mut out = FeedbackFacts::default();
     for r in rows {
-        let state = crate::feedback::state_of(r)?;
+        let state = crate::feedback::handling_state(r)?;
         let repeated = match (&r.citizen_id, &r.dossier_code) {
             (Some(who), Some(d)) => seen.get(&(who.clone(), d.clone())).copied().unwrap_or(0) > 1,
             _ => false,

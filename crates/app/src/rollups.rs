@@ -181,76 +181,85 @@ pub async fn pending(app: &App) -> Result<u64, AppError> {
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
-/// The tallies of `req` (measured up to now) over the months `first..=last`.
-pub async fn read(
-    app: &App,
-    req: &Request,
-    first: Month,
-    last: Month,
-) -> Result<Tallies, AppError> {
+/// One period the roll-ups answer: the months `first..=last`, measured up to `at` (the period's
+/// end, or now for the current month).
+#[derive(Debug, Clone, Copy)]
+pub struct Span {
+    pub first: Month,
+    pub last: Month,
+    pub at: DateTime<Utc>,
+}
+
+/// The tallies of `req`'s scope (agency, procedure) for each span, in order: each span's months'
+/// events and what finished dossiers added at its last month's end (one indexed sum per span),
+/// and what running dossiers add at each span's end (one pass over the open states for all).
+pub async fn read(app: &App, req: &Request, spans: &[Span]) -> Result<Vec<Tallies>, AppError> {
     let b = app.db.get_database_backend();
-    let mut out = Tallies::new();
-    // Events of the months, and what finished dossiers added at the last month's end.
-    let mut args = Args::new(b);
-    let scope = scope_sql(&mut args, req);
+    let mut out = vec![Tallies::new(); spans.len()];
     let sums: Vec<String> = COLUMNS
         .iter()
         .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
         .collect();
-    let (a, z, l) = (
-        args.push(month_number(first)),
-        args.push(month_number(last)),
-        args.push(month_number(last)),
-    );
-    let sql = format!(
-        "SELECT agency_code, procedure_code, {} FROM indicator_rollups WHERE {scope} \
-         AND ((slot = 0 AND month >= {a} AND month <= {z}) OR (slot = 1 AND month = {l})) \
-         GROUP BY agency_code, procedure_code",
-        sums.join(", ")
-    );
-    for row in app.db.query_all_raw(args.statement(sql)).await? {
-        let mut counts = [0i64; COLUMNS.len()];
-        for (i, c) in COLUMNS.iter().enumerate() {
-            counts[i] = sum_value(&row, c)?;
+    for (span, tallies) in spans.iter().zip(out.iter_mut()) {
+        let mut args = Args::new(b);
+        let scope = scope_sql(&mut args, req);
+        let (a, z, l) = (
+            args.push(month_number(span.first)),
+            args.push(month_number(span.last)),
+            args.push(month_number(span.last)),
+        );
+        let sql = format!(
+            "SELECT agency_code, procedure_code, {} FROM indicator_rollups WHERE {scope} \
+             AND ((slot = 0 AND month >= {a} AND month <= {z}) OR (slot = 1 AND month = {l})) \
+             GROUP BY agency_code, procedure_code",
+            sums.join(", ")
+        );
+        for row in app.db.query_all_raw(args.statement(sql)).await? {
+            let mut counts = [0i64; COLUMNS.len()];
+            for (i, c) in COLUMNS.iter().enumerate() {
+                counts[i] = sum_value(&row, c)?;
+            }
+            *tallies.entry(key_of(&row)?).or_default() += rollup::tally_of(&counts);
         }
-        *out.entry(key_of(&row)?).or_default() += rollup::tally_of(&counts);
     }
-    // What running dossiers add at the period's end.
-    let at = req.period.to;
+    if spans.is_empty() {
+        return Ok(out);
+    }
     // Placeholders are taken in the order they appear in the text (SQLite's are positional),
     // each condition written afresh where it is used.
     let mut args = Args::new(b);
-    let counted = |args: &mut Args| {
-        format!(
-            "counted_from < {} AND (counted_until IS NULL OR {} <= counted_until)",
-            args.push(at),
-            args.push(at)
-        )
-    };
-    let mut sums = vec![
-        format!("CASE WHEN {} THEN 1 ELSE 0 END", counted(&mut args)),
-        format!(
-            "CASE WHEN {} AND late_after IS NOT NULL AND {} > late_after THEN 1 ELSE 0 END",
-            counted(&mut args),
-            args.push(at)
-        ),
-        format!(
-            "CASE WHEN {} AND dissatisfied THEN 1 ELSE 0 END",
-            counted(&mut args)
-        ),
-    ];
-    sums.push(format!(
-        "CASE WHEN receipt_late_after < {} AND (receipt_until IS NULL OR {} <= receipt_until) \
-         THEN 1 ELSE 0 END",
-        args.push(at),
-        args.push(at)
-    ));
-    let names = ["counted", "late", "dissatisfied", "receipt_late"];
-    let select: Vec<String> = sums
-        .iter()
-        .zip(names)
-        .map(|(e, n)| format!("CAST(SUM({e}) AS BIGINT) AS {n}"))
-        .collect();
+    let mut select = Vec::with_capacity(4 * spans.len());
+    for (i, span) in spans.iter().enumerate() {
+        let at = span.at;
+        let counted = |args: &mut Args| {
+            format!(
+                "counted_from < {} AND (counted_until IS NULL OR {} <= counted_until)",
+                args.push(at),
+                args.push(at)
+            )
+        };
+        let sums = [
+            format!("CASE WHEN {} THEN 1 ELSE 0 END", counted(&mut args)),
+            format!(
+                "CASE WHEN {} AND late_after IS NOT NULL AND {} > late_after THEN 1 ELSE 0 END",
+                counted(&mut args),
+                args.push(at)
+            ),
+            format!(
+                "CASE WHEN {} AND dissatisfied THEN 1 ELSE 0 END",
+                counted(&mut args)
+            ),
+            format!(
+                "CASE WHEN receipt_late_after < {} AND (receipt_until IS NULL OR {} <= receipt_until) \
+                 THEN 1 ELSE 0 END",
+                args.push(at),
+                args.push(at)
+            ),
+        ];
+        for (e, n) in sums.iter().zip(OPEN_SUMS) {
+            select.push(format!("CAST(SUM({e}) AS BIGINT) AS {n}_{i}"));
+        }
+    }
     let scope = scope_sql(&mut args, req);
     let sql = format!(
         "SELECT agency_code, procedure_code, {} FROM indicator_open WHERE {scope} \
@@ -258,21 +267,31 @@ pub async fn read(
         select.join(", ")
     );
     for row in app.db.query_all_raw(args.statement(sql)).await? {
-        let n = |c: &str| sum_value(&row, c).map(|v| u64::try_from(v).unwrap_or(0));
-        let (counted, late) = (n("counted")?, n("late")?);
-        let mut t = Tally::default();
-        t.on_time.den = counted;
-        t.on_time.num = counted.saturating_sub(late);
-        t.timeliness.in_time = counted.saturating_sub(late);
-        t.timeliness.late = late;
-        t.satisfaction.total = counted;
-        t.satisfaction.overdue = late;
-        t.satisfaction.dissatisfied = n("dissatisfied")?;
-        t.received_in_8h.den = n("receipt_late")?;
-        *out.entry(key_of(&row)?).or_default() += t;
+        let key = key_of(&row)?;
+        for (i, tallies) in out.iter_mut().enumerate() {
+            let n = |c: &str| {
+                sum_value(&row, &format!("{c}_{i}")).map(|v| u64::try_from(v).unwrap_or(0))
+            };
+            let (counted, late) = (n("counted")?, n("late")?);
+            let mut t = Tally::default();
+            t.on_time.den = counted;
+            t.on_time.num = counted.saturating_sub(late);
+            t.timeliness.in_time = counted.saturating_sub(late);
+            t.timeliness.late = late;
+            t.satisfaction.total = counted;
+            t.satisfaction.overdue = late;
+            t.satisfaction.dissatisfied = n("dissatisfied")?;
+            t.received_in_8h.den = n("receipt_late")?;
+            if t != Tally::default() {
+                *tallies.entry(key.clone()).or_default() += t;
+            }
+        }
     }
     Ok(out)
 }
+
+/// The open-state sums [`read`] takes per span, suffixed with the span's index.
+const OPEN_SUMS: [&str; 4] = ["counted", "late", "dissatisfied", "receipt_late"];
 
 /// A summed column (cast to a bigint; no rows give NULL).
 fn sum_value(row: &QueryResult, column: &str) -> Result<i64, DbErr> {
@@ -596,18 +615,48 @@ pub struct Mismatch {
     pub recomputed: Tally,
 }
 
-/// Compares the roll-ups of `req` with a full recomputation, (agency, procedure) by (agency,
-/// procedure), after refreshing every marked dossier. `None` when the period is not a run of whole
-/// months (the roll-ups do not answer it).
-pub async fn verify(app: &App, req: &Request) -> Result<Option<(usize, Vec<Mismatch>)>, AppError> {
+/// Compares the roll-ups of each request (one scope, several periods: they are read together,
+/// as the public page reads its months) with a full recomputation, (agency, procedure) by
+/// (agency, procedure), after refreshing every marked dossier. For each request: the sums
+/// compared and those that differ; `None` when its period is not a run of whole months (the
+/// roll-ups do not answer it).
+pub async fn verify(
+    app: &App,
+    reqs: &[Request],
+) -> Result<Vec<Option<(usize, Vec<Mismatch>)>>, AppError> {
     ensure_basis(app).await?;
     while refresh(app, 50_000).await? > 0 {}
-    let (req, clipped) = crate::indicators::up_to_now(app, req);
-    let Some((first, last)) = months_of(app, &req.period, clipped) else {
-        return Ok(None);
+    let reqs: Vec<(Request, Option<Span>)> = reqs
+        .iter()
+        .map(|r| {
+            let (req, clipped) = crate::indicators::up_to_now(app, r);
+            let span = months_of(app, &req.period, clipped).map(|(first, last)| Span {
+                first,
+                last,
+                at: req.period.to,
+            });
+            (req, span)
+        })
+        .collect();
+    let spans: Vec<Span> = reqs.iter().filter_map(|(_, s)| *s).collect();
+    let mut rolled = match reqs.first() {
+        Some((req, _)) => read(app, req, &spans).await?.into_iter(),
+        None => Vec::new().into_iter(),
     };
-    let rolled = read(app, &req, first, last).await?;
-    let recomputed = crate::indicators::recompute(app, &req).await?;
+    let mut out = Vec::with_capacity(reqs.len());
+    for (req, span) in &reqs {
+        if span.is_none() {
+            out.push(None);
+            continue;
+        }
+        let rolled = rolled.next().unwrap_or_default();
+        let recomputed = crate::indicators::recompute(app, req).await?;
+        out.push(Some(differences(&rolled, &recomputed)));
+    }
+    Ok(out)
+}
+
+fn differences(rolled: &Tallies, recomputed: &Tallies) -> (usize, Vec<Mismatch>) {
     let keys: std::collections::BTreeSet<&(String, String)> =
         rolled.keys().chain(recomputed.keys()).collect();
     let mut out = Vec::new();
@@ -625,5 +674,5 @@ pub async fn verify(app: &App, req: &Request) -> Result<Option<(usize, Vec<Misma
             });
         }
     }
-    Ok(Some((keys.len(), out)))
+    (keys.len(), out)
 }

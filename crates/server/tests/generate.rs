@@ -505,13 +505,19 @@ async fn rollups_match(app: &App, commune: &str) {
     }
     let mut compared = 0;
     for scope in [None, Some("H31"), Some(commune)] {
-        for label in &labels {
-            let req = Request {
+        // Every period of a scope read from the roll-ups at once, as the public page does.
+        let reqs: Vec<Request> = labels
+            .iter()
+            .map(|label| Request {
                 agency: scope.map(str::to_owned),
                 procedure: None,
                 period: parse_period(label, offset).unwrap(),
-            };
-            let Some((keys, diffs)) = motcua_app::rollups::verify(app, &req).await.unwrap() else {
+            })
+            .collect();
+        let results = motcua_app::rollups::verify(app, &reqs).await.unwrap();
+        assert_eq!(results.len(), labels.len());
+        for (label, result) in labels.iter().zip(results) {
+            let Some((keys, diffs)) = result else {
                 // Wholly in the future: measured up to now, it is empty.
                 continue;
             };

@@ -52,6 +52,11 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StoreError> {
         });
     } else {
         opts.max_connections(16).min_connections(1);
+        if loopback_without_sslmode(url) {
+            // TLS to a server on this machine protects nothing and cost the roll-up refresher 8x
+            // its time (docs/PERFORMANCE.md); an explicit `sslmode` in the URL always wins.
+            opts.map_sqlx_postgres_opts(|o| o.ssl_mode(sqlx::postgres::PgSslMode::Disable));
+        }
     }
     Ok(Database::connect(opts).await?)
 }
@@ -101,6 +106,35 @@ pub fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
+/// A PostgreSQL URL for a server on this machine (loopback address, `localhost` or a Unix
+/// socket) that says nothing of TLS, in the URL or in `PGSSLMODE`: sqlx would then try TLS
+/// first (`sslmode=prefer`).
+fn loopback_without_sslmode(url: &str) -> bool {
+    let Ok(u) = url::Url::parse(url) else {
+        return false;
+    };
+    if std::env::var_os("PGSSLMODE").is_some()
+        || u.query_pairs()
+            .any(|(k, _)| k.eq_ignore_ascii_case("sslmode") || k.eq_ignore_ascii_case("ssl-mode"))
+    {
+        return false;
+    }
+    if let Some((_, host)) = u.query_pairs().find(|(k, _)| k == "host") {
+        return host.starts_with('/');
+    }
+    // `postgres:` is not a special scheme to `url`: an IPv4 address comes back as a domain.
+    match u.host() {
+        Some(url::Host::Domain(d)) => {
+            d.eq_ignore_ascii_case("localhost")
+                || d.parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => true,
+    }
+}
+
 /// Checks a database URL without connecting, for clear configuration errors.
 pub fn validate_url(url: &str) -> Result<(), String> {
     if url.starts_with("sqlite:") {
@@ -111,5 +145,36 @@ pub fn validate_url(url: &str) -> Result<(), String> {
         url::Url::parse(url).map(|_| ()).map_err(|e| e.to_string())
     } else {
         Err("DATABASE_URL must start with sqlite: or postgres://".to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loopback_without_sslmode;
+
+    #[test]
+    fn tls_is_skipped_only_for_this_machine_and_only_when_nothing_is_said() {
+        for local in [
+            "postgres://u@127.0.0.1:5432/db",
+            "postgres://u@127.8.0.1/db",
+            "postgresql://u@localhost/db",
+            "postgres://u@LOCALHOST:5433/db?application_name=x",
+            "postgres://u@[::1]:5432/db",
+            "postgres:///db?host=/var/run/postgresql",
+        ] {
+            assert!(loopback_without_sslmode(local), "{local}");
+        }
+        for other in [
+            "postgres://u@127.0.0.1:5432/db?sslmode=require",
+            "postgres://u@localhost/db?sslmode=prefer",
+            "postgres://u@localhost/db?ssl-mode=verify-full",
+            "postgres://u@db.example.vn/db",
+            "postgres://u@10.0.0.5/db",
+            "postgres://u@[2001:db8::1]/db",
+            "postgres:///db?host=db.example.vn",
+            "not a url",
+        ] {
+            assert!(!loopback_without_sslmode(other), "{other}");
+        }
     }
 }

@@ -78,3 +78,47 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// A row without its texts: what the handling rules decide on and the indicators count
+/// (read by the thousand for a province's year, so the contents stay in the table).
+#[derive(Clone, Debug, PartialEq, Eq, DerivePartialModel)]
+#[sea_orm(entity = "Entity")]
+pub struct Handling {
+    pub code: String,
+    pub agency_code: String,
+    pub procedure_code: Option<String>,
+    pub dossier_code: Option<String>,
+    pub citizen_id: Option<String>,
+    pub status: String,
+    pub received_at: DateTimeUtc,
+    pub due_at: DateTimeUtc,
+    pub details_requested_at: Option<DateTimeUtc>,
+    pub details_given_at: Option<DateTimeUtc>,
+    pub paused_minutes: i64,
+    pub refused_at: Option<DateTimeUtc>,
+    pub answered_at: Option<DateTimeUtc>,
+    pub published_at: Option<DateTimeUtc>,
+    pub rating: Option<String>,
+}
+
+impl From<&Model> for Handling {
+    fn from(m: &Model) -> Self {
+        Self {
+            code: m.code.clone(),
+            agency_code: m.agency_code.clone(),
+            procedure_code: m.procedure_code.clone(),
+            dossier_code: m.dossier_code.clone(),
+            citizen_id: m.citizen_id.clone(),
+            status: m.status.clone(),
+            received_at: m.received_at,
+            due_at: m.due_at,
+            details_requested_at: m.details_requested_at,
+            details_given_at: m.details_given_at,
+            paused_minutes: m.paused_minutes,
+            refused_at: m.refused_at,
+            answered_at: m.answered_at,
+            published_at: m.published_at,
+            rating: m.rating.clone(),
+        }
+    }
+}
