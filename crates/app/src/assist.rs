@@ -164,7 +164,7 @@ pub async fn request(
         id,
         sent_to,
         citizen_name: person.full_name,
-        procedure_name: proc.name_vi,
+        procedure_name: proc.name_vi.clone(),
         expires_at: now + consent::VALID_FOR,
     })
 }

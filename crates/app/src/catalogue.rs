@@ -1,6 +1,10 @@
 //! The procedure catalogue as stored: versioned procedures imported through the one importer a
 //! deployment uses (`motcua catalog import`), exported in the same format.
 
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, LazyLock, Mutex};
+
 use motcua_domain::catalogue::{Procedure, export_catalogue, import_catalogue};
 use motcua_domain::search::{Entry, rank};
 use motcua_domain::text::fold;
@@ -105,13 +109,8 @@ pub async fn current_all(app: &App) -> Result<Vec<Procedure>, AppError> {
         .order_by_asc(procedure::Column::Code)
         .all(&app.db)
         .await?
-        .into_iter()
-        .map(|r| {
-            Ok(motcua_store::from_json(
-                "procedures.definition",
-                &r.definition,
-            )?)
-        })
+        .iter()
+        .map(|r| parsed(r).map(Arc::unwrap_or_clone))
         .collect()
 }
 
@@ -119,26 +118,20 @@ pub async fn export(app: &App) -> Result<String, AppError> {
     Ok(export_catalogue(&current_all(app).await?))
 }
 
-pub async fn current(app: &App, code: &str) -> Result<Option<Procedure>, AppError> {
+pub async fn current(app: &App, code: &str) -> Result<Option<Arc<Procedure>>, AppError> {
     let row = procedure::Entity::find()
         .filter(procedure::Column::Code.eq(code.to_owned()))
         .filter(procedure::Column::IsCurrent.eq(true))
         .one(&app.db)
         .await?;
-    row.map(|r| {
-        Ok(motcua_store::from_json(
-            "procedures.definition",
-            &r.definition,
-        )?)
-    })
-    .transpose()
+    row.as_ref().map(parsed).transpose()
 }
 
 pub async fn pinned(
     conn: &impl ConnectionTrait,
     code: &str,
     version: i32,
-) -> Result<Procedure, AppError> {
+) -> Result<Arc<Procedure>, AppError> {
     let row = procedure::Entity::find()
         .filter(procedure::Column::Code.eq(code.to_owned()))
         .filter(procedure::Column::Version.eq(version))
@@ -149,10 +142,37 @@ pub async fn pinned(
                 "procedure {code} v{version} missing"
             )))
         })?;
-    Ok(motcua_store::from_json(
+    parsed(&row)
+}
+
+/// Parsed definitions by row and text. A stored version never changes (an import adds a row),
+/// but parsing one costs more than reading it, and every dossier page, payment and search needs
+/// them: the text read is still compared (by hash), so several databases in one process (tests)
+/// or an operator's edit never get another row's definition.
+static PARSED: LazyLock<Mutex<HashMap<(i64, u64), Arc<Procedure>>>> =
+    LazyLock::new(Default::default);
+
+/// Definitions kept at most (a catalogue has hundreds of procedures, each with a few versions).
+const PARSED_MAX: usize = 4_096;
+
+fn parsed(row: &procedure::Model) -> Result<Arc<Procedure>, AppError> {
+    let mut h = std::hash::DefaultHasher::new();
+    row.definition.hash(&mut h);
+    let key = (row.id, h.finish());
+    if let Some(p) = PARSED.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return Ok(p);
+    }
+    let p: Arc<Procedure> = Arc::new(motcua_store::from_json(
         "procedures.definition",
         &row.definition,
-    )?)
+    )?);
+    if let Ok(mut m) = PARSED.lock() {
+        if m.len() >= PARSED_MAX {
+            m.clear();
+        }
+        m.insert(key, p.clone());
+    }
+    Ok(p)
 }
 
 /// A life event (birth, marriage, …) and the procedures it leads to: how citizens look for services.

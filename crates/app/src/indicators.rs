@@ -738,7 +738,7 @@ pub(crate) struct Facts {
 
 /// Procedures by (code, version) as dossiers pinned them, each read once.
 #[derive(Default)]
-pub(crate) struct Pinned(HashMap<(String, i32), Procedure>);
+pub(crate) struct Pinned(HashMap<(String, i32), std::sync::Arc<Procedure>>);
 
 /// The dossiers that can count in the period: submitted before its end, not finished before its
 /// start.

@@ -151,7 +151,8 @@ pub async fn items(app: &App, owner: &Owner) -> Result<Vec<Item>, AppError> {
         .map(|a| (a.code, a.name_vi))
         .collect();
     let mut out = Vec::new();
-    let mut names: HashMap<(String, i32), motcua_domain::catalogue::Procedure> = HashMap::new();
+    let mut names: HashMap<(String, i32), std::sync::Arc<motcua_domain::catalogue::Procedure>> =
+        HashMap::new();
     for a in files {
         let Some(d) = own.get(&a.dossier_id) else {
             continue;

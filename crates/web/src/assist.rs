@@ -150,7 +150,7 @@ async fn consent_page(
     let c = motcua_app::assist::pending(&s.app, p, id).await?;
     let procedure = catalogue::current(&s.app, &c.procedure_code)
         .await?
-        .map(|p| p.name_vi)
+        .map(|p| p.name_vi.clone())
         .unwrap_or(c.procedure_code);
     Ok(ConsentPage {
         c: chrome(ui, who, "assist.consent_title"),

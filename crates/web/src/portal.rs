@@ -335,7 +335,7 @@ async fn load_for_edit(
     s: &AppState,
     p: &Principal,
     code: &str,
-) -> Result<(DossierView, Procedure), AppError> {
+) -> Result<(DossierView, std::sync::Arc<Procedure>), AppError> {
     let view = dossiers::get(&s.app, p, code).await?;
     let proc = catalogue::pinned(&s.app.db, &view.procedure.code, view.procedure.version).await?;
     Ok((view, proc))
