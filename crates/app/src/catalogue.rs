@@ -149,8 +149,10 @@ pub async fn pinned(
 /// but parsing one costs more than reading it, and every dossier page, payment and search needs
 /// them: the text read is still compared (by hash), so several databases in one process (tests)
 /// or an operator's edit never get another row's definition.
-static PARSED: LazyLock<Mutex<HashMap<(i64, u64), Arc<Procedure>>>> =
-    LazyLock::new(Default::default);
+static PARSED: LazyLock<Mutex<ParsedCache>> = LazyLock::new(Default::default);
+
+/// (row id, hash of its definition) → the parsed definition.
+type ParsedCache = HashMap<(i64, u64), Arc<Procedure>>;
 
 /// Definitions kept at most (a catalogue has hundreds of procedures, each with a few versions).
 const PARSED_MAX: usize = 4_096;
