@@ -26,6 +26,10 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 
+# The start-up housekeeping (orphan-file sweep, reconciliation) reads big tables once: let it
+# finish, or the first rows measure it rather than the indicators.
+sleep "${SETTLE:-30}"
+
 cookie=$(curl -sS -D - -o /dev/null -H "origin: $base" \
   --data "username=admin@$agency&password=${STAFF_PASSWORD:-demo}" "$base/staff/login" |
   tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | head -n1)
@@ -58,5 +62,8 @@ run "API, whole deployment, current year" "/api/v1/indicators?period=$year"
 if [[ -n $cookie ]]; then
   run "staff dashboard, province, current quarter (figures, communes, procedures, targets)" \
     "/staff/indicators?agency=$agency&period=$quarter" "cookie: $cookie"
+  run "staff dashboard, province, current year" \
+    "/staff/indicators?agency=$agency&period=$year" "cookie: $cookie"
 fi
 run "public statistics page (12 months, the window, every agency)" "/thong-ke"
+run "open data, JSON (12 months)" "/thong-ke/du-lieu.json"

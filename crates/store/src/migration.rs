@@ -32,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0019PortalQuality),
             Box::new(M0020IndicatorRollups),
             Box::new(M0021FeedbackByReceipt),
+            Box::new(M0022ScanIndexes),
         ]
     }
 }
@@ -1611,5 +1612,40 @@ impl MigrationTrait for M0021FeedbackByReceipt {
                 .to_owned(),
         )
         .await
+    }
+}
+
+struct M0022ScanIndexes;
+
+impl MigrationName for M0022ScanIndexes {
+    fn name(&self) -> &str {
+        "m0022_scan_indexes"
+    }
+}
+
+/// Lookups that read whole tables on 10 million dossiers (docs/PERFORMANCE.md): the orphan-file
+/// sweep asks which stored keys are named (17 s per batch over 24 million attachments), the
+/// portal-quality report reads a month's payments and drafts by creation time.
+const SCAN_INDEXES: [(&str, &str, &str); 3] = [
+    ("idx_attachments_storage_key", "attachments", "storage_key"),
+    ("idx_payments_created_at", "payments", "created_at"),
+    ("idx_dossiers_created_at", "dossiers", "created_at"),
+];
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0022ScanIndexes {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for (name, table, column) in SCAN_INDEXES {
+            m.create_index(index(name, table, &[column], false)).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for (name, table, _) in SCAN_INDEXES {
+            m.drop_index(Index::drop().name(name).table(table).to_owned())
+                .await?;
+        }
+        Ok(())
     }
 }
