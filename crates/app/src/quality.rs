@@ -320,10 +320,6 @@ type DraftRow = (i32, i32, i32, DateTime<Utc>, DateTime<Utc>);
 async fn funnel(app: &App, start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Funnel, AppError> {
     let offset = app.calendar.offset();
     let b = app.db.get_database_backend();
-    let ph = |n: usize| match b {
-        motcua_store::sea_orm::DbBackend::Postgres => format!("${n}"),
-        _ => "?".to_owned(),
-    };
     let sql = format!(
         "SELECT \
            CASE WHEN TRIM(d.form) NOT IN ('{{}}', '') THEN 1 ELSE 0 END AS filled, \
@@ -332,8 +328,8 @@ async fn funnel(app: &App, start: DateTime<Utc>, end: DateTime<Utc>) -> Result<F
            CASE WHEN d.submitted_at IS NOT NULL THEN 1 ELSE 0 END AS submitted, \
            d.created_at, d.updated_at \
          FROM dossiers d WHERE d.channel = 'online' AND d.created_at >= {} AND d.created_at < {}",
-        ph(1),
-        ph(2)
+        motcua_store::ph(b, 1),
+        motcua_store::ph(b, 2)
     );
     let rows = app
         .db

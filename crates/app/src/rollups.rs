@@ -266,13 +266,15 @@ pub async fn read(app: &App, req: &Request, spans: &[Span]) -> Result<Vec<Tallie
          GROUP BY agency_code, procedure_code",
         select.join(", ")
     );
+    // Column names per span, made once rather than per row.
+    let names: Vec<[String; 4]> = (0..spans.len())
+        .map(|i| OPEN_SUMS.map(|n| format!("{n}_{i}")))
+        .collect();
     for row in app.db.query_all_raw(args.statement(sql)).await? {
         let key = key_of(&row)?;
-        for (i, tallies) in out.iter_mut().enumerate() {
-            let n = |c: &str| {
-                sum_value(&row, &format!("{c}_{i}")).map(|v| u64::try_from(v).unwrap_or(0))
-            };
-            let (counted, late) = (n("counted")?, n("late")?);
+        for (tallies, [counted, late, dissatisfied, receipt_late]) in out.iter_mut().zip(&names) {
+            let n = |c: &str| sum_value(&row, c).map(|v| u64::try_from(v).unwrap_or(0));
+            let (counted, late) = (n(counted)?, n(late)?);
             let mut t = Tally::default();
             t.on_time.den = counted;
             t.on_time.num = counted.saturating_sub(late);
@@ -280,8 +282,8 @@ pub async fn read(app: &App, req: &Request, spans: &[Span]) -> Result<Vec<Tallie
             t.timeliness.late = late;
             t.satisfaction.total = counted;
             t.satisfaction.overdue = late;
-            t.satisfaction.dissatisfied = n("dissatisfied")?;
-            t.received_in_8h.den = n("receipt_late")?;
+            t.satisfaction.dissatisfied = n(dissatisfied)?;
+            t.received_in_8h.den = n(receipt_late)?;
             if t != Tally::default() {
                 *tallies.entry(key.clone()).or_default() += t;
             }

@@ -86,7 +86,7 @@ pub async fn ping(db: &DatabaseConnection) -> Result<(), StoreError> {
 }
 
 /// Positional placeholder for raw SQL on this backend (`?` for SQLite, `$n` for PostgreSQL).
-pub(crate) fn ph(backend: DbBackend, n: usize) -> String {
+pub fn ph(backend: DbBackend, n: usize) -> String {
     match backend {
         DbBackend::Postgres => format!("${n}"),
         _ => "?".to_owned(),
