@@ -14,7 +14,7 @@ use motcua_gateways::csc::{CscClient, CscSettings};
 use motcua_gateways::oidc::RpOptions;
 use motcua_sim::csc::RemoteSigningService;
 use motcua_sim::idp::{ClientRegistration, IdpConfig, NationalIdp};
-use motcua_store::files::FileStore;
+use motcua_store::files::{FileStore, S3Config};
 use motcua_web::signing::RemoteSigning;
 use motcua_web::{AppState, OidcSettings};
 
@@ -64,6 +64,9 @@ pub struct Settings {
     pub secret_key: Option<String>,
     /// `MOTCUA_INDICATOR_SCORING`: a JSON file with the indicators' thresholds and points.
     pub scoring_file: Option<PathBuf>,
+    /// `MOTCUA_S3_URL` (with `MOTCUA_S3_ENDPOINT`, `MOTCUA_S3_REGION`): attachments, results and
+    /// anchors in an S3 bucket; `<data_dir>/files` when absent.
+    pub s3: Option<S3Config>,
 }
 
 impl Settings {
@@ -87,7 +90,17 @@ pub async fn open(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
     motcua_store::migrate(&db)
         .await
         .context("migrations failed")?;
-    let files = FileStore::local(&settings.data_dir.join("files"))?;
+    let files = match &settings.s3 {
+        None => FileStore::local(&settings.data_dir.join("files"))?,
+        Some(config) => {
+            let store = FileStore::s3(config)?;
+            store
+                .check()
+                .await
+                .map_err(|e| anyhow::anyhow!(config.explain(&e)))?;
+            store
+        }
+    };
     let calendar = WorkingCalendar::vietnam().context("the shipped calendar does not parse")?;
     let pki_dir = settings
         .pki_dir

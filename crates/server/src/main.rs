@@ -222,6 +222,17 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// `MOTCUA_S3_URL` and its companions; none when the URL is unset or empty.
+fn s3_settings() -> Option<motcua_store::files::S3Config> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    Some(motcua_store::files::S3Config {
+        url: var("MOTCUA_S3_URL")?,
+        endpoint: var("MOTCUA_S3_ENDPOINT"),
+        region: var("MOTCUA_S3_REGION"),
+        credentials: None,
+    })
+}
+
 async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     let profile = match cli.profile.as_str() {
         "demo" => Profile::Demo,
@@ -242,6 +253,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         scoring_file: std::env::var_os("MOTCUA_INDICATOR_SCORING")
             .filter(|p| !p.is_empty())
             .map(std::path::PathBuf::from),
+        s3: s3_settings(),
     };
     let command = cli.command.unwrap_or(Command::Serve {
         listen: std::env::var("MOTCUA_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into()),

@@ -73,6 +73,7 @@ impl Fresh {
             pki_dir: None,
             secret_key: None,
             scoring_file: None,
+            s3: None,
         };
         let clock = Arc::new(FixedClock::new(now));
         let app = open(&settings, clock.clone()).await.unwrap();

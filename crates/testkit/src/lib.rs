@@ -85,6 +85,7 @@ impl TestApp {
             pki_dir: None,
             secret_key: None,
             scoring_file: None,
+            s3: None,
         };
         let mut app = open(&settings, clock.clone()).await.expect("open app");
         seed_demo(&app).await.expect("seed demo");
