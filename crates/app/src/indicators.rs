@@ -226,6 +226,7 @@ fn figures_of(
     tallies: &Tallies,
     procs: &[Procedure],
     around: &Around,
+    judged: &[Judged<'_>],
 ) -> Result<(Report, u64), AppError> {
     let covers = |code: &str| req.agency.as_deref().is_none_or(|a| in_scope(code, a));
     let mut total = Tally::default();
@@ -249,19 +250,17 @@ fn figures_of(
         .map(|(_, kind)| kind.as_str())
         .collect();
     let catalogue = catalogue_facts(app, req, &by_procedure, procs, &kinds);
-    let rows: Vec<&feedback::Handling> = around
-        .feedback
+    let rows: Vec<&Judged<'_>> = judged
         .iter()
-        .filter(|r| {
-            covers(&r.agency_code)
-                && req.period.contains(r.received_at)
+        .filter(|j| {
+            covers(&j.row.agency_code)
                 && req
                     .procedure
                     .as_deref()
-                    .is_none_or(|p| r.procedure_code.as_deref() == Some(p))
+                    .is_none_or(|p| j.row.procedure_code.as_deref() == Some(p))
         })
         .collect();
-    let feedback = feedback_facts(app, req, &rows)?;
+    let feedback = feedback_facts(&rows);
     Ok((
         indicators::report(&total, &catalogue, &feedback, &app.scoring),
         total.online.den,
@@ -286,10 +285,36 @@ async fn around(app: &App, req: &Request) -> Result<Around, AppError> {
         agencies = agencies.filter(scope_condition(agency::Column::Code, a));
         fb = fb.filter(scope_condition(feedback::Column::AgencyCode, a));
     }
-    Ok(Around {
-        agencies: agencies.into_tuple().all(&app.db).await?,
-        feedback: fb.into_partial_model().all(&app.db).await?,
-    })
+    let (agencies, feedback) = futures::try_join!(
+        agencies.into_tuple().all(&app.db),
+        fb.into_partial_model().all(&app.db)
+    )?;
+    Ok(Around { agencies, feedback })
+}
+
+/// A feedback item received in a period, judged at the period's end once, however many scopes
+/// (the whole, each agency under it, each procedure) then count it.
+struct Judged<'a> {
+    row: &'a feedback::Handling,
+    /// Its facts as if its sender had not written again: that depends on the scope.
+    alone: FeedbackFacts,
+}
+
+fn judge<'a>(
+    app: &App,
+    period: &Period,
+    rows: &'a [feedback::Handling],
+) -> Result<Vec<Judged<'a>>, AppError> {
+    rows.iter()
+        .filter(|r| period.contains(r.received_at))
+        .map(|row| {
+            let state = crate::feedback::handling_state(row)?;
+            Ok(Judged {
+                row,
+                alone: FeedbackFacts::of(&state, &app.calendar, period.to, false),
+            })
+        })
+        .collect()
 }
 
 /// Whether an agency code falls in a scope (the scope itself or below it).
@@ -312,37 +337,33 @@ pub struct Part {
     pub report: Report,
 }
 
-/// The figures of each agency directly under the scope (the province's departments and
-/// communes; the deployment's provinces when there is no scope), from tallies made for `req`.
-async fn parts_by_agency(
+/// The agencies directly under the scope (the province's departments and communes; the
+/// deployment's provinces when there is no scope).
+async fn children_of(app: &App, scope: Option<&str>) -> Result<Vec<agency::Model>, AppError> {
+    let under = match scope {
+        Some(code) => agency::Column::ParentCode.eq(code.to_owned()),
+        None => agency::Column::ParentCode.is_null(),
+    };
+    Ok(agency::Entity::find().filter(under).all(&app.db).await?)
+}
+
+/// The figures of each of `children` (from [`children_of`]), from tallies made for `req`.
+fn parts_by_agency(
     app: &App,
     req: &Request,
+    children: Vec<agency::Model>,
     tallies: &Tallies,
     procs: &[Procedure],
     around: &Around,
+    judged: &[Judged<'_>],
 ) -> Result<Vec<Part>, AppError> {
-    let children = match &req.agency {
-        Some(code) => {
-            find_agency(app, code).await?;
-            agency::Entity::find()
-                .filter(agency::Column::ParentCode.eq(code.clone()))
-                .all(&app.db)
-                .await?
-        }
-        None => {
-            agency::Entity::find()
-                .filter(agency::Column::ParentCode.is_null())
-                .all(&app.db)
-                .await?
-        }
-    };
     let mut out = Vec::with_capacity(children.len());
     for child in children {
         let child_req = Request {
             agency: Some(child.code.clone()),
             ..req.clone()
         };
-        let (report, dossiers) = figures_of(app, &child_req, tallies, procs, around)?;
+        let (report, dossiers) = figures_of(app, &child_req, tallies, procs, around, judged)?;
         out.push(Part {
             report,
             dossiers,
@@ -363,6 +384,7 @@ fn parts_by_procedure(
     t: &Tallies,
     procs: &[Procedure],
     around: &Around,
+    judged: &[Judged<'_>],
 ) -> Result<Vec<Part>, AppError> {
     let codes: BTreeSet<&str> = t
         .iter()
@@ -378,7 +400,7 @@ fn parts_by_procedure(
             ..req.clone()
         };
         let p = procs.iter().find(|p| p.code.as_str() == code);
-        let (report, dossiers) = figures_of(app, &proc_req, t, procs, around)?;
+        let (report, dossiers) = figures_of(app, &proc_req, t, procs, around, judged)?;
         out.push(Part {
             report,
             dossiers,
@@ -406,17 +428,26 @@ pub async fn breakdown(app: &App, req: &Request, parts: bool) -> Result<Breakdow
         None => None,
     };
     let rolled_up = crate::rollups::current(app).await?;
-    let t = tallies(app, &[(req.clone(), *clipped)], rolled_up)
-        .await?
-        .pop()
-        .unwrap_or_default();
-    let procs = catalogue::current_all(app).await?;
-    let around = around(app, req).await?;
-    let (report, dossiers) = figures_of(app, req, &t, &procs, &around)?;
+    // Independent reads, together (on PostgreSQL each on its own pooled connection).
+    let asked = [(req.clone(), *clipped)];
+    let (mut t, procs, around, children) = futures::try_join!(
+        tallies(app, &asked, rolled_up),
+        catalogue::current_all(app),
+        around(app, req),
+        async {
+            match parts {
+                true => children_of(app, req.agency.as_deref()).await,
+                false => Ok(Vec::new()),
+            }
+        },
+    )?;
+    let t = t.pop().unwrap_or_default();
+    let judged = judge(app, &req.period, &around.feedback)?;
+    let (report, dossiers) = figures_of(app, req, &t, &procs, &around, &judged)?;
     let (agencies, procedures) = if parts {
         (
-            parts_by_agency(app, req, &t, &procs, &around).await?,
-            parts_by_procedure(app, req, &t, &procs, &around)?,
+            parts_by_agency(app, req, children, &t, &procs, &around, &judged)?,
+            parts_by_procedure(app, req, &t, &procs, &around, &judged)?,
         )
     } else {
         (Vec::new(), Vec::new())
@@ -488,7 +519,6 @@ pub async fn overview(
         Some(code) => Some(find_agency(app, code).await?),
         None => None,
     };
-    let procs = catalogue::current_all(app).await?;
     let (window, clipped) = up_to_now(
         app,
         &request(Period {
@@ -496,7 +526,6 @@ pub async fn overview(
             to: last.to,
         }),
     );
-    let around = around(app, &window).await?;
     let indicators_of = |req: &Request, (report, dossiers): (Report, u64)| Indicators {
         agency: agency_ref.clone(),
         procedure: None,
@@ -507,20 +536,33 @@ pub async fn overview(
         notes: notes(),
     };
     let rolled_up = crate::rollups::current(app).await?;
-    // The window first, then each month: one read of the roll-ups for all.
+    // The window first, then each month: one read of the roll-ups for all, beside the other
+    // independent reads.
     let mut reqs = vec![(window.clone(), clipped)];
     reqs.extend(periods.iter().map(|(_, p)| up_to_now(app, &request(*p))));
-    let mut read = tallies(app, &reqs, rolled_up).await?.into_iter();
+    let (read, procs, around, children) = futures::try_join!(
+        tallies(app, &reqs, rolled_up),
+        catalogue::current_all(app),
+        around(app, &window),
+        async {
+            match parts {
+                true => children_of(app, agency).await,
+                false => Ok(Vec::new()),
+            }
+        },
+    )?;
+    let mut read = read.into_iter();
     let t = read.next().unwrap_or_default();
-    let whole = indicators_of(&window, figures_of(app, &window, &t, &procs, &around)?);
-    let parts = if parts {
-        parts_by_agency(app, &window, &t, &procs, &around).await?
-    } else {
-        Vec::new()
-    };
+    let judged = judge(app, &window.period, &around.feedback)?;
+    let whole = indicators_of(
+        &window,
+        figures_of(app, &window, &t, &procs, &around, &judged)?,
+    );
+    let parts = parts_by_agency(app, &window, children, &t, &procs, &around, &judged)?;
     let mut out = Vec::with_capacity(periods.len());
     for ((label, _), ((req, _), t)) in periods.into_iter().zip(reqs.iter().skip(1).zip(read)) {
-        let figures = figures_of(app, req, &t, &procs, &around)?;
+        let judged = judge(app, &req.period, &around.feedback)?;
+        let figures = figures_of(app, req, &t, &procs, &around, &judged)?;
         out.push((label, indicators_of(req, figures)));
     }
     Ok(Overview {
@@ -1009,28 +1051,23 @@ fn catalogue_facts(
 }
 
 /// Feedback received in the period by the scope's agencies (`rows`).
-fn feedback_facts(
-    app: &App,
-    req: &Request,
-    rows: &[&feedback::Handling],
-) -> Result<FeedbackFacts, AppError> {
-    // "Repeated": the same sender wrote again about the same dossier.
-    let mut seen: HashMap<(String, String), u32> = HashMap::new();
-    for r in rows {
-        if let (Some(who), Some(d)) = (&r.citizen_id, &r.dossier_code) {
-            *seen.entry((who.clone(), d.clone())).or_default() += 1;
+fn feedback_facts(rows: &[&Judged<'_>]) -> FeedbackFacts {
+    // "Repeated": the same sender wrote again about the same dossier, within the scope.
+    let mut seen: HashMap<(&str, &str), u32> = HashMap::new();
+    for j in rows {
+        if let (Some(who), Some(d)) = (&j.row.citizen_id, &j.row.dossier_code) {
+            *seen.entry((who.as_str(), d.as_str())).or_default() += 1;
         }
     }
     let mut out = FeedbackFacts::default();
-    for r in rows {
-        let state = crate::feedback::handling_state(r)?;
-        let repeated = match (&r.citizen_id, &r.dossier_code) {
-            (Some(who), Some(d)) => seen.get(&(who.clone(), d.clone())).copied().unwrap_or(0) > 1,
+    for j in rows {
+        let repeated = match (&j.row.citizen_id, &j.row.dossier_code) {
+            (Some(who), Some(d)) => seen.get(&(who.as_str(), d.as_str())).copied().unwrap_or(0) > 1,
             _ => false,
         };
-        out += FeedbackFacts::of(&state, &app.calendar, req.period.to, repeated);
+        out += j.alone.sent_again(repeated);
     }
-    Ok(out)
+    out
 }
 
 /// A period label in the deployment's time zone: `2026` (a year), `2026-Q4` (a quarter) or

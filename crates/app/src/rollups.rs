@@ -194,37 +194,79 @@ pub struct Span {
 /// events and what finished dossiers added at its last month's end (one indexed sum per span),
 /// and what running dossiers add at each span's end (one pass over the open states for all).
 pub async fn read(app: &App, req: &Request, spans: &[Span]) -> Result<Vec<Tallies>, AppError> {
-    let b = app.db.get_database_backend();
     let mut out = vec![Tallies::new(); spans.len()];
+    if spans.is_empty() {
+        return Ok(out);
+    }
+    let b = app.db.get_database_backend();
     let sums: Vec<String> = COLUMNS
         .iter()
         .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
         .collect();
-    for (span, tallies) in spans.iter().zip(out.iter_mut()) {
-        let mut args = Args::new(b);
-        let scope = scope_sql(&mut args, req);
-        let (a, z, l) = (
-            args.push(month_number(span.first)),
-            args.push(month_number(span.last)),
-            args.push(month_number(span.last)),
-        );
-        let sql = format!(
-            "SELECT agency_code, procedure_code, {} FROM indicator_rollups WHERE {scope} \
-             AND ((slot = 0 AND month >= {a} AND month <= {z}) OR (slot = 1 AND month = {l})) \
-             GROUP BY agency_code, procedure_code",
-            sums.join(", ")
-        );
-        for row in app.db.query_all_raw(args.statement(sql)).await? {
+    let mut statements: Vec<Statement> = spans
+        .iter()
+        .map(|span| {
+            let mut args = Args::new(b);
+            let scope = scope_sql(&mut args, req);
+            let (a, z, l) = (
+                args.push(month_number(span.first)),
+                args.push(month_number(span.last)),
+                args.push(month_number(span.last)),
+            );
+            let sql = format!(
+                "SELECT agency_code, procedure_code, {} FROM indicator_rollups WHERE {scope} \
+                 AND ((slot = 0 AND month >= {a} AND month <= {z}) OR (slot = 1 AND month = {l})) \
+                 GROUP BY agency_code, procedure_code",
+                sums.join(", ")
+            );
+            args.statement(sql)
+        })
+        .collect();
+    statements.push(open_sums(b, req, spans));
+    // The sums are independent: on PostgreSQL each runs on its own pooled connection, so the read
+    // takes the longest of them rather than their total (SQLite's one connection takes them in turn).
+    let mut results = futures::future::try_join_all(
+        statements
+            .into_iter()
+            .map(|statement| app.db.query_all_raw(statement)),
+    )
+    .await?;
+    let open_rows = results.pop().unwrap_or_default();
+    for (rows, tallies) in results.into_iter().zip(out.iter_mut()) {
+        for row in rows {
             let mut counts = [0i64; COLUMNS.len()];
-            for (i, c) in COLUMNS.iter().enumerate() {
-                counts[i] = sum_value(&row, c)?;
+            for (i, count) in counts.iter_mut().enumerate() {
+                *count = sum_at(&row, i + 2)?;
             }
             *tallies.entry(key_of(&row)?).or_default() += rollup::tally_of(&counts);
         }
     }
-    if spans.is_empty() {
-        return Ok(out);
+    for row in open_rows {
+        let key = key_of(&row)?;
+        for (i, tallies) in out.iter_mut().enumerate() {
+            // Four sums per span, after the two key columns.
+            let n = |k: usize| sum_at(&row, 2 + 4 * i + k).map(|v| u64::try_from(v).unwrap_or(0));
+            let (counted, late) = (n(0)?, n(1)?);
+            let mut t = Tally::default();
+            t.on_time.den = counted;
+            t.on_time.num = counted.saturating_sub(late);
+            t.timeliness.in_time = counted.saturating_sub(late);
+            t.timeliness.late = late;
+            t.satisfaction.total = counted;
+            t.satisfaction.overdue = late;
+            t.satisfaction.dissatisfied = n(2)?;
+            t.received_in_8h.den = n(3)?;
+            if t != Tally::default() {
+                *tallies.entry(key.clone()).or_default() += t;
+            }
+        }
     }
+    Ok(out)
+}
+
+/// What running dossiers add at each span's end, in one pass over their open states: the two key
+/// columns, then four sums per span (counted, late, dissatisfied, receipt late).
+fn open_sums(b: DbBackend, req: &Request, spans: &[Span]) -> Statement {
     // Placeholders are taken in the order they appear in the text (SQLite's are positional),
     // each condition written afresh where it is used.
     let mut args = Args::new(b);
@@ -256,8 +298,8 @@ pub async fn read(app: &App, req: &Request, spans: &[Span]) -> Result<Vec<Tallie
                 args.push(at)
             ),
         ];
-        for (e, n) in sums.iter().zip(OPEN_SUMS) {
-            select.push(format!("CAST(SUM({e}) AS BIGINT) AS {n}_{i}"));
+        for (k, e) in sums.iter().enumerate() {
+            select.push(format!("CAST(SUM({e}) AS BIGINT) AS s{i}_{k}"));
         }
     }
     let scope = scope_sql(&mut args, req);
@@ -266,38 +308,13 @@ pub async fn read(app: &App, req: &Request, spans: &[Span]) -> Result<Vec<Tallie
          GROUP BY agency_code, procedure_code",
         select.join(", ")
     );
-    // Column names per span, made once rather than per row.
-    let names: Vec<[String; 4]> = (0..spans.len())
-        .map(|i| OPEN_SUMS.map(|n| format!("{n}_{i}")))
-        .collect();
-    for row in app.db.query_all_raw(args.statement(sql)).await? {
-        let key = key_of(&row)?;
-        for (tallies, [counted, late, dissatisfied, receipt_late]) in out.iter_mut().zip(&names) {
-            let n = |c: &str| sum_value(&row, c).map(|v| u64::try_from(v).unwrap_or(0));
-            let (counted, late) = (n(counted)?, n(late)?);
-            let mut t = Tally::default();
-            t.on_time.den = counted;
-            t.on_time.num = counted.saturating_sub(late);
-            t.timeliness.in_time = counted.saturating_sub(late);
-            t.timeliness.late = late;
-            t.satisfaction.total = counted;
-            t.satisfaction.overdue = late;
-            t.satisfaction.dissatisfied = n(dissatisfied)?;
-            t.received_in_8h.den = n(receipt_late)?;
-            if t != Tally::default() {
-                *tallies.entry(key.clone()).or_default() += t;
-            }
-        }
-    }
-    Ok(out)
+    args.statement(sql)
 }
 
-/// The open-state sums [`read`] takes per span, suffixed with the span's index.
-const OPEN_SUMS: [&str; 4] = ["counted", "late", "dissatisfied", "receipt_late"];
-
-/// A summed column (cast to a bigint; no rows give NULL).
-fn sum_value(row: &QueryResult, column: &str) -> Result<i64, DbErr> {
-    Ok(row.try_get::<Option<i64>>("", column)?.unwrap_or(0))
+/// The summed column at `index` (a bigint; no rows give NULL). By position: thousands of rows
+/// times dozens of sums, where a lookup by name would cost more than the decoding.
+fn sum_at(row: &QueryResult, index: usize) -> Result<i64, DbErr> {
+    Ok(row.try_get_by_index::<Option<i64>>(index)?.unwrap_or(0))
 }
 
 /// Starts over when the stored roll-ups were made under another basis (first start, new rules,

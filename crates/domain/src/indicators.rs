@@ -834,6 +834,18 @@ impl FeedbackFacts {
             ),
         }
     }
+
+    /// The facts of the same item once it is known whether its sender wrote again about the
+    /// same dossier: what depends on the other items counted with it, so a reader can judge
+    /// each item once and decide this per scope.
+    pub fn sent_again(self, repeated: bool) -> Self {
+        Self {
+            disliked_repeated_or_overdue: self
+                .disliked_repeated_or_overdue
+                .max(u64::from(repeated)),
+            ..self
+        }
+    }
 }
 
 /// How an indicator scores: `points` at or above `threshold` (percent), else linearly

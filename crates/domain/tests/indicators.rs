@@ -646,6 +646,25 @@ fn feedback_items_become_counts() {
     };
     let f = FeedbackFacts::of(&rated, &cal, vn(2026, 12, 1, 9, 0), false);
     assert_eq!((f.handled_on_time, f.disliked_repeated_or_overdue), (1, 1));
+
+    // Judged alone and told later that the sender wrote again: the same as judged knowing it.
+    let answered = FeedbackState {
+        status: motcua_domain::feedback::Status::Answered,
+        answered_at: Some(t0),
+        ..s
+    };
+    let due = s.due_at;
+    for state in [s.clone(), rated, answered] {
+        for at in [t0, due + TimeDelta::minutes(1), vn(2026, 12, 1, 9, 0)] {
+            for repeated in [false, true] {
+                assert_eq!(
+                    FeedbackFacts::of(&state, &cal, at, false).sent_again(repeated),
+                    FeedbackFacts::of(&state, &cal, at, repeated),
+                    "{state:?} at {at} repeated {repeated}"
+                );
+            }
+        }
+    }
 }
 
 // ----- scoring -----
