@@ -107,7 +107,7 @@ pub async fn current_all(app: &App) -> Result<Vec<Procedure>, AppError> {
     procedure::Entity::find()
         .filter(procedure::Column::IsCurrent.eq(true))
         .order_by_asc(procedure::Column::Code)
-        .all(&app.db)
+        .all(&app.reader)
         .await?
         .iter()
         .map(|r| parsed(r).map(Arc::unwrap_or_clone))
@@ -122,7 +122,7 @@ pub async fn current(app: &App, code: &str) -> Result<Option<Arc<Procedure>>, Ap
     let row = procedure::Entity::find()
         .filter(procedure::Column::Code.eq(code.to_owned()))
         .filter(procedure::Column::IsCurrent.eq(true))
-        .one(&app.db)
+        .one(&app.reader)
         .await?;
     row.as_ref().map(parsed).transpose()
 }

@@ -1662,7 +1662,7 @@ pub const RESULT_COMPONENT: &str = "result";
 
 pub async fn get(app: &App, principal: &Principal, code: &str) -> Result<DossierView, AppError> {
     let row = read_as(app, principal, code, "dossier.view").await?;
-    view_in(&app.db, app, &row, principal).await
+    view_in(&app.reader, app, &row, principal).await
 }
 
 /// Loads a dossier for reading and records the read of its applicant's data (who read my data);
@@ -1673,7 +1673,7 @@ async fn read_as(
     code: &str,
     purpose: &str,
 ) -> Result<dossier::Model, AppError> {
-    match load_visible(&app.db, principal, code).await {
+    match load_visible(&app.reader, principal, code).await {
         Ok((row, _, _)) => {
             crate::access_log::record(
                 &app.db,
@@ -1801,7 +1801,7 @@ pub async fn list(
     let rows = q
         .order_by_desc(dossier::Column::UpdatedAt)
         .limit(filter.limit.unwrap_or(100).min(500))
-        .all(&app.db)
+        .all(&app.reader)
         .await?;
     let now = app.now();
     let mut out = Vec::new();
@@ -1834,12 +1834,13 @@ pub async fn track(app: &App, code: &str) -> Result<TrackView, AppError> {
     let code = DossierCode::parse(code).map_err(|_| AppError::not_found("hồ sơ", "Dossier"))?;
     let row = dossier::Entity::find()
         .filter(dossier::Column::Code.eq(code.as_str()))
-        .one(&app.db)
+        .one(&app.reader)
         .await?
         .ok_or_else(not_found)?;
     let state = state_of(&row)?;
-    let procedure = catalogue::pinned(&app.db, &row.procedure_code, row.procedure_version).await?;
-    let competent = agency_name(&app.db, &row.competent_agency).await?;
+    let procedure =
+        catalogue::pinned(&app.reader, &row.procedure_code, row.procedure_version).await?;
+    let competent = agency_name(&app.reader, &row.competent_agency).await?;
     Ok(TrackView {
         code: row.code,
         status: state.status.code(),
@@ -2251,7 +2252,7 @@ pub async fn queues(
     }
     let rows = query
         .order_by_asc(dossier::Column::SubmittedAt)
-        .all(&app.db)
+        .all(&app.reader)
         .await?;
     let now = app.now();
     let cal = &app.calendar;

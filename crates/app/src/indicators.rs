@@ -123,7 +123,7 @@ pub async fn find_agency(app: &App, code: &str) -> Result<AgencyRef, AppError> {
         ));
     }
     let a = agency::Entity::find_by_id(code.to_owned())
-        .one(&app.db)
+        .one(&app.reader)
         .await?
         .ok_or_else(|| AppError::not_found("cơ quan", "agency"))?;
     Ok(AgencyRef {
@@ -286,8 +286,8 @@ async fn around(app: &App, req: &Request) -> Result<Around, AppError> {
         fb = fb.filter(scope_condition(feedback::Column::AgencyCode, a));
     }
     let (agencies, feedback) = futures::try_join!(
-        agencies.into_tuple().all(&app.db),
-        fb.into_partial_model().all(&app.db)
+        agencies.into_tuple().all(&app.reader),
+        fb.into_partial_model().all(&app.reader)
     )?;
     Ok(Around { agencies, feedback })
 }
@@ -344,7 +344,10 @@ async fn children_of(app: &App, scope: Option<&str>) -> Result<Vec<agency::Model
         Some(code) => agency::Column::ParentCode.eq(code.to_owned()),
         None => agency::Column::ParentCode.is_null(),
     };
-    Ok(agency::Entity::find().filter(under).all(&app.db).await?)
+    Ok(agency::Entity::find()
+        .filter(under)
+        .all(&app.reader)
+        .await?)
 }
 
 /// The figures of each of `children` (from [`children_of`]), from tallies made for `req`.

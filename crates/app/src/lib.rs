@@ -97,6 +97,10 @@ pub enum Profile {
 #[derive(Clone)]
 pub struct App {
     pub db: DatabaseConnection,
+    /// For reads that need not see an uncommitted write of their own (public tracking, views,
+    /// lists, search, indicators): on SQLite read-only connections beside the one writer
+    /// ([`motcua_store::connect_reader`]); on PostgreSQL the same pool as `db`.
+    pub reader: DatabaseConnection,
     pub files: FileStore,
     pub calendar: Arc<WorkingCalendar>,
     pub clock: Arc<dyn Clock>,

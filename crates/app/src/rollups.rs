@@ -198,7 +198,7 @@ pub async fn read(app: &App, req: &Request, spans: &[Span]) -> Result<Vec<Tallie
     if spans.is_empty() {
         return Ok(out);
     }
-    let b = app.db.get_database_backend();
+    let b = app.reader.get_database_backend();
     let sums: Vec<String> = COLUMNS
         .iter()
         .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
@@ -228,7 +228,7 @@ pub async fn read(app: &App, req: &Request, spans: &[Span]) -> Result<Vec<Tallie
     let mut results = futures::future::try_join_all(
         statements
             .into_iter()
-            .map(|statement| app.db.query_all_raw(statement)),
+            .map(|statement| app.reader.query_all_raw(statement)),
     )
     .await?;
     let open_rows = results.pop().unwrap_or_default();

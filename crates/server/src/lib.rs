@@ -90,6 +90,9 @@ pub async fn open(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
     motcua_store::migrate(&db)
         .await
         .context("migrations failed")?;
+    let reader = motcua_store::connect_reader(&url, &db)
+        .await
+        .context("cannot open the database for reading")?;
     let files = match &settings.s3 {
         None => FileStore::local(&settings.data_dir.join("files"))?,
         Some(config) => {
@@ -116,6 +119,7 @@ pub async fn open(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
     let sealing = sealing_key(settings)?;
     Ok(App {
         db,
+        reader,
         files,
         calendar: Arc::new(calendar),
         clock,

@@ -61,6 +61,33 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StoreError> {
     Ok(Database::connect(opts).await?)
 }
 
+/// Connections for reads that need not see an uncommitted write of their own: on SQLite a pool
+/// of read-only connections beside [`connect`]'s one writer — in WAL mode they read the last
+/// commit while the writer writes, so readers never queue behind it; on PostgreSQL the writer's
+/// own pool, which already serves many at once.
+pub async fn connect_reader(
+    url: &str,
+    writer: &DatabaseConnection,
+) -> Result<DatabaseConnection, StoreError> {
+    if !url.starts_with("sqlite:") {
+        return Ok(writer.clone());
+    }
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .max_connections(READERS)
+        .min_connections(1)
+        .map_sqlx_sqlite_opts(|o| {
+            o.create_if_missing(false)
+                .read_only(true)
+                .busy_timeout(Duration::from_secs(5))
+        });
+    Ok(Database::connect(opts).await?)
+}
+
+/// SQLite readers: a few per core, so a read waiting on the disk does not hold the others.
+const READERS: u32 = 4;
+
 /// The SQLite URL for a database file in `dir`.
 pub fn sqlite_url_in(dir: &Path) -> String {
     format!("sqlite://{}?mode=rwc", dir.join("motcua.db").display())

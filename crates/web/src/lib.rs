@@ -77,6 +77,8 @@ pub struct AppState {
     pub telemetry: Arc<telemetry::Telemetry>,
     /// `MOTCUA_METRICS_TOKEN`: when set, `/metrics` answers only a scraper presenting it.
     pub metrics_token: Option<String>,
+    /// Last month's portal quality as the public page summarises it, kept a few minutes.
+    pub monthly_quality: Arc<tokio::sync::Mutex<Option<statistics::MonthlyQuality>>>,
 }
 
 impl AppState {
@@ -98,6 +100,7 @@ impl AppState {
             vnpay: None,
             telemetry,
             metrics_token: None,
+            monthly_quality: Arc::default(),
         }
     }
 }

@@ -20,6 +20,7 @@ use crate::auth::MaybeAuth;
 use crate::i18n::{Lang, t};
 use crate::pages::{Chrome, UiLang, chrome, render};
 use crate::portal::app_error;
+use motcua_app::quality::QualityReport;
 
 /// Months on the page and in the open data.
 const MONTHS: u32 = 12;
@@ -346,8 +347,7 @@ pub async fn page(
         .and_then(|d| d.pred_opt())
         .unwrap_or(today);
     let last_month_start = last_month_end.with_day(1).unwrap_or(last_month_end);
-    let quality = match motcua_app::quality::report(&s.app, last_month_start, last_month_end).await
-    {
+    let quality = match last_month_quality(&s, last_month_start, last_month_end).await {
         Ok(r) => crate::quality::summary(lang, &r),
         Err(e) => return app_error(&ui, &who, &e),
     };
@@ -494,4 +494,40 @@ pub async fn json(
         })
         .collect();
     axum::Json(json!({ "schema": SCHEMA, "licence": LICENCE, "rows": data })).into_response()
+}
+
+/// A month's portal-quality report and when it was made.
+#[derive(Debug, Clone)]
+pub struct MonthlyQuality {
+    month: chrono::NaiveDate,
+    made: std::time::Instant,
+    report: QualityReport,
+}
+
+/// How long the public page shows a month's report before making it again. The month is over;
+/// what still moves (a draft resumed, a payment settled late) can wait this long, and the report
+/// reads the month's every request, payment and draft (seconds at national scale).
+const MONTHLY_QUALITY_KEPT: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Last month's report (`first..=last`), made at most once per [`MONTHLY_QUALITY_KEPT`]: requests
+/// arriving meanwhile wait for the one being made rather than making their own.
+async fn last_month_quality(
+    s: &AppState,
+    first: chrono::NaiveDate,
+    last: chrono::NaiveDate,
+) -> Result<QualityReport, motcua_app::AppError> {
+    let mut kept = s.monthly_quality.lock().await;
+    if let Some(k) = kept
+        .as_ref()
+        .filter(|k| k.month == first && k.made.elapsed() < MONTHLY_QUALITY_KEPT)
+    {
+        return Ok(k.report.clone());
+    }
+    let report = motcua_app::quality::report(&s.app, first, last).await?;
+    *kept = Some(MonthlyQuality {
+        month: first,
+        made: std::time::Instant::now(),
+        report: report.clone(),
+    });
+    Ok(report)
 }
