@@ -41,10 +41,74 @@ const READ_CATCH_UP: u64 = 2_000;
 pub fn basis(app: &App) -> String {
     let calendar = Sha256::digest(format!("{:?}", app.calendar).as_bytes());
     format!(
-        "rules {}; calendar {}",
+        "rules {}; layout {LAYOUT}; calendar {}",
         rollup::RULES_VERSION,
         hex::encode(calendar.get(..8).unwrap_or_default())
     )
+}
+
+/// What the stored rows are: 2 = months, and each year's events in a row of its own ([`YEAR`]).
+const LAYOUT: u32 = 2;
+
+/// The `month` of a year's row of events: `yyyy00`, below the year's January (`yyyy01`), so a
+/// run of months never takes it in. A year read sums one row per agency and procedure instead of
+/// twelve.
+fn year_row(year: i32) -> i32 {
+    year * 100
+}
+
+/// Adds to `delta` each year's events (slot 0) in its year row.
+fn with_year_totals(delta: &mut BTreeMap<(String, String, i32, i32), [i64; COLUMNS.len()]>) {
+    let mut years: BTreeMap<(String, String, i32, i32), [i64; COLUMNS.len()]> = BTreeMap::new();
+    for ((agency, procedure, month, slot), d) in delta.iter() {
+        if *slot != slot_number(Slot::Events) || month % 100 == 0 {
+            continue;
+        }
+        let y = years
+            .entry((
+                agency.clone(),
+                procedure.clone(),
+                year_row(month / 100),
+                *slot,
+            ))
+            .or_insert([0; COLUMNS.len()]);
+        for (x, c) in y.iter_mut().zip(d) {
+            *x += c;
+        }
+    }
+    for (key, y) in years {
+        let d = delta.entry(key).or_insert([0; COLUMNS.len()]);
+        for (x, c) in d.iter_mut().zip(y) {
+            *x += c;
+        }
+    }
+}
+
+/// The months `first..=last` of events as ranges of stored rows to add (`true`) or take away:
+/// per year, its months, or its year row less the months outside the run — whichever reads fewer
+/// rows. Months after `now` have no rows yet and cost nothing.
+fn event_terms(first: Month, last: Month, now: Month) -> Vec<(i32, i32, bool)> {
+    let mut terms = Vec::new();
+    for year in first.year..=last.year {
+        let from = if year == first.year { first.month } else { 1 };
+        let to = if year == last.year { last.month } else { 12 };
+        let inside = to.saturating_sub(from) + 1;
+        let stored = |m: u32| Month { year, month: m } <= now;
+        let outside = (1..from).chain(to + 1..=12).filter(|&m| stored(m)).count();
+        let (from_n, to_n) = (year * 100 + from as i32, year * 100 + to as i32);
+        if 1 + outside < inside as usize {
+            terms.push((year_row(year), year_row(year), true));
+            if from > 1 {
+                terms.push((year * 100 + 1, from_n - 1, false));
+            }
+            if to < 12 {
+                terms.push((to_n + 1, year * 100 + 12, false));
+            }
+        } else {
+            terms.push((from_n, to_n, true));
+        }
+    }
+    terms
 }
 
 fn slot_number(s: Slot) -> i32 {
@@ -203,21 +267,53 @@ pub async fn read(app: &App, req: &Request, spans: &[Span]) -> Result<Vec<Tallie
         .iter()
         .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
         .collect();
+    let now = Month::of(app.now());
     let mut statements: Vec<Statement> = spans
         .iter()
         .map(|span| {
+            let terms = event_terms(span.first, span.last, now);
+            // Placeholders in the order they appear in the text (SQLite's are positional).
             let mut args = Args::new(b);
-            let scope = scope_sql(&mut args, req);
-            let (a, z, l) = (
-                args.push(month_number(span.first)),
-                args.push(month_number(span.last)),
-                args.push(month_number(span.last)),
-            );
-            let sql = format!(
-                "SELECT agency_code, procedure_code, {} FROM indicator_rollups WHERE {scope} \
-                 AND ((slot = 0 AND month >= {a} AND month <= {z}) OR (slot = 1 AND month = {l})) \
-                 GROUP BY agency_code, procedure_code",
+            let select = if terms.iter().all(|t| t.2) {
                 sums.join(", ")
+            } else {
+                COLUMNS
+                    .iter()
+                    .map(|c| {
+                        let taken: Vec<String> = terms
+                            .iter()
+                            .filter(|t| !t.2)
+                            .map(|&(lo, hi, _)| {
+                                format!("(month >= {} AND month <= {})", args.push(lo), args.push(hi))
+                            })
+                            .collect();
+                        format!(
+                            "CAST(SUM(CASE WHEN slot = 0 AND ({}) THEN -{c} ELSE {c} END) AS BIGINT) AS {c}",
+                            taken.join(" OR ")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let scope = scope_sql(&mut args, req);
+            let mut rows: Vec<String> = terms
+                .iter()
+                .map(|&(lo, hi, _)| {
+                    format!(
+                        "(slot = 0 AND month >= {} AND month <= {})",
+                        args.push(lo),
+                        args.push(hi)
+                    )
+                })
+                .collect();
+            rows.push(format!(
+                "(slot = 1 AND month = {})",
+                args.push(month_number(span.last))
+            ));
+            let sql = format!(
+                "SELECT agency_code, procedure_code, {select} FROM indicator_rollups \
+                 WHERE {scope} AND ({}) GROUP BY agency_code, procedure_code",
+                rows.join(" OR ")
             );
             args.statement(sql)
         })
@@ -486,6 +582,7 @@ async fn refresh_batch(
             }
         }
     }
+    with_year_totals(&mut delta);
     delta.retain(|_, d| d.iter().any(|&x| x != 0));
     add_to_rollups(&txn, &delta).await?;
 
@@ -694,4 +791,75 @@ fn differences(rolled: &Tallies, recomputed: &Tallies) -> (usize, Vec<Mismatch>)
         }
     }
     (keys.len(), out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(year: i32, month: u32) -> Month {
+        Month { year, month }
+    }
+
+    #[test]
+    fn a_run_of_months_reads_year_rows_where_that_reads_fewer() {
+        let dec = m(2026, 12);
+        // A whole year: its row alone.
+        assert_eq!(
+            event_terms(m(2025, 1), m(2025, 12), dec),
+            [(202500, 202500, true)]
+        );
+        // This year so far (November): the year row less December, which has no rows yet.
+        assert_eq!(
+            event_terms(m(2026, 1), m(2026, 11), m(2026, 11)),
+            [(202600, 202600, true), (202612, 202612, false)]
+        );
+        // A quarter, a month: the months themselves.
+        assert_eq!(
+            event_terms(m(2026, 4), m(2026, 6), dec),
+            [(202604, 202606, true)]
+        );
+        assert_eq!(
+            event_terms(m(2026, 5), m(2026, 5), dec),
+            [(202605, 202605, true)]
+        );
+        // Across a new year: ten months of 2025 as its row less two, nine of 2026 likewise.
+        assert_eq!(
+            event_terms(m(2025, 3), m(2026, 9), dec),
+            [
+                (202500, 202500, true),
+                (202501, 202502, false),
+                (202600, 202600, true),
+                (202610, 202612, false),
+            ]
+        );
+        // Two months on each side: months.
+        assert_eq!(
+            event_terms(m(2025, 11), m(2026, 2), dec),
+            [(202511, 202512, true), (202601, 202602, true)]
+        );
+    }
+
+    #[test]
+    fn year_rows_sum_the_months_events_only() {
+        let mut delta = BTreeMap::new();
+        let key = |month, slot| ("H31".to_owned(), "1.1".to_owned(), month, slot);
+        let mut a = [0i64; COLUMNS.len()];
+        a[0] = 2;
+        let mut b = [0i64; COLUMNS.len()];
+        b[0] = -1;
+        b[3] = 5;
+        delta.insert(key(202601, 0), a);
+        delta.insert(key(202611, 0), b);
+        delta.insert(key(202611, 1), a);
+        delta.insert(key(202512, 0), a);
+        with_year_totals(&mut delta);
+        let mut year = [0i64; COLUMNS.len()];
+        year[0] = 1;
+        year[3] = 5;
+        assert_eq!(delta[&key(202600, 0)], year);
+        assert_eq!(delta[&key(202500, 0)], a);
+        assert!(!delta.contains_key(&key(202600, 1)));
+        assert_eq!(delta.len(), 6);
+    }
 }

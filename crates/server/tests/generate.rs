@@ -507,13 +507,36 @@ async fn rollups_match(app: &App, commune: &str) {
     let mut compared = 0;
     for scope in [None, Some("H31"), Some(commune)] {
         // Every period of a scope read from the roll-ups at once, as the public page does.
-        let reqs: Vec<Request> = labels
+        let mut reqs: Vec<Request> = labels
             .iter()
             .map(|label| Request {
                 agency: scope.map(str::to_owned),
                 procedure: None,
                 period: parse_period(label, offset).unwrap(),
             })
+            .collect();
+        // Runs of months across a new year: a year row less its months outside, or months.
+        for (from, to) in [((2025, 3), (2026, 9)), ((2025, 11), (2026, 2))] {
+            let day = |(y, m): (i32, u32)| chrono::NaiveDate::from_ymd_opt(y, m, 1).unwrap();
+            reqs.push(Request {
+                agency: scope.map(str::to_owned),
+                procedure: None,
+                period: motcua_app::indicators::period_of_days(
+                    day(from),
+                    day(to)
+                        .checked_add_months(chrono::Months::new(1))
+                        .unwrap()
+                        .pred_opt()
+                        .unwrap(),
+                    offset,
+                )
+                .unwrap(),
+            });
+        }
+        let labels: Vec<String> = labels
+            .iter()
+            .cloned()
+            .chain(["2025-03..2026-09".to_owned(), "2025-11..2026-02".to_owned()])
             .collect();
         let results = motcua_app::rollups::verify(app, &reqs).await.unwrap();
         assert_eq!(results.len(), labels.len());
