@@ -77,6 +77,21 @@ impl Settings {
     }
 }
 
+/// `MOTCUA_PUBLIC_LIMIT_FACTOR`: a whole number from 1 to 1,000,000 that multiplies the public
+/// surface's per-client limits, for a load generator that sends everything from one address.
+fn public_limit_factor() -> anyhow::Result<Option<u32>> {
+    match std::env::var("MOTCUA_PUBLIC_LIMIT_FACTOR") {
+        Err(_) => Ok(None),
+        Ok(v) if v.trim().is_empty() => Ok(None),
+        Ok(v) => match v.trim().parse::<u32>() {
+            Ok(f @ 1..=1_000_000) => Ok(Some(f)),
+            _ => anyhow::bail!(
+                "MOTCUA_PUBLIC_LIMIT_FACTOR must be a whole number from 1 to 1000000, not {v:?}"
+            ),
+        },
+    }
+}
+
 /// Opens (and migrates) the database and builds the use-case context.
 pub async fn open(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -348,6 +363,13 @@ pub fn build_router_with(
         (Profile::Production, None) => (None, None),
     };
     let mut state = AppState::new(app, oidc);
+    if let Some(factor) = public_limit_factor()? {
+        tracing::warn!(
+            factor,
+            "MOTCUA_PUBLIC_LIMIT_FACTOR: every per-client limit of the public surface is raised (load tests only)"
+        );
+        state.public = Arc::new(motcua_web::ratelimit::PublicLimits::scaled(factor));
+    }
     state.remote_signing = signing;
     state.vnpay = vnpay_client;
     state.metrics_token = std::env::var("MOTCUA_METRICS_TOKEN")

@@ -116,15 +116,25 @@ pub struct PublicLimits {
 
 impl Default for PublicLimits {
     fn default() -> Self {
+        Self::scaled(1)
+    }
+}
+
+impl PublicLimits {
+    /// Every per-client limit `factor` times the default (`MOTCUA_PUBLIC_LIMIT_FACTOR`): for a
+    /// load test whose clients all come from one address, never for a public deployment. The
+    /// searches in flight at once stay bounded: they protect the cores, not a client's share.
+    pub fn scaled(factor: u32) -> Self {
         let minute = Duration::from_secs(60);
+        let n = |per_window: u32| per_window.saturating_mul(factor.max(1));
         Self {
-            search: RateLimiter::new(120, minute),
+            search: RateLimiter::new(n(120), minute),
             search_slots: tokio::sync::Semaphore::new(SEARCH_SLOTS),
-            lookup: RateLimiter::new(30, minute),
-            lookup_daily: RateLimiter::new(300, Duration::from_secs(24 * 3600)),
-            login: RateLimiter::new(30, minute),
-            verify: RateLimiter::new(20, minute),
-            anonymous: RateLimiter::new(ANONYMOUS_PER_MINUTE, minute),
+            lookup: RateLimiter::new(n(30), minute),
+            lookup_daily: RateLimiter::new(n(300), Duration::from_secs(24 * 3600)),
+            login: RateLimiter::new(n(30), minute),
+            verify: RateLimiter::new(n(20), minute),
+            anonymous: RateLimiter::new(n(ANONYMOUS_PER_MINUTE), minute),
         }
     }
 }
@@ -286,6 +296,21 @@ mod tests {
         assert!(l.allow(a) && l.allow(a) && l.allow(a));
         assert!(!l.allow(a));
         assert!(l.allow(b));
+    }
+
+    #[test]
+    fn a_load_test_may_raise_every_per_client_limit_by_a_factor() {
+        let a: IpAddr = [192, 0, 2, 1].into();
+        let count = |l: &RateLimiter| (0..100_000).take_while(|_| l.allow(a)).count();
+        let plain = PublicLimits::default();
+        let raised = PublicLimits::scaled(100);
+        assert_eq!(count(&plain.lookup), 30);
+        assert_eq!(count(&raised.lookup), 3_000);
+        assert_eq!(count(&raised.lookup_daily), 30_000);
+        assert_eq!(count(&raised.search), 12_000);
+        assert_eq!(count(&raised.anonymous), 60_000);
+        // Zero is read as one: a typo cannot turn the limits off.
+        assert_eq!(count(&PublicLimits::scaled(0).verify), 20);
     }
 
     #[test]
