@@ -362,7 +362,7 @@ pub fn build_router_with(
         // Production without a configured service: applicants are simply not offered signing.
         (Profile::Production, None) => (None, None),
     };
-    let mut state = AppState::new(app, oidc);
+    let mut state = motcua_web::Shared::new(app, oidc);
     if let Some(factor) = public_limit_factor()? {
         tracing::warn!(
             factor,
@@ -375,6 +375,7 @@ pub fn build_router_with(
     state.metrics_token = std::env::var("MOTCUA_METRICS_TOKEN")
         .ok()
         .filter(|t| !t.is_empty());
+    let state = AppState::from(state);
     spawn_telemetry_flushes(state.app.clone(), state.telemetry.clone());
     let mut router = motcua_web::router(state);
     if let Some(idp) = sim {

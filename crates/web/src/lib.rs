@@ -54,9 +54,34 @@ pub struct OidcSettings {
     pub options: motcua_gateways::oidc::RpOptions,
 }
 
-/// Shared state of every handler.
+/// The state every handler shares, behind one `Arc`: axum clones it for each request, and a clone
+/// is then a reference count rather than a copy of the deployment's settings (a profile of public
+/// tracking found those copies and their frees among its hottest work).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl From<Shared> for AppState {
+    fn from(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl AppState {
+    pub fn new(app: App, oidc: Option<OidcSettings>) -> Self {
+        Shared::new(app, oidc).into()
+    }
+}
+
+/// What [`AppState`] holds; set up as a `Shared`, then turned into the state.
+pub struct Shared {
     pub app: App,
     pub oidc: Option<OidcSettings>,
     /// Discovered lazily: the simulated IdP may be served by this very process.
@@ -81,7 +106,7 @@ pub struct AppState {
     pub monthly_quality: Arc<tokio::sync::Mutex<Option<statistics::MonthlyQuality>>>,
 }
 
-impl AppState {
+impl Shared {
     pub fn new(app: App, oidc: Option<OidcSettings>) -> Self {
         let telemetry = Arc::new(telemetry::Telemetry::new(&app));
         let public_https = app.public_url.starts_with("https://");
