@@ -1778,31 +1778,45 @@ pub async fn list(
     principal: &Principal,
     filter: &ListFilter,
 ) -> Result<Vec<DossierSummary>, AppError> {
-    let mut q = dossier::Entity::find();
-    match principal {
+    let limit = filter.limit.unwrap_or(100).min(500);
+    // One index-ordered read per (column, value) the principal's dossiers are found by — the
+    // applicant; or each handling agency as receiving and as competent agency — merged newest
+    // first. (One query with `OR` and `IN` sorted every dossier of the commune.)
+    let sources: Vec<(dossier::Column, String)> = match principal {
         Principal::Citizen { citizen_id, .. } => {
-            q = q.filter(dossier::Column::ApplicantId.eq(citizen_id.as_str()));
+            vec![(dossier::Column::ApplicantId, citizen_id.as_str().to_owned())]
         }
-        Principal::Staff { .. } => {
-            let agencies = authz::handling_agencies(principal);
-            q = q.filter(
-                Condition::any()
-                    .add(dossier::Column::ReceivingAgency.is_in(agencies.clone()))
-                    .add(dossier::Column::CompetentAgency.is_in(agencies)),
-            );
+        Principal::Staff { .. } => authz::handling_agencies(principal)
+            .into_iter()
+            .flat_map(|a| {
+                [
+                    (dossier::Column::ReceivingAgency, a.clone()),
+                    (dossier::Column::CompetentAgency, a),
+                ]
+            })
+            .collect(),
+    };
+    let reads = sources.into_iter().map(|(column, value)| {
+        let mut q = dossier::Entity::find().filter(column.eq(value));
+        if let Some(s) = filter.status {
+            q = q.filter(dossier::Column::Status.eq(i32::from(s)));
         }
-    }
-    if let Some(s) = filter.status {
-        q = q.filter(dossier::Column::Status.eq(i32::from(s)));
-    }
-    if let Some(p) = &filter.procedure {
-        q = q.filter(dossier::Column::ProcedureCode.eq(p.clone()));
-    }
-    let rows = q
-        .order_by_desc(dossier::Column::UpdatedAt)
-        .limit(filter.limit.unwrap_or(100).min(500))
-        .all(&app.reader)
-        .await?;
+        if let Some(p) = &filter.procedure {
+            q = q.filter(dossier::Column::ProcedureCode.eq(p.clone()));
+        }
+        q.order_by_desc(dossier::Column::UpdatedAt)
+            .order_by_desc(dossier::Column::Id)
+            .limit(limit)
+            .all(&app.reader)
+    });
+    let mut rows: Vec<dossier::Model> = futures::future::try_join_all(reads)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
+    rows.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(b.id.cmp(&a.id)));
+    rows.dedup_by(|a, b| a.id == b.id);
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     let now = app.now();
     let mut out = Vec::new();
     for row in rows {
