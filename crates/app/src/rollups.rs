@@ -47,7 +47,7 @@ pub fn basis(app: &App) -> String {
     )
 }
 
-/// What the stored rows are: 2 = months, and each year's events in a row of its own ([`YEAR`]).
+/// What the stored rows are: 2 = months, and each year's events in a row of its own ([`year_row`]).
 const LAYOUT: u32 = 2;
 
 /// The `month` of a year's row of events: `yyyy00`, below the year's January (`yyyy01`), so a
@@ -265,36 +265,27 @@ pub async fn read(app: &App, req: &Request, spans: &[Span]) -> Result<Vec<Tallie
     let b = app.reader.get_database_backend();
     let sums: Vec<String> = COLUMNS
         .iter()
-        .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
+        .map(|c| format!("CAST(SUM(sign * {c}) AS BIGINT) AS {c}"))
         .collect();
     let now = Month::of(app.now());
     let mut statements: Vec<Statement> = spans
         .iter()
         .map(|span| {
             let terms = event_terms(span.first, span.last, now);
-            // Placeholders in the order they appear in the text (SQLite's are positional).
+            // Placeholders in the order they appear in the text (SQLite's are positional). Each
+            // row read is added or, when it is a month outside the run, taken away: its sign is
+            // decided once per row, and every sum multiplies by it.
             let mut args = Args::new(b);
-            let select = if terms.iter().all(|t| t.2) {
-                sums.join(", ")
-            } else {
-                COLUMNS
-                    .iter()
-                    .map(|c| {
-                        let taken: Vec<String> = terms
-                            .iter()
-                            .filter(|t| !t.2)
-                            .map(|&(lo, hi, _)| {
-                                format!("(month >= {} AND month <= {})", args.push(lo), args.push(hi))
-                            })
-                            .collect();
-                        format!(
-                            "CAST(SUM(CASE WHEN slot = 0 AND ({}) THEN -{c} ELSE {c} END) AS BIGINT) AS {c}",
-                            taken.join(" OR ")
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
+            let mut taken: Vec<String> = terms
+                .iter()
+                .filter(|t| !t.2)
+                .map(|&(lo, hi, _)| {
+                    format!("(month >= {} AND month <= {})", args.push(lo), args.push(hi))
+                })
+                .collect();
+            if taken.is_empty() {
+                taken.push("1 = 0".to_owned());
+            }
             let scope = scope_sql(&mut args, req);
             let mut rows: Vec<String> = terms
                 .iter()
@@ -311,8 +302,11 @@ pub async fn read(app: &App, req: &Request, spans: &[Span]) -> Result<Vec<Tallie
                 args.push(month_number(span.last))
             ));
             let sql = format!(
-                "SELECT agency_code, procedure_code, {select} FROM indicator_rollups \
-                 WHERE {scope} AND ({}) GROUP BY agency_code, procedure_code",
+                "SELECT agency_code, procedure_code, {} FROM (SELECT *, CASE WHEN slot = 0 AND ({}) \
+                 THEN -1 ELSE 1 END AS sign FROM indicator_rollups WHERE {scope} AND ({})) AS r \
+                 GROUP BY agency_code, procedure_code",
+                sums.join(", "),
+                taken.join(" OR "),
                 rows.join(" OR ")
             );
             args.statement(sql)
