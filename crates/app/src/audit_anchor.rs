@@ -2,12 +2,12 @@
 //!
 //! The hash chain in `store::audit` shows an entry edited or removed by someone who cannot
 //! recompute hashes. Someone who can write to the database can: truncate the tail and rewind the
-//! head row, wipe the table, or edit an entry and re-hash everything after it. A checkpoint is the
-//! chain head (sequence number and hash) at a moment, signed with a key derived from the
+//! head row, wipe the table, or edit an entry and re-hash everything after it. A checkpoint is
+//! every chain's head (entry number and hash) at a moment, signed with a key derived from the
 //! deployment's secret key, which lives outside the database (`sealing`). Checkpoints are written
 //! to the object store (not the database) and published at `/audit/checkpoints`, so anyone may
-//! keep copies. `verify` checks the chain, then that every checkpoint's entry is still there with
-//! the hash it vouched for; a database writer can no longer rewrite history before the last
+//! keep copies. `verify` checks the chains, then that every entry a checkpoint names is still there
+//! with the hash it vouched for; a database writer can no longer rewrite history before the last
 //! checkpoint without the verification naming where.
 //!
 //! Entries after the newest checkpoint are protected by the chain alone until the next one, which
@@ -28,23 +28,59 @@ use crate::{App, AppError};
 /// Where checkpoints live in the object store.
 pub const PREFIX: &str = "audit/checkpoints";
 
-/// A signed statement: "the audit chain had `seq` entries, the last hashing to `hash`, at `at`".
+/// A signed statement: "at `at`, the audit chains ended with these entries". `chains` lists
+/// every chain's head; a checkpoint written before there were several chains (version 1) has none
+/// and vouches for entry `seq` of the single chain with `hash`. In version 2 `seq` is the highest
+/// entry number vouched for and `hash` a digest of the heads, for a reader's overview.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checkpoint {
     pub seq: i64,
     pub hash: String,
     /// RFC 3339, UTC.
     pub at: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chains: Vec<audit::Head>,
     /// The signing key's public half, base64url (Ed25519).
     pub key: String,
-    /// Ed25519 signature of [`Checkpoint::message`], base64url.
+    /// Ed25519 signature of [`Checkpoint::signed_message`], base64url.
     pub signature: String,
 }
 
 impl Checkpoint {
-    /// What is signed: a fixed label and the three facts, one per line.
+    /// What version 1 signed: a fixed label and the three facts, one per line.
     pub fn message(seq: i64, hash: &str, at: &str) -> String {
         format!("motcua audit checkpoint v1\n{seq}\n{hash}\n{at}")
+    }
+
+    /// What version 2 signs: a fixed label, the time, then each chain's head on a line.
+    pub fn message_v2(at: &str, chains: &[audit::Head]) -> String {
+        let mut m = format!("motcua audit checkpoint v2\n{at}");
+        for h in chains {
+            m.push_str(&format!("\n{} {} {}", h.chain, h.seq, h.hash));
+        }
+        m
+    }
+
+    /// The message this checkpoint's signature covers.
+    pub fn signed_message(&self) -> String {
+        if self.chains.is_empty() {
+            Self::message(self.seq, &self.hash, &self.at)
+        } else {
+            Self::message_v2(&self.at, &self.chains)
+        }
+    }
+
+    /// The heads it vouches for: version 1's single chain is chain 1.
+    pub fn heads(&self) -> Vec<audit::Head> {
+        if self.chains.is_empty() {
+            vec![audit::Head {
+                chain: 1,
+                seq: self.seq,
+                hash: self.hash.clone(),
+            }]
+        } else {
+            self.chains.clone()
+        }
     }
 
     /// Whether the signature is by `public_key` over this checkpoint's facts.
@@ -53,12 +89,19 @@ impl Checkpoint {
             return false;
         };
         UnparsedPublicKey::new(&ED25519, public_key)
-            .verify(
-                Self::message(self.seq, &self.hash, &self.at).as_bytes(),
-                &sig,
-            )
+            .verify(self.signed_message().as_bytes(), &sig)
             .is_ok()
     }
+}
+
+/// A digest of every head (SHA-256 of version 2's head lines), shown as a checkpoint's `hash`.
+fn digest(chains: &[audit::Head]) -> String {
+    use sha2::Digest as _;
+    let lines: Vec<String> = chains
+        .iter()
+        .map(|h| format!("{} {} {}", h.chain, h.seq, h.hash))
+        .collect();
+    hex::encode(sha2::Sha256::digest(lines.join("\n").as_bytes()))
 }
 
 /// The deployment's checkpoint key, as published.
@@ -78,6 +121,7 @@ pub async fn checkpoints(app: &App) -> Result<Vec<Checkpoint>, AppError> {
                 seq: i64::MAX,
                 hash: String::new(),
                 at: object.key.clone(),
+                chains: Vec::new(),
                 key: String::new(),
                 signature: String::new(),
             }),
@@ -110,7 +154,6 @@ async fn verify_against(
         Ok(n) => n,
         Err(b) => return Ok(Err(b)),
     };
-    let mut previous = 0_i64;
     for cp in all {
         if !cp.signed_by(&key) {
             return Ok(Err(ChainBreak {
@@ -121,37 +164,26 @@ async fn verify_against(
                 ),
             }));
         }
-        if cp.seq > entries {
-            return Ok(Err(ChainBreak {
-                seq: entries + 1,
-                reason: format!(
-                    "the chain ends at entry {entries} but the checkpoint of {} vouches for {} entries \
-                     (entries removed at the end, the head rewound, or the table emptied)",
-                    cp.at, cp.seq
-                ),
-            }));
+        for head in cp.heads() {
+            let stored = match head.seq {
+                0 => Some((head.chain, audit::GENESIS.to_owned())),
+                seq => audit_entry::Entity::find_by_id(seq)
+                    .one(&app.db)
+                    .await?
+                    .map(|e| (e.chain, e.hash)),
+            };
+            if stored != Some((head.chain, head.hash.clone())) {
+                return Ok(Err(ChainBreak {
+                    seq: head.seq,
+                    reason: format!(
+                        "entry {} of chain {} is no longer there with the hash the checkpoint of {} \
+                         vouched for: entries were removed at the end, the head rewound, the table \
+                         emptied, or the chain rewritten and re-hashed up to that entry",
+                        head.seq, head.chain, cp.at
+                    ),
+                }));
+            }
         }
-        let stored = match cp.seq {
-            0 => Some(audit::GENESIS.to_owned()),
-            seq => audit_entry::Entity::find_by_id(seq)
-                .one(&app.db)
-                .await?
-                .map(|e| e.hash),
-        };
-        if stored.as_deref() != Some(cp.hash.as_str()) {
-            return Ok(Err(ChainBreak {
-                seq: cp.seq,
-                reason: format!(
-                    "entry {} no longer has the hash the checkpoint of {} vouched for: the chain was \
-                     rewritten and re-hashed somewhere in entries {}..={}",
-                    cp.seq,
-                    cp.at,
-                    previous + 1,
-                    cp.seq
-                ),
-            }));
-        }
-        previous = cp.seq;
     }
     Ok(Ok(Verified {
         entries,
@@ -170,21 +202,22 @@ pub async fn checkpoint(
     if let Err(b) = verify_against(app, &existing).await? {
         return Ok(Err(b));
     }
-    let (seq, hash) = audit::head(&app.db).await?;
+    let chains = audit::heads(&app.db).await?;
     if let Some(last) = existing.into_iter().last()
-        && last.seq == seq
-        && last.hash == hash
+        && last.heads() == chains
     {
         return Ok(Ok(last));
     }
+    let seq = chains.iter().map(|h| h.seq).max().unwrap_or(0);
     let at = now.to_rfc3339_opts(SecondsFormat::Micros, true);
     let signature = app
         .sealing
-        .sign_checkpoint(Checkpoint::message(seq, &hash, &at).as_bytes());
+        .sign_checkpoint(Checkpoint::message_v2(&at, &chains).as_bytes());
     let cp = Checkpoint {
         seq,
-        hash,
+        hash: digest(&chains),
         at,
+        chains,
         key: public_key(app),
         signature: URL_SAFE_NO_PAD.encode(signature),
     };

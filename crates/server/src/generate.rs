@@ -434,7 +434,13 @@ pub async fn generate(app: &App, opts: &Options) -> anyhow::Result<Summary> {
     // Timed from here: the demo data's one-off seeding (password hashing) is not generation.
     let started = Instant::now();
     let sample = sample_file(app).await?;
-    let (salt, _) = audit::head(&app.db).await?;
+    // Each run draws new identifiers: the audit trail grows with every run.
+    let salt = audit::heads(&app.db)
+        .await?
+        .iter()
+        .map(|h| h.seq)
+        .max()
+        .unwrap_or(0);
     let world = World::load(app, opts.seed).await?;
     let now = app.now();
     let plan = Plan::new(&app.calendar, now, opts)?;

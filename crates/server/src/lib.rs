@@ -102,6 +102,10 @@ pub async fn open(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
     let db = motcua_store::connect(&url)
         .await
         .context("cannot open the database")?;
+    // Nodes started together migrate (and create a shared demo PKI) one after another.
+    let startup = motcua_store::StartupLock::acquire(&db)
+        .await
+        .context("cannot take the start-up lock")?;
     motcua_store::migrate(&db)
         .await
         .context("migrations failed")?;
@@ -131,6 +135,7 @@ pub async fn open(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
             pki_dir.display()
         );
     }
+    drop(startup);
     let sealing = sealing_key(settings)?;
     Ok(App {
         db,
@@ -222,6 +227,8 @@ pub struct Seeded {
 /// Loads the demo data into an empty database: admin units, the demo province's organisation,
 /// the demo catalogue (through the same importer a deployment uses) and the demo citizens.
 pub async fn seed_demo(app: &App) -> anyhow::Result<Seeded> {
+    // Each step looks before it writes; the lock keeps two nodes from looking at the same time.
+    let _startup = motcua_store::StartupLock::acquire(&app.db).await?;
     let mut s = Seeded {
         admin_units: org::load_admin_units(app, ADMIN_UNITS_JSON).await?,
         ..Seeded::default()

@@ -551,8 +551,11 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             return match motcua_app::audit_anchor::checkpoint(&app, app.now()).await? {
                 Ok(cp) => {
                     println!(
-                        "audit checkpoint: entry {} hash {} at {}",
-                        cp.seq, cp.hash, cp.at
+                        "audit checkpoint at {}: {} chains up to entry {}, heads digest {}",
+                        cp.at,
+                        cp.chains.len(),
+                        cp.seq,
+                        cp.hash
                     );
                     Ok(std::process::ExitCode::SUCCESS)
                 }

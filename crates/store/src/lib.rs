@@ -100,6 +100,35 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Held while a process migrates the schema or loads the demo data, so nodes started together
+/// take turns instead of racing to create the same tables and rows. On PostgreSQL it is a session
+/// advisory lock on a connection of its own, closed (so unlocked) when this is dropped — also when
+/// the process dies; SQLite is one process's file and needs none.
+pub struct StartupLock(#[allow(dead_code)] Option<sqlx::pool::PoolConnection<sqlx::Postgres>>);
+
+/// The advisory lock's key: any constant the application uses for nothing else ("motcua" in ASCII).
+const STARTUP_LOCK_KEY: i64 = 0x6d6f_7463_7561;
+
+impl StartupLock {
+    pub async fn acquire(db: &DatabaseConnection) -> Result<Self, StoreError> {
+        if db.get_database_backend() != DbBackend::Postgres {
+            return Ok(Self(None));
+        }
+        let mut conn = db
+            .get_postgres_connection_pool()
+            .acquire()
+            .await
+            .map_err(|e| StoreError::Db(DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into()))))?;
+        conn.close_on_drop();
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(STARTUP_LOCK_KEY)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| StoreError::Db(DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e.into()))))?;
+        Ok(Self(Some(conn)))
+    }
+}
+
 /// Rolls back every migration (used by the up/down/up round-trip test and `motcua migrate --down`).
 pub async fn migrate_down_all(db: &DatabaseConnection) -> Result<(), StoreError> {
     migration::Migrator::down(db, None).await?;

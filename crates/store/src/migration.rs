@@ -34,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0021FeedbackByReceipt),
             Box::new(M0022ScanIndexes),
             Box::new(M0023ListIndexes),
+            Box::new(M0024AuditChains),
         ]
     }
 }
@@ -1684,5 +1685,69 @@ impl MigrationTrait for M0023ListIndexes {
                 .await?;
         }
         Ok(())
+    }
+}
+
+struct M0024AuditChains;
+
+impl MigrationName for M0024AuditChains {
+    fn name(&self) -> &str {
+        "m0024_audit_chains"
+    }
+}
+
+/// The audit trail as several hash chains instead of one, so concurrent writers no longer queue
+/// on a single head row (see `audit`). Entries keep their global number `seq` (on PostgreSQL now
+/// drawn from a sequence, which takes no lock); `chain` says which chain an entry links into. The
+/// entries written before stay chain 1, whose head is the old single head row.
+#[async_trait::async_trait]
+impl MigrationTrait for M0024AuditChains {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table("audit_log")
+                .add_column(integer("chain").default(1))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "idx_audit_log_chain",
+            "audit_log",
+            &["chain", "seq"],
+            false,
+        ))
+        .await?;
+        if m.get_database_backend() == sea_orm::DbBackend::Postgres {
+            let db = m.get_connection();
+            db.execute_unprepared("CREATE SEQUENCE audit_log_seq")
+                .await?;
+            db.execute_unprepared(
+                "SELECT setval('audit_log_seq', COALESCE((SELECT MAX(seq) FROM audit_log), 0) + 1, false)",
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        if m.get_database_backend() == sea_orm::DbBackend::Postgres {
+            m.get_connection()
+                .execute_unprepared("DROP SEQUENCE IF EXISTS audit_log_seq")
+                .await?;
+        }
+        m.drop_index(
+            Index::drop()
+                .name("idx_audit_log_chain")
+                .table("audit_log")
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table("audit_log")
+                .drop_column("chain")
+                .to_owned(),
+        )
+        .await
     }
 }

@@ -340,7 +340,10 @@ pub async fn audit_checkpoints(State(s): State<AppState>) -> Result<Response, Pr
         Json(serde_json::json!({
             "algorithm": "Ed25519",
             "key": motcua_app::audit_anchor::public_key(&s.app),
-            "message": "motcua audit checkpoint v1\\n{seq}\\n{hash}\\n{at}",
+            // Version 2 (with `chains`) signs the time and each chain's head; version 1 (without)
+            // the single chain's entry number and hash.
+            "message": "motcua audit checkpoint v2\\n{at}\\n{chain} {seq} {hash} (a line per chain)",
+            "message_v1": "motcua audit checkpoint v1\\n{seq}\\n{hash}\\n{at}",
             "checkpoints": checkpoints,
         })),
     )

@@ -275,14 +275,25 @@ fn rehash(prev: &str, e: &audit_entry::Model) -> String {
     hex::encode(h.finalize())
 }
 
-async fn set_head(t: &TestApp, seq: i64, hash: &str) {
+async fn set_head(t: &TestApp, chain: i32, seq: i64, hash: &str) {
     let db = &t.app.db;
     db.execute_raw(Statement::from_string(
         db.get_database_backend(),
-        format!("UPDATE audit_head SET last_seq = {seq}, last_hash = '{hash}' WHERE id = 1"),
+        format!("UPDATE audit_head SET last_seq = {seq}, last_hash = '{hash}' WHERE id = {chain}"),
     ))
     .await
     .unwrap();
+}
+
+/// Points every chain's head at its last remaining entry, as a writer covering their tracks would.
+async fn rewind_heads(t: &TestApp) {
+    let all = entries(t).await;
+    for h in motcua_store::audit::heads(&t.app.db).await.unwrap() {
+        match all.iter().rfind(|e| e.chain == h.chain) {
+            Some(e) => set_head(t, h.chain, e.seq, &e.hash).await,
+            None => set_head(t, h.chain, 0, motcua_store::audit::GENESIS).await,
+        }
+    }
 }
 
 async fn entries(t: &TestApp) -> Vec<audit_entry::Model> {
@@ -337,45 +348,48 @@ async fn expect_break(t: &TestApp, words: &str) -> motcua_store::audit::ChainBre
 #[tokio::test]
 async fn truncating_the_tail_and_rewinding_the_head_is_found() {
     let (t, cp) = anchored().await;
-    let all = entries(&t).await;
     let keep = cp.seq - 2;
     audit_entry::Entity::delete_many()
         .filter(audit_entry::Column::Seq.gt(keep))
         .exec(&t.app.db)
         .await
         .unwrap();
-    let last = all.iter().find(|e| e.seq == keep).unwrap();
-    set_head(&t, keep, &last.hash).await;
-    // The chain alone cannot tell: it is a shorter, intact chain.
+    rewind_heads(&t).await;
+    // The chains alone cannot tell: they are shorter, intact chains.
+    let left = entries(&t).await.len() as i64;
     assert_eq!(
         motcua_store::audit::verify(&t.app.db).await.unwrap(),
-        Ok(keep)
+        Ok(left)
     );
-    let b = expect_break(&t, "vouches for").await;
-    assert_eq!(b.seq, keep + 1, "names where the chain now ends");
+    let b = expect_break(&t, "removed at the end").await;
+    assert!(b.seq > keep, "names an entry that was removed: {b}");
+    assert!(cp.heads().iter().any(|h| h.seq == b.seq), "{b}");
 }
 
 #[tokio::test]
 async fn wiping_the_table_is_found() {
-    let (t, _) = anchored().await;
+    let (t, cp) = anchored().await;
     audit_entry::Entity::delete_many()
         .exec(&t.app.db)
         .await
         .unwrap();
-    set_head(&t, 0, motcua_store::audit::GENESIS).await;
+    rewind_heads(&t).await;
     assert_eq!(motcua_store::audit::verify(&t.app.db).await.unwrap(), Ok(0));
     let b = expect_break(&t, "emptied").await;
-    assert_eq!(b.seq, 1);
+    assert!(
+        b.seq >= 1 && cp.heads().iter().any(|h| h.seq == b.seq),
+        "{b}"
+    );
 }
 
 #[tokio::test]
 async fn editing_an_entry_and_rehashing_everything_after_it_is_found() {
     let (t, cp) = anchored().await;
     let all = entries(&t).await;
-    let edited_seq = 2;
+    let edited = all[1].clone();
     let mut prev = motcua_store::audit::GENESIS.to_owned();
-    for mut e in all {
-        if e.seq == edited_seq {
+    for mut e in all.into_iter().filter(|e| e.chain == edited.chain) {
+        if e.seq == edited.seq {
             e.data = e.data.replace('}', ",\"note\":\"never happened\"}");
         }
         let hash = rehash(&prev, &e);
@@ -386,8 +400,7 @@ async fn editing_an_entry_and_rehashing_everything_after_it_is_found() {
         am.update(&t.app.db).await.unwrap();
         prev = hash;
     }
-    let head_seq = entries(&t).await.last().unwrap().seq;
-    set_head(&t, head_seq, &prev).await;
+    rewind_heads(&t).await;
     assert!(
         motcua_store::audit::verify(&t.app.db)
             .await
@@ -396,8 +409,59 @@ async fn editing_an_entry_and_rehashing_everything_after_it_is_found() {
         "a re-hashed chain passes the chain check alone"
     );
     let b = expect_break(&t, "re-hashed").await;
-    assert_eq!(b.seq, cp.seq, "names the checkpoint that no longer holds");
-    assert!(b.reason.contains(&format!("1..={}", cp.seq)), "{b}");
+    let vouched = cp
+        .heads()
+        .into_iter()
+        .find(|h| h.chain == edited.chain)
+        .unwrap();
+    assert_eq!(b.seq, vouched.seq, "names the head that no longer holds");
+    assert!(b.reason.contains(&format!("chain {}", edited.chain)), "{b}");
+}
+
+/// A checkpoint signed before the trail had several chains (version 1: one entry number and its
+/// hash, of what is now chain 1) still verifies, and still catches that chain being truncated.
+#[tokio::test]
+async fn a_version_1_checkpoint_still_holds() {
+    use base64::Engine as _;
+    let (t, _) = anchored().await;
+    let chain1 = motcua_store::audit::heads(&t.app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|h| h.chain == 1)
+        .unwrap();
+    let at = "2026-11-17T03:00:00.000000Z";
+    let message = motcua_app::audit_anchor::Checkpoint::message(chain1.seq, &chain1.hash, at);
+    let v1 = json!({
+        "seq": chain1.seq,
+        "hash": chain1.hash,
+        "at": at,
+        "key": motcua_app::audit_anchor::public_key(&t.app),
+        "signature": base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(t.app.sealing.sign_checkpoint(message.as_bytes())),
+    });
+    t.app
+        .files
+        .put(
+            "audit/checkpoints/00000000000000000000-v1.json",
+            serde_json::to_vec(&v1).unwrap().into(),
+        )
+        .await
+        .unwrap();
+    let v = motcua_app::audit_anchor::verify(&t.app)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(v.checkpoints, 2);
+    if chain1.seq > 0 {
+        audit_entry::Entity::delete_many()
+            .filter(audit_entry::Column::Chain.eq(1))
+            .exec(&t.app.db)
+            .await
+            .unwrap();
+        rewind_heads(&t).await;
+        expect_break(&t, "chain 1").await;
+    }
 }
 
 #[tokio::test]
@@ -434,7 +498,7 @@ async fn a_checkpoint_not_signed_by_the_deployment_is_refused_and_a_tampered_cha
         .exec(&t.app.db)
         .await
         .unwrap();
-    set_head(&t, 0, motcua_store::audit::GENESIS).await;
+    rewind_heads(&t).await;
     assert!(
         motcua_app::audit_anchor::checkpoint(&t.app, t.app.now())
             .await

@@ -7,6 +7,8 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub seq: i64,
+    /// Which hash chain the entry links into (see `audit`).
+    pub chain: i32,
     #[sea_orm(column_type = "TimestampWithTimeZone")]
     pub at: DateTimeUtc,
     pub actor: String,
