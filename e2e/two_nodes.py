@@ -163,9 +163,13 @@ def main():
                                                       cookie=cookie, headers=both_key)["code"], (a, b)))
         assert raced[0] == raced[1], raced
         a.request("PUT", f"/api/v1/dossiers/{draft}/form", form(), cookie=cookie)
-        b.upload(draft, cookie=cookie)
+        uploaded = b.upload(draft, cookie=cookie)
         seen_on_a = a.request("GET", f"/api/v1/dossiers/{draft}", cookie=cookie)
-        assert len(seen_on_a["attachments"]) == 1, seen_on_a
+        on_a = [x for x in seen_on_a["attachments"] if x["id"] == uploaded["id"]]
+        assert on_a and on_a[0]["source"] == "upload", seen_on_a["attachments"]
+        # The bytes B wrote are in the shared bucket: A serves them.
+        sample = (EXAMPLES / "sample.pdf").read_bytes()
+        assert a.request("GET", on_a[0]["url"], cookie=cookie) == sample
         code = b.request("POST", f"/api/v1/dossiers/{draft}/submit", cookie=cookie)["code"]
         assert code in b.request("GET", "/my", cookie=cookie).decode()
         print(f"2. signed in on A, draft {draft} filled on A, file uploaded on B, submitted on B as {code}; "
@@ -217,14 +221,14 @@ def main():
         subjects = [str(m["subject"]) for m in mails_for(smtp, code)]
         assert len(subjects) >= 3 and len(set(subjects)) == len(subjects), subjects
         print(f"5. both nodes run a worker: {total} emails, each exactly once")
+        out = a.cli("audit", "verify")
+        print(f"audit verify after both nodes: {out.splitlines()[-1] if out else 'ok'}")
     finally:
         for n in (a, b):
             if getattr(n, "proc", None) and n.proc.poll() is None:
                 n.stop()
         smtp.stop()
-    out = a.cli("audit", "verify")
-    print(f"audit verify after both nodes: {out.splitlines()[-1] if out else 'ok'}")
-    subprocess.call(["psql", PG, "-qc", f"DROP DATABASE IF EXISTS {db}"])
+        subprocess.call(["psql", PG, "-qc", f"DROP DATABASE IF EXISTS {db}"])
     print("two nodes: ok")
 
 
