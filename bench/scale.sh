@@ -9,12 +9,16 @@
 # Environment: DOSSIERS (generated first when the database has none; default 1000), DURATION of
 # each run (default 10s), DATA_DIR (default a fresh temporary folder), PORT.
 # It measures: the HTTP ceiling (/health), public tracking and the owner's dossier at 64 and 500
-# connections, search, the officer's queue and a citizen's "my dossiers", start-up time and the
-# server's peak RSS. The public per-client limits are raised for the run (the load comes from one
+# connections, search, the officer's queue and a citizen's "my dossiers"; then writes: complete
+# online dossiers per second at 8 and 64 clients (bench/complete-dossier.lua: create, form,
+# upload, submit) against the raw database limit for the same rows (bench/raw-dossier.pgbench with
+# pgbench, bench/raw-dossier-sqlite.py on SQLite; on PostgreSQL also with the single audit head of
+# before, one chain); start-up time and the server's peak RSS. DURATION is in seconds ("10s"). The public per-client limits are raised for the run (the load comes from one
 # address), MOTCUA_PUBLIC_LIMIT_FACTOR.
 set -euo pipefail
 
 bin=${1:-target/release/motcua}
+here=$(cd "$(dirname "$0")" && pwd)
 dossiers=${DOSSIERS:-1000}
 duration=${DURATION:-10s}
 port=${PORT:-18199}
@@ -94,6 +98,38 @@ run "the owner's GET /api/v1/dossiers/{code}" 500 "/api/v1/dossiers/$code" "Auth
 run "search, GET /api/v1/procedures?q=dang ky khai sinh" 16 "/api/v1/procedures?q=dang%20ky%20khai%20sinh"
 run "my dossiers, GET /api/v1/dossiers ($mine)" 16 "/api/v1/dossiers" "Authorization: Bearer $citizen_token"
 run "the officer's queue, GET /api/v1/dossiers ($queue in the commune)" 16 "/api/v1/dossiers" "Authorization: Bearer $officer_token"
+
+# Writes. The raw limit runs while the server idles; then the same rows through the application.
+tpl=$(sql "SELECT id FROM dossiers WHERE procedure_code = '1.001193' AND status > 0 ORDER BY id LIMIT 1")
+applicant_token=$("$bin" --data-dir "$data_dir" token create --citizen 031085012345)
+seconds=${duration%s}
+raw() { # $1 clients, $2 audit chains (PostgreSQL)
+  if [[ -n ${DATABASE_URL:-} ]]; then
+    pgbench -n -f "$here/raw-dossier.pgbench" -D "tpl='$tpl'" -D "chains=$2" -c "$1" -j 2 -T "$seconds" \
+      "$DATABASE_URL" 2>/dev/null | awk '/^tps/ {printf "%.1f", $3}'
+  else
+    python3 "$here/raw-dossier-sqlite.py" "$data_dir/motcua.db" "$seconds" "$tpl" | sed -E 's/.*\(([0-9.]+)\/s\)/\1/'
+  fi
+}
+complete() { # $1 clients
+  wrk -t"$1" -c"$1" -d"$duration" -s "$here/complete-dossier.lua" "$base" -- "$applicant_token" \
+    "$here/../docs/examples/birth-registration-form.json" "$here/../docs/examples/sample.pdf" |
+    sed -nE 's/^complete dossiers: .*\(([0-9.]+)\/s\), failed steps: ([0-9]+)$/\1|\2/p'
+}
+echo
+echo "| writes: complete online dossiers (create, form, upload, submit: 4 requests, 10 commits) | clients | dossiers/s | raw limit for the same rows | share of the raw limit | failed steps |"
+echo "|---|---|---|---|---|---|"
+for clients in 8 64; do
+  limit=$(raw "$clients" 64)
+  IFS='|' read -r rate failed < <(complete "$clients")
+  share=$(awk -v a="$rate" -v r="$limit" 'BEGIN {if (r > 0) printf "%.0f%%", 100 * a / r}')
+  echo "| through the application | $clients | $rate | $limit | $share | $failed |"
+done
+if [[ -n ${DATABASE_URL:-} ]]; then
+  for clients in 8 64; do
+    echo "| raw rows with one audit head (as before issue 18) | $clients | | $(raw "$clients" 1) | | |"
+  done
+fi
 rss=$(awk '/VmHWM/ {printf "%.0f MB", $2 / 1024}' "/proc/$server/status")
 startup=$(awk -v a="$started" -v b="$ready" 'BEGIN {printf "%.2f s", b - a}')
 echo
