@@ -12,7 +12,7 @@ use motcua_store::audit::{self, AuditRecord};
 use motcua_store::entities::procedure;
 use motcua_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    Statement, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -104,14 +104,80 @@ pub async fn import(app: &App, json: &str, actor: &str) -> Result<ImportSummary,
 
 /// The current versions, in code order.
 pub async fn current_all(app: &App) -> Result<Vec<Procedure>, AppError> {
-    procedure::Entity::find()
+    Ok(snapshot(app)
+        .await?
+        .procedures
+        .iter()
+        .map(|p| Procedure::clone(p))
+        .collect())
+}
+
+/// The current catalogue, parsed and indexed for search: what every search and catalogue page
+/// needs, built once per change instead of once per request (issue 18: a search read and hashed
+/// every definition, parsed the life events and normalised every name each time).
+pub struct Snapshot {
+    /// The current versions, in code order.
+    pub procedures: Vec<Arc<Procedure>>,
+    /// One search entry per procedure, in the same order (names, sector, life events).
+    entries: Vec<Entry>,
+    events: Vec<LifeEvent>,
+}
+
+/// A deployment's [`Snapshot`], with the catalogue generation it was built from.
+#[derive(Default)]
+pub struct SnapshotCache(Mutex<Option<(i64, Arc<Snapshot>)>>);
+
+/// The current catalogue. An import only ever adds rows (a new version is a new row, and it is
+/// what makes the old one not current), so the highest row id names the catalogue's state: one
+/// index lookup tells whether the snapshot is still the catalogue, also after another node's
+/// import.
+pub async fn snapshot(app: &App) -> Result<Arc<Snapshot>, AppError> {
+    let row = app
+        .reader
+        .query_one_raw(Statement::from_string(
+            app.reader.get_database_backend(),
+            "SELECT COALESCE(MAX(id), 0) AS generation FROM procedures",
+        ))
+        .await?;
+    let generation: i64 = match row {
+        Some(r) => r.try_get("", "generation")?,
+        None => 0,
+    };
+    if let Ok(cached) = app.catalogue.0.lock()
+        && let Some((g, snap)) = cached.as_ref()
+        && *g == generation
+    {
+        return Ok(snap.clone());
+    }
+    let procedures: Vec<Arc<Procedure>> = procedure::Entity::find()
         .filter(procedure::Column::IsCurrent.eq(true))
         .order_by_asc(procedure::Column::Code)
         .all(&app.reader)
         .await?
         .iter()
-        .map(|r| parsed(r).map(Arc::unwrap_or_clone))
-        .collect()
+        .map(parsed)
+        .collect::<Result<_, _>>()?;
+    let events = life_events();
+    let entries = procedures
+        .iter()
+        .map(|p| {
+            let extra: Vec<&str> = events
+                .iter()
+                .filter(|ev| ev.procedures.iter().any(|c| c == p.code.as_str()))
+                .flat_map(|ev| [ev.name_vi.as_str(), ev.name_en.as_str()])
+                .collect();
+            Entry::new(p, &extra)
+        })
+        .collect();
+    let snap = Arc::new(Snapshot {
+        procedures,
+        entries,
+        events,
+    });
+    if let Ok(mut cached) = app.catalogue.0.lock() {
+        *cached = Some((generation, snap.clone()));
+    }
+    Ok(snap)
 }
 
 pub async fn export(app: &App) -> Result<String, AppError> {
@@ -119,12 +185,12 @@ pub async fn export(app: &App) -> Result<String, AppError> {
 }
 
 pub async fn current(app: &App, code: &str) -> Result<Option<Arc<Procedure>>, AppError> {
-    let row = procedure::Entity::find()
-        .filter(procedure::Column::Code.eq(code.to_owned()))
-        .filter(procedure::Column::IsCurrent.eq(true))
-        .one(&app.reader)
-        .await?;
-    row.as_ref().map(parsed).transpose()
+    Ok(snapshot(app)
+        .await?
+        .procedures
+        .iter()
+        .find(|p| p.code.as_str() == code)
+        .cloned())
 }
 
 pub async fn pinned(
@@ -247,50 +313,45 @@ pub async fn search_filtered(app: &App, f: &SearchFilter) -> Result<Vec<Procedur
             ));
         }
     }
-    let events = life_events();
-    let all: Vec<Procedure> = current_all(app)
-        .await?
-        .into_iter()
-        .filter(|p| {
-            f.level
-                .as_deref()
-                .is_none_or(|l| l.is_empty() || p.level.as_str() == l)
-        })
-        .filter(|p| {
-            f.online
+    let snap = snapshot(app).await?;
+    let events = &snap.events;
+    let keep = |p: &Procedure| {
+        f.level
+            .as_deref()
+            .is_none_or(|l| l.is_empty() || p.level.as_str() == l)
+            && f.online
                 .as_deref()
                 .is_none_or(|o| o.is_empty() || p.online_level.as_str() == o)
-        })
-        .filter(|p| {
-            f.event.as_deref().is_none_or(|e| {
+            && f.event.as_deref().is_none_or(|e| {
                 e.is_empty()
                     || events
                         .iter()
                         .any(|ev| ev.key == e && ev.procedures.iter().any(|c| c == p.code.as_str()))
             })
-        })
-        .collect();
+    };
     if fold(&f.q).trim().is_empty() {
-        return Ok(all);
+        return Ok(snap
+            .procedures
+            .iter()
+            .filter(|p| keep(p))
+            .map(|p| Procedure::clone(p))
+            .collect());
     }
-    let entries: Vec<Entry> = all
+    let entries: Vec<&Entry> = snap
+        .procedures
         .iter()
-        .map(|p| {
-            let extra: Vec<&str> = events
-                .iter()
-                .filter(|ev| ev.procedures.iter().any(|c| c == p.code.as_str()))
-                .flat_map(|ev| [ev.name_vi.as_str(), ev.name_en.as_str()])
-                .collect();
-            Entry::new(p, &extra)
-        })
+        .zip(&snap.entries)
+        .filter(|(p, _)| keep(p))
+        .map(|(_, e)| e)
         .collect();
-    let order = rank(&entries, &f.q);
-    let mut by_code: std::collections::HashMap<String, Procedure> = all
-        .into_iter()
-        .map(|p| (p.code.as_str().to_owned(), p))
+    let order = rank(entries, &f.q);
+    let by_code: HashMap<&str, &Arc<Procedure>> = snap
+        .procedures
+        .iter()
+        .map(|p| (p.code.as_str(), p))
         .collect();
     Ok(order
         .into_iter()
-        .filter_map(|c| by_code.remove(&c))
+        .filter_map(|c| by_code.get(c.as_str()).map(|p| Procedure::clone(p)))
         .collect())
 }

@@ -275,7 +275,9 @@ pub async fn notice(
         steps,
         tracking_url: format!("{}/track?code={}", app.public_url, view.code),
     };
-    motcua_documents::render(&templates::notice(&input)).map_err(render_error)
+    crate::render_pdf(templates::notice(&input))
+        .await
+        .map_err(render_error)
 }
 
 /// The Vietnamese name of a history action, from the UI's own wording (one source of truth).
@@ -351,7 +353,9 @@ pub async fn produce_result(
                 signer_name: staff_name(principal),
                 verify_url: verify_url.clone(),
             };
-            motcua_documents::render(&templates::result(&input)).map_err(render_error)?
+            crate::render_pdf(templates::result(&input))
+                .await
+                .map_err(render_error)?
         }
     };
     let credential = app

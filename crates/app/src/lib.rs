@@ -119,10 +119,24 @@ pub struct App {
     pub connectors: connectors::Connectors,
     /// How the Decision 766 indicators score: thresholds and points change by decision.
     pub scoring: Arc<motcua_domain::indicators::Scoring>,
+    /// The parsed, search-indexed current catalogue (see [`catalogue::snapshot`]).
+    pub catalogue: Arc<catalogue::SnapshotCache>,
 }
 
 impl App {
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
+}
+
+/// Renders a PDF on a blocking thread. A document costs milliseconds of CPU (layout, font
+/// subsetting, compression); on one of the runtime's few worker threads it held up every other
+/// request, among them the one holding SQLite's single writer, so drafts queued behind each
+/// other's extracts (issue 18: 47 drafts/s with a core idle).
+pub async fn render_pdf(
+    doc: motcua_documents::Document,
+) -> Result<Vec<u8>, motcua_documents::RenderError> {
+    tokio::task::spawn_blocking(move || motcua_documents::render(&doc))
+        .await
+        .map_err(|e| motcua_documents::RenderError::Export(e.to_string()))?
 }

@@ -126,14 +126,16 @@ pub async fn issue(app: &App, payment_id: &str) -> Result<(), AppError> {
         collector: format!("TM. {}", agency.name_vi),
         verify_url,
     };
-    let pdf = motcua_documents::render(&templates::fee_receipt(&input)).map_err(|e| {
-        AppError::new(
-            ErrorCode::Internal,
-            "receipt_not_rendered",
-            format!("Không tạo được biên lai: {e}"),
-            format!("The receipt could not be rendered: {e}"),
-        )
-    })?;
+    let pdf = crate::render_pdf(templates::fee_receipt(&input))
+        .await
+        .map_err(|e| {
+            AppError::new(
+                ErrorCode::Internal,
+                "receipt_not_rendered",
+                format!("Không tạo được biên lai: {e}"),
+                format!("The receipt could not be rendered: {e}"),
+            )
+        })?;
     let credential = app
         .pki
         .credential(&agency.code, &agency.name_vi, now.into())?;

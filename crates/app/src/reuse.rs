@@ -302,6 +302,8 @@ async fn from_databases(
         Some(&view.code),
     )
     .await?;
+    // The extracts are rendered at once (each on a blocking thread), then filed one by one.
+    let mut found = Vec::new();
     for (key, record) in to_fetch {
         let database = record.database();
         if g.failed.contains_key(&database) {
@@ -312,7 +314,16 @@ async fn from_databases(
             out.insert(key.to_owned(), Obtained::NoRecord { database });
             continue;
         };
-        let pdf = extract_pdf(app, view, record, rows)?;
+        found.push((key, record, rows));
+    }
+    let pdfs = futures::future::try_join_all(
+        found
+            .iter()
+            .map(|(_, record, rows)| extract_pdf(app, view, *record, rows.clone())),
+    )
+    .await?;
+    for ((key, record, _), pdf) in found.into_iter().zip(pdfs) {
+        let database = record.database();
         dossiers::add_obtained(
             app,
             principal,
@@ -334,7 +345,7 @@ async fn from_databases(
 
 /// The extract as a PDF the officer reads like any paper: which database, when, for which
 /// dossier, and the record's lines.
-fn extract_pdf(
+async fn extract_pdf(
     app: &App,
     view: &DossierView,
     record: Record,
@@ -379,5 +390,5 @@ fn extract_pdf(
             document_id: uuid::Uuid::now_v7().to_string(),
         },
     };
-    motcua_documents::render(&doc).map_err(AppError::internal)
+    crate::render_pdf(doc).await.map_err(AppError::internal)
 }

@@ -97,10 +97,10 @@ fn search_words(query: &str) -> Vec<String> {
 }
 
 /// Codes of the matching entries, best first (ties by code).
-pub fn rank(entries: &[Entry], query: &str) -> Vec<String> {
+pub fn rank<'a>(entries: impl IntoIterator<Item = &'a Entry>, query: &str) -> Vec<String> {
     let q = search_words(query);
     let mut scored: Vec<(u32, &str)> = entries
-        .iter()
+        .into_iter()
         .map(|e| (e.score(&q, query), e.code.as_str()))
         .filter(|(s, _)| *s > 0)
         .collect();

@@ -151,6 +151,7 @@ pub async fn open(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
         staff_totp_required: settings.profile == Profile::Production,
         connectors: motcua_app::connectors::Connectors::default(),
         scoring: Arc::new(scoring(settings)?),
+        catalogue: Arc::default(),
     })
 }
 
