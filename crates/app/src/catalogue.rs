@@ -275,7 +275,7 @@ pub struct SearchFilter {
 
 /// Plain-words search (with or without diacritics, one typo per word tolerated), ranked; with an
 /// empty query, the filtered catalogue in code order.
-pub async fn search(app: &App, q: &str) -> Result<Vec<Procedure>, AppError> {
+pub async fn search(app: &App, q: &str) -> Result<Vec<Arc<Procedure>>, AppError> {
     search_filtered(
         app,
         &SearchFilter {
@@ -292,7 +292,7 @@ pub const MAX_QUERY_CHARS: usize = 200;
 /// The most words a search may have.
 pub const MAX_QUERY_WORDS: usize = 16;
 
-pub async fn search_filtered(app: &App, f: &SearchFilter) -> Result<Vec<Procedure>, AppError> {
+pub async fn search_filtered(app: &App, f: &SearchFilter) -> Result<Vec<Arc<Procedure>>, AppError> {
     if f.q.chars().count() > MAX_QUERY_CHARS || f.q.split_whitespace().count() > MAX_QUERY_WORDS {
         return Err(AppError::bad_request(
             "query_too_long",
@@ -334,7 +334,7 @@ pub async fn search_filtered(app: &App, f: &SearchFilter) -> Result<Vec<Procedur
             .procedures
             .iter()
             .filter(|p| keep(p))
-            .map(|p| Procedure::clone(p))
+            .cloned()
             .collect());
     }
     let entries: Vec<&Entry> = snap
@@ -352,6 +352,6 @@ pub async fn search_filtered(app: &App, f: &SearchFilter) -> Result<Vec<Procedur
         .collect();
     Ok(order
         .into_iter()
-        .filter_map(|c| by_code.get(c.as_str()).map(|p| Procedure::clone(p)))
+        .filter_map(|c| by_code.get(c.as_str()).map(|p| Arc::clone(p)))
         .collect())
 }

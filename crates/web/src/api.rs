@@ -112,7 +112,7 @@ pub enum SearchRefused {
 pub async fn bounded_search(
     s: &AppState,
     f: &catalogue::SearchFilter,
-) -> Result<Vec<motcua_domain::catalogue::Procedure>, SearchRefused> {
+) -> Result<Vec<std::sync::Arc<motcua_domain::catalogue::Procedure>>, SearchRefused> {
     let wait = std::time::Duration::from_secs(2);
     let _slot = match tokio::time::timeout(wait, s.public.search_slots.acquire()).await {
         Ok(Ok(slot)) => slot,
@@ -142,7 +142,7 @@ pub async fn list_procedures(
         Err(SearchRefused::Busy(wait)) => return Ok(crate::ratelimit::too_many_problem(wait)),
         Err(SearchRefused::Failed(e)) => return Err(Problem(e)),
     };
-    let items: Vec<Value> = found.iter().map(procedure_summary).collect();
+    let items: Vec<Value> = found.iter().map(|p| procedure_summary(p)).collect();
     Ok(Json(json!({ "items": items, "count": items.len() })).into_response())
 }
 

@@ -1015,3 +1015,47 @@ async fn the_dossier_page_shows_each_step_s_allotted_and_used_time() {
         "{html}"
     );
 }
+
+/// The catalogue is parsed and indexed once per change (issue 18): a search after an import finds
+/// what the import added, and no longer what it renamed.
+#[tokio::test]
+async fn a_search_after_an_import_sees_the_new_catalogue() {
+    let t = TestApp::spawn().await;
+    let search = |q: &'static str| {
+        let t = &t;
+        async move {
+            let r = t
+                .http
+                .get(t.url(&format!("/api/v1/procedures?q={q}")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            let body: serde_json::Value = r.json().await.unwrap();
+            body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["code"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(search("birth").await.contains(&"1.001193".to_owned()));
+    assert!(search("zebra").await.is_empty());
+    let exported = motcua_app::catalogue::export(&t.app).await.unwrap();
+    let mut all: serde_json::Value = serde_json::from_str(&exported).unwrap();
+    for p in all.as_array_mut().unwrap() {
+        if p["code"] == "1.001193" {
+            p["name_en"] = serde_json::json!("Zebra crossing permit");
+        }
+    }
+    motcua_app::catalogue::import(&t.app, &all.to_string(), "test")
+        .await
+        .unwrap();
+    assert_eq!(search("zebra").await, vec!["1.001193".to_owned()]);
+    assert!(
+        !search("birth registration")
+            .await
+            .contains(&"1.001193".to_owned())
+    );
+}
