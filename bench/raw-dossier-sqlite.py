@@ -55,18 +55,21 @@ def access(source, ref):
         (str(uuid.uuid4()), source, ref, now()))
 
 
-def attach(d, component, size, source):
-    db.execute("BEGIN")
+def attach(d, component, size, source, own_transaction=True):
+    if own_transaction:
+        db.execute("BEGIN")
     a = str(uuid.uuid4())
     db.execute(
         "INSERT INTO attachments (id, dossier_id, component_key, file_name, mime, size_bytes, sha256, "
         "storage_key, uploaded_by, uploaded_at, digitized, supplement, source) "
         "VALUES (?, ?, ?, ?, 'application/pdf', ?, ?, ?, 'citizen:031085012345', ?, 0, 0, ?)",
         (a, d, component, f"{component}.pdf", size, "a" * 64, f"dossiers/{d}/{a}", now(), source))
-    db.execute("UPDATE dossiers SET updated_at = ?, row_version = row_version + 1 WHERE id = ?", (now(), d))
+    if own_transaction:
+        db.execute("UPDATE dossiers SET updated_at = ?, row_version = row_version + 1 WHERE id = ?", (now(), d))
     progress(d, "attach", 0, 0)
     audit(d, "dossier.attach", 290)
-    db.execute("COMMIT")
+    if own_transaction:
+        db.execute("COMMIT")
 
 
 def one_dossier():
@@ -88,9 +91,13 @@ def one_dossier():
     db.execute("COMMIT")
     for source in ("connector:population", "connector:residence", "connector:civil_status"):
         access(source, ref)
-    attach(d, "giay_to_tuy_than", 50583, "connector:population")
-    attach(d, "giay_to_cu_tru", 50550, "connector:residence")
-    attach(d, "thong_tin_ket_hon_cha_me", 50091, "connector:civil_status")
+    # The three extracts are filed in one transaction.
+    db.execute("BEGIN")
+    attach(d, "giay_to_tuy_than", 50583, "connector:population", False)
+    attach(d, "giay_to_cu_tru", 50550, "connector:residence", False)
+    attach(d, "thong_tin_ket_hon_cha_me", 50091, "connector:civil_status", False)
+    db.execute("UPDATE dossiers SET updated_at = ?, row_version = row_version + 1 WHERE id = ?", (now(), d))
+    db.execute("COMMIT")
     db.execute("BEGIN")
     db.execute(
         "UPDATE dossiers SET form = (SELECT form FROM dossiers WHERE id = ?), updated_at = ?, "

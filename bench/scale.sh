@@ -117,7 +117,7 @@ complete() { # $1 clients
     sed -nE 's/^complete dossiers: .*\(([0-9.]+)\/s\), failed steps: ([0-9]+)$/\1|\2/p'
 }
 echo
-echo "| writes: complete online dossiers (create, form, upload, submit: 4 requests, 10 commits) | clients | dossiers/s | raw limit for the same rows | share of the raw limit | failed steps |"
+echo "| writes: complete online dossiers (create, form, upload, submit: 4 requests, 8 commits) | clients | dossiers/s | raw limit for the same rows | share of the raw limit | failed steps |"
 echo "|---|---|---|---|---|---|"
 for clients in 8 64; do
   limit=$(raw "$clients" 64)

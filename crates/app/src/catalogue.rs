@@ -99,6 +99,10 @@ pub async fn import(app: &App, json: &str, actor: &str) -> Result<ImportSummary,
     )
     .await?;
     txn.commit().await?;
+    // This node sees its own import at once.
+    if let Ok(mut cached) = app.catalogue.0.lock() {
+        *cached = None;
+    }
     Ok(summary)
 }
 
@@ -123,15 +127,33 @@ pub struct Snapshot {
     events: Vec<LifeEvent>,
 }
 
-/// A deployment's [`Snapshot`], with the catalogue generation it was built from.
+/// A deployment's [`Snapshot`], with the catalogue generation it was built from and when that
+/// was last confirmed.
 #[derive(Default)]
-pub struct SnapshotCache(Mutex<Option<(i64, Arc<Snapshot>)>>);
+pub struct SnapshotCache(Mutex<Option<Cached>>);
+
+struct Cached {
+    generation: i64,
+    confirmed: std::time::Instant,
+    snapshot: Arc<Snapshot>,
+}
+
+/// How long a confirmed snapshot is used without asking the database again: an import on this
+/// node is seen at once (it drops the snapshot), one on another node within this time.
+const SNAPSHOT_CONFIRMED_FOR: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The current catalogue. An import only ever adds rows (a new version is a new row, and it is
 /// what makes the old one not current), so the highest row id names the catalogue's state: one
-/// index lookup tells whether the snapshot is still the catalogue, also after another node's
-/// import.
+/// index lookup a second tells whether the snapshot is still the catalogue, also after another
+/// node's import.
 pub async fn snapshot(app: &App) -> Result<Arc<Snapshot>, AppError> {
+    if let Ok(cached) = app.catalogue.0.lock()
+        && let Some(c) = cached.as_ref()
+        && c.confirmed.elapsed() < SNAPSHOT_CONFIRMED_FOR
+    {
+        return Ok(c.snapshot.clone());
+    }
+    let asked = std::time::Instant::now();
     let row = app
         .reader
         .query_one_raw(Statement::from_string(
@@ -143,11 +165,12 @@ pub async fn snapshot(app: &App) -> Result<Arc<Snapshot>, AppError> {
         Some(r) => r.try_get("", "generation")?,
         None => 0,
     };
-    if let Ok(cached) = app.catalogue.0.lock()
-        && let Some((g, snap)) = cached.as_ref()
-        && *g == generation
+    if let Ok(mut cached) = app.catalogue.0.lock()
+        && let Some(c) = cached.as_mut()
+        && c.generation == generation
     {
-        return Ok(snap.clone());
+        c.confirmed = asked;
+        return Ok(c.snapshot.clone());
     }
     let procedures: Vec<Arc<Procedure>> = procedure::Entity::find()
         .filter(procedure::Column::IsCurrent.eq(true))
@@ -175,7 +198,11 @@ pub async fn snapshot(app: &App) -> Result<Arc<Snapshot>, AppError> {
         events,
     });
     if let Ok(mut cached) = app.catalogue.0.lock() {
-        *cached = Some((generation, snap.clone()));
+        *cached = Some(Cached {
+            generation,
+            confirmed: asked,
+            snapshot: snap.clone(),
+        });
     }
     Ok(snap)
 }

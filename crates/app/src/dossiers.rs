@@ -854,10 +854,12 @@ pub async fn add_attachment(
         principal,
         &row,
         &state,
-        &component.key,
-        upload,
-        sniffed,
-        "upload",
+        NewFile {
+            component: component.key.clone(),
+            upload,
+            mime: sniffed,
+            source: "upload".into(),
+        },
     )
     .await
 }
@@ -865,31 +867,44 @@ pub async fn add_attachment(
 /// Files a document the system obtained for the applicant (an extract from a national database,
 /// an item of their warehouse) as `component`, marked with where it came from
 /// (`connector:<name>`, `warehouse`). Our own PDFs need no content check; the dossier must be
-/// editable by `principal` as for an upload.
+/// editable by `principal` as for an upload. Several are filed together, in one transaction.
 pub async fn add_obtained(
     app: &App,
     principal: &Principal,
     code: &str,
-    component: &str,
-    file_name: &str,
-    bytes: Bytes,
-    source: &str,
-) -> Result<AttachmentView, AppError> {
+    files: Vec<ObtainedFile>,
+) -> Result<Vec<AttachmentView>, AppError> {
     let (row, state, access) = load_visible(&app.db, principal, code).await?;
     if !can_edit(&access, &row, &state) {
         return Err(not_editable(&state));
     }
-    let upload = Upload {
-        component: component.to_owned(),
-        file_name: file_name.to_owned(),
-        declared_mime: Some(filecheck::PDF.to_owned()),
-        bytes,
-    };
-    let mime = sniff_mime(&upload.bytes).unwrap_or(filecheck::PDF);
-    store_file(
-        app, principal, &row, &state, component, upload, mime, source,
-    )
-    .await
+    let files = files
+        .into_iter()
+        .map(|f| {
+            let mime = sniff_mime(&f.bytes).unwrap_or(filecheck::PDF);
+            NewFile {
+                upload: Upload {
+                    component: f.component.clone(),
+                    file_name: f.file_name,
+                    declared_mime: Some(filecheck::PDF.to_owned()),
+                    bytes: f.bytes,
+                },
+                component: f.component,
+                mime,
+                source: f.source,
+            }
+        })
+        .collect();
+    store_files(app, principal, &row, &state, files).await
+}
+
+/// A document the system obtained for the applicant, to be filed as `component`.
+pub struct ObtainedFile {
+    pub component: String,
+    pub file_name: String,
+    pub bytes: Bytes,
+    /// `connector:<name>`, `warehouse`.
+    pub source: String,
 }
 
 /// Content checks that parse the file run a few at a time: each may hold up to
@@ -1056,95 +1071,143 @@ fn other_vi(other: OtherFormat) -> &'static str {
     }
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "two callers: uploads and documents the system obtained"
-)]
+/// A file to be filed in a dossier, checked already.
+struct NewFile {
+    component: String,
+    upload: Upload,
+    mime: &'static str,
+    /// `upload`, `connector:<name>`, `warehouse`.
+    source: String,
+}
+
 async fn store_file(
     app: &App,
     principal: &Principal,
     row: &dossier::Model,
     state: &DossierState,
-    component: &str,
-    upload: Upload,
-    mime: &str,
-    source: &str,
+    file: NewFile,
 ) -> Result<AttachmentView, AppError> {
-    let id = uuid::Uuid::now_v7().to_string();
-    let key = format!("dossiers/{}/{id}", row.id);
-    let sha = sha256_hex(&upload.bytes);
-    let size = i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX);
-    app.files.put(&key, upload.bytes.clone()).await?;
+    store_files(app, principal, row, state, vec![file])
+        .await?
+        .pop()
+        .ok_or_else(|| {
+            AppError::internal(motcua_store::StoreError::Corrupt("no file filed".into()))
+        })
+}
+
+/// Files `files` in one transaction (all or none): the bytes first, then a row, a history entry
+/// and an audit entry each, and one touch of the dossier. Documents obtained together (a draft's
+/// extracts from the national databases) cost one commit instead of one each.
+async fn store_files(
+    app: &App,
+    principal: &Principal,
+    row: &dossier::Model,
+    state: &DossierState,
+    files: Vec<NewFile>,
+) -> Result<Vec<AttachmentView>, AppError> {
+    let mut stored: Vec<(String, String, NewFile)> = Vec::with_capacity(files.len());
+    for file in files {
+        let id = uuid::Uuid::now_v7().to_string();
+        let key = format!("dossiers/{}/{id}", row.id);
+        if let Err(e) = app.files.put(&key, file.upload.bytes.clone()).await {
+            for (_, key, _) in &stored {
+                let _ = app.files.delete(key.as_str()).await;
+            }
+            return Err(e.into());
+        }
+        stored.push((id, key, file));
+    }
     let now = app.now();
     let result = async {
         let txn = app.db.begin().await?;
-        let att = attachment::ActiveModel {
-            id: Set(id.clone()),
-            dossier_id: Set(row.id.clone()),
-            component_key: Set(component.to_owned()),
-            file_name: Set(filecheck::clean_file_name(&upload.file_name)),
-            mime: Set(mime.to_owned()),
-            size_bytes: Set(size),
-            sha256: Set(sha.clone()),
-            storage_key: Set(key.clone()),
-            uploaded_by: Set(principal.key()),
-            uploaded_at: Set(now),
-            // Paper scanned at the counter is digitized by the officer (Decree 107/2021); the
-            // digitization indicator counts these.
-            digitized: Set(matches!(principal, Principal::Staff { .. }) && row.channel != "online"),
-            supplement: Set(state.status == Status::SupplementRequested),
-            source: Set(source.to_owned()),
-        }
-        .insert(&txn)
-        .await?;
-        // A file the applicant uploads replaces what the system had obtained for the component
-        // (the "replace it" of the reuse line): the officer sees one, and the right one.
-        let replaced: Vec<attachment::Model> = if source == "upload" {
-            attachment::Entity::find()
-                .filter(attachment::Column::DossierId.eq(row.id.clone()))
-                .filter(attachment::Column::ComponentKey.eq(component.to_owned()))
-                .filter(attachment::Column::Source.ne("upload"))
-                .filter(attachment::Column::Id.ne(id.clone()))
-                .all(&txn)
-                .await?
-        } else {
-            Vec::new()
-        };
-        for old in &replaced {
-            attachment::Entity::delete_by_id(old.id.clone())
-                .exec(&txn)
-                .await?;
+        let mut filed = Vec::with_capacity(stored.len());
+        let mut replaced_all = Vec::new();
+        for (id, key, file) in &stored {
+            let sha = sha256_hex(&file.upload.bytes);
+            let size = i64::try_from(file.upload.bytes.len()).unwrap_or(i64::MAX);
+            let att = attachment::ActiveModel {
+                id: Set(id.clone()),
+                dossier_id: Set(row.id.clone()),
+                component_key: Set(file.component.clone()),
+                file_name: Set(filecheck::clean_file_name(&file.upload.file_name)),
+                mime: Set(file.mime.to_owned()),
+                size_bytes: Set(size),
+                sha256: Set(sha.clone()),
+                storage_key: Set(key.clone()),
+                uploaded_by: Set(principal.key()),
+                uploaded_at: Set(now),
+                // Paper scanned at the counter is digitized by the officer (Decree 107/2021); the
+                // digitization indicator counts these.
+                digitized: Set(
+                    matches!(principal, Principal::Staff { .. }) && row.channel != "online"
+                ),
+                supplement: Set(state.status == Status::SupplementRequested),
+                source: Set(file.source.clone()),
+            }
+            .insert(&txn)
+            .await?;
+            // A file the applicant uploads replaces what the system had obtained for the
+            // component (the "replace it" of the reuse line): the officer sees one, and the
+            // right one.
+            let replaced: Vec<attachment::Model> = if file.source == "upload" {
+                attachment::Entity::find()
+                    .filter(attachment::Column::DossierId.eq(row.id.clone()))
+                    .filter(attachment::Column::ComponentKey.eq(file.component.clone()))
+                    .filter(attachment::Column::Source.ne("upload"))
+                    .filter(attachment::Column::Id.ne(id.clone()))
+                    .all(&txn)
+                    .await?
+            } else {
+                Vec::new()
+            };
+            for old in &replaced {
+                attachment::Entity::delete_by_id(old.id.clone())
+                    .exec(&txn)
+                    .await?;
+            }
+            filed.push((
+                att,
+                serde_json::json!({
+                    "component": file.component, "sha256": sha, "size": size, "mime": file.mime,
+                    "source": file.source,
+                    "replaced": replaced.iter().map(|a| &a.source).collect::<Vec<_>>(),
+                }),
+            ));
+            replaced_all.extend(replaced);
         }
         // Touch the row so concurrent actions see the change.
         let updated = update_row(&txn, row, |_| {}, now).await?;
-        record(
-            &txn,
-            &updated,
-            principal,
-            "attach",
-            state.status,
-            state.status,
-            None,
-            now,
-            Some(serde_json::json!({
-                "component": component, "sha256": sha, "size": size, "mime": mime, "source": source,
-                "replaced": replaced.iter().map(|a| &a.source).collect::<Vec<_>>(),
-            })),
-        )
-        .await?;
+        let mut views = Vec::with_capacity(filed.len());
+        for (att, details) in filed {
+            record(
+                &txn,
+                &updated,
+                principal,
+                "attach",
+                state.status,
+                state.status,
+                None,
+                now,
+                Some(details),
+            )
+            .await?;
+            views.push(attachment_view(&updated, &att));
+        }
         txn.commit().await?;
-        Ok::<_, AppError>((attachment_view(&updated, &att), replaced))
+        Ok::<_, AppError>((views, replaced_all))
     }
     .await;
     match result {
-        Ok((view, replaced)) => {
+        Ok((views, replaced)) => {
             for old in replaced {
                 let _ = app.files.delete(&old.storage_key).await;
             }
-            Ok(view)
+            Ok(views)
         }
         Err(e) => {
-            let _ = app.files.delete(&key).await;
+            for (_, key, _) in &stored {
+                let _ = app.files.delete(key.as_str()).await;
+            }
             Err(e)
         }
     }

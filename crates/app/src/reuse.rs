@@ -322,23 +322,23 @@ async fn from_databases(
             .map(|(_, record, rows)| extract_pdf(app, view, *record, rows.clone())),
     )
     .await?;
+    let mut files = Vec::with_capacity(pdfs.len());
     for ((key, record, _), pdf) in found.into_iter().zip(pdfs) {
         let database = record.database();
-        dossiers::add_obtained(
-            app,
-            principal,
-            code,
-            key,
-            &format!(
+        files.push(dossiers::ObtainedFile {
+            component: key.to_owned(),
+            file_name: format!(
                 "{}-{}.pdf",
                 database.name().replace('_', "-"),
                 record.key().replace('_', "-")
             ),
-            Bytes::from(pdf),
-            &format!("connector:{}", database.name()),
-        )
-        .await?;
+            bytes: Bytes::from(pdf),
+            source: format!("connector:{}", database.name()),
+        });
         out.insert(key.to_owned(), Obtained::Filed { database });
+    }
+    if !files.is_empty() {
+        dossiers::add_obtained(app, principal, code, files).await?;
     }
     Ok(out)
 }

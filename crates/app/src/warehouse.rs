@@ -302,12 +302,16 @@ pub(crate) async fn attach_item(
         app,
         principal,
         &view.code,
-        component,
-        &stored.file_name,
-        bytes,
-        "warehouse",
+        vec![dossiers::ObtainedFile {
+            component: component.to_owned(),
+            file_name: stored.file_name.clone(),
+            bytes,
+            source: "warehouse".into(),
+        }],
     )
-    .await?;
+    .await?
+    .pop()
+    .ok_or_else(|| AppError::internal(motcua_store::StoreError::Corrupt("no file filed".into())))?;
     if found.kind == "result" {
         prefill_from_result(app, principal, &view, &proc, found).await?;
     }
