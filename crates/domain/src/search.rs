@@ -23,8 +23,19 @@ fn words(s: &str) -> Vec<String> {
 pub struct Entry {
     pub code: String,
     name_words: Vec<String>,
+    /// The name words joined by spaces, for phrase matches.
+    folded_name: String,
     other_words: Vec<String>,
     essential: bool,
+}
+
+/// A query as every entry is scored against it: prepared once per search, not once per entry.
+struct Query<'a> {
+    tokens: &'a [String],
+    /// The whole query folded (a procedure code typed as the query).
+    folded: String,
+    /// The tokens joined by spaces (a phrase of the name).
+    phrase: String,
 }
 
 impl Entry {
@@ -37,6 +48,7 @@ impl Entry {
         }
         Self {
             code: p.code.as_str().to_owned(),
+            folded_name: name_words.join(" "),
             name_words,
             other_words,
             essential: p.essential_service_no.is_some(),
@@ -45,11 +57,12 @@ impl Entry {
 
     /// The score of this entry for the folded query tokens; 0 means "not a result".
     /// Every token must match some word (AND), so adding words narrows the results.
-    pub fn score(&self, query_tokens: &[String], raw_query: &str) -> u32 {
+    fn score(&self, q: &Query<'_>) -> u32 {
+        let query_tokens = q.tokens;
         if query_tokens.is_empty() {
             return 0;
         }
-        if fold(raw_query).trim() == self.code {
+        if q.folded.trim() == self.code {
             return 1000;
         }
         let mut total = 0u32;
@@ -73,9 +86,7 @@ impl Entry {
             total += best;
         }
         // Phrases: consecutive query tokens matching consecutive name words ("khai sinh") rank higher.
-        let folded_name = self.name_words.join(" ");
-        let phrase = query_tokens.join(" ");
-        if query_tokens.len() > 1 && folded_name.contains(&phrase) {
+        if query_tokens.len() > 1 && self.folded_name.contains(&q.phrase) {
             total += 10;
         }
         if self.essential {
@@ -98,10 +109,15 @@ fn search_words(query: &str) -> Vec<String> {
 
 /// Codes of the matching entries, best first (ties by code).
 pub fn rank<'a>(entries: impl IntoIterator<Item = &'a Entry>, query: &str) -> Vec<String> {
-    let q = search_words(query);
+    let tokens = search_words(query);
+    let q = Query {
+        tokens: &tokens,
+        folded: fold(query),
+        phrase: tokens.join(" "),
+    };
     let mut scored: Vec<(u32, &str)> = entries
         .into_iter()
-        .map(|e| (e.score(&q, query), e.code.as_str()))
+        .map(|e| (e.score(&q), e.code.as_str()))
         .filter(|(s, _)| *s > 0)
         .collect();
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));

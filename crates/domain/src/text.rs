@@ -71,6 +71,33 @@ pub fn typo_distance(a: &str, b: &str) -> usize {
     d[n][m]
 }
 
+/// Whether `typo_distance(a, b) <= 1`, without the table: one pass to the first difference, then
+/// the rest compared once per kind of typo (a letter changed, added, dropped, or two swapped).
+/// Search asks this of every query word against every catalogue word, so it must not allocate.
+pub fn within_one_typo(a: &str, b: &str) -> bool {
+    if !a.is_ascii() || !b.is_ascii() {
+        return typo_distance(a, b) <= 1;
+    }
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let Some(i) = short.iter().zip(long).position(|(x, y)| x != y) else {
+        // One is the other, or the other plus one letter at the end.
+        return true;
+    };
+    if short.len() == long.len() {
+        short[i + 1..] == long[i + 1..]
+            || (i + 1 < short.len()
+                && short[i] == long[i + 1]
+                && short[i + 1] == long[i]
+                && short[i + 2..] == long[i + 2..])
+    } else {
+        short[i..] == long[i + 1..]
+    }
+}
+
 /// How well a folded query token matches a folded word: 3 exact, 2 prefix (the citizen is still
 /// typing), 1 one typo away (tokens of 4+ letters, so short words like "xe" stay exact), 0 no match.
 pub fn token_match(token: &str, word: &str) -> u8 {
@@ -78,7 +105,7 @@ pub fn token_match(token: &str, word: &str) -> u8 {
         3
     } else if token.len() >= 2 && word.starts_with(token) {
         2
-    } else if token.chars().count() >= 4 && typo_distance(token, word) <= 1 {
+    } else if token.chars().count() >= 4 && within_one_typo(token, word) {
         1
     } else {
         0
@@ -99,6 +126,38 @@ mod tests {
         assert_eq!(typo_distance("dang", "dung"), 1);
         assert_eq!(typo_distance("ket", "hon"), 3);
         assert_eq!(typo_distance("", "abc"), 3);
+    }
+
+    /// The fast check agrees with the distance table on every pair over a small alphabet (all
+    /// strings up to four letters of "abc": every kind of typo, at every position).
+    #[test]
+    fn within_one_typo_agrees_with_the_distance() {
+        let mut words = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..4 {
+            let next: Vec<String> = last
+                .iter()
+                .flat_map(|w| ["a", "b", "c"].map(|c| format!("{w}{c}")))
+                .collect();
+            words.extend(next.iter().cloned());
+            last = next;
+        }
+        for a in &words {
+            for b in &words {
+                assert_eq!(
+                    within_one_typo(a, b),
+                    typo_distance(a, b) <= 1,
+                    "{a:?} {b:?}"
+                );
+            }
+        }
+        assert!(within_one_typo("sihn", "sinh"));
+        assert!(within_one_typo("khai", "kha"));
+        assert!(!within_one_typo("ket", "hon"));
+        assert!(
+            within_one_typo("đăng", "dăng"),
+            "non-ASCII falls back to the table"
+        );
     }
 
     #[test]
