@@ -96,6 +96,9 @@ run "public tracking, GET /api/v1/track/{code}" 500 "/api/v1/track/$code"
 run "the owner's GET /api/v1/dossiers/{code}" 64 "/api/v1/dossiers/$code" "Authorization: Bearer $citizen_token"
 run "the owner's GET /api/v1/dossiers/{code}" 500 "/api/v1/dossiers/$code" "Authorization: Bearer $citizen_token"
 run "search, GET /api/v1/procedures?q=dang ky khai sinh" 16 "/api/v1/procedures?q=dang%20ky%20khai%20sinh"
+# The costliest query class: the most words allowed, each a typo of nothing in the catalogue.
+worst="khaii%20sinhh%20dangg%20kyyy%20thuong%20truuu%20hoooo%20tichh%20caapp%20giayy%20chungg%20nhann%20hoonn%20nhaan%20ketqq%20xacnh"
+run "search, 16 words of typos (the costliest query)" 16 "/api/v1/procedures?q=$worst"
 run "my dossiers, GET /api/v1/dossiers ($mine)" 16 "/api/v1/dossiers" "Authorization: Bearer $citizen_token"
 run "the officer's queue, GET /api/v1/dossiers ($queue in the commune)" 16 "/api/v1/dossiers" "Authorization: Bearer $officer_token"
 
