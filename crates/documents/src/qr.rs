@@ -62,8 +62,14 @@ impl Matrix {
         out
     }
 
-    /// An SVG of the code for HTML pages (same matrix as the PDF).
-    pub fn svg(&self, px: u32) -> String {
+    /// An SVG of the code for HTML pages (same matrix as the PDF), named `label` for screen
+    /// readers (the label is escaped).
+    pub fn svg(&self, px: u32, label: &str) -> String {
+        let label = label
+            .replace('&', "&amp;")
+            .replace('"', "&quot;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
         let w = self.width + 8;
         let mut d = String::new();
         for row in 0..self.width {
@@ -74,7 +80,7 @@ impl Matrix {
             }
         }
         format!(
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {w}\" width=\"{px}\" height=\"{px}\" shape-rendering=\"crispEdges\" role=\"img\"><rect width=\"{w}\" height=\"{w}\" fill=\"#fff\"/><path d=\"{d}\" fill=\"#000\"/></svg>"
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {w}\" width=\"{px}\" height=\"{px}\" shape-rendering=\"crispEdges\" role=\"img\" aria-label=\"{label}\"><rect width=\"{w}\" height=\"{w}\" fill=\"#fff\"/><path d=\"{d}\" fill=\"#000\"/></svg>"
         )
     }
 }

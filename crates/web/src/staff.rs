@@ -974,6 +974,8 @@ struct SecurityPage {
     enrolled: bool,
     secret: String,
     uri: String,
+    /// The `uri` as a QR code (SVG) for the authenticator app's camera; empty if it cannot be drawn.
+    qr: String,
     message: Option<String>,
 }
 
@@ -986,10 +988,16 @@ fn security_page(
     message: Option<String>,
 ) -> SecurityPage {
     let secret = secret.unwrap_or_else(totp::new_secret);
+    let uri = totp::otpauth_uri("motcua", username, &secret);
+    let c = chrome(ui, who, "totp.title");
+    let qr = motcua_documents::qr::Matrix::encode(&uri)
+        .map(|m| m.svg(192, c.t("totp.qr")))
+        .unwrap_or_default();
     SecurityPage {
-        c: chrome(ui, who, "totp.title"),
+        c,
         enrolled,
-        uri: totp::otpauth_uri("motcua", username, &secret),
+        uri,
+        qr,
         secret,
         message,
     }

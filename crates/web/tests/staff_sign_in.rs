@@ -154,6 +154,13 @@ async fn where_a_second_factor_is_required_a_password_only_opens_its_enrolment()
         .and_then(|r| r.split('"').next())
         .unwrap()
         .to_owned();
+    // The authenticator's camera reads the same account and key as the form sends (issue 17).
+    let uri = totp::otpauth_uri("motcua", "clerk@H31.11341", &secret);
+    let qr = motcua_documents::qr::Matrix::encode(&uri).unwrap();
+    assert!(
+        html.contains(&qr.svg(192, "Mã QR để thêm tài khoản vào ứng dụng xác thực")),
+        "the enrolment page shows the key as a QR code"
+    );
     let key = totp::base32_decode(&secret).unwrap();
     let code = |at: i64| format!("{:06}", totp::code_at(&key, totp::step_of(at)).unwrap());
     let now = t.app.now().timestamp();
