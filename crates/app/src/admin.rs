@@ -8,7 +8,7 @@ use motcua_domain::catalogue::{parse_weekdays, weekdays_text};
 use motcua_domain::lifecycle::Role;
 use motcua_domain::opening_hours::OpeningHours;
 use motcua_store::audit::{self, AuditRecord};
-use motcua_store::entities::{paperless_day, receiving_point, staff, staff_role};
+use motcua_store::entities::{paperless_day, receiving_point, staff, staff_role, staff_totp};
 use motcua_store::sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
     TransactionTrait,
@@ -378,6 +378,33 @@ pub async fn reset_password(
         "staff.reset_password",
         username,
         json!({ "agency": agency }),
+    );
+    audit::append(&txn, &rec).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Turns off a staff member's two-step sign-in (a lost phone): their next sign-in asks them to
+/// enrol an authenticator again (production) or signs them in with the password alone (demo).
+pub async fn reset_second_factor(
+    app: &App,
+    principal: &Principal,
+    agency: &str,
+    username: &str,
+) -> Result<(), AppError> {
+    admin_of(principal, agency)?;
+    let s = member(app, agency, username).await?;
+    let txn = app.db.begin().await?;
+    let removed = staff_totp::Entity::delete_by_id(s.username.clone())
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    let rec = record(
+        app,
+        principal,
+        "staff.reset_second_factor",
+        username,
+        json!({ "agency": agency, "was_enrolled": removed > 0 }),
     );
     audit::append(&txn, &rec).await?;
     txn.commit().await?;

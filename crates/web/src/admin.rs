@@ -384,7 +384,7 @@ pub async fn create(
     after(&s, &ui, &who, &p, &agency, r, ("created", None)).await
 }
 
-/// `POST /staff/admin/{agency}/staff/{username}/{what}`: roles, active, password.
+/// `POST /staff/admin/{agency}/staff/{username}/{what}`: roles, active, password, second_factor.
 pub async fn change(
     ui: UiLang,
     MaybeAuth(who): MaybeAuth,
@@ -408,6 +408,10 @@ pub async fn change(
         "password" => (
             admin::reset_password(&s.app, &p, &agency, &username, f.get("password")).await,
             "password",
+        ),
+        "second_factor" => (
+            admin::reset_second_factor(&s.app, &p, &agency, &username).await,
+            "second_factor",
         ),
         _ => return crate::pages::not_found_page(&ui, &who),
     };

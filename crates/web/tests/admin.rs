@@ -112,6 +112,52 @@ async fn the_administrator_creates_changes_and_deactivates_staff_of_their_agency
     assert_eq!(login(&t, &username, "correct-horse-2026").await, 401);
     assert_eq!(login(&t, &username, "another-secret-42").await, 303);
 
+    // A lost phone (issue 17): the administrator turns the second factor off, audited.
+    let enrolled = motcua_store::entities::staff_totp::ActiveModel {
+        username: motcua_store::sea_orm::Set(username.clone()),
+        secret: motcua_store::sea_orm::Set("v1:sealed".into()),
+        last_step: motcua_store::sea_orm::Set(0),
+        enrolled_at: motcua_store::sea_orm::Set(t.app.now()),
+    };
+    motcua_store::sea_orm::ActiveModelTrait::insert(enrolled, &t.app.db)
+        .await
+        .unwrap();
+    assert!(
+        motcua_app::identity::totp_enrolled(&t.app, &username)
+            .await
+            .unwrap()
+    );
+    let second = format!("/staff/admin/{AGENCY_A}/staff/{username}/second_factor");
+    assert_eq!(post(&t, &admin, &second, "").await.0, 303);
+    assert!(
+        !motcua_app::identity::totp_enrolled(&t.app, &username)
+            .await
+            .unwrap()
+    );
+    let (_, page) = t
+        .page(
+            &admin,
+            &format!("/staff/admin?agency={AGENCY_A}&done=second_factor"),
+        )
+        .await;
+    assert!(
+        page.contains("Đã tắt xác thực hai lớp"),
+        "the banner says what was done"
+    );
+    let trail = motcua_store::audit::entries_for(&t.app.db, &format!("staff:{username}"))
+        .await
+        .unwrap();
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.action == "staff.reset_second_factor"
+                && e.data.contains("\"was_enrolled\":true")),
+        "{trail:?}"
+    );
+    // Not for another agency's staff.
+    let foreign_second = format!("/staff/admin/{AGENCY_A}/staff/officer@{AGENCY_B}/second_factor");
+    assert_ne!(post(&t, &admin, &foreign_second, "").await.0, 303);
+
     // Deactivation ends the open session at once and blocks sign-in; reactivation restores it.
     let active = format!("/staff/admin/{AGENCY_A}/staff/{username}/active");
     assert_eq!(post(&t, &admin, &active, "active=false").await.0, 303);
