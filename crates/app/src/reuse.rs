@@ -316,14 +316,13 @@ async fn from_databases(
         };
         found.push((key, record, rows));
     }
-    let pdfs = futures::future::try_join_all(
-        found
-            .iter()
-            .map(|(_, record, rows)| extract_pdf(app, view, *record, rows.clone())),
-    )
-    .await?;
+    let (filed, renders): (Vec<_>, Vec<_>) = found
+        .into_iter()
+        .map(|(key, record, rows)| ((key, record), extract_pdf(app, view, record, rows)))
+        .unzip();
+    let pdfs = futures::future::try_join_all(renders).await?;
     let mut files = Vec::with_capacity(pdfs.len());
-    for ((key, record, _), pdf) in found.into_iter().zip(pdfs) {
+    for ((key, record), pdf) in filed.into_iter().zip(pdfs) {
         let database = record.database();
         files.push(dossiers::ObtainedFile {
             component: key.to_owned(),

@@ -168,7 +168,7 @@ pub async fn append(conn: &impl ConnectionTrait, record: &AuditRecord) -> Result
 }
 
 /// One chain's head: the number and hash of its last entry (0 and [`GENESIS`] when empty).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 pub struct Head {
     pub chain: i32,
     pub seq: i64,
