@@ -494,6 +494,11 @@ pub async fn create(
             vneid_applicant: Set(false),
             assisted_by: Set(None),
             on_behalf_of: Set(on_behalf_of.as_ref().map(|e| e.code.clone())),
+            work_stage: Set(None),
+            queue_due_at: Set(None),
+            watch_due_at: Set(None),
+            with_competent: Set(!needs_handover),
+            applicant_name: Set(motcua_store::queue_columns::applicant_name(&applicant)),
         }
         .insert(&txn)
         .await?;
@@ -1444,6 +1449,7 @@ pub(crate) fn apply_state(am: &mut dossier::ActiveModel, s: &DossierState, code:
     am.received_at = Set(s.received_at);
     am.finished_at = Set(s.finished_at);
     am.lifecycle = Set(serde_json::to_string(s).unwrap_or_else(|_| "{}".into()));
+    crate::queues::columns(am, s);
 }
 
 /// Tries the command as each role the principal holds for this dossier; the first that the state
@@ -2057,7 +2063,7 @@ async fn view_in(
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    Ok(DossierView {
+    let mut view = DossierView {
         code: row.code.clone(),
         draft_ref: row.draft_ref.clone(),
         status: state.status.code(),
@@ -2125,7 +2131,7 @@ async fn view_in(
                     id: a.id.clone(),
                     kind: reg.map_or_else(|| "result".into(), |d| d.kind.clone()),
                     file_name: a.file_name.clone(),
-                    sha256: a.sha256.clone(),
+                    sha256: Some(a.sha256.clone()),
                     url: format!("/api/v1/dossiers/{}/attachments/{}", row.code, a.id),
                     number: reg.map(|d| d.number.clone()),
                     signer: reg.map(|d| d.signer.clone()),
@@ -2136,7 +2142,14 @@ async fn view_in(
             .collect(),
         history,
         updated_at: row.updated_at,
-    })
+    };
+    // The notices the dossier has reached, rendered when downloaded (SPEC §17).
+    let notices = crate::issued::notices_reached(&view, is_citizen)
+        .into_iter()
+        .map(|kind| crate::issued::notice_document(&view.code, kind))
+        .collect::<Vec<_>>();
+    view.documents.extend(notices);
+    Ok(view)
 }
 
 /// The citizen's rating of how their dossier was handled (SPEC §12), once, after the result is
@@ -2223,211 +2236,6 @@ pub async fn rating_of(
         .one(&app.db)
         .await?
         .map(|r| r.rating))
-}
-
-/// One line of a back-office queue.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct QueueItem {
-    pub code: String,
-    pub procedure_code: String,
-    pub status: u8,
-    pub channel: String,
-    pub submitted_at: Option<DateTime<Utc>>,
-    /// The deadline that matters for this queue (receipt limit, or due date).
-    pub deadline: Option<DateTime<Utc>>,
-    /// Working minutes left to that deadline; negative when it has passed.
-    pub minutes_left: Option<i64>,
-}
-
-/// The officer's, specialist's, leader's and clerk's work lists (issue 4 §1), oldest first.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct Queues {
-    pub to_receive: Vec<QueueItem>,
-    /// Received for another agency: to be handed over (receiving officer).
-    pub to_hand_over: Vec<QueueItem>,
-    /// Received (and handed over where needed), nobody assigned yet (competent leader).
-    pub to_assign: Vec<QueueItem>,
-    pub assigned_to_me: Vec<QueueItem>,
-    pub to_review: Vec<QueueItem>,
-    pub to_issue: Vec<QueueItem>,
-    pub to_return: Vec<QueueItem>,
-    /// Waiting on a decision or a record: withdrawal requests, fees to record as paid.
-    pub requests: Vec<QueueItem>,
-    pub near_deadline: Vec<QueueItem>,
-    pub overdue: Vec<QueueItem>,
-}
-
-/// Builds the queues of a staff member from the dossiers of their agencies. Filtering happens in
-/// memory on the agencies' open dossiers; an indexed query per queue comes with the dashboards.
-/// Narrows the work queues: procedure, channel, status and the local days of submission
-/// (inclusive). Empty fields do not filter.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct QueueFilter {
-    #[serde(default)]
-    pub procedure: Option<String>,
-    #[serde(default)]
-    pub channel: Option<String>,
-    #[serde(default)]
-    pub status: Option<u8>,
-    #[serde(default)]
-    pub from: Option<chrono::NaiveDate>,
-    #[serde(default)]
-    pub to: Option<chrono::NaiveDate>,
-}
-
-impl QueueFilter {
-    pub fn is_empty(&self) -> bool {
-        self.procedure.is_none()
-            && self.channel.is_none()
-            && self.status.is_none()
-            && self.from.is_none()
-            && self.to.is_none()
-    }
-}
-
-pub async fn queues(
-    app: &App,
-    principal: &Principal,
-    filter: &QueueFilter,
-) -> Result<Queues, AppError> {
-    let Principal::Staff { username, .. } = principal else {
-        return Ok(Queues::default());
-    };
-    let agencies = authz::handling_agencies(principal);
-    let mut query = dossier::Entity::find()
-        .filter(
-            Condition::any()
-                .add(dossier::Column::ReceivingAgency.is_in(agencies.clone()))
-                .add(dossier::Column::CompetentAgency.is_in(agencies)),
-        )
-        .filter(dossier::Column::Status.is_in([1, 2, 4, 5, 6, 7, 9]));
-    if let Some(p) = &filter.procedure {
-        query = query.filter(dossier::Column::ProcedureCode.eq(p.trim().to_owned()));
-    }
-    if let Some(c) = &filter.channel {
-        query = query.filter(dossier::Column::Channel.eq(c.trim().to_owned()));
-    }
-    if let Some(st) = filter.status {
-        query = query.filter(dossier::Column::Status.eq(i32::from(st)));
-    }
-    // Local days to instants: a day starts at local midnight.
-    let offset = app.calendar.offset();
-    let local_midnight = |d: chrono::NaiveDate| {
-        d.and_hms_opt(0, 0, 0)
-            .and_then(|t| t.and_local_timezone(offset).single())
-            .map(|t| t.with_timezone(&Utc))
-    };
-    if let Some(from) = filter.from.and_then(local_midnight) {
-        query = query.filter(dossier::Column::SubmittedAt.gte(from));
-    }
-    if let Some(to) = filter
-        .to
-        .and_then(|d| d.succ_opt())
-        .and_then(local_midnight)
-    {
-        query = query.filter(dossier::Column::SubmittedAt.lt(to));
-    }
-    let rows = query
-        .order_by_asc(dossier::Column::SubmittedAt)
-        .all(&app.reader)
-        .await?;
-    let now = app.now();
-    let cal = &app.calendar;
-    let left = |deadline: Option<DateTime<Utc>>| {
-        deadline.map(|d| {
-            if d >= now {
-                cal.working_minutes_between(now, d)
-            } else {
-                -cal.working_minutes_between(d, now)
-            }
-        })
-    };
-    let mut q = Queues::default();
-    for row in rows {
-        let state = state_of(&row)?;
-        let access = authz::access(principal, &row, &state);
-        let Access::Staff {
-            at_receiving,
-            at_competent,
-        } = &access
-        else {
-            continue;
-        };
-        let item = |deadline: Option<DateTime<Utc>>| QueueItem {
-            code: row.code.clone(),
-            procedure_code: row.procedure_code.clone(),
-            status: state.status.code(),
-            channel: row.channel.clone(),
-            submitted_at: state.submitted_at,
-            deadline,
-            minutes_left: left(deadline),
-        };
-        let receiving_officer = at_receiving.contains(&Role::Officer);
-        match (&state.status, &state.step) {
-            (Status::Submitted, _) if receiving_officer => {
-                q.to_receive.push(item(state.receipt_due_at))
-            }
-            (Status::Received, _)
-                if state.needs_handover && !state.handed_over && receiving_officer =>
-            {
-                q.to_hand_over.push(item(state.due_at))
-            }
-            (Status::Received, _)
-                if (!state.needs_handover || state.handed_over)
-                    && at_competent.contains(&Role::Leader) =>
-            {
-                q.to_assign.push(item(state.due_at))
-            }
-            (Status::WithdrawalRequested, _)
-                if receiving_officer || at_competent.contains(&Role::Leader) =>
-            {
-                q.requests.push(item(state.due_at))
-            }
-            (Status::PaymentRequested, _)
-                if receiving_officer
-                    || at_receiving.contains(&Role::Clerk)
-                    || at_competent.contains(&Role::Officer)
-                    || at_competent.contains(&Role::Clerk) =>
-            {
-                q.requests.push(item(state.due_at))
-            }
-            (Status::InProcessing, Some(lifecycle::Step::Assigned { assignee }))
-                if assignee == username =>
-            {
-                q.assigned_to_me.push(item(state.due_at))
-            }
-            (Status::InProcessing, Some(lifecycle::Step::InReview { .. }))
-                if at_competent.contains(&Role::Leader) =>
-            {
-                q.to_review.push(item(state.due_at))
-            }
-            (Status::InProcessing, Some(lifecycle::Step::Approved { .. }))
-                if at_competent.contains(&Role::Clerk) =>
-            {
-                q.to_issue.push(item(state.due_at))
-            }
-            (Status::ResultReady, _) if receiving_officer => q.to_return.push(item(state.due_at)),
-            _ => {}
-        }
-        // Near a deadline: the result date within a working day, or (not yet received) the
-        // 8-working-hour receipt limit within two working hours (SPEC §10, Decree 45/2020 Art. 11).
-        let (deadline, warn_minutes) = if state.status == Status::Submitted {
-            (state.receipt_due_at, 120)
-        } else {
-            (
-                state.due_at,
-                motcua_domain::calendar::MINUTES_PER_WORKING_DAY,
-            )
-        };
-        if state.status != Status::ResultReady && state.supplement_paused_at.is_none() {
-            match left(deadline) {
-                Some(m) if m < 0 => q.overdue.push(item(deadline)),
-                Some(m) if m <= warn_minutes => q.near_deadline.push(item(deadline)),
-                _ => {}
-            }
-        }
-    }
-    Ok(q)
 }
 
 /// The actions the state machine would accept from this principal now (with placeholder details),

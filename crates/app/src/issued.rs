@@ -193,6 +193,56 @@ fn staff_name(p: &Principal) -> String {
     }
 }
 
+/// How a notice is named in `documents[]`: `notice-<slug>`.
+pub const NOTICE_ID_PREFIX: &str = "notice-";
+
+/// The notices a dossier has reached, in the order they are usually printed. Citizens get the
+/// slips about their own dossier, not the internal process-control sheet.
+pub fn notices_reached(v: &crate::views::DossierView, for_citizen: bool) -> Vec<NoticeKind> {
+    let has = |a: &str| v.history.iter().any(|h| h.action == a);
+    [
+        (NoticeKind::Receipt, v.received_at.is_some()),
+        (NoticeKind::Supplement, has("request_supplement")),
+        (NoticeKind::Refusal, has("refuse")),
+        (NoticeKind::Apology, has("extend")),
+        (NoticeKind::Stop, has("stop")),
+        (
+            NoticeKind::ProcessControl,
+            v.submitted_at.is_some() && !for_citizen,
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(kind, applies)| applies.then_some(kind))
+    .collect()
+}
+
+/// The `kind` of a notice in `documents[]` (SPEC §17 names).
+pub fn notice_kind_name(kind: NoticeKind) -> &'static str {
+    match kind {
+        NoticeKind::Receipt => "receipt",
+        NoticeKind::Supplement => "supplement_request",
+        NoticeKind::Refusal => "refusal",
+        NoticeKind::Apology => "apology",
+        NoticeKind::Stop => "stop",
+        NoticeKind::ProcessControl => "process_control",
+    }
+}
+
+/// A notice's line in `documents[]`, downloadable by whoever may see the dossier.
+pub fn notice_document(code: &str, kind: NoticeKind) -> crate::views::DocumentView {
+    crate::views::DocumentView {
+        id: format!("{NOTICE_ID_PREFIX}{}", kind.slug()),
+        kind: notice_kind_name(kind).to_owned(),
+        file_name: format!("{code}-{}.pdf", kind.slug()),
+        sha256: None,
+        url: format!("/api/v1/dossiers/{code}/notices/{}", kind.slug()),
+        number: None,
+        signer: None,
+        status: None,
+        verify_url: None,
+    }
+}
+
 /// A notice about a dossier as PDF (with a QR code to the public tracking page).
 pub async fn notice(
     app: &App,

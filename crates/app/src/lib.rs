@@ -28,6 +28,7 @@ pub mod outbox;
 pub mod payments;
 pub mod pki;
 pub mod quality;
+pub mod queues;
 pub mod receipts;
 pub mod reconciliation;
 pub mod reminders;

@@ -13,10 +13,13 @@ use motcua_store::entities::notification_setting;
 use motcua_store::outbox::{self, NewJob};
 use motcua_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 
-use crate::dossiers::{self, QueueFilter};
 use crate::messaging::{self, Channel, NewMessage};
 use crate::outbox::{Handler, JobCtx, JobError};
+use crate::queues::{self, Order, Queue, QueueFilter};
 use crate::{App, AppError};
+
+/// The lines of each list in a staff digest: the most urgent; the queues page has the rest.
+const DIGEST_LINES: u64 = 50;
 
 pub const DIGEST: &str = "digest.staff";
 
@@ -63,14 +66,27 @@ impl Handler for StaffDigest {
                 else {
                     continue;
                 };
-                let q = dossiers::queues(app, &principal, &QueueFilter::default()).await?;
-                let pairs = |items: &[crate::dossiers::QueueItem]| -> Vec<(String, DateTime<Utc>)> {
-                    items
-                        .iter()
-                        .filter_map(|i| i.deadline.map(|d| (i.code.clone(), d)))
+                // The most urgent of each list; the digest links to the queues for the rest.
+                let all = QueueFilter::default();
+                let list = |queue| {
+                    queues::page(
+                        app,
+                        &principal,
+                        queue,
+                        &all,
+                        Order::Urgent,
+                        None,
+                        DIGEST_LINES,
+                    )
+                };
+                let pairs = |page: queues::QueuePage| -> Vec<(String, DateTime<Utc>)> {
+                    page.items
+                        .into_iter()
+                        .filter_map(|i| i.deadline.map(|d| (i.code, d)))
                         .collect()
                 };
-                let (overdue, near) = (pairs(&q.overdue), pairs(&q.near_deadline));
+                let overdue = pairs(list(Queue::Overdue).await?);
+                let near = pairs(list(Queue::Near).await?);
                 if overdue.is_empty() && near.is_empty() {
                     continue;
                 }

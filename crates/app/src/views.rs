@@ -49,10 +49,14 @@ pub struct AttachmentView {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DocumentView {
+    /// A stored document's id; `notice-<slug>` for a notice, rendered when downloaded.
     pub id: String,
+    /// `result`, `payment_receipt`, or a notice: `receipt`, `supplement_request`, `refusal`,
+    /// `apology`, `stop`, `process_control`.
     pub kind: String,
     pub file_name: String,
-    pub sha256: String,
+    /// Of the stored bytes; none for a notice (rendered from the dossier's current facts).
+    pub sha256: Option<String>,
     pub url: String,
     /// From the register of issued documents: number, signer, `valid`/`revoked`.
     pub number: Option<String>,
@@ -60,6 +64,13 @@ pub struct DocumentView {
     pub status: Option<String>,
     /// The public page that verifies it (`/verify/<id>`).
     pub verify_url: Option<String>,
+}
+
+impl DocumentView {
+    /// A notice the system writes on request, as opposed to a stored result or receipt.
+    pub fn is_notice(&self) -> bool {
+        self.id.starts_with(crate::issued::NOTICE_ID_PREFIX)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -1108,6 +1108,9 @@ fn require_assignee(state: &DossierState, actor: &Actor) -> Result<String, Rejec
     }
 }
 
+mod queue;
+pub use queue::{QueuePosition, WorkStage, near_before};
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests;

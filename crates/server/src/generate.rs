@@ -1828,6 +1828,7 @@ impl Producer {
             })
         };
         let s = &state;
+        let position = s.queue_position();
         chunk
             .dossier_keys
             .push((receiving.clone(), local_day.format("%y%m%d").to_string()));
@@ -1862,6 +1863,11 @@ impl Producer {
             vneid_applicant: online,
             assisted_by: None,
             on_behalf_of: None,
+            work_stage: position.stage.map(|w| w.as_str().to_owned()),
+            queue_due_at: position.due_at,
+            watch_due_at: position.watch_due_at,
+            with_competent: position.with_competent,
+            applicant_name: motcua_store::queue_columns::applicant_name(&applicant_json),
         });
 
         let stats = &mut chunk.stats;

@@ -11,6 +11,7 @@ pub mod filecheck;
 pub mod files;
 pub mod migration;
 pub mod outbox;
+pub mod queue_columns;
 
 use std::path::Path;
 use std::str::FromStr;

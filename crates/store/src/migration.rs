@@ -35,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0022ScanIndexes),
             Box::new(M0023ListIndexes),
             Box::new(M0024AuditChains),
+            Box::new(M0025WorkQueues),
         ]
     }
 }
@@ -1749,5 +1750,97 @@ impl MigrationTrait for M0024AuditChains {
                 .to_owned(),
         )
         .await
+    }
+}
+
+struct M0025WorkQueues;
+
+impl MigrationName for M0025WorkQueues {
+    fn name(&self) -> &str {
+        "m0025_work_queues"
+    }
+}
+
+/// The queue columns of a dossier ([`motcua_domain::lifecycle::QueuePosition`]) and the folded
+/// applicant name staff search by, so that each back-office queue is one indexed, paginated
+/// query instead of a walk through every open dossier of an agency (issue 18).
+///
+/// The indexes are partial: only open dossiers sit in a queue, so they stay the size of the work
+/// at hand however many closed dossiers the tables hold. The name column compares bytewise
+/// (`COLLATE "C"` on PostgreSQL; SQLite's default) so a prefix is an index range.
+const QUEUE_INDEXES: [(&str, &str); 5] = [
+    (
+        "idx_dossiers_stage_receiving",
+        "(work_stage, receiving_agency, queue_due_at, id) WHERE work_stage IS NOT NULL",
+    ),
+    (
+        "idx_dossiers_stage_competent",
+        "(work_stage, competent_agency, queue_due_at, id) WHERE work_stage IS NOT NULL",
+    ),
+    (
+        "idx_dossiers_watch_receiving",
+        "(receiving_agency, watch_due_at) WHERE watch_due_at IS NOT NULL",
+    ),
+    (
+        "idx_dossiers_watch_competent",
+        "(competent_agency, watch_due_at) WHERE watch_due_at IS NOT NULL",
+    ),
+    ("idx_dossiers_applicant_name", "(applicant_name)"),
+];
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0025WorkQueues {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let pg = m.get_database_backend() == sea_orm::DbBackend::Postgres;
+        for column in [
+            string_null("work_stage"),
+            timestamp_with_time_zone_null("queue_due_at"),
+            timestamp_with_time_zone_null("watch_due_at"),
+            boolean("with_competent").default(false).to_owned(),
+        ] {
+            m.alter_table(
+                Table::alter()
+                    .table("dossiers")
+                    .add_column(column)
+                    .to_owned(),
+            )
+            .await?;
+        }
+        let db = m.get_connection();
+        db.execute_unprepared(if pg {
+            r#"ALTER TABLE dossiers ADD COLUMN applicant_name TEXT COLLATE "C""#
+        } else {
+            "ALTER TABLE dossiers ADD COLUMN applicant_name TEXT"
+        })
+        .await?;
+        crate::queue_columns::backfill(db).await?;
+        for (name, definition) in QUEUE_INDEXES {
+            db.execute_unprepared(&format!("CREATE INDEX {name} ON dossiers {definition}"))
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for (name, _) in QUEUE_INDEXES {
+            m.drop_index(Index::drop().name(name).table("dossiers").to_owned())
+                .await?;
+        }
+        for column in [
+            "applicant_name",
+            "with_competent",
+            "watch_due_at",
+            "queue_due_at",
+            "work_stage",
+        ] {
+            m.alter_table(
+                Table::alter()
+                    .table("dossiers")
+                    .drop_column(column)
+                    .to_owned(),
+            )
+            .await?;
+        }
+        Ok(())
     }
 }

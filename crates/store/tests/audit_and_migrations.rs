@@ -453,3 +453,70 @@ async fn an_upgraded_trail_continues_after_its_entries() {
         .unwrap();
     assert_eq!(row.try_get::<i64>("", "n").unwrap(), 3);
 }
+
+#[tokio::test]
+async fn an_upgrade_puts_the_open_dossiers_it_finds_in_their_queues() {
+    use motcua_domain::catalogue::Channel;
+    use motcua_domain::lifecycle::{DossierState, Status};
+    use motcua_store::entities::dossier;
+    use motcua_store::sea_orm::EntityTrait;
+    use sea_orm_migration::MigratorTrait;
+    let f = fresh().await;
+    motcua_store::migration::Migrator::up(&f.db, Some(24))
+        .await
+        .unwrap();
+    let at = |h: i64| {
+        DateTime::parse_from_rfc3339("2026-11-17T02:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+            + Duration::hours(h)
+    };
+    let mut submitted = DossierState::new_draft(Channel::Online, 2400, true);
+    submitted.status = Status::Submitted;
+    submitted.submitted_at = Some(at(0));
+    submitted.receipt_due_at = Some(at(8));
+    let mut returned = submitted.clone();
+    returned.status = Status::ResultReturned;
+    returned.finished_at = Some(at(30));
+    let rows = [
+        ("a", &submitted, "Nguyễn Văn  An"),
+        ("b", &returned, "ĐỖ THỊ BÌNH"),
+    ];
+    for (id, state, name) in rows {
+        let lifecycle = serde_json::to_string(state).unwrap();
+        let applicant = serde_json::json!({ "full_name": name }).to_string();
+        exec(
+            &f.db,
+            &format!(
+                "INSERT INTO dossiers (id, code, procedure_code, procedure_version, channel, status, \
+                 applicant_id, applicant, created_by, receiving_agency, competent_agency, form, \
+                 lifecycle, created_at, updated_at, row_version) VALUES ('{id}', 'C-{id}', '1.001193', 1, \
+                 'online', {}, '001090000001', '{applicant}', 'x', 'H31.1', 'H31.2', '{{}}', '{lifecycle}', \
+                 '2026-11-17 02:00:00+00:00', '2026-11-17 02:00:00+00:00', 1)",
+                state.status.code()
+            ),
+        )
+        .await;
+    }
+    motcua_store::migrate(&f.db).await.unwrap();
+    let a = dossier::Entity::find_by_id("a")
+        .one(&f.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.work_stage.as_deref(), Some("receive"));
+    assert_eq!(a.queue_due_at, Some(at(8)));
+    assert_eq!(a.watch_due_at, Some(at(8)));
+    assert!(!a.with_competent, "not handed over yet");
+    assert_eq!(a.applicant_name.as_deref(), Some("nguyen van an"));
+    let b = dossier::Entity::find_by_id("b")
+        .one(&f.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (b.work_stage, b.queue_due_at, b.watch_due_at),
+        (None, None, None)
+    );
+    assert_eq!(b.applicant_name.as_deref(), Some("do thi binh"));
+}

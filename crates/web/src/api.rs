@@ -623,6 +623,35 @@ pub async fn get_attachment(
     Ok(r)
 }
 
+/// `GET /dossiers/{code}/notices/{kind}`: a notice the dossier has reached, as PDF, to whoever
+/// may see the dossier (citizens not the internal process-control sheet).
+pub async fn get_notice(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path((code, kind)): Path<(String, String)>,
+) -> ApiResult {
+    let Some(kind) =
+        motcua_documents::templates::NoticeKind::from_slug(kind.trim_end_matches(".pdf"))
+    else {
+        return Err(AppError::not_found("văn bản", "notice").into());
+    };
+    let pdf = motcua_app::issued::notice(&s.app, &p, &code, kind).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                content_disposition(
+                    Disposition::Attachment,
+                    &format!("{code}-{}.pdf", kind.slug()),
+                ),
+            ),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
 pub async fn submit(
     State(s): State<AppState>,
     Auth(p): Auth,

@@ -158,6 +158,7 @@ pub fn router(state: AppState) -> Router {
             "/dossiers/{code}/attachments/{id}",
             get(api::get_attachment),
         )
+        .route("/dossiers/{code}/notices/{kind}", get(api::get_notice))
         .route("/dossiers/{code}/submit", post(api::submit))
         .route("/dossiers/{code}/payments", post(payments::api_start))
         .route("/payments/reconciliation", get(reconciliation::api))
@@ -397,7 +398,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Every API route as (method, OpenAPI path); the OpenAPI test checks they are all documented.
-pub const API_ROUTES: [(&str, &str); 31] = [
+pub const API_ROUTES: [(&str, &str); 32] = [
     ("get", "/procedures"),
     ("get", "/procedures/{code}"),
     ("get", "/assistant"),
@@ -407,6 +408,7 @@ pub const API_ROUTES: [(&str, &str); 31] = [
     ("put", "/dossiers/{code}/form"),
     ("post", "/dossiers/{code}/attachments"),
     ("get", "/dossiers/{code}/attachments/{id}"),
+    ("get", "/dossiers/{code}/notices/{kind}"),
     ("post", "/dossiers/{code}/submit"),
     ("post", "/dossiers/{code}/payments"),
     ("get", "/payments/reconciliation"),

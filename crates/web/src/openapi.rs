@@ -269,7 +269,7 @@ fn dossier_schema(status: Value, channel: Value) -> Value {
     let documents = json!({ "type": "array", "items": object(
         &["id", "kind", "file_name", "sha256", "url", "number", "signer", "status", "verify_url"],
         json!({ "id": { "type": "string" }, "kind": { "type": "string" }, "file_name": { "type": "string" },
-            "sha256": { "type": "string" }, "url": { "type": "string" }, "number": nullable_string(),
+            "sha256": nullable_string(), "url": { "type": "string" }, "number": nullable_string(),
             "signer": nullable_string(), "status": { "type": "string", "nullable": true, "enum": ["valid", "revoked", null] },
             "verify_url": nullable_string() })) });
     let history = json!({ "type": "array", "items": object(
@@ -997,6 +997,27 @@ fn paths() -> Value {
         ),
         errors: &[404],
     };
+    let notice = Op {
+        id: "getNotice",
+        summary: "Download a notice of the dossier",
+        description: Some(
+            "A notice the dossier has reached (listed in `documents[]` with its `url`), rendered as PDF from the dossier's facts: the receipt slip, a supplementation request, a refusal, an apology for lateness, a stop notice, or (staff only) the process-control sheet. Notices are in Vietnamese, as the law requires.",
+        ),
+        access: Access::SignedIn,
+        params: vec![
+            dossier_code(),
+            json!({ "name": "kind", "in": "path", "required": true,
+                "schema": { "type": "string", "enum": ["receipt", "supplement", "refusal", "apology", "stop", "process-control"] } }),
+        ],
+        body: None,
+        ok: (
+            "200",
+            json!({ "description": "The notice",
+                "headers": { "Content-Disposition": { "required": true, "schema": { "type": "string" } } },
+                "content": { "application/pdf": { "schema": { "type": "string", "format": "binary" } } } }),
+        ),
+        errors: &[404],
+    };
     let submit = Op {
         id: "submitDossier",
         summary: "Submit (online → 1, counter → 2)",
@@ -1521,6 +1542,7 @@ fn paths() -> Value {
         "/dossiers/{code}/form": { "put": form.build() },
         "/dossiers/{code}/attachments": { "post": attach.build() },
         "/dossiers/{code}/attachments/{id}": { "get": download.build() },
+        "/dossiers/{code}/notices/{kind}": { "get": notice.build() },
         "/dossiers/{code}/submit": { "post": submit.build() },
         "/dossiers/{code}/payments": { "post": start_payment.build() },
         "/payments/reconciliation": { "get": reconciliation.build() },

@@ -1459,6 +1459,7 @@ async fn dossier_page(
         documents: v
             .documents
             .iter()
+            .filter(|d| !d.is_notice())
             .map(|d| MyDocument {
                 name: d.file_name.clone(),
                 url: d.url.clone(),

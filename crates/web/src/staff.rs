@@ -8,8 +8,9 @@ use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar};
-use motcua_app::dossiers::{self, QueueFilter, QueueItem};
+use motcua_app::dossiers;
 use motcua_app::identity::{self, Principal};
+use motcua_app::queues::{self, Order, Queue, QueueFilter, QueueItem};
 use motcua_app::{AppError, ErrorCode, catalogue, totp};
 use motcua_domain::lifecycle::{ActionKind, Command, Role};
 use serde_json::{Map, Value};
@@ -17,7 +18,9 @@ use serde_json::{Map, Value};
 use crate::AppState;
 use crate::auth::MaybeAuth;
 use crate::i18n::{Lang, t};
-use crate::pages::{Chrome, PeerIp, TIME_DATE, UiLang, chrome, local_time, message, render};
+use crate::pages::{
+    Chrome, DATE_TIME, PeerIp, TIME_DATE, UiLang, chrome, local_time, message, render,
+};
 
 #[derive(Template)]
 #[template(path = "staff_login.html")]
@@ -30,7 +33,12 @@ struct LoginPage {
 struct ItemView {
     code: String,
     procedure: String,
+    applicant: String,
+    submitted: String,
+    deadline: String,
     status: String,
+    /// "Appraising — Trần Thị B": the step inside processing and who holds the dossier.
+    step: String,
     channel: String,
     time_left: String,
     late: bool,
@@ -39,7 +47,24 @@ struct ItemView {
 struct QueueView {
     key: &'static str,
     title: String,
+    /// "12", or "999+" past the count cap.
+    count: String,
     items: Vec<ItemView>,
+    /// The full, paginated queue (on the overview, when it holds more than is shown).
+    more: Option<String>,
+    /// Pagination of the full queue: the next page, and the first when not on it.
+    next: Option<String>,
+    first: Option<String>,
+    /// Re-sorts the full queue (most urgent first / latest deadlines first).
+    sort_urgent: Option<String>,
+    sort_latest: Option<String>,
+}
+
+struct TabView {
+    title: String,
+    count: String,
+    href: String,
+    current: bool,
 }
 
 #[derive(Template)]
@@ -53,7 +78,13 @@ struct HomePage {
     can_monitor: bool,
     /// Community digital team members help people apply.
     can_assist: bool,
+    tabs: Vec<TabView>,
+    /// One queue in full (`?queue=`), else every queue's most urgent rows.
+    single: bool,
     queues: Vec<QueueView>,
+    /// Staff search (`?q=`): dossier code, citizen ID number or applicant name.
+    search: String,
+    found: Option<Vec<ItemView>>,
 }
 
 fn hours(lang: Lang, minutes: i64) -> (String, bool) {
@@ -79,7 +110,6 @@ fn hours(lang: Lang, minutes: i64) -> (String, bool) {
     }
 }
 
-/// `/staff`: the queues when signed in as staff, the sign-in form otherwise.
 /// Reads the queue filter from the query string; blank or unreadable fields do not filter.
 fn queue_filter(q: &HashMap<String, String>) -> QueueFilter {
     let text = |k: &str| {
@@ -147,6 +177,94 @@ fn filter_view(lang: Lang, f: &QueueFilter, names: &HashMap<String, String>) -> 
     }
 }
 
+/// Rows per queue on the overview, and per page of one queue.
+const OVERVIEW_ROWS: u64 = 10;
+const PAGE_ROWS: u64 = 50;
+
+fn queue_title(lang: Lang, q: Queue) -> String {
+    let key = match q {
+        Queue::Receive => "staff.q_to_receive",
+        Queue::HandOver => "staff.q_hand_over",
+        Queue::Assign => "staff.q_assign",
+        Queue::Assigned => "staff.q_assigned",
+        Queue::Review => "staff.q_review",
+        Queue::Issue => "staff.q_issue",
+        Queue::Return => "staff.q_return",
+        Queue::Requests => "staff.q_requests",
+        Queue::Near => "staff.q_near",
+        Queue::Overdue => "staff.q_overdue",
+    };
+    t(lang, key).to_owned()
+}
+
+/// `/staff?…` keeping the filter, with `extra` pairs.
+fn staff_href(query: &HashMap<String, String>, extra: &[(&str, &str)]) -> String {
+    let mut ser = url::form_urlencoded::Serializer::new(String::new());
+    for k in ["procedure", "channel", "status", "from", "to"] {
+        if let Some(v) = query.get(k).filter(|v| !v.trim().is_empty()) {
+            ser.append_pair(k, v);
+        }
+    }
+    for (k, v) in extra {
+        ser.append_pair(k, v);
+    }
+    let q = ser.finish();
+    if q.is_empty() {
+        "/staff".into()
+    } else {
+        format!("/staff?{q}")
+    }
+}
+
+fn item_views(
+    s: &AppState,
+    lang: Lang,
+    names: &HashMap<String, String>,
+    items: Vec<QueueItem>,
+) -> Vec<ItemView> {
+    items
+        .into_iter()
+        .map(|i| {
+            let (mut time_left, late) = i.minutes_left.map(|m| hours(lang, m)).unwrap_or_default();
+            if i.paused {
+                time_left = t(lang, "staff.paused").to_owned();
+            }
+            let status = t(lang, &format!("status.{}", i.status)).to_owned();
+            let step = match (i.step, &i.holder) {
+                (Some(step), Some(holder)) => {
+                    format!("{} — {holder}", t(lang, &format!("staff.step_{step}")))
+                }
+                (None, Some(holder)) => holder.clone(),
+                _ => String::new(),
+            };
+            ItemView {
+                procedure: names
+                    .get(&i.procedure_code)
+                    .cloned()
+                    .unwrap_or(i.procedure_code),
+                applicant: i.applicant,
+                submitted: local_time(s, i.submitted_at, DATE_TIME),
+                deadline: local_time(s, i.deadline, DATE_TIME),
+                status,
+                step,
+                channel: t(lang, &format!("channel.{}", i.channel)).to_owned(),
+                time_left,
+                late,
+                code: i.code,
+            }
+        })
+        .collect()
+}
+
+fn count_label(n: u64) -> String {
+    if n >= queues::COUNT_CAP {
+        format!("{}+", queues::COUNT_CAP - 1)
+    } else {
+        n.to_string()
+    }
+}
+
+/// `/staff`: the queues when signed in as staff, the sign-in form otherwise.
 pub async fn home(
     ui: UiLang,
     MaybeAuth(who): MaybeAuth,
@@ -161,85 +279,114 @@ pub async fn home(
         };
         return render(&ui, StatusCode::OK, &page);
     };
+    let lang = ui.lang;
     let filter = queue_filter(&query);
-    let q = match dossiers::queues(&s.app, p, &filter).await {
-        Ok(q) => q,
+    let names = crate::pages::procedure_names(&s, lang).await;
+    let filters = filter_view(lang, &filter, &names);
+    let mine = queues::queues_of(p);
+    let selected = query
+        .get("queue")
+        .and_then(|k| Queue::parse(k))
+        .filter(|q| mine.contains(q));
+    let order = match query.get("order").map(String::as_str) {
+        Some("latest") => Order::Latest,
+        _ => Order::Urgent,
+    };
+    let after = query.get("after").and_then(|c| queues::Cursor::decode(c));
+    let search = query
+        .get("q")
+        .map(|v| v.trim().to_owned())
+        .unwrap_or_default();
+
+    let counts = queues::counts(&s.app, p, &mine, &filter).await;
+    let counts = match counts {
+        Ok(c) => c,
         Err(e) => return crate::pages::server_error(&ui, &who, &e),
     };
-    let names = crate::pages::procedure_names(&s, ui.lang).await;
-    let filters = filter_view(ui.lang, &filter, &names);
-    let lang = ui.lang;
-    let view = |items: Vec<QueueItem>| -> Vec<ItemView> {
-        items
-            .into_iter()
-            .map(|i| {
-                let (time_left, late) = i.minutes_left.map(|m| hours(lang, m)).unwrap_or_default();
-                ItemView {
-                    procedure: names
-                        .get(&i.procedure_code)
-                        .cloned()
-                        .unwrap_or(i.procedure_code),
-                    status: t(lang, &format!("status.{}", i.status)).to_owned(),
-                    channel: t(lang, &format!("channel.{}", i.channel)).to_owned(),
-                    time_left,
-                    late,
-                    code: i.code,
-                }
-            })
-            .collect()
+    let tabs = mine
+        .iter()
+        .zip(&counts)
+        .map(|(&q, &n)| TabView {
+            title: queue_title(lang, q),
+            count: count_label(n),
+            href: staff_href(&query, &[("queue", q.key())]),
+            current: selected == Some(q),
+        })
+        .collect();
+
+    let shown: Vec<(Queue, u64)> = match selected {
+        Some(q) => mine
+            .iter()
+            .zip(&counts)
+            .filter(|(m, _)| **m == q)
+            .map(|(&m, &n)| (m, n))
+            .collect(),
+        None => mine.iter().copied().zip(counts.iter().copied()).collect(),
     };
-    let queues = vec![
-        QueueView {
-            key: "receive",
-            title: t(lang, "staff.q_to_receive").to_owned(),
-            items: view(q.to_receive),
-        },
-        QueueView {
-            key: "hand_over",
-            title: t(lang, "staff.q_hand_over").to_owned(),
-            items: view(q.to_hand_over),
-        },
-        QueueView {
-            key: "assign",
-            title: t(lang, "staff.q_assign").to_owned(),
-            items: view(q.to_assign),
-        },
-        QueueView {
-            key: "assigned",
-            title: t(lang, "staff.q_assigned").to_owned(),
-            items: view(q.assigned_to_me),
-        },
-        QueueView {
-            key: "review",
-            title: t(lang, "staff.q_review").to_owned(),
-            items: view(q.to_review),
-        },
-        QueueView {
-            key: "issue",
-            title: t(lang, "staff.q_issue").to_owned(),
-            items: view(q.to_issue),
-        },
-        QueueView {
-            key: "return",
-            title: t(lang, "staff.q_return").to_owned(),
-            items: view(q.to_return),
-        },
-        QueueView {
-            key: "requests",
-            title: t(lang, "staff.q_requests").to_owned(),
-            items: view(q.requests),
-        },
-        QueueView {
-            key: "near",
-            title: t(lang, "staff.q_near").to_owned(),
-            items: view(q.near_deadline),
-        },
-        QueueView {
-            key: "overdue",
-            title: t(lang, "staff.q_overdue").to_owned(),
-            items: view(q.overdue),
-        },
-    ];
+    let mut views = Vec::with_capacity(shown.len());
+    for (q, n) in shown {
+        let (limit, cursor) = if selected.is_some() {
+            (PAGE_ROWS, after.as_ref())
+        } else {
+            (OVERVIEW_ROWS, None)
+        };
+        let page = if n == 0 {
+            queues::QueuePage::default()
+        } else {
+            match queues::page(&s.app, p, q, &filter, order, cursor, limit).await {
+                Ok(page) => page,
+                Err(e) => return crate::pages::server_error(&ui, &who, &e),
+            }
+        };
+        let order_key = match order {
+            Order::Urgent => "urgent",
+            Order::Latest => "latest",
+        };
+        let (more, next, first, sort_urgent, sort_latest) = if selected.is_some() {
+            (
+                None,
+                page.next.as_ref().map(|c| {
+                    staff_href(
+                        &query,
+                        &[("queue", q.key()), ("order", order_key), ("after", c)],
+                    )
+                }),
+                cursor.map(|_| staff_href(&query, &[("queue", q.key()), ("order", order_key)])),
+                (order != Order::Urgent).then(|| staff_href(&query, &[("queue", q.key())])),
+                (order != Order::Latest)
+                    .then(|| staff_href(&query, &[("queue", q.key()), ("order", "latest")])),
+            )
+        } else {
+            (
+                page.next
+                    .is_some()
+                    .then(|| staff_href(&query, &[("queue", q.key())])),
+                None,
+                None,
+                None,
+                None,
+            )
+        };
+        views.push(QueueView {
+            key: q.key(),
+            title: queue_title(lang, q),
+            count: count_label(n),
+            items: item_views(&s, lang, &names, page.items),
+            more,
+            next,
+            first,
+            sort_urgent,
+            sort_latest,
+        });
+    }
+    let found = if search.is_empty() {
+        None
+    } else {
+        match queues::search(&s.app, p, &search, PAGE_ROWS).await {
+            Ok(items) => Some(item_views(&s, lang, &names, items)),
+            Err(e) => return crate::pages::server_error(&ui, &who, &e),
+        }
+    };
     render(
         &ui,
         StatusCode::OK,
@@ -252,7 +399,11 @@ pub async fn home(
             can_admin: matches!(p, Principal::Staff { roles, .. } if roles.iter().any(|r| r.role == Role::Admin)),
             can_monitor: matches!(p, Principal::Staff { roles, .. } if roles.iter().any(|r| matches!(r.role, Role::Admin | Role::Monitor))),
             can_assist: matches!(p, Principal::Staff { roles, .. } if roles.iter().any(|r| r.role == Role::DigitalTeam)),
-            queues,
+            tabs,
+            single: selected.is_some(),
+            queues: views,
+            search,
+            found,
         },
     )
 }
@@ -701,7 +852,7 @@ async fn dossier_page(
                     format!("/staff/dossiers/{}/files/{}", v.code, a.id),
                 )
             })
-            .chain(v.documents.iter().map(|d| {
+            .chain(v.documents.iter().filter(|d| !d.is_notice()).map(|d| {
                 (
                     format!("{} — {}", d.kind, d.file_name),
                     d.url.clone(),
@@ -1117,7 +1268,7 @@ pub async fn file_view(
                 a.mime.clone(),
             )
         })
-        .chain(v.documents.iter().map(|d| {
+        .chain(v.documents.iter().filter(|d| !d.is_notice()).map(|d| {
             (
                 d.id.clone(),
                 format!("{} — {}", d.kind, d.file_name),

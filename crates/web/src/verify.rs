@@ -303,32 +303,21 @@ pub async fn notice(
     }
 }
 
-/// The notices a dossier has reached, in the order they are usually printed.
-/// Citizens get the slips about their own dossier, not the internal process-control sheet.
+/// The notices a dossier has reached, as (slug, name) for the dossier pages.
 pub fn notices_of(
     lang: Lang,
     v: &motcua_app::views::DossierView,
     for_citizen: bool,
 ) -> Vec<(String, String)> {
-    use motcua_documents::templates::NoticeKind as N;
-    let has = |a: &str| v.history.iter().any(|h| h.action == a);
-    let mut out = Vec::new();
-    for (kind, applies) in [
-        (N::Receipt, v.received_at.is_some()),
-        (N::Supplement, has("request_supplement")),
-        (N::Refusal, has("refuse")),
-        (N::Apology, has("extend")),
-        (N::Stop, has("stop")),
-        (N::ProcessControl, v.submitted_at.is_some() && !for_citizen),
-    ] {
-        if applies {
-            out.push((
+    issued::notices_reached(v, for_citizen)
+        .into_iter()
+        .map(|kind| {
+            (
                 kind.slug().to_owned(),
                 t(lang, &format!("notice.{}", kind.slug())).to_owned(),
-            ));
-        }
-    }
-    out
+            )
+        })
+        .collect()
 }
 
 /// `GET /audit/checkpoints`: the signed checkpoints of the audit chain and the key that signs them,

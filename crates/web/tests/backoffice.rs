@@ -1059,3 +1059,132 @@ async fn a_search_after_an_import_sees_the_new_catalogue() {
             .contains(&"1.001193".to_owned())
     );
 }
+
+/// The officer of the test commune, as the application sees them.
+async fn officer_a(t: &TestApp) -> motcua_app::identity::Principal {
+    motcua_app::identity::staff_by_username(&t.app, &format!("officer@{AGENCY_A}"))
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_queue_is_read_page_by_page_in_deadline_order_each_dossier_once() {
+    use motcua_app::queues::{self, Cursor, Order, Queue, QueueFilter};
+    let t = TestApp::spawn().await;
+    let mut codes = Vec::new();
+    for _ in 0..5 {
+        codes.push(t.submitted_counter_temporary_residence().await);
+    }
+    codes.sort();
+    let officer = officer_a(&t).await;
+    let filter = QueueFilter::default();
+    assert_eq!(
+        queues::count(&t.app, &officer, Queue::HandOver, &filter)
+            .await
+            .unwrap(),
+        5
+    );
+    for order in [Order::Urgent, Order::Latest] {
+        let mut seen = Vec::new();
+        let mut after: Option<Cursor> = None;
+        let mut pages = 0;
+        loop {
+            let page = queues::page(
+                &t.app,
+                &officer,
+                Queue::HandOver,
+                &filter,
+                order,
+                after.as_ref(),
+                2,
+            )
+            .await
+            .unwrap();
+            pages += 1;
+            assert!(page.items.len() <= 2);
+            seen.extend(page.items.into_iter().map(|i| (i.deadline, i.code)));
+            match page.next {
+                Some(c) => after = Some(Cursor::decode(&c).expect("our own cursor")),
+                None => break,
+            }
+        }
+        assert_eq!(pages, 3, "{order:?}");
+        let deadlines: Vec<_> = seen.iter().map(|s| s.0).collect();
+        let mut sorted = deadlines.clone();
+        sorted.sort();
+        if order == Order::Latest {
+            sorted.reverse();
+        }
+        assert_eq!(deadlines, sorted, "{order:?}");
+        let mut found: Vec<String> = seen.into_iter().map(|s| s.1).collect();
+        found.sort();
+        assert_eq!(found, codes, "{order:?}: every dossier exactly once");
+    }
+    // A cursor this module did not write shows the first page rather than failing.
+    assert_eq!(Cursor::decode("yesterday"), None);
+    assert_eq!(Cursor::decode("1.a'b"), None);
+
+    // The page: the full queue as a table, with the applicant and deadline columns.
+    let cookie = t.staff_cookie(&format!("officer@{AGENCY_A}")).await;
+    let (status, html) = t.page(&cookie, "/staff?queue=hand_over").await;
+    assert_eq!(status, 200);
+    for c in &codes {
+        assert!(queue(&html, "hand_over").contains(c.as_str()), "{html}");
+    }
+    assert!(
+        html.contains("Nguyễn Văn An"),
+        "the applicant's name: {html}"
+    );
+    assert!(!html.contains("id=\"q-receive\""), "one queue only: {html}");
+    let (status, _) = t
+        .page(&cookie, "/staff?queue=hand_over&order=latest&after=garbage")
+        .await;
+    assert_eq!(status, 200);
+    // A queue this officer does not work is not offered; the overview shows instead.
+    let (_, html) = t.page(&cookie, "/staff?queue=review").await;
+    assert!(!html.contains("id=\"q-review\""), "{html}");
+    assert!(html.contains("id=\"q-receive\""), "{html}");
+}
+
+#[tokio::test]
+async fn staff_find_a_dossier_by_code_citizen_id_or_name_within_their_own_agencies() {
+    let t = TestApp::spawn().await;
+    let code = t.submitted_counter_temporary_residence().await;
+    let officer = t.staff_cookie(&format!("officer@{AGENCY_A}")).await;
+    let other = t.staff_cookie(&format!("officer@{AGENCY_B}")).await;
+    for q in [
+        code.clone(),
+        code.to_lowercase(),
+        CITIZEN_A.to_owned(),
+        "Nguyễn Văn An".to_owned(),
+        "nguyen van".to_owned(),
+        "NGUYEN  VAN AN".to_owned(),
+    ] {
+        let url = format!(
+            "/staff?q={}",
+            url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+        );
+        let (status, html) = t.page(&officer, &url).await;
+        assert_eq!(status, 200);
+        assert!(queue(&html, "found").contains(&code), "{q}: {html}");
+        let (_, html) = t.page(&other, &url).await;
+        assert!(
+            !queue(&html, "found").contains(&code),
+            "another commune's officer finds nothing by {q}"
+        );
+    }
+    for q in ["Trần", "031085012", "nguyen van an b", "%", "'"] {
+        let url = format!(
+            "/staff?q={}",
+            url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+        );
+        let (status, html) = t.page(&officer, &url).await;
+        assert_eq!(status, 200);
+        assert!(!queue(&html, "found").contains(&code), "{q}: {html}");
+    }
+    // Very long input is neither an error nor slow to refuse.
+    let long = "a".repeat(20_000);
+    let (status, _) = t.page(&officer, &format!("/staff?q={long}")).await;
+    assert!(status == 200 || status == 414 || status == 431, "{status}");
+}

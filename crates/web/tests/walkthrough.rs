@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use motcua_testkit::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn citizen_applies_and_staff_take_it_to_result_returned() {
@@ -41,7 +41,37 @@ async fn citizen_applies_and_staff_take_it_to_result_returned() {
         .await;
     assert_eq!(json(r).await["status"], 10);
     let d = json(t.get(&citizen, &format!("/api/v1/dossiers/{code}")).await).await;
-    assert_eq!(d["documents"].as_array().unwrap().len(), 1);
+    let kinds: Vec<&str> = d["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["kind"].as_str().unwrap())
+        .collect();
+    // The result beside the notices the dossier reached; never the internal control sheet.
+    assert_eq!(kinds, ["result", "receipt"], "{d}");
+    let notice = &d["documents"][1];
+    assert_eq!(notice["sha256"], Value::Null);
+    let r = t.get(&citizen, notice["url"].as_str().unwrap()).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
+    // Staff see the process-control sheet too, and download it with their token.
+    let staff = json(t.get(&officer, &format!("/api/v1/dossiers/{code}")).await).await;
+    let control = staff["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["kind"] == "process_control")
+        .expect("listed for staff")
+        .clone();
+    let r = t.get(&officer, control["url"].as_str().unwrap()).await;
+    assert_eq!(r.status(), 200);
+    // The citizen cannot fetch it, nor another citizen their receipt.
+    let r = t.get(&citizen, control["url"].as_str().unwrap()).await;
+    assert_eq!(r.status(), 404);
+    let other = t.citizen_token(CITIZEN_B).await;
+    let r = t.get(&other, notice["url"].as_str().unwrap()).await;
+    assert_eq!(r.status(), 404);
     let actions: Vec<&str> = d["history"]
         .as_array()
         .unwrap()

@@ -54,6 +54,19 @@ pub struct Model {
     /// The enterprise code when its legal representative applied for it (SPEC §6); its
     /// warehouse holds the dossier's files and results.
     pub on_behalf_of: Option<String>,
+    /// The back-office queue the dossier waits in (`WorkStage::as_str`), none when nobody at
+    /// an agency has to act; kept with the lifecycle state (migration M0025).
+    pub work_stage: Option<String>,
+    /// The deadline that orders its queue: the receipt limit, then the result date.
+    #[sea_orm(column_type = "TimestampWithTimeZone")]
+    pub queue_due_at: Option<DateTimeUtc>,
+    /// The deadline the near and overdue lists watch (none while the clock is stopped).
+    #[sea_orm(column_type = "TimestampWithTimeZone")]
+    pub watch_due_at: Option<DateTimeUtc>,
+    /// The competent agency may see it (its own receipt, or handed over).
+    pub with_competent: bool,
+    /// The applicant's full name folded for search (`queue_columns::applicant_name`).
+    pub applicant_name: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
