@@ -66,6 +66,7 @@ IFS='|' read -r code owner < <(sql "SELECT code, applicant_id FROM dossiers WHER
 officer_agency=H31.11341
 queue=$(sql "SELECT COUNT(*) FROM dossiers WHERE status > 0 AND (competent_agency = '$officer_agency' OR receiving_agency = '$officer_agency')")
 mine=$(sql "SELECT COUNT(*) FROM dossiers WHERE applicant_id = '$owner'")
+open_queue=$(sql "SELECT COUNT(*) FROM dossiers WHERE work_stage IS NOT NULL AND (competent_agency = '$officer_agency' OR receiving_agency = '$officer_agency')")
 citizen_token=$("$bin" --data-dir "$data_dir" token create --citizen "$owner")
 officer_token=$("$bin" --data-dir "$data_dir" token create --user "officer@$officer_agency")
 
@@ -101,6 +102,9 @@ worst="khaii%20sinhh%20dangg%20kyyy%20thuong%20truuu%20hoooo%20tichh%20caapp%20g
 run "search, 16 words of typos (the costliest query)" 16 "/api/v1/procedures?q=$worst"
 run "my dossiers, GET /api/v1/dossiers ($mine)" 16 "/api/v1/dossiers" "Authorization: Bearer $citizen_token"
 run "the officer's queue, GET /api/v1/dossiers ($queue in the commune)" 16 "/api/v1/dossiers" "Authorization: Bearer $officer_token"
+# The back-office home: every queue's count and most urgent rows ($open_queue open in the commune).
+run "the officer's work queues page, GET /staff ($open_queue open)" 16 "/staff" "Authorization: Bearer $officer_token"
+run "one queue in full, GET /staff?queue=overdue (50 rows)" 16 "/staff?queue=overdue" "Authorization: Bearer $officer_token"
 
 # Writes. The raw limit runs while the server idles; then the same rows through the application.
 tpl=$(sql "SELECT id FROM dossiers WHERE procedure_code = '1.001193' AND status > 0 ORDER BY id LIMIT 1")

@@ -79,7 +79,7 @@ impl Queue {
         match self {
             Queue::Receive | Queue::HandOver | Queue::Return => &[Role::Officer],
             Queue::Assign | Queue::Review => &[Role::Leader],
-            Queue::Assigned => &[Role::Specialist, Role::Officer, Role::Leader],
+            Queue::Assigned => &[Role::Specialist],
             Queue::Issue => &[Role::Clerk],
             Queue::Requests => &[Role::Officer, Role::Leader, Role::Clerk],
             Queue::Near | Queue::Overdue => {
@@ -506,7 +506,9 @@ async fn items(
         } else {
             state.due_at
         };
-        let minutes_left = deadline.map(|d| {
+        // Time left means nothing once the dossier is closed (a search also finds those).
+        let open_deadline = deadline.filter(|_| !state.status.is_final());
+        let minutes_left = open_deadline.map(|d| {
             if d >= now {
                 cal.working_minutes_between(now, d)
             } else {

@@ -342,7 +342,7 @@ pub async fn home(
             Order::Urgent => "urgent",
             Order::Latest => "latest",
         };
-        let (more, next, first, sort_urgent, sort_latest) = if selected.is_some() {
+        let (more, next, first, sort_urgent, sort_latest) = if selected.is_some() && n > 0 {
             (
                 None,
                 page.next.as_ref().map(|c| {
