@@ -209,8 +209,15 @@ try {
   // No file: the system drafts the result from the dossier and the decision, and signs it.
   await act(clerk, 'issue_result', f => f.locator('textarea[name=decision]').fill('Cấp bản chính Giấy khai sinh cho trẻ Nguyễn Minh Khang.'));
   if (!(await clerk.textContent('main')).includes('/KQ-H31.11341')) fail('the issued result has no register number');
+  // The officer finds it by the applicant's citizen ID and works it from the results table.
   await dpage.goto(`${base}/staff`);
-  await dpage.click(`section[aria-labelledby=q-return] a[href="/staff/dossiers/${code}"]`);
+  if (!(await dpage.textContent('section[aria-labelledby=q-return] table')).includes(code)) fail('the result to return is not in the officer\'s queue table');
+  await dpage.fill('#staff-q', '031085012345');
+  await dpage.click('form[role=search] button');
+  await dpage.waitForURL(/\/staff\?q=031085012345$/);
+  page = dpage;
+  await check('staff-search');
+  await dpage.click(`section[aria-labelledby=q-found] a[href="/staff/dossiers/${code}"]`);
   await act(dpage, 'return_result', f => f.locator('select[name=delivery]').selectOption('online'));
   page = officerPage;
   await page.goto(`${base}/my/${code}`);

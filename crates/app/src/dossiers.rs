@@ -2310,7 +2310,7 @@ pub async fn allowed_actions(
 }
 
 /// Active specialists of an agency, for the assignment list.
-pub async fn specialists_of(app: &App, agency: &str) -> Result<Vec<String>, AppError> {
+pub async fn specialists_of(app: &App, agency: &str) -> Result<Vec<(String, String)>, AppError> {
     use motcua_store::entities::{staff, staff_role};
     let holders: Vec<String> = staff_role::Entity::find()
         .filter(staff_role::Column::AgencyCode.eq(agency.to_owned()))
@@ -2321,15 +2321,18 @@ pub async fn specialists_of(app: &App, agency: &str) -> Result<Vec<String>, AppE
         .into_iter()
         .map(|r| r.username)
         .collect();
-    let active: BTreeSet<String> = staff::Entity::find()
+    let active: std::collections::BTreeMap<String, String> = staff::Entity::find()
         .filter(staff::Column::Username.is_in(holders.clone()))
         .filter(staff::Column::Active.eq(true))
         .all(&app.db)
         .await?
         .into_iter()
-        .map(|s| s.username)
+        .map(|s| (s.username, s.full_name))
         .collect();
-    Ok(holders.into_iter().filter(|h| active.contains(h)).collect())
+    Ok(holders
+        .into_iter()
+        .filter_map(|h| active.get(&h).map(|name| (h.clone(), name.clone())))
+        .collect())
 }
 
 /// One entry of a dossier's audit trail, as stored in the hash chain.

@@ -1,7 +1,7 @@
 //! The organisation model (SPEC §2): administrative units, agencies, receiving points and staff,
 //! and the demo organisation of one province.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use motcua_domain::catalogue::{AgencyLevel, Procedure};
 use motcua_domain::lifecycle::Role;
@@ -364,7 +364,7 @@ pub async fn seed_demo_org(app: &App) -> Result<DemoSummary, AppError> {
             let username = format!("{}@{code}", role.as_str());
             staff_rows.push(staff::ActiveModel {
                 username: Set(username.clone()),
-                full_name: Set(format!("{} ({code})", role_name_vi(role))),
+                full_name: Set(demo_person_name(&username)),
                 password_hash: Set(hash.clone()),
                 active: Set(true),
                 failed_logins: Set(0),
@@ -383,7 +383,7 @@ pub async fn seed_demo_org(app: &App) -> Result<DemoSummary, AppError> {
     let monitor = format!("monitor@{root}");
     staff_rows.push(staff::ActiveModel {
         username: Set(monitor.clone()),
-        full_name: Set(format!("{} ({root})", role_name_vi(Role::Monitor))),
+        full_name: Set(demo_person_name(&monitor)),
         password_hash: Set(hash.clone()),
         active: Set(true),
         failed_logins: Set(0),
@@ -442,18 +442,51 @@ pub async fn seed_demo_org(app: &App) -> Result<DemoSummary, AppError> {
     Ok(summary)
 }
 
-fn role_name_vi(role: Role) -> &'static str {
-    match role {
-        Role::Citizen => "Công dân",
-        Role::Officer => "Công chức một cửa",
-        Role::Specialist => "Chuyên viên",
-        Role::Leader => "Lãnh đạo",
-        Role::Clerk => "Văn thư",
-        Role::Admin => "Quản trị cơ quan",
-        Role::Monitor => "Giám sát",
-        Role::DigitalTeam => "Tổ công nghệ số cộng đồng",
-        Role::Workflow => "Quy trình tự động",
+/// The full names of staff accounts, for screens that show people rather than accounts. Unknown
+/// usernames are left out.
+pub async fn staff_names(
+    db: &impl motcua_store::sea_orm::ConnectionTrait,
+    usernames: &[String],
+) -> Result<HashMap<String, String>, AppError> {
+    if usernames.is_empty() {
+        return Ok(HashMap::new());
     }
+    Ok(staff::Entity::find()
+        .filter(staff::Column::Username.is_in(usernames.to_vec()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.username, s.full_name))
+        .collect())
+}
+
+/// A Vietnamese person's name for a demo account, the same for the same username: screens show
+/// people by name ("Trần Thị Hoa"), never by account (`specialist@…`), so the demo must have names.
+pub fn demo_person_name(username: &str) -> String {
+    const FAMILY: [&str; 14] = [
+        "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ",
+        "Ngô", "Dương",
+    ];
+    const MIDDLE: [&str; 8] = ["Văn", "Thị", "Minh", "Thu", "Đức", "Ngọc", "Quang", "Thanh"];
+    const GIVEN: [&str; 24] = [
+        "An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hoa", "Hùng", "Hương", "Khánh",
+        "Lan", "Linh", "Long", "Mai", "Nam", "Nga", "Phong", "Phương", "Quân", "Sơn", "Thảo",
+        "Trang",
+    ];
+    // FNV-1a: stable across builds and platforms (unlike the standard library's hasher).
+    let h = username.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    let pick = |list: &[&'static str], shift: u32| {
+        let n = list.len() as u64;
+        list[usize::try_from((h >> shift) % n).unwrap_or(0)]
+    };
+    format!(
+        "{} {} {}",
+        pick(&FAMILY, 0),
+        pick(&MIDDLE, 16),
+        pick(&GIVEN, 32)
+    )
 }
 
 /// The provinces, by name.
@@ -479,4 +512,37 @@ pub async fn admin_unit(app: &App, code: &str) -> Result<Option<admin_unit::Mode
     Ok(admin_unit::Entity::find_by_id(code.to_owned())
         .one(&app.db)
         .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::demo_person_name;
+
+    #[test]
+    fn demo_accounts_get_stable_varied_person_names() {
+        let roles = [
+            "officer",
+            "specialist",
+            "leader",
+            "clerk",
+            "admin",
+            "digital_team",
+        ];
+        let names: Vec<String> = roles
+            .iter()
+            .map(|r| demo_person_name(&format!("{r}@H31.11341")))
+            .collect();
+        for (r, n) in roles.iter().zip(&names) {
+            assert_eq!(n, &demo_person_name(&format!("{r}@H31.11341")), "stable");
+            assert_eq!(n.split(' ').count(), 3, "{n}");
+            assert!(!n.contains('@') && !n.contains("H31"), "{n}");
+        }
+        let mut distinct = names.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert!(
+            distinct.len() >= 4,
+            "one agency's staff are different people: {names:?}"
+        );
+    }
 }

@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 use motcua_domain::lifecycle::{self, Role, Status, Step, WorkStage, near_before};
-use motcua_store::entities::{dossier, staff};
+use motcua_store::entities::dossier;
 use motcua_store::sea_orm::{
     ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -483,17 +483,7 @@ async fn items(
     let mut holders: Vec<String> = rows.iter().filter_map(|r| r.assignee.clone()).collect();
     holders.sort();
     holders.dedup();
-    let names: std::collections::HashMap<String, String> = if holders.is_empty() {
-        Default::default()
-    } else {
-        staff::Entity::find()
-            .filter(staff::Column::Username.is_in(holders))
-            .all(&app.reader)
-            .await?
-            .into_iter()
-            .map(|s| (s.username, s.full_name))
-            .collect()
-    };
+    let names = crate::org::staff_names(&app.reader, &holders).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let state = state_of(&row)?;

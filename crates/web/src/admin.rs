@@ -63,6 +63,8 @@ struct TemplateView {
 
 struct Choice {
     value: String,
+    /// "Trần Thị Hoa (specialist@…)": the person, and the account an administrator manages.
+    label: String,
     checked: bool,
 }
 
@@ -192,9 +194,10 @@ async fn page(
                 hours: t.minutes.map(hours_text),
                 specialists: specialists
                     .iter()
-                    .map(|sp| Choice {
-                        value: sp.clone(),
-                        checked: t.assignees.contains(sp),
+                    .map(|(username, name)| Choice {
+                        value: username.clone(),
+                        label: format!("{name} ({username})"),
+                        checked: t.assignees.contains(username),
                     })
                     .collect(),
             }

@@ -121,7 +121,7 @@ pub fn chrome(ui: &UiLang, who: &Option<Principal>, title_key: &str) -> Chrome {
         switch_url: ui.switch_url(),
         who: who.as_ref().map(|p| match p {
             Principal::Citizen { full_name, .. } => full_name.clone(),
-            Principal::Staff { username, .. } => username.clone(),
+            Principal::Staff { full_name, .. } => full_name.clone(),
         }),
         is_staff: matches!(who, Some(Principal::Staff { .. })),
         css_version: CSS_VERSION,

@@ -177,6 +177,26 @@ fn filter_view(lang: Lang, f: &QueueFilter, names: &HashMap<String, String>) -> 
     }
 }
 
+/// A component by its name in the pinned procedure, never by its key.
+fn component_name(procedure: Option<&motcua_domain::catalogue::Procedure>, key: &str) -> String {
+    procedure
+        .and_then(|p| p.components.iter().find(|c| c.key == key))
+        .map_or_else(|| key.to_owned(), |c| c.name.clone())
+}
+
+/// Who took a step, as staff should read it: a colleague by name, the applicant, or the system.
+fn actor_name(lang: Lang, actor: &str, people: &HashMap<String, String>) -> String {
+    match actor.split_once(':') {
+        Some(("staff", username)) => people
+            .get(username)
+            .cloned()
+            .unwrap_or_else(|| username.to_owned()),
+        Some(("citizen", _)) => t(lang, "history.applicant").to_owned(),
+        Some(("system", _)) => t(lang, "history.system").to_owned(),
+        _ => actor.to_owned(),
+    }
+}
+
 /// Rows per queue on the overview, and per page of one queue.
 const OVERVIEW_ROWS: u64 = 10;
 const PAGE_ROWS: u64 = 50;
@@ -575,7 +595,8 @@ struct DossierPage {
     components: Vec<(String, String)>,
     /// (key, name, number of files) of each component that came with files, for the checklist.
     checklist: Vec<(String, String, usize)>,
-    specialists: Vec<String>,
+    /// (username, full name) of the competent agency's active specialists.
+    specialists: Vec<(String, String)>,
     answers: Vec<(String, String)>,
     /// (label, download URL, viewer page).
     files: Vec<(String, String, String)>,
@@ -698,6 +719,17 @@ async fn dossier_page(
         .await
         .unwrap_or_default();
     let actions = allowed.iter().map(|k| ActionView::of(lang, *k)).collect();
+    // The staff named in the history, by name.
+    let mut accounts: Vec<String> = v
+        .history
+        .iter()
+        .filter_map(|h| h.actor.strip_prefix("staff:").map(str::to_owned))
+        .collect();
+    accounts.sort();
+    accounts.dedup();
+    let people = motcua_app::org::staff_names(&s.app.reader, &accounts)
+        .await
+        .unwrap_or_default();
     let answers = match (&proc, v.form.as_object()) {
         (Some(pr), Some(form)) => crate::portal::answers_of(s, pr, form)
             .await
@@ -839,11 +871,15 @@ async fn dossier_page(
                     // from a national database.
                     format!(
                         "{} — {} ({})",
-                        a.component,
+                        component_name(proc.as_deref(), &a.component),
                         a.file_name,
                         match a.source.split_once(':') {
                             Some(("connector", name)) => {
-                                format!("{} {name}", t(lang, "source.connector"))
+                                match motcua_domain::national::Database::from_name(name) {
+                                    Some(db) if lang == Lang::En => db.name_en().to_owned(),
+                                    Some(db) => db.name_vi().to_owned(),
+                                    None => t(lang, "source.connector").to_owned(),
+                                }
                             }
                             _ => t(lang, &format!("source.{}", a.source)).to_owned(),
                         }
@@ -854,7 +890,7 @@ async fn dossier_page(
             })
             .chain(v.documents.iter().filter(|d| !d.is_notice()).map(|d| {
                 (
-                    format!("{} — {}", d.kind, d.file_name),
+                    format!("{} — {}", t(lang, &format!("doc.{}", d.kind)), d.file_name),
                     d.url.clone(),
                     format!("/staff/dossiers/{}/files/{}", v.code, d.id),
                 )
@@ -868,7 +904,7 @@ async fn dossier_page(
                     local_time(s, Some(h.at), TIME_DATE),
                     format!(
                         "{} — {} → {}{}",
-                        h.actor,
+                        actor_name(lang, &h.actor, &people),
                         action_label(lang, &h.action),
                         t(lang, &format!("status.{}", h.to_status)),
                         h.note
