@@ -467,12 +467,21 @@ pub fn demo_person_name(username: &str) -> String {
         "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ",
         "Ngô", "Dương",
     ];
-    const MIDDLE: [&str; 8] = ["Văn", "Thị", "Minh", "Thu", "Đức", "Ngọc", "Quang", "Thanh"];
-    const GIVEN: [&str; 24] = [
-        "An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hoa", "Hùng", "Hương", "Khánh",
-        "Lan", "Linh", "Long", "Mai", "Nam", "Nga", "Phong", "Phương", "Quân", "Sơn", "Thảo",
-        "Trang",
-    ];
+    // Middle and given names that go together: "Văn" is a man's middle name, "Thị" a woman's.
+    const MEN: ([&str; 4], [&str; 12]) = (
+        ["Văn", "Đức", "Minh", "Quang"],
+        [
+            "An", "Bình", "Dũng", "Hải", "Hùng", "Khánh", "Long", "Nam", "Phong", "Quân", "Sơn",
+            "Tuấn",
+        ],
+    );
+    const WOMEN: ([&str; 4], [&str; 12]) = (
+        ["Thị", "Thu", "Ngọc", "Thanh"],
+        [
+            "Chi", "Giang", "Hà", "Hạnh", "Hoa", "Hương", "Lan", "Linh", "Mai", "Nga", "Thảo",
+            "Trang",
+        ],
+    );
     // FNV-1a: stable across builds and platforms (unlike the standard library's hasher).
     let h = username.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
@@ -481,11 +490,12 @@ pub fn demo_person_name(username: &str) -> String {
         let n = list.len() as u64;
         list[usize::try_from((h >> shift) % n).unwrap_or(0)]
     };
+    let (middle, given) = if h >> 48 & 1 == 0 { MEN } else { WOMEN };
     format!(
         "{} {} {}",
         pick(&FAMILY, 0),
-        pick(&MIDDLE, 16),
-        pick(&GIVEN, 32)
+        pick(&middle, 16),
+        pick(&given, 32)
     )
 }
 
