@@ -131,7 +131,7 @@ try {
   if (await boxes.count() !== 4) fail(`the checklist has ${await boxes.count()} components, not 4`);
   for (const box of await boxes.all()) await box.check();
   await dpage.locator('form.action-form:has(input[name=action][value=receive]) button[type=submit]').click();
-  await dpage.waitForURL(new RegExp(`/staff/dossiers/${code.replace(/\./g, '\\.')}$`));
+  await dpage.waitForURL(new RegExp(`/staff/dossiers/${code.replace(/\./g, '\\.')}\\?done=[a-z_]+$`));
   if (await dpage.locator('.error-summary').count()) fail(`receive: ${await dpage.textContent('.error-summary')}`);
   const staff = await browser.newContext();
   const login = await staff.request.post(`${base}/api/v1/auth/staff`, { data: { username: 'officer@H31.11341', password: 'demo' } });
@@ -181,9 +181,10 @@ try {
     if (await form.count() !== 1) fail(`${action} is not offered on ${p.url()}`);
     if (fill) await fill(form);
     await form.locator('button[type=submit]').click();
-    await p.waitForURL(new RegExp(`/staff/dossiers/${code.replace(/\./g, '\\.')}$`));
+    await p.waitForURL(new RegExp(`/staff/dossiers/${code.replace(/\./g, '\\.')}\\?done=[a-z_]+$`));
     const err = await p.locator('.error-summary').count();
     if (err) fail(`${action}: ${await p.textContent('.error-summary')}`);
+    if (!(await p.locator('.confirmation[role=status]').count())) fail(`${action}: no confirmation banner`);
   }
   const leader = await signIn('leader@H31.11341');
   if (!(await leader.textContent('#q-assign + ol, section[aria-labelledby=q-assign]')).includes(code)) fail('the leader does not see the dossier to assign');

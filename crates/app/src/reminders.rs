@@ -87,12 +87,25 @@ impl Handler for StaffDigest {
                 };
                 let overdue = pairs(list(Queue::Overdue).await?);
                 let near = pairs(list(Queue::Near).await?);
+                let overdue_total = queues::count(app, &principal, Queue::Overdue, &all).await?;
+                let near_total = queues::count(app, &principal, Queue::Near, &all).await?;
                 if overdue.is_empty() && near.is_empty() {
                     continue;
                 }
                 let lang = Lang::parse(&s.lang);
-                let (title, body) =
-                    notice::staff_digest(lang, &overdue, &near, &link, app.calendar.offset());
+                let (title, body) = notice::staff_digest(
+                    lang,
+                    &notice::DigestList {
+                        items: &overdue,
+                        total: overdue_total,
+                    },
+                    &notice::DigestList {
+                        items: &near,
+                        total: near_total,
+                    },
+                    &link,
+                    app.calendar.offset(),
+                );
                 messages.push((
                     messaging::message_id(&format!("{}:{username}", ctx.job.id), Channel::Email),
                     NewMessage {

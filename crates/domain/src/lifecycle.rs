@@ -854,8 +854,10 @@ fn apply(
             require_role(role, &[Role::Leader])?;
             require_place(actor, Place::CompetentAgency)?;
             let reason = require_text(reason)?;
+            // Only what awaits the leader's decision goes back: once approved, the decision is
+            // taken and the clerk issues it (issue 17: no "send back" after approval).
             match &state.step {
-                Some(Step::InReview { assignee }) | Some(Step::Approved { assignee }) => {
+                Some(Step::InReview { assignee }) => {
                     s.step = Some(Step::Assigned {
                         assignee: assignee.clone(),
                     });

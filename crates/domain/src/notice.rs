@@ -403,35 +403,62 @@ fn en(event: &DossierEvent, ctx: &NoticeContext<'_>) -> Parts {
     }
 }
 
-/// A staff member's morning digest: the dossiers past or near a deadline in their queues.
-/// `overdue` and `near` are (dossier code, deadline) pairs; `link` is the back office.
+/// One list of a staff digest: the most urgent dossiers as (code, deadline), and how many the
+/// list holds in all (at least as many).
+pub struct DigestList<'a> {
+    pub items: &'a [(String, DateTime<Utc>)],
+    pub total: u64,
+}
+
+impl DigestList<'_> {
+    fn total(&self) -> u64 {
+        self.total.max(self.items.len() as u64)
+    }
+
+    fn more(&self) -> u64 {
+        self.total() - self.items.len() as u64
+    }
+}
+
+/// A staff member's morning digest: the dossiers past or near a deadline in their queues, the
+/// most urgent of each listed; `link` is the back office.
 pub fn staff_digest(
     lang: Lang,
-    overdue: &[(String, DateTime<Utc>)],
-    near: &[(String, DateTime<Utc>)],
+    overdue: &DigestList<'_>,
+    near: &DigestList<'_>,
     link: &str,
     offset: FixedOffset,
 ) -> (String, String) {
     let line = |(code, at): &(String, DateTime<Utc>)| format!("- {code}: {}\n", when(*at, offset));
+    let more = |n: u64| match lang {
+        Lang::Vi => format!("- … và {n} hồ sơ khác\n"),
+        Lang::En if n == 1 => "- … and 1 more dossier\n".to_owned(),
+        Lang::En => format!("- … and {n} more dossiers\n"),
+    };
     let mut body = String::new();
     let title = match lang {
         Lang::Vi => format!(
             "Hồ sơ cần xử lý: {} quá hạn, {} sắp đến hạn",
-            overdue.len(),
-            near.len()
+            overdue.total(),
+            near.total()
         ),
         Lang::En => format!(
             "Dossiers to handle: {} overdue, {} due soon",
-            overdue.len(),
-            near.len()
+            overdue.total(),
+            near.total()
         ),
     };
+    let (overdue_more, near_more) = (overdue.more(), near.more());
+    let (overdue, near) = (overdue.items, near.items);
     if !overdue.is_empty() {
         body.push_str(match lang {
             Lang::Vi => "Đã quá hạn:\n",
             Lang::En => "Overdue:\n",
         });
         overdue.iter().for_each(|o| body.push_str(&line(o)));
+        if overdue_more > 0 {
+            body.push_str(&more(overdue_more));
+        }
         body.push('\n');
     }
     if !near.is_empty() {
@@ -440,6 +467,9 @@ pub fn staff_digest(
             Lang::En => "Due soon (within a working day; awaiting receipt: within two working hours of the 8-hour limit):\n",
         });
         near.iter().for_each(|o| body.push_str(&line(o)));
+        if near_more > 0 {
+            body.push_str(&more(near_more));
+        }
         body.push('\n');
     }
     body.push_str(&match lang {
@@ -668,10 +698,13 @@ mod tests {
             .single()
             .unwrap();
         let o = FixedOffset::east_opt(7 * 3600).unwrap();
+        let overdue = [("A-1".to_owned(), t)];
+        let near = [("B-2".to_owned(), t), ("C-3".to_owned(), t)];
+        let list = |items, total| DigestList { items, total };
         let (title, body) = staff_digest(
             Lang::Vi,
-            &[("A-1".into(), t)],
-            &[("B-2".into(), t), ("C-3".into(), t)],
+            &list(&overdue, 1),
+            &list(&near, 2),
             "https://x/staff",
             o,
         );
@@ -679,8 +712,17 @@ mod tests {
         let a = body.find("A-1: 08:30 07/12/2026").unwrap();
         let b = body.find("B-2").unwrap();
         assert!(a < b && body.contains("https://x/staff"), "{body}");
-        let (title, _) = staff_digest(Lang::En, &[], &[("B".into(), t)], "l", o);
+        assert!(!body.contains("khác"), "nothing left out: {body}");
+        let one = [("B".to_owned(), t)];
+        let (title, _) = staff_digest(Lang::En, &list(&[], 0), &list(&one, 1), "l", o);
         assert_eq!(title, "Dossiers to handle: 0 overdue, 1 due soon");
+        // A long list: the title counts them all, the body lists the most urgent and says so.
+        let (title, body) = staff_digest(Lang::En, &list(&overdue, 51), &list(&one, 2), "l", o);
+        assert_eq!(title, "Dossiers to handle: 51 overdue, 2 due soon");
+        assert!(body.contains("- … and 50 more dossiers\n"), "{body}");
+        assert!(body.contains("- … and 1 more dossier\n"), "{body}");
+        let (_, body) = staff_digest(Lang::Vi, &list(&overdue, 3), &list(&[], 0), "l", o);
+        assert!(body.contains("- … và 2 hồ sơ khác\n"), "{body}");
     }
 
     #[test]

@@ -636,6 +636,8 @@ struct DossierTemplate {
     cost: crate::pages::FeeTable,
     d: DossierPage,
     message: Option<String>,
+    /// "Done: Receive" after an action succeeded.
+    done: Option<String>,
 }
 
 /// The signed-in staff member, or the one whose password opened an enrolment session (where a
@@ -670,6 +672,22 @@ async fn dossier_page(
     code: &str,
     status: StatusCode,
     message: Option<String>,
+) -> Response {
+    dossier_page_with(s, ui, who, p, code, status, message, None).await
+}
+
+/// The dossier page, with an error to show (`message`) or the confirmation of an action just
+/// taken (`done`).
+#[allow(clippy::too_many_arguments)]
+async fn dossier_page_with(
+    s: &AppState,
+    ui: &UiLang,
+    who: &Option<Principal>,
+    p: &Principal,
+    code: &str,
+    status: StatusCode,
+    message: Option<String>,
+    done: Option<String>,
 ) -> Response {
     let lang = ui.lang;
     let v = match dossiers::get(&s.app, p, code).await {
@@ -948,6 +966,7 @@ async fn dossier_page(
             cost,
             d,
             message,
+            done,
         },
     )
 }
@@ -968,11 +987,25 @@ pub async fn dossier(
     MaybeAuth(who): MaybeAuth,
     State(s): State<AppState>,
     Path(code): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let Some(p) = staff_only(&who) else {
         return Redirect::to("/staff").into_response();
     };
-    dossier_page(&s, &ui, &who, &p, &code, StatusCode::OK, None).await
+    // `?done=<action>` after an action succeeded: say what was done (only known actions).
+    let done = query.get("done").and_then(|name| {
+        ActionKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == name.as_str())
+            .map(|k| {
+                format!(
+                    "{} {}",
+                    t(ui.lang, "staff.done"),
+                    action_label(ui.lang, k.as_str())
+                )
+            })
+    });
+    dossier_page_with(&s, &ui, &who, &p, &code, StatusCode::OK, None, done).await
 }
 
 /// Runs one action from the dossier page (multipart: `action`, optional `reason`, `note`,
@@ -1061,9 +1094,15 @@ pub async fn act(
             .await;
         }
     };
+    let command_name = command.kind();
     let issue = dossiers::IssueDetails { file, decision };
     match dossiers::act(&s.app, &p, &code, command, issue).await {
-        Ok(v) => Redirect::to(&format!("/staff/dossiers/{}", v.code)).into_response(),
+        Ok(v) => Redirect::to(&format!(
+            "/staff/dossiers/{}?done={}",
+            v.code,
+            command_name.as_str()
+        ))
+        .into_response(),
         Err(e) if e.kind == ErrorCode::Internal => crate::pages::server_error(&ui, &who, &e),
         Err(e) => {
             dossier_page(

@@ -133,6 +133,16 @@ async fn staff_take_a_dossier_from_receipt_to_return_in_the_browser_pages() {
         .0,
         303
     );
+    // The page it lands on says what was done; anything else in `done` says nothing.
+    let (_, html) = t
+        .page(&officer, &format!("/staff/dossiers/{code}?done=receive"))
+        .await;
+    assert!(html.contains("Đã thực hiện: Tiếp nhận"), "{html}");
+    let (status, html) = t
+        .page(&officer, &format!("/staff/dossiers/{code}?done=%3Cb%3E"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("Đã thực hiện") && !html.contains("<b>"));
     use motcua_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let receipt = motcua_store::entities::audit_entry::Entity::find()
         .filter(motcua_store::entities::audit_entry::Column::Action.eq("dossier.receive"))

@@ -239,7 +239,7 @@ fn allowed(state: &str, action: ActionKind, role: Role, seat: Seat) -> bool {
         A::RecordConsultationReply => false,
         A::Consult | A::RequestPayment => in_processing && role == Role::Specialist && c,
         A::Forward => state == "assigned" && role == Role::Specialist && c,
-        A::SendBack => matches!(state, "in_review" | "approved") && role == Role::Leader && c,
+        A::SendBack => state == "in_review" && role == Role::Leader && c,
         A::Approve => state == "in_review" && role == Role::Leader && c,
         A::IssueResult => state == "approved" && role == Role::Clerk && c,
         A::ReturnResult => state == "result_ready" && role == Role::Officer && r,
