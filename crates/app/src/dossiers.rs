@@ -2087,6 +2087,12 @@ async fn view_in(
         } else {
             state.assignee().map(str::to_owned)
         },
+        step: match (&state.step, is_citizen) {
+            (_, true) | (None, _) => None,
+            (Some(lifecycle::Step::Assigned { .. }), _) => Some("assigned".into()),
+            (Some(lifecycle::Step::InReview { .. }), _) => Some("in_review".into()),
+            (Some(lifecycle::Step::Approved { .. }), _) => Some("approved".into()),
+        },
         submitted_at: state.submitted_at,
         receipt_due_at: state.receipt_due_at,
         received_at: state.received_at,

@@ -104,6 +104,9 @@ pub struct DossierView {
     pub handed_over: bool,
     pub needs_handover: bool,
     pub assignee: Option<String>,
+    /// Inside "in processing" (staff only): `assigned` (being appraised), `in_review` (awaiting
+    /// the leader's decision) or `approved` (to be issued).
+    pub step: Option<String>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub receipt_due_at: Option<DateTime<Utc>>,
     pub received_at: Option<DateTime<Utc>>,

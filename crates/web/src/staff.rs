@@ -585,6 +585,9 @@ struct DossierPage {
     status: String,
     applicant: String,
     channel: String,
+    /// "Awaiting the leader's decision — Trần Thị Hoa": where it is inside processing, and who
+    /// holds it; empty outside processing.
+    step: String,
     due: String,
     /// Working hours left overall (or late by), empty when no clock runs.
     time_left: String,
@@ -742,6 +745,7 @@ async fn dossier_page_with(
         .history
         .iter()
         .filter_map(|h| h.actor.strip_prefix("staff:").map(str::to_owned))
+        .chain(v.assignee.clone())
         .collect();
     accounts.sort();
     accounts.dedup();
@@ -850,6 +854,14 @@ async fn dossier_page_with(
             }
         },
         channel: t(lang, &format!("channel.{}", v.channel)).to_owned(),
+        step: match (&v.step, &v.assignee) {
+            (Some(step), Some(who)) => format!(
+                "{} — {}",
+                t(lang, &format!("staff.step_{step}")),
+                people.get(who).cloned().unwrap_or_else(|| who.clone())
+            ),
+            _ => String::new(),
+        },
         due: local_time(s, v.due_at.or(v.receipt_due_at), TIME_DATE),
         actions,
         components: proc

@@ -210,11 +210,35 @@ async fn staff_take_a_dossier_from_receipt_to_return_in_the_browser_pages() {
             .unwrap()
             .contains(&code)
     );
+    // The leader sees where it is and who holds it, by name; the queue row says the same.
+    let holder = motcua_app::org::demo_person_name(&spec);
+    let (_, page) = t.page(&leader, &format!("/staff/dossiers/{code}")).await;
+    assert!(
+        page.contains(&format!("Chờ lãnh đạo duyệt — {holder}")),
+        "{page}"
+    );
+    assert!(
+        html.contains(&format!("Chờ lãnh đạo duyệt — {holder}")),
+        "{html}"
+    );
+    assert!(
+        page.contains("value=\"send_back\""),
+        "sent back before the decision"
+    );
     assert_eq!(
         act(&t, &leader, &code, &[("action", "approve")], false)
             .await
             .0,
         303
+    );
+    let (_, page) = t.page(&leader, &format!("/staff/dossiers/{code}")).await;
+    assert!(
+        page.contains(&format!("Đã duyệt, chờ ban hành — {holder}")),
+        "{page}"
+    );
+    assert!(
+        !page.contains("value=\"send_back\""),
+        "no sending back once approved"
     );
 
     let clerk = t.staff_cookie(&format!("clerk@{AGENCY_A}")).await;
