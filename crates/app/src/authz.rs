@@ -130,11 +130,16 @@ pub fn actors(principal: &Principal, access: &Access) -> Vec<Actor> {
 
 /// Agencies whose dossiers a staff principal handles.
 pub fn handling_agencies(principal: &Principal) -> Vec<String> {
+    agencies_with(principal, &HANDLING)
+}
+
+/// The agencies where a staff principal holds one of `roles`, sorted, each once.
+pub fn agencies_with(principal: &Principal, roles: &[Role]) -> Vec<String> {
     match principal {
-        Principal::Staff { roles, .. } => {
-            let mut v: Vec<String> = roles
+        Principal::Staff { roles: held, .. } => {
+            let mut v: Vec<String> = held
                 .iter()
-                .filter(|r| HANDLING.contains(&r.role))
+                .filter(|r| roles.contains(&r.role))
                 .map(|r| r.agency.clone())
                 .collect();
             v.sort();

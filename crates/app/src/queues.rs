@@ -15,9 +15,10 @@ use motcua_store::sea_orm::{
 };
 use serde::Deserialize;
 
+use crate::authz::{self, agencies_with};
 use crate::dossiers::state_of;
 use crate::identity::Principal;
-use crate::{App, AppError, authz};
+use crate::{App, AppError};
 
 /// Counts stop here: a queue longer than this shows "999+" and is worked page by page.
 pub const COUNT_CAP: u64 = 1_000;
@@ -224,21 +225,6 @@ pub struct QueuePage {
     pub items: Vec<QueueItem>,
     /// The cursor of the next page, when there is one.
     pub next: Option<String>,
-}
-
-/// The agencies where the principal holds one of `roles`.
-fn agencies_with(principal: &Principal, roles: &[Role]) -> Vec<String> {
-    let Principal::Staff { roles: held, .. } = principal else {
-        return Vec::new();
-    };
-    let mut v: Vec<String> = held
-        .iter()
-        .filter(|r| roles.contains(&r.role))
-        .map(|r| r.agency.clone())
-        .collect();
-    v.sort();
-    v.dedup();
-    v
 }
 
 /// The index-ordered sources a queue is the union of, for this principal now.
