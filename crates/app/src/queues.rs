@@ -90,10 +90,24 @@ impl Queue {
     }
 
     /// The deadline lists are ordered by the watched deadline, the others by their queue's.
+    fn by_watched_deadline(self) -> bool {
+        matches!(self, Queue::Near | Queue::Overdue)
+    }
+
     fn sort_column(self) -> dossier::Column {
-        match self {
-            Queue::Near | Queue::Overdue => dossier::Column::WatchDueAt,
-            _ => dossier::Column::QueueDueAt,
+        if self.by_watched_deadline() {
+            dossier::Column::WatchDueAt
+        } else {
+            dossier::Column::QueueDueAt
+        }
+    }
+
+    /// A row's value in [`Self::sort_column`].
+    fn sort_value(self, row: &dossier::Model) -> Option<DateTime<Utc>> {
+        if self.by_watched_deadline() {
+            row.watch_due_at
+        } else {
+            row.queue_due_at
         }
     }
 }
@@ -379,13 +393,7 @@ pub async fn page(
         .into_iter()
         .flatten()
         .collect();
-    let key = |r: &dossier::Model| {
-        let at = match queue.sort_column() {
-            dossier::Column::WatchDueAt => r.watch_due_at,
-            _ => r.queue_due_at,
-        };
-        (at, r.id.clone())
-    };
+    let key = |r: &dossier::Model| (queue.sort_value(r), r.id.clone());
     rows.sort_by_key(key);
     if order == Order::Latest {
         rows.reverse();
