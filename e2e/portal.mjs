@@ -192,19 +192,26 @@ try {
   await act(leader, 'assign', f => f.locator('select[name=assignee]').selectOption('specialist@H31.11341'));
   const specialist = await signIn('specialist@H31.11341');
   await specialist.click(`section[aria-labelledby=q-assigned] a[href="/staff/dossiers/${code}"]`);
-  await act(specialist, 'forward');
+  await act(specialist, 'forward', async f => {
+    await f.locator('textarea[name=opinion]').fill('Hồ sơ đầy đủ, hợp lệ; đủ điều kiện đăng ký khai sinh theo Điều 16 Luật Hộ tịch.');
+    await f.locator('textarea[name=proposal]').fill('Đề nghị lãnh đạo ký Giấy khai sinh cho trẻ Nguyễn Minh Khang.');
+  });
   await leader.goto(`${base}/staff`);
   await leader.click(`section[aria-labelledby=q-review] a[href="/staff/dossiers/${code}"]`);
   page = leader;
   if (!(await leader.textContent('main')).includes('Đã ký số bởi Nguyễn Văn An')) fail('the leader does not see the applicant\'s valid signature');
+  // The leader decides with the appraisal in view, the file being read beside the answers.
+  const appraisal = await leader.textContent('section.appraisal');
+  if (!appraisal.includes('Điều 16 Luật Hộ tịch') || !appraisal.includes('Đề nghị lãnh đạo ký')) fail('the leader does not see the specialist\'s appraisal and proposal');
+  if (await leader.locator('.dossier-viewer iframe[name=viewer]').count() !== 1) fail('no file viewer beside the dossier');
   await check('staff-review');
   // The specialist's and leader's view of a component, inside the page.
-  await leader.click('a[href*="/files/"]');
+  await leader.click('a[href^="/staff/dossiers/"][href*="/files/"]');
   await leader.waitForURL(/\/staff\/dossiers\/.+\/files\/.+$/);
   if (await leader.locator('iframe.viewer').count() !== 1) fail('the PDF component is not shown in the page');
   await check('staff-file-viewer');
   await leader.goBack();
-  await act(leader, 'approve');
+  await act(leader, 'approve', f => f.locator('textarea[name=opinion]').fill('Đồng ý.'));
   const clerk = await signIn('clerk@H31.11341');
   await clerk.click(`section[aria-labelledby=q-issue] a[href="/staff/dossiers/${code}"]`);
   // No file: the system drafts the result from the dossier and the decision, and signs it.
@@ -219,7 +226,13 @@ try {
   page = dpage;
   await check('staff-search');
   await dpage.click(`section[aria-labelledby=q-found] a[href="/staff/dossiers/${code}"]`);
-  await act(dpage, 'return_result', f => f.locator('select[name=delivery]').selectOption('online'));
+  await act(dpage, 'return_result', async f => {
+    // Only the chosen method's fields are shown.
+    await f.locator('select[name=delivery]').selectOption('counter');
+    if (!(await f.locator('#recipient-name').isVisible()) || await f.locator('#postal-code').isVisible()) fail('the counter return does not show exactly its own fields');
+    await f.locator('select[name=delivery]').selectOption('online');
+    if (await f.locator('#recipient-name').isVisible() || await f.locator('#postal-code').isVisible()) fail('the online return shows the counter or post fields');
+  });
   page = officerPage;
   await page.goto(`${base}/my/${code}`);
   if (!(await page.textContent('main')).includes('Đã trả kết quả')) fail('the citizen does not see the result returned');
@@ -287,7 +300,7 @@ try {
   // Online, the identity paper and residence come from the state's data: nothing to upload.
   await page.goto(`${base}/my/${feeDraft}/check`);
   // Three certificates: 200.000 đ plus 5.000 đ for the third.
-  if (!(await page.textContent('table.fees')).includes('205.000 đ')) fail('the check page does not show the computed fee');
+  if (!(await page.textContent('table.fees')).includes('205.000\u00a0đ')) fail('the check page does not show the computed fee');
   await check('check-fees');
   await page.click(`form[action="/my/${feeDraft}/pay"] button[type=submit]`);
   await page.waitForURL(/\/sim\/vnpay\/paymentv2\/vpcpay\.html/);

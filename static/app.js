@@ -46,3 +46,57 @@
     });
   });
 })();
+
+// The result's return form: only the chosen method's fields (without this file all are shown,
+// each labelled with its method).
+(function () {
+  'use strict';
+  var selects = document.querySelectorAll('select[data-shows-for]');
+  Array.prototype.forEach.call(selects, function (select) {
+    var form = select.form;
+    function show() {
+      Array.prototype.forEach.call(form.querySelectorAll('[data-for]'), function (el) {
+        el.hidden = el.getAttribute('data-for') !== select.value;
+      });
+    }
+    select.addEventListener('change', show);
+    show();
+  });
+})();
+
+// Keyboard shortcuts for a working day in the back office. Single keys, so they stay off until
+// the person turns them on (WCAG 2.1.4), and never act while typing in a field.
+(function () {
+  'use strict';
+  var toggle = document.getElementById('shortcuts-on');
+  if (!toggle || !window.localStorage) return;
+  toggle.checked = localStorage.getItem('motcua-shortcuts') === 'on';
+  toggle.addEventListener('change', function () {
+    localStorage.setItem('motcua-shortcuts', toggle.checked ? 'on' : 'off');
+  });
+  function rows() { return Array.prototype.slice.call(document.querySelectorAll('.queue-table td.code a')); }
+  function move(step) {
+    var list = rows();
+    if (!list.length) return;
+    var i = list.indexOf(document.activeElement);
+    var next = list[Math.min(list.length - 1, Math.max(0, i < 0 ? 0 : i + step))];
+    next.focus();
+  }
+  function go(id) {
+    var el = document.getElementById(id);
+    if (el) { el.focus(); el.scrollIntoView({ block: 'start' }); }
+  }
+  document.addEventListener('keydown', function (e) {
+    if (!toggle.checked || e.ctrlKey || e.metaKey || e.altKey) return;
+    var t = e.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+    var handled = true;
+    if (e.key === '/') go('staff-q');
+    else if (e.key === 'j') move(1);
+    else if (e.key === 'k') move(-1);
+    else if (e.key === 'a') go('actions');
+    else if (e.key === 'v') { var f = document.querySelector('.dossier-viewer iframe'); if (f) f.focus(); else handled = false; }
+    else handled = false;
+    if (handled) e.preventDefault();
+  });
+})();

@@ -3,7 +3,7 @@
 //! Each mutating use case is one transaction that writes the dossier row, a progress entry and an
 //! audit entry together; a failed check returns before anything is written.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -1888,12 +1888,29 @@ pub async fn list(
     rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     let now = app.now();
     let mut out = Vec::new();
+    let mine = matches!(principal, Principal::Citizen { .. });
+    let mut forms: HashMap<(String, i32), std::sync::Arc<Procedure>> = HashMap::new();
     for row in rows {
         let state = state_of(&row)?;
         // The same rule as single reads: staff of a competent agency see handed-over dossiers only.
         if !authz::access(principal, &row, &state).visible() {
             continue;
         }
+        let subject = if mine {
+            let key = (row.procedure_code.clone(), row.procedure_version);
+            let procedure = match forms.get(&key) {
+                Some(p) => p.clone(),
+                None => {
+                    let p = catalogue::pinned(&app.reader, &key.0, key.1).await?;
+                    forms.insert(key, p.clone());
+                    p
+                }
+            };
+            let answers: Map<String, Value> = motcua_store::from_json("dossiers.form", &row.form)?;
+            procedure.form.subject_of(&answers)
+        } else {
+            None
+        };
         out.push(DossierSummary {
             code: row.code.clone(),
             status: state.status.code(),
@@ -1906,6 +1923,8 @@ pub async fn list(
             assignee: state.assignee().map(str::to_owned),
             due_at: state.due_at,
             overdue: state.is_overdue(now),
+            submitted_at: state.submitted_at,
+            subject,
             updated_at: row.updated_at,
         });
     }
@@ -2022,6 +2041,13 @@ async fn view_in(
         .await?
         .into_iter()
         .map(|p| HistoryEntry {
+            note: if is_citizen
+                && lifecycle::ActionKind::parse(&p.action).is_some_and(|k| k.note_is_internal())
+            {
+                None
+            } else {
+                p.note
+            },
             at: p.at,
             action: p.action,
             from_status: p.from_status,
@@ -2033,7 +2059,6 @@ async fn view_in(
             },
             agency: p.agency_code,
             receiving_point: p.receiving_point,
-            note: p.note,
         })
         .collect();
     let all = attachments_of(conn, &row.id).await?;
@@ -2092,6 +2117,11 @@ async fn view_in(
             (Some(lifecycle::Step::Assigned { .. }), _) => Some("assigned".into()),
             (Some(lifecycle::Step::InReview { .. }), _) => Some("in_review".into()),
             (Some(lifecycle::Step::Approved { .. }), _) => Some("approved".into()),
+        },
+        appraisal: if is_citizen {
+            None
+        } else {
+            state.appraisal.clone()
         },
         submitted_at: state.submitted_at,
         receipt_due_at: state.receipt_due_at,
@@ -2269,8 +2299,13 @@ pub async fn allowed_actions(
         },
         Command::HandOver,
         Command::Assign { assignee: text() },
-        Command::Forward,
-        Command::Approve,
+        Command::Forward {
+            opinion: text(),
+            proposal: text(),
+        },
+        Command::Approve {
+            opinion: String::new(),
+        },
         Command::SendBack { reason: text() },
         Command::IssueResult,
         Command::ReturnResult {

@@ -51,7 +51,8 @@ pub fn event_of(action: &str, to: Status) -> Option<&'static str> {
         ("issue_result", _) => "result_ready",
         ("extend", _) => "late",
         ("stop", _) => "stopped",
-        ("accept_withdrawal", _) => "withdrawn",
+        // A dossier nobody had received yet is withdrawn the moment the applicant asks.
+        ("accept_withdrawal", _) | ("request_withdrawal", Status::Stopped) => "withdrawn",
         _ => return None,
     })
 }
@@ -398,6 +399,14 @@ mod tests {
         assert_eq!(event_of("submit", Status::Received), Some("received"));
         assert_eq!(event_of("receive", Status::Received), Some("received"));
         assert_eq!(event_of("extend", Status::InProcessing), Some("late"));
+        assert_eq!(
+            event_of("request_withdrawal", Status::Stopped),
+            Some("withdrawn")
+        );
+        assert_eq!(
+            event_of("request_withdrawal", Status::WithdrawalRequested),
+            None
+        );
         for internal in [
             "assign",
             "hand_over",

@@ -499,6 +499,55 @@ pub fn demo_person_name(username: &str) -> String {
     )
 }
 
+/// A one-stop desk as the public contact page shows it.
+#[derive(Debug, Clone)]
+pub struct PublicPoint {
+    pub name_vi: String,
+    pub name_en: String,
+    pub agency_vi: String,
+    pub agency_en: String,
+    pub address: String,
+    pub hours: Option<motcua_domain::opening_hours::OpeningHours>,
+    /// Provincial desks (the public administrative service centre) come first.
+    pub provincial: bool,
+}
+
+/// Every receiving point with its agency, provincial desks first, then by name. A few thousand at
+/// national scale (one per commune), read from the reader pool.
+pub async fn public_points(app: &App) -> Result<Vec<PublicPoint>, AppError> {
+    let points = receiving_point::Entity::find()
+        .order_by_asc(receiving_point::Column::Code)
+        .all(&app.reader)
+        .await?;
+    let agencies: HashMap<String, agency::Model> = agency::Entity::find()
+        .all(&app.reader)
+        .await?
+        .into_iter()
+        .map(|a| (a.code.clone(), a))
+        .collect();
+    let mut out: Vec<PublicPoint> = points
+        .into_iter()
+        .map(|p| {
+            let agency = agencies.get(&p.agency_code);
+            PublicPoint {
+                provincial: agency.is_some_and(|a| a.commune_code.is_none()),
+                agency_vi: agency.map(|a| a.name_vi.clone()).unwrap_or_default(),
+                agency_en: agency.map(|a| a.name_en.clone()).unwrap_or_default(),
+                hours: motcua_domain::opening_hours::OpeningHours::from_json(&p.opening_hours).ok(),
+                name_vi: p.name_vi,
+                name_en: p.name_en,
+                address: p.address,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.provincial
+            .cmp(&a.provincial)
+            .then(a.name_vi.cmp(&b.name_vi))
+    });
+    Ok(out)
+}
+
 /// The provinces, by name.
 pub async fn provinces(app: &App) -> Result<Vec<admin_unit::Model>, AppError> {
     Ok(admin_unit::Entity::find()

@@ -107,6 +107,9 @@ pub struct DossierView {
     /// Inside "in processing" (staff only): `assigned` (being appraised), `in_review` (awaiting
     /// the leader's decision) or `approved` (to be issued).
     pub step: Option<String>,
+    /// The specialist's appraisal and proposal put to the leader, with the leader's opinion
+    /// (staff only: the agency's internal working).
+    pub appraisal: Option<motcua_domain::lifecycle::Appraisal>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub receipt_due_at: Option<DateTime<Utc>>,
     pub received_at: Option<DateTime<Utc>>,
@@ -181,6 +184,11 @@ pub struct DossierSummary {
     pub assignee: Option<String>,
     pub due_at: Option<DateTime<Utc>>,
     pub overdue: bool,
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// Whom or what the dossier is about, from the form fields the procedure marks as its subject
+    /// (the child of a birth registration). In the applicant's own list only: staff queues name
+    /// the applicant instead.
+    pub subject: Option<String>,
     pub updated_at: DateTime<Utc>,
 }
 

@@ -1427,6 +1427,7 @@ impl Ctx {
                 _ => Ok(p),
             });
         let note = self.opt_text(o, base, "note");
+        let subject = self.boolean(o, base, "subject", false);
         let (min, max) = bounds?;
         Ok(FormField {
             key: key?,
@@ -1438,6 +1439,7 @@ impl Ctx {
             options: options?,
             prefill_from: prefill_from?,
             note: note?,
+            subject: subject?,
         })
     }
 

@@ -107,6 +107,11 @@ pub struct FormField {
     pub prefill_from: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The field names whom or what the dossier is about (the child of a birth registration, the
+    /// business being registered): a citizen with several dossiers of one procedure tells them
+    /// apart by it in "my dossiers".
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub subject: bool,
 }
 
 /// The fields of a procedure's application form, in display order.
@@ -409,6 +414,20 @@ impl FieldError {
 }
 
 impl FormDefinition {
+    /// What the dossier is about, from its subject fields' answers (joined, in form order), if
+    /// the procedure marks any and they are answered.
+    pub fn subject_of(&self, form: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
+        let parts: Vec<&str> = self
+            .fields
+            .iter()
+            .filter(|f| f.subject)
+            .filter_map(|f| form.get(&f.key).and_then(serde_json::Value::as_str))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(" – "))
+    }
+
     /// The field with this key, if the form has one.
     pub fn field(&self, key: &str) -> Option<&FormField> {
         self.fields.iter().find(|f| f.key == key)
@@ -1131,7 +1150,47 @@ mod tests {
             options: Vec::new(),
             prefill_from: None,
             note: None,
+            subject: false,
         }
+    }
+
+    #[test]
+    fn the_subject_is_read_from_the_marked_fields_in_form_order() {
+        let mut form = FormDefinition {
+            fields: vec![
+                field("ho_ten_nguoi_yeu_cau", FieldType::Text, true),
+                FormField {
+                    subject: true,
+                    ..field("ben_nu_ho_ten", FieldType::Text, true)
+                },
+                FormField {
+                    subject: true,
+                    ..field("ben_nam_ho_ten", FieldType::Text, true)
+                },
+            ],
+        };
+        let answers = |v: serde_json::Value| v.as_object().cloned().unwrap();
+        let both = answers(json!({
+            "ho_ten_nguoi_yeu_cau": "Nguyễn Văn An",
+            "ben_nam_ho_ten": " Trần Văn Bình ",
+            "ben_nu_ho_ten": "Lê Thị Chi"
+        }));
+        assert_eq!(
+            form.subject_of(&both).as_deref(),
+            Some("Lê Thị Chi – Trần Văn Bình")
+        );
+        // Unanswered or blank subject fields are left out; none answered is no subject.
+        let one = answers(json!({ "ben_nu_ho_ten": "Lê Thị Chi", "ben_nam_ho_ten": "  " }));
+        assert_eq!(form.subject_of(&one).as_deref(), Some("Lê Thị Chi"));
+        assert_eq!(
+            form.subject_of(&answers(json!({ "ben_nam_ho_ten": 7 }))),
+            None
+        );
+        // A procedure that marks no field has no subject, whatever is answered.
+        for f in &mut form.fields {
+            f.subject = false;
+        }
+        assert_eq!(form.subject_of(&both), None);
     }
 
     fn form() -> FormDefinition {

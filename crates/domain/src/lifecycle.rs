@@ -229,6 +229,20 @@ pub struct DossierState {
     /// Catalogue fee lines added by an open payment request.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requested_fees: Vec<ExtraFee>,
+    /// The latest appraisal put to the leader, with the leader's answer once given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appraisal: Option<Appraisal>,
+}
+
+/// The specialist's appraisal (ý kiến thẩm định) and proposal (đề xuất) that travel with the
+/// forward, and the leader's own opinion on them (approval note or reason for sending back).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Appraisal {
+    pub by: String,
+    pub opinion: String,
+    pub proposal: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leader_opinion: Option<String>,
 }
 
 impl DossierState {
@@ -253,6 +267,7 @@ impl DossierState {
             resume_status: None,
             open_consultations: 0,
             requested_fees: Vec::new(),
+            appraisal: None,
         }
     }
 
@@ -327,11 +342,22 @@ pub enum Command {
     RecordConsultationReply {
         reply: String,
     },
-    Forward,
+    /// The specialist hands the draft to the leader with their appraisal (ý kiến thẩm định) and
+    /// proposal (đề xuất): the leader decides with both in view.
+    Forward {
+        #[serde(default)]
+        opinion: String,
+        #[serde(default)]
+        proposal: String,
+    },
     SendBack {
         reason: String,
     },
-    Approve,
+    /// The leader's own opinion is optional: approving the proposal is an opinion in itself.
+    Approve {
+        #[serde(default)]
+        opinion: String,
+    },
     IssueResult,
     ReturnResult {
         #[serde(default = "default_delivery")]
@@ -433,6 +459,24 @@ impl ActionKind {
         ActionKind::Stop,
     ];
 
+    pub fn parse(name: &str) -> Option<ActionKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// The note is the agency's internal working (who is assigned, the appraisal, the leader's
+    /// opinion, a consultation between agencies): staff read it, the applicant does not.
+    pub fn note_is_internal(self) -> bool {
+        matches!(
+            self,
+            ActionKind::Assign
+                | ActionKind::Consult
+                | ActionKind::RecordConsultationReply
+                | ActionKind::Forward
+                | ActionKind::SendBack
+                | ActionKind::Approve
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ActionKind::Submit => "submit",
@@ -488,9 +532,9 @@ impl Command {
             Command::Assign { .. } => ActionKind::Assign,
             Command::Consult { .. } => ActionKind::Consult,
             Command::RecordConsultationReply { .. } => ActionKind::RecordConsultationReply,
-            Command::Forward => ActionKind::Forward,
+            Command::Forward { .. } => ActionKind::Forward,
             Command::SendBack { .. } => ActionKind::SendBack,
-            Command::Approve => ActionKind::Approve,
+            Command::Approve { .. } => ActionKind::Approve,
             Command::IssueResult => ActionKind::IssueResult,
             Command::ReturnResult { .. } => ActionKind::ReturnResult,
             Command::RequestSupplement { .. } => ActionKind::RequestSupplement,
@@ -555,6 +599,8 @@ pub enum Rejection {
     RecipientRequired,
     #[error("a result sent by post needs the postal item number")]
     PostalCodeRequired,
+    #[error("the appraisal opinion and the proposal are required")]
+    AppraisalRequired,
 }
 
 impl Rejection {
@@ -577,6 +623,7 @@ impl Rejection {
             Rejection::NoOpenConsultation => "no_open_consultation",
             Rejection::RecipientRequired => "recipient_required",
             Rejection::PostalCodeRequired => "postal_code_required",
+            Rejection::AppraisalRequired => "appraisal_required",
         }
     }
 
@@ -622,6 +669,7 @@ impl Rejection {
             Rejection::PostalCodeRequired => {
                 "Trả kết quả qua bưu chính: ghi số hiệu bưu gửi.".into()
             }
+            Rejection::AppraisalRequired => "Cần ghi ý kiến thẩm định và đề xuất.".into(),
         }
     }
 }
@@ -838,7 +886,7 @@ fn apply(
             s.open_consultations -= 1;
             Some(reply)
         }
-        Command::Forward => {
+        Command::Forward { opinion, proposal } => {
             require_status(state, &[Status::InProcessing])?;
             require_role(role, &[Role::Specialist])?;
             require_place(actor, Place::CompetentAgency)?;
@@ -846,14 +894,28 @@ fn apply(
             if !matches!(state.step, Some(Step::Assigned { .. })) {
                 return Err(Rejection::WrongStep);
             }
+            let (opinion, proposal) = (opinion.trim(), proposal.trim());
+            if opinion.is_empty() || proposal.is_empty() {
+                return Err(Rejection::AppraisalRequired);
+            }
+            s.appraisal = Some(Appraisal {
+                by: assignee.clone(),
+                opinion: opinion.to_owned(),
+                proposal: proposal.to_owned(),
+                leader_opinion: None,
+            });
             s.step = Some(Step::InReview { assignee });
-            None
+            Some(format!("{opinion}\n→ {proposal}"))
         }
         Command::SendBack { reason } => {
             require_status(state, &[Status::InProcessing])?;
             require_role(role, &[Role::Leader])?;
             require_place(actor, Place::CompetentAgency)?;
             let reason = require_text(reason)?;
+            // The specialist reworks with the leader's reason beside their own appraisal.
+            if let Some(a) = s.appraisal.as_mut() {
+                a.leader_opinion = Some(reason.clone());
+            }
             // Only what awaits the leader's decision goes back: once approved, the decision is
             // taken and the clerk issues it (issue 17: no "send back" after approval).
             match &state.step {
@@ -866,7 +928,7 @@ fn apply(
             }
             Some(reason)
         }
-        Command::Approve => {
+        Command::Approve { opinion } => {
             require_status(state, &[Status::InProcessing])?;
             require_role(role, &[Role::Leader])?;
             require_place(actor, Place::CompetentAgency)?;
@@ -878,7 +940,12 @@ fn apply(
                 }
                 _ => return Err(Rejection::WrongStep),
             }
-            None
+            let opinion = opinion.trim();
+            let opinion = (!opinion.is_empty()).then(|| opinion.to_owned());
+            if let Some(a) = s.appraisal.as_mut() {
+                a.leader_opinion.clone_from(&opinion);
+            }
+            opinion
         }
         Command::IssueResult => {
             require_status(state, &[Status::InProcessing])?;
@@ -1051,8 +1118,15 @@ fn apply(
             require_status(state, &WITHDRAWABLE)?;
             require_role(role, &[Role::Citizen])?;
             require_place(actor, Place::Applicant)?;
-            s.resume_status = Some(state.status);
-            s.status = Status::WithdrawalRequested;
+            if state.status == Status::Submitted {
+                // Nobody has taken the dossier in yet: there is nothing for an officer to weigh,
+                // so the withdrawal takes effect at once (SPEC §4, issue 17).
+                s.status = Status::Stopped;
+                s.finished_at = Some(now);
+            } else {
+                s.resume_status = Some(state.status);
+                s.status = Status::WithdrawalRequested;
+            }
             let reason = reason.trim();
             (!reason.is_empty()).then(|| reason.to_owned())
         }

@@ -176,15 +176,25 @@ impl OpeningHours {
     }
 
     pub fn to_text(&self) -> String {
+        self.text_with(&DAYS_VI, "-")
+    }
+
+    /// For English readers: "Mon–Fri: 07:30–11:30, 13:00–17:00".
+    pub fn to_text_en(&self) -> String {
+        const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+        self.text_with(&DAYS, "–")
+    }
+
+    fn text_with(&self, days: &[&str; 7], dash: &str) -> String {
         self.runs()
             .into_iter()
             .map(|(a, b, r)| {
-                let days = if a == b {
-                    DAYS_VI[a].to_owned()
+                let span = if a == b {
+                    days[a].to_owned()
                 } else {
-                    format!("{}-{}", DAYS_VI[a], DAYS_VI[b])
+                    format!("{}{dash}{}", days[a], days[b])
                 };
-                format!("{days}: {}", Self::ranges_text(r, "-"))
+                format!("{span}: {}", Self::ranges_text(r, dash))
             })
             .collect::<Vec<_>>()
             .join("; ")
@@ -235,6 +245,8 @@ mod tests {
         let d = OpeningHours::parse_text("T2: 08:00-12:00; T3: 08:00-12:00; T5: 08:00-12:00")
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(d.to_text(), "T2-T3: 08:00-12:00; T5: 08:00-12:00");
+        assert_eq!(d.to_text_en(), "Mon–Tue: 08:00–12:00; Thu: 08:00–12:00");
+        assert_eq!(s.to_text_en(), "Mon–Fri: 07:30–11:30, 13:00–17:00");
     }
 
     #[test]

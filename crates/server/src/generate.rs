@@ -1489,8 +1489,14 @@ impl Producer {
                 let span = play.between(t0, finish).max(3);
                 let forward = play.add(t0, span * 3 / 4);
                 let approve = play.add(t0, span * 9 / 10);
-                play.act(forward, &specialist, Command::Forward)?;
-                play.act(approve, &leader, Command::Approve)?;
+                play.act(forward, &specialist, appraisal())?;
+                play.act(
+                    approve,
+                    &leader,
+                    Command::Approve {
+                        opinion: String::new(),
+                    },
+                )?;
                 play.act(finish, &clerk, Command::IssueResult)?;
                 let issued = play.last;
                 let (delivery, back) = match channel {
@@ -2432,6 +2438,14 @@ fn copy_value(out: &mut String, v: Value) -> anyhow::Result<()> {
         other => anyhow::bail!("no COPY encoding for {other:?}"),
     }
     Ok(())
+}
+
+/// The appraisal a generated specialist puts to the leader: the usual words of a complete dossier.
+fn appraisal() -> Command {
+    Command::Forward {
+        opinion: "Hồ sơ đầy đủ, hợp lệ, đủ điều kiện giải quyết theo quy định.".into(),
+        proposal: "Đề nghị lãnh đạo phê duyệt kết quả.".into(),
+    }
 }
 
 #[cfg(test)]

@@ -244,7 +244,10 @@ impl TestApp {
                 &leader,
                 serde_json::json!({ "action": "assign", "assignee": format!("specialist@{AGENCY_A}") }),
             ),
-            (&specialist, serde_json::json!({ "action": "forward" })),
+            (
+                &specialist,
+                serde_json::json!({ "action": "forward", "opinion": "Đủ điều kiện", "proposal": "Đề nghị phê duyệt" }),
+            ),
             (&leader, serde_json::json!({ "action": "approve" })),
         ] {
             let r = self.action(token, code, body.clone()).await;

@@ -13,6 +13,7 @@ pub mod edge;
 pub mod feedback;
 pub mod i18n;
 pub mod indicators;
+pub mod info;
 pub mod intake;
 pub mod login;
 pub mod notifications;
@@ -193,6 +194,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::home))
         .route("/search", get(pages::search))
+        .route("/tro-giup", get(info::help))
+        .route("/lien-he", get(info::contact))
+        .route("/tiep-can", get(info::accessibility))
+        .route("/quyen-rieng-tu", get(info::privacy))
         .route("/tro-ly", get(assistant::page))
         .route("/procedures/{code}", get(pages::procedure))
         .route("/track", get(pages::track))
@@ -251,7 +256,10 @@ pub fn router(state: AppState) -> Router {
         .route("/my/{code}/submit", post(portal::submit_post))
         .route("/my/{code}/done", get(portal::done))
         .route("/my/{code}/supplement", post(portal::supplement_post))
-        .route("/my/{code}/withdraw", post(portal::withdraw_post))
+        .route(
+            "/my/{code}/withdraw",
+            get(portal::withdraw_get).post(portal::withdraw_post),
+        )
         .route("/my/{code}/rate", post(portal::rate_post))
         .route("/my/{code}/pay", post(payments::portal_start))
         .route("/payments/vnpay/ipn", get(payments::ipn))

@@ -118,7 +118,7 @@ pub async fn start(
     rand::rng().fill_bytes(&mut secret);
     let secret = URL_SAFE_NO_PAD.encode(secret);
     let req = c.authorization_request_with_state(state_of_binding(&secret));
-    let return_to = crate::redirect::local_or_home(q.return_to.as_deref());
+    let return_to = crate::redirect::local_or_my_dossiers(q.return_to.as_deref());
     if let Err(e) = identity::remember_login(
         &s.app,
         &req.state,

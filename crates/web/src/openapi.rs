@@ -210,9 +210,18 @@ fn action_schema() -> Value {
             vec!["reply"],
             json!({ "reply": s() }),
         ),
-        ("forward", vec![], json!({})),
+        (
+            "forward",
+            vec!["opinion", "proposal"],
+            json!({ "opinion": { "type": "string", "description": "The specialist's appraisal (ý kiến thẩm định)" },
+                    "proposal": { "type": "string", "description": "What the specialist proposes the leader decide (đề xuất)" } }),
+        ),
         ("send_back", vec!["reason"], json!({ "reason": s() })),
-        ("approve", vec![], json!({})),
+        (
+            "approve",
+            vec![],
+            json!({ "opinion": { "type": "string", "description": "The leader's own opinion on the proposal (optional)" } }),
+        ),
         (
             "issue_result",
             vec![],
@@ -314,6 +323,15 @@ fn dossier_schema(status: Value, channel: Value) -> Value {
         "assignee": { "type": "string", "nullable": true, "description": "The handler (staff) or their role (citizen)" },
         "step": { "type": "string", "nullable": true, "enum": ["assigned", "in_review", "approved", null],
             "description": "Inside status 4 (staff only): being appraised, awaiting the leader's decision, approved and to be issued" },
+        "appraisal": {
+            "type": "object", "nullable": true, "additionalProperties": false,
+            "required": ["by", "opinion", "proposal"],
+            "description": "Staff only: the specialist's appraisal and proposal put to the leader, and the leader's opinion (approval note or reason for sending back)",
+            "properties": {
+                "by": { "type": "string" }, "opinion": { "type": "string" },
+                "proposal": { "type": "string" }, "leader_opinion": { "type": "string" }
+            }
+        },
         "overdue": { "type": "boolean" }, "extended": { "type": "boolean" },
         "supplement_request": supplement_request,
         "fees": fees,
@@ -358,6 +376,7 @@ fn dossier_schema(status: Value, channel: Value) -> Value {
             "needs_handover",
             "assignee",
             "step",
+            "appraisal",
             "submitted_at",
             "receipt_due_at",
             "received_at",
@@ -493,12 +512,15 @@ fn schemas() -> Value {
             "count": { "type": "integer", "minimum": 0 },
             "items": { "type": "array", "items": object(
                 &["code", "status", "status_name_vi", "status_name_en", "procedure_code", "channel", "receiving_agency",
-                  "competent_agency", "assignee", "due_at", "overdue", "updated_at"],
+                  "competent_agency", "assignee", "due_at", "overdue", "submitted_at", "subject", "updated_at"],
                 json!({ "code": { "type": "string" }, "status": status.clone(),
                     "status_name_vi": { "type": "string" }, "status_name_en": { "type": "string" },
                     "procedure_code": { "type": "string" }, "channel": channel.clone(),
                     "receiving_agency": { "type": "string" }, "competent_agency": { "type": "string" },
                     "assignee": nullable_string(), "due_at": date_time(true), "overdue": { "type": "boolean" },
+                    "submitted_at": date_time(true),
+                    "subject": { "type": "string", "nullable": true,
+                        "description": "Whom or what the dossier is about (the child of a birth registration); in the applicant's own list only" },
                     "updated_at": date_time(false) })) } })),
         "Track": object(
             &["code", "status", "status_name_vi", "status_name_en", "procedure_name_vi", "procedure_name_en",

@@ -20,7 +20,7 @@ use crate::auth::MaybeAuth;
 use crate::i18n::{Lang, t};
 
 /// Bumped when `static/site.css` or `static/app.js` changes, so browsers may cache it for a year.
-pub const CSS_VERSION: &str = "11";
+pub const CSS_VERSION: &str = "12";
 pub const SITE_CSS: &str = include_str!("../../../static/site.css");
 pub const APP_JS: &str = include_str!("../../../static/app.js");
 
@@ -446,7 +446,10 @@ pub async fn procedure(
         time: time_text(lang, &p),
         same_day: p.processing_time.same_day,
         online: t(lang, &format!("online.{}", p.online_level.as_str())).to_owned(),
-        online_estimated: p.is_verified("online_level") == Some(false),
+        // Whether a catalogue fact is verified or estimated is for the staff who keep the
+        // catalogue; a citizen reads the procedure as published.
+        online_estimated: matches!(who, Some(Principal::Staff { .. }))
+            && p.is_verified("online_level") == Some(false),
         online_available: p.online_level.as_str() != "none",
         components: p
             .components
@@ -546,8 +549,9 @@ pub struct QuotedRow {
 pub fn money(lang: Lang, vnd: i64) -> String {
     let dotted = motcua_domain::notice::vnd(vnd);
     match lang {
-        Lang::Vi => format!("{dotted} đ"),
-        Lang::En => format!("{} VND", dotted.replace('.', ",")),
+        // A no-break space: an amount never wraps away from its currency.
+        Lang::Vi => format!("{dotted}\u{a0}đ"),
+        Lang::En => format!("{}\u{a0}VND", dotted.replace('.', ",")),
     }
 }
 

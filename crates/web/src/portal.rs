@@ -1203,7 +1203,10 @@ struct Row {
     href: String,
     code: String,
     procedure: String,
+    /// Whom the dossier is about (the child's name), when the procedure says which field tells.
+    subject: Option<String>,
     status: String,
+    submitted: String,
     due: String,
 }
 
@@ -1237,11 +1240,16 @@ pub async fn my_list(ui: UiLang, MaybeAuth(who): MaybeAuth, State(s): State<AppS
                 format!("/my/{}", d.code)
             },
             status: t(ui.lang, &format!("status.{}", d.status)).to_owned(),
+            submitted: d
+                .submitted_at
+                .map(|_| local_time(&s, d.submitted_at, TIME_DATE))
+                .unwrap_or_default(),
             due: d
                 .due_at
                 .map(|_| local_time(&s, d.due_at, TIME_DATE))
                 .unwrap_or_default(),
             code: d.code,
+            subject: d.subject,
             procedure,
         });
     }
@@ -1442,7 +1450,7 @@ async fn dossier_page(
         status_help: t(lang, &format!("status_help.{}", v.status)).to_owned(),
         rated,
         supplement,
-        can_withdraw: matches!(v.status, 1 | 2 | 4 | 5 | 6),
+        can_withdraw: withdrawable(v.status),
         procedure: if lang == Lang::En {
             v.procedure.name_en.clone()
         } else {
@@ -1534,6 +1542,71 @@ pub async fn supplement_post(
 pub struct WithdrawForm {
     #[serde(default)]
     reason: String,
+    /// Sent by the confirmation page's button only: a withdrawal cannot be undone.
+    #[serde(default)]
+    confirm: String,
+}
+
+#[derive(Template)]
+#[template(path = "my_withdraw.html")]
+struct WithdrawPage {
+    c: Chrome,
+    code: String,
+    procedure: String,
+    /// Nobody has received it yet: the withdrawal takes effect at once.
+    at_once: bool,
+    reason: String,
+}
+
+/// `GET /my/{code}/withdraw`: what withdrawing means for this dossier, and the confirmation.
+pub async fn withdraw_get(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+) -> Response {
+    let p = match citizen(&ui, &who, &format!("/my/{code}/withdraw")) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    withdraw_page(&s, &ui, &who, &p, &code, String::new()).await
+}
+
+async fn withdraw_page(
+    s: &AppState,
+    ui: &UiLang,
+    who: &Option<Principal>,
+    p: &Principal,
+    code: &str,
+    reason: String,
+) -> Response {
+    let v = match dossiers::get(&s.app, p, code).await {
+        Ok(v) => v,
+        Err(e) => return app_error(ui, who, &e),
+    };
+    if !withdrawable(v.status) {
+        return Redirect::to(&format!("/my/{}", v.code)).into_response();
+    }
+    render(
+        ui,
+        StatusCode::OK,
+        &WithdrawPage {
+            c: chrome(ui, who, "my.withdraw_title"),
+            procedure: if ui.lang == Lang::En {
+                v.procedure.name_en.clone()
+            } else {
+                v.procedure.name_vi.clone()
+            },
+            at_once: v.status == 1,
+            code: v.code,
+            reason,
+        },
+    )
+}
+
+/// Statuses from which the applicant may ask to withdraw (SPEC §4: until the result is ready).
+fn withdrawable(status: u8) -> bool {
+    matches!(status, 1 | 2 | 4 | 5 | 6)
 }
 
 pub async fn withdraw_post(
@@ -1547,6 +1620,10 @@ pub async fn withdraw_post(
         Ok(p) => p,
         Err(r) => return *r,
     };
+    if f.confirm != "yes" {
+        // Only the confirmation page's button withdraws; anything else is shown that page.
+        return withdraw_page(&s, &ui, &who, &p, &code, f.reason).await;
+    }
     let command = motcua_domain::lifecycle::Command::RequestWithdrawal { reason: f.reason };
     let result = dossiers::act(
         &s.app,

@@ -48,9 +48,10 @@ pub fn local_path(target: &str) -> Option<String> {
     Some(out)
 }
 
-/// [`local_path`], or the home page.
-pub fn local_or_home(target: Option<&str>) -> String {
-    target.and_then(local_path).unwrap_or_else(|| "/".into())
+/// [`local_path`], or the citizen's own dossiers: someone who signs in without asking to come
+/// back anywhere (the header's link on the home page) came to see their applications.
+pub fn local_or_my_dossiers(target: Option<&str>) -> String {
+    target.and_then(local_path).unwrap_or_else(|| "/my".into())
 }
 
 #[cfg(test)]

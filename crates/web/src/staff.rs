@@ -537,6 +537,10 @@ struct ActionView {
     /// The new due date of an extension, with the apology's reason.
     needs_new_date: bool,
     needs_delivery: bool,
+    /// The specialist's appraisal opinion and proposal (forward).
+    needs_appraisal: bool,
+    /// The leader's own, optional opinion (approve).
+    needs_opinion: bool,
     /// The checklist of components with files (receipt of an online dossier).
     needs_checklist: bool,
     /// Papers brought to the counter are scanned on the documents page first.
@@ -562,6 +566,8 @@ impl ActionView {
             needs_reply: matches!(k, K::RecordConsultationReply),
             needs_new_date: matches!(k, K::Extend),
             needs_delivery: matches!(k, K::ReturnResult),
+            needs_appraisal: matches!(k, K::Forward),
+            needs_opinion: matches!(k, K::Approve),
             needs_checklist: matches!(k, K::Receive),
             needs_scan: matches!(k, K::Supplement),
             secondary: matches!(
@@ -601,8 +607,12 @@ struct DossierPage {
     /// (username, full name) of the competent agency's active specialists.
     specialists: Vec<(String, String)>,
     answers: Vec<(String, String)>,
-    /// (label, download URL, viewer page).
-    files: Vec<(String, String, String)>,
+    /// (label, download URL, viewer page, inline URL when the browser can show it beside).
+    files: Vec<(String, String, String, String)>,
+    /// The first file the browser can show: (label, inline URL), opened in the viewer pane.
+    viewer: Option<(String, String)>,
+    /// The appraisal put to the leader and the leader's opinion, with the specialist by name.
+    appraisal: Option<AppraisalLine>,
     history: Vec<(String, String)>,
     sent: Vec<crate::pages::SentLine>,
     /// (index, label with amount) of the procedure's fee lines a payment request may add.
@@ -614,6 +624,18 @@ struct DossierPage {
     signature: Option<crate::signing::SignatureLine>,
     /// The workflow template's steps: allotted and used working time (process-control sheet).
     steps: Vec<StepView>,
+}
+
+/// What a browser shows by itself, in the viewer beside the dossier.
+fn shown_inline(mime: &str) -> bool {
+    mime == "application/pdf" || mime.starts_with("image/")
+}
+
+struct AppraisalLine {
+    by: String,
+    opinion: String,
+    proposal: String,
+    leader_opinion: Option<String>,
 }
 
 struct StepView {
@@ -746,6 +768,7 @@ async fn dossier_page_with(
         .iter()
         .filter_map(|h| h.actor.strip_prefix("staff:").map(str::to_owned))
         .chain(v.assignee.clone())
+        .chain(v.appraisal.as_ref().map(|a| a.by.clone()))
         .collect();
     accounts.sort();
     accounts.dedup();
@@ -821,7 +844,7 @@ async fn dossier_page_with(
                 .to_string()
         })
         .unwrap_or_default();
-    let d = DossierPage {
+    let mut d = DossierPage {
         time_left,
         late,
         extend_to,
@@ -916,6 +939,11 @@ async fn dossier_page_with(
                     ),
                     a.url.clone(),
                     format!("/staff/dossiers/{}/files/{}", v.code, a.id),
+                    if shown_inline(&a.mime) {
+                        format!("{}?inline=1", a.url)
+                    } else {
+                        String::new()
+                    },
                 )
             })
             .chain(v.documents.iter().filter(|d| !d.is_notice()).map(|d| {
@@ -923,9 +951,18 @@ async fn dossier_page_with(
                     format!("{} — {}", t(lang, &format!("doc.{}", d.kind)), d.file_name),
                     d.url.clone(),
                     format!("/staff/dossiers/{}/files/{}", v.code, d.id),
+                    // Results and receipts are PDFs.
+                    format!("{}?inline=1", d.url),
                 )
             }))
             .collect(),
+        viewer: None,
+        appraisal: v.appraisal.as_ref().map(|a| AppraisalLine {
+            by: people.get(&a.by).cloned().unwrap_or_else(|| a.by.clone()),
+            opinion: a.opinion.clone(),
+            proposal: a.proposal.clone(),
+            leader_opinion: a.leader_opinion.clone(),
+        }),
         history: v
             .history
             .iter()
@@ -970,6 +1007,11 @@ async fn dossier_page_with(
             .collect(),
         code: v.code,
     };
+    d.viewer = d
+        .files
+        .iter()
+        .find(|f| !f.3.is_empty())
+        .map(|f| (f.0.clone(), f.3.clone()));
     render(
         ui,
         status,
@@ -1381,7 +1423,7 @@ pub async fn file_view(
             title,
             url,
             is_pdf: mime == "application/pdf",
-            is_image: mime.starts_with("image/"),
+            is_image: shown_inline(&mime) && mime != "application/pdf",
             prev: i.checked_sub(1).and_then(link),
             next: link(i + 1),
             position: format!("{}/{}", i + 1, all.len()),

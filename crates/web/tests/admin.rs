@@ -429,7 +429,7 @@ async fn the_workflow_template_assigns_new_dossiers_to_the_least_loaded_default_
         .action(
             &spec_token,
             &got[0].0,
-            serde_json::json!({ "action": "forward" }),
+            serde_json::json!({ "action": "forward", "opinion": "Đủ điều kiện", "proposal": "Đề nghị phê duyệt" }),
         )
         .await;
     assert_eq!(r.status(), 200);

@@ -302,7 +302,7 @@ async fn insiders_with_the_wrong_role_get_403_and_change_nothing() {
     let r = t.action(&leader, &code, assign.clone()).await;
     assert_eq!(r.status(), 200);
     let r = t
-        .action(&specialist, &code, json!({ "action": "forward" }))
+        .action(&specialist, &code, json!({ "action": "forward", "opinion": "Đủ điều kiện", "proposal": "Đề nghị phê duyệt" }))
         .await;
     assert_eq!(r.status(), 200);
 

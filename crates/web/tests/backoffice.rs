@@ -193,10 +193,41 @@ async fn staff_take_a_dossier_from_receipt_to_return_in_the_browser_pages() {
         403,
         "a specialist cannot approve"
     );
+    // The form asks for the appraisal; without it the forward is refused and nothing moves.
+    let (_, form) = t
+        .page(&specialist, &format!("/staff/dossiers/{code}"))
+        .await;
+    assert!(
+        form.contains("name=\"opinion\"") && form.contains("name=\"proposal\""),
+        "{form}"
+    );
+    let (status, refused) = act(
+        &t,
+        &specialist,
+        &code,
+        &[("action", "forward"), ("opinion", "  "), ("proposal", "x")],
+        false,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        refused.contains("Cần ghi ý kiến thẩm định và đề xuất."),
+        "{refused}"
+    );
     assert_eq!(
-        act(&t, &specialist, &code, &[("action", "forward")], false)
-            .await
-            .0,
+        act(
+            &t,
+            &specialist,
+            &code,
+            &[
+                ("action", "forward"),
+                ("opinion", "Đủ điều kiện theo Điều 16 Luật Hộ tịch"),
+                ("proposal", "Đề nghị ký Giấy khai sinh")
+            ],
+            false
+        )
+        .await
+        .0,
         303
     );
 
@@ -225,11 +256,58 @@ async fn staff_take_a_dossier_from_receipt_to_return_in_the_browser_pages() {
         page.contains("value=\"send_back\""),
         "sent back before the decision"
     );
+    // The leader decides with the appraisal and the proposal in view, and the specialist's name.
+    let appraisal = page
+        .split("class=\"appraisal\"")
+        .nth(1)
+        .and_then(|r| r.split("</section>").next())
+        .unwrap_or_else(|| panic!("no appraisal on the leader's page: {page}"));
+    for want in [
+        "Đủ điều kiện theo Điều 16 Luật Hộ tịch",
+        "Đề nghị ký Giấy khai sinh",
+        holder.as_str(),
+    ] {
+        assert!(appraisal.contains(want), "{want}: {appraisal}");
+    }
     assert_eq!(
-        act(&t, &leader, &code, &[("action", "approve")], false)
-            .await
-            .0,
+        act(
+            &t,
+            &leader,
+            &code,
+            &[("action", "approve"), ("opinion", "Đồng ý, ký ban hành")],
+            false
+        )
+        .await
+        .0,
         303
+    );
+    // The leader's opinion stays with the appraisal; the applicant reads none of this working.
+    let (_, page) = t.page(&leader, &format!("/staff/dossiers/{code}")).await;
+    assert!(page.contains("Đồng ý, ký ban hành"), "{page}");
+    let citizen = t.citizen_token(CITIZEN_A).await;
+    let mine: serde_json::Value = t
+        .get(&citizen, &format!("/api/v1/dossiers/{code}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(mine["appraisal"].is_null(), "{mine}");
+    let told = mine["history"].to_string();
+    for internal in ["Điều 16", "Đề nghị ký", "Đồng ý, ký", "specialist@"] {
+        assert!(!told.contains(internal), "{internal}: {told}");
+    }
+    let staff_view: serde_json::Value = t
+        .get(
+            &t.staff_token(&format!("leader@{AGENCY_A}")).await,
+            &format!("/api/v1/dossiers/{code}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        staff_view["appraisal"]["leader_opinion"], "Đồng ý, ký ban hành",
+        "{staff_view}"
     );
     let (_, page) = t.page(&leader, &format!("/staff/dossiers/{code}")).await;
     assert!(
@@ -412,7 +490,10 @@ async fn counter_intake_looks_up_the_applicant_scans_two_papers_collects_the_fee
     }
     let (status, check) = t.page(&officer, &format!("{base}/check")).await;
     assert_eq!(status, 200);
-    assert!(check.contains("15.000 đ"), "counter fee computed: {check}");
+    assert!(
+        check.contains("15.000\u{a0}đ"),
+        "counter fee computed: {check}"
+    );
 
     // Forgetting to say what was collected is asked again; the draft stays a draft.
     let (status, _, _) = t
@@ -695,7 +776,27 @@ async fn queues_route_each_dossier_to_who_acts_next_and_filter_by_channel_proced
     let (_, oq) = t.page(&officer, "/staff").await;
     assert!(!queue(&oq, "hand_over").contains(&counter));
 
-    // A withdrawal request waits for a decision.
+    // Once received, a withdrawal request waits for a decision in the officer's queue.
+    let received = t.submitted_birth_registration(&citizen).await;
+    let r = t
+        .action(
+            &token,
+            &received,
+            serde_json::json!({ "action": "receive" }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = t
+        .action(
+            &citizen,
+            &received,
+            serde_json::json!({ "action": "request_withdrawal", "reason": "Nộp nhầm" }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let (_, oq) = t.page(&officer, "/staff").await;
+    assert!(queue(&oq, "requests").contains(&received), "{oq}");
+    // One nobody has received yet is withdrawn at once: nothing is left for the officer to do.
     let r = t
         .action(
             &citizen,
@@ -704,8 +805,10 @@ async fn queues_route_each_dossier_to_who_acts_next_and_filter_by_channel_proced
         )
         .await;
     assert_eq!(r.status(), 200);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["status"], 8, "{v}");
     let (_, oq) = t.page(&officer, "/staff").await;
-    assert!(queue(&oq, "requests").contains(&online), "{oq}");
+    assert!(!oq.contains(&online), "{oq}");
 }
 
 #[tokio::test]

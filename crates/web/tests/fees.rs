@@ -59,11 +59,11 @@ async fn the_criminal_record_certificate_costs_what_its_form_says() {
     let (status, body) = t.page(&cookie, &format!("/my/{code}/check")).await;
     assert_eq!(status, 200);
     assert!(
-        body.contains("Phí, lệ phí") && body.contains("100.000 đ"),
+        body.contains("Phí, lệ phí") && body.contains("100.000\u{a0}đ"),
         "{body}"
     );
     let (_, body) = t.page(&cookie, &format!("/my/{code}/check?lang=en")).await;
-    assert!(body.contains("100,000 VND"), "{body}");
+    assert!(body.contains("100,000\u{a0}VND"), "{body}");
 }
 
 #[tokio::test]

@@ -547,12 +547,12 @@ async fn control_characters_never_cause_a_server_error() {
             let l = l.to_str().unwrap();
             assert!(!l.contains('\r') && !l.contains('\n'), "{path}: {l}");
             if path.starts_with("/auth/login") {
-                // The return path kept for after the login is the home page.
+                // The return path kept for after the login is the citizen's own dossiers.
                 let row = motcua_store::entities::oidc_login::Entity::find()
                     .all(&t.app.db)
                     .await
                     .unwrap();
-                assert!(row.iter().all(|l| l.return_to == "/"), "{path}");
+                assert!(row.iter().all(|l| l.return_to == "/my"), "{path}");
             }
         }
         let r = t

@@ -90,7 +90,13 @@ async fn counter_intake_is_handed_over_to_the_police_and_runs_to_result_returned
     expect_problem(r, 422, "unknown_assignee").await;
     let d = ok(&t, &p_leader, &code, assign).await;
     assert_eq!(d["status"], 4);
-    ok(&t, &p_specialist, &code, json!({ "action": "forward" })).await;
+    ok(
+        &t,
+        &p_specialist,
+        &code,
+        json!({ "action": "forward", "opinion": "Đủ điều kiện", "proposal": "Đề nghị phê duyệt" }),
+    )
+    .await;
     ok(&t, &p_leader, &code, json!({ "action": "approve" })).await;
     let r = t.issue_result(&p_clerk, &code).await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
@@ -411,7 +417,13 @@ async fn supplementation_round_trip_pauses_the_clock_once() {
     assert_eq!(d["status"], 4);
     assert_eq!(d["assignee"], staff("specialist", AGENCY_A));
     // The processing can go on.
-    ok(&t, &specialist, &code, json!({ "action": "forward" })).await;
+    ok(
+        &t,
+        &specialist,
+        &code,
+        json!({ "action": "forward", "opinion": "Đủ điều kiện", "proposal": "Đề nghị phê duyệt" }),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -526,6 +538,22 @@ async fn withdrawal_is_requested_by_the_citizen_and_accepted_or_rejected_by_staf
             &code,
             json!({ "action": "assign", "assignee": staff("specialist", AGENCY_A) }),
         )
+        .await;
+    expect_problem(r, 409, "illegal_transition").await;
+
+    // Not yet received: withdrawn at once, nobody has anything to decide.
+    let fresh = t.submitted_birth_registration(&citizen).await;
+    let d = ok(
+        &t,
+        &citizen,
+        &fresh,
+        json!({ "action": "request_withdrawal", "reason": "Nộp nhầm" }),
+    )
+    .await;
+    assert_eq!(d["status"], 8, "{d}");
+    assert!(!d["finished_at"].is_null());
+    let r = t
+        .action(&officer, &fresh, json!({ "action": "accept_withdrawal" }))
         .await;
     expect_problem(r, 409, "illegal_transition").await;
 

@@ -252,7 +252,8 @@ async fn citizen_logs_in_through_the_simulated_idp_and_gets_a_session() {
     let t = TestApp::spawn().await;
     let at = login_until_callback(&t, CITIZEN_A, None).await;
     let (to, session) = finish(&t, &at).await;
-    assert_eq!(to, "/");
+    // Signing in without asking to come back anywhere lands on the citizen's own dossiers.
+    assert_eq!(to, "/my");
 
     let r = t
         .http
@@ -428,7 +429,7 @@ async fn a_callback_opened_in_another_browser_signs_nobody_in() {
     expect_failed_login(r, 400, "login_not_bound").await;
     // The browser that started it can still finish it.
     let (to, session) = finish(&t, &at).await;
-    assert_eq!(to, "/");
+    assert_eq!(to, "/my");
     let r = t
         .http
         .get(t.url("/api/v1/me"))
@@ -488,7 +489,7 @@ async fn login_returns_only_to_local_paths() {
     ] {
         let at = login_until_callback(&t, CITIZEN_A, Some(evil)).await;
         let (to, _) = finish(&t, &at).await;
-        assert_eq!(to, "/", "return_to {evil}");
+        assert_eq!(to, "/my", "return_to {evil}");
     }
 }
 

@@ -280,7 +280,10 @@ async fn the_applicant_rates_once_after_the_result_is_returned() {
             &leader,
             serde_json::json!({ "action": "assign", "assignee": format!("specialist@{AGENCY_A}") }),
         ),
-        (&specialist, serde_json::json!({ "action": "forward" })),
+        (
+            &specialist,
+            serde_json::json!({ "action": "forward", "opinion": "Đủ điều kiện", "proposal": "Đề nghị phê duyệt" }),
+        ),
         (&leader, serde_json::json!({ "action": "approve" })),
     ] {
         assert_eq!(t.action(tok, &code, body).await.status(), 200);
@@ -381,4 +384,157 @@ async fn autosave_keeps_valid_answers_and_skips_wrong_ones() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
+}
+
+#[tokio::test]
+async fn withdrawing_asks_first_and_says_what_will_happen() {
+    let t = TestApp::spawn().await;
+    let token = t.citizen_token(CITIZEN_A).await;
+    let b = Browser {
+        t: &t,
+        cookie: t.citizen_cookie(CITIZEN_A).await,
+    };
+    let fresh = t.submitted_birth_registration(&token).await;
+    // The dossier page links to the confirmation instead of withdrawing from one click.
+    let (_, _, page) = b.get(&format!("/my/{fresh}")).await;
+    assert!(
+        page.contains(&format!("href=\"/my/{fresh}/withdraw\"")),
+        "{page}"
+    );
+    let (status, _, ask) = b.get(&format!("/my/{fresh}/withdraw")).await;
+    assert_eq!(status, 200);
+    assert!(ask.contains("hồ sơ sẽ được rút ngay"), "{ask}");
+    assert!(ask.contains("name=\"confirm\" value=\"yes\""), "{ask}");
+    // A post without the confirmation (an old form, a crafted request) only shows the question,
+    // with the reason kept; nothing changes.
+    let (status, _, again) = b
+        .post_form(
+            &format!("/my/{fresh}/withdraw"),
+            &[("reason".into(), "Nộp nhầm <thủ tục>".into())],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(again.contains("Nộp nhầm &lt;thủ tục&gt;"), "{again}");
+    let still: Value = t
+        .get(&token, &format!("/api/v1/dossiers/{fresh}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(still["status"], 1);
+    // Confirmed: not yet received, so it stops at once.
+    let (status, to, _) = b
+        .post_form(
+            &format!("/my/{fresh}/withdraw"),
+            &[
+                ("reason".into(), "Nộp nhầm".into()),
+                ("confirm".into(), "yes".into()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, to.as_str()),
+        (303, format!("/my/{fresh}").as_str())
+    );
+    let done: Value = t
+        .get(&token, &format!("/api/v1/dossiers/{fresh}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(done["status"], 8);
+    // Nothing left to withdraw: the confirmation page sends back to the dossier.
+    let (status, to, _) = b.get(&format!("/my/{fresh}/withdraw")).await;
+    assert_eq!((status, to), (303, format!("/my/{fresh}")));
+
+    // Once received, the page says the agency decides; in English too.
+    let received = t.submitted_birth_registration(&token).await;
+    let officer = t.staff_token(&format!("officer@{AGENCY_A}")).await;
+    let r = t
+        .action(
+            &officer,
+            &received,
+            serde_json::json!({ "action": "receive" }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let (_, _, ask) = b.get(&format!("/my/{received}/withdraw?lang=en")).await;
+    assert!(
+        ask.contains("the office will consider your request"),
+        "{ask}"
+    );
+    assert!(!ask.contains("withdrawn at once"), "{ask}");
+    // Another citizen cannot even see the question.
+    let other = Browser {
+        t: &t,
+        cookie: t.citizen_cookie(CITIZEN_B).await,
+    };
+    let (status, _, _) = other.get(&format!("/my/{received}/withdraw")).await;
+    assert_eq!(status, 404);
+    let (status, _, _) = other
+        .post_form(
+            &format!("/my/{received}/withdraw"),
+            &[("confirm".into(), "yes".into())],
+        )
+        .await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn my_dossiers_name_what_each_is_about_and_when_it_was_submitted() {
+    let t = TestApp::spawn().await;
+    let token = t.citizen_token(CITIZEN_A).await;
+    let code = t.submitted_birth_registration(&token).await;
+    let draft = t.birth_registration_draft(&token).await;
+    let b = Browser {
+        t: &t,
+        cookie: t.citizen_cookie(CITIZEN_A).await,
+    };
+    let (_, _, list) = b.get("/my").await;
+    let row = |code: &str| {
+        list.split(&format!("/my/{code}"))
+            .nth(1)
+            .and_then(|r| r.split("</li>").next())
+            .unwrap_or_else(|| panic!("{code} not listed: {list}"))
+            .to_owned()
+    };
+    let submitted = row(&code);
+    assert!(
+        submitted.contains("khai sinh — Nguyễn Minh Khang"),
+        "{submitted}"
+    );
+    assert!(submitted.contains("Ngày nộp: "), "{submitted}");
+    let unsent = row(&draft);
+    assert!(unsent.contains("Nguyễn Minh Khang"), "{unsent}");
+    assert!(!unsent.contains("Ngày nộp"), "{unsent}");
+    // The API says the same to the applicant, and nothing of it to staff lists.
+    let mine: Value = t
+        .get(&token, "/api/v1/dossiers")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let item = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"] == code.as_str())
+        .unwrap();
+    assert_eq!(item["subject"], "Nguyễn Minh Khang");
+    assert!(item["submitted_at"].is_string());
+    let officer = t.staff_token(&format!("officer@{AGENCY_A}")).await;
+    let theirs: Value = t
+        .get(&officer, "/api/v1/dossiers")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        theirs["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["subject"].is_null()),
+        "{theirs}"
+    );
 }

@@ -393,8 +393,8 @@ async fn the_staff_page_shows_the_totals_the_table_and_the_csv_link() {
     assert!(body.contains("<caption>"));
     assert!(body.contains("scope=\"col\"") && body.contains("scope=\"row\""));
     assert!(body.contains("<label for=\"r-agency\">") && body.contains("<label for=\"r-date\">"));
-    assert!(body.contains("200.000 đ"), "amounts in money format");
-    assert!(body.contains("400.000 đ"), "the gateway total");
+    assert!(body.contains("200.000\u{a0}đ"), "amounts in money format");
+    assert!(body.contains("400.000\u{a0}đ"), "the gateway total");
     let csv_link = format!(
         "/api/v1/payments/reconciliation?agency={}&date={}&format=csv",
         d.agency, d.date

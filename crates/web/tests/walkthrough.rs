@@ -27,7 +27,10 @@ async fn citizen_applies_and_staff_take_it_to_result_returned() {
             &leader,
             json!({ "action": "assign", "assignee": format!("specialist@{AGENCY_A}") }),
         ),
-        (&specialist, json!({ "action": "forward" })),
+        (
+            &specialist,
+            json!({ "action": "forward", "opinion": "Đủ điều kiện", "proposal": "Đề nghị phê duyệt" }),
+        ),
         (&leader, json!({ "action": "approve" })),
     ] {
         let r = t.action(token, &code, body.clone()).await;

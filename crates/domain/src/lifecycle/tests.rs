@@ -114,6 +114,19 @@ fn states() -> Vec<(&'static str, DossierState)> {
     ]
 }
 
+fn forward() -> Command {
+    Command::Forward {
+        opinion: "Hồ sơ đủ điều kiện theo Điều 16 Luật Hộ tịch".into(),
+        proposal: "Đề nghị ký trích lục khai sinh".into(),
+    }
+}
+
+fn approve() -> Command {
+    Command::Approve {
+        opinion: String::new(),
+    }
+}
+
 fn commands() -> Vec<Command> {
     vec![
         Command::Submit,
@@ -130,11 +143,11 @@ fn commands() -> Vec<Command> {
             question: "land use?".into(),
         },
         Command::RecordConsultationReply { reply: "ok".into() },
-        Command::Forward,
+        forward(),
         Command::SendBack {
             reason: "fix the draft".into(),
         },
-        Command::Approve,
+        approve(),
         Command::IssueResult,
         online_return(),
         Command::RequestSupplement {
@@ -384,8 +397,8 @@ fn main_path_reaches_result_returned_and_fixes_the_due_date_at_receipt() {
         t1,
         &cal,
     );
-    let s = step(&s, &specialist(), Command::Forward, t1, &cal);
-    let s = step(&s, &leader(), Command::Approve, t1, &cal);
+    let s = step(&s, &specialist(), forward(), t1, &cal);
+    let s = step(&s, &leader(), approve(), t1, &cal);
     let s = step(&s, &clerk(), Command::IssueResult, t1, &cal);
     assert_eq!(s.status, Status::ResultReady);
     let s = step(&s, &officer(), online_return(), t1, &cal);
@@ -563,6 +576,14 @@ fn withdrawal_goes_back_where_it_was_when_refused() {
     let cal = cal();
     let s = DossierState::new_draft(Channel::Online, 480, false);
     let s = step(&s, &citizen(), Command::Submit, now(), &cal);
+    // Once received, a withdrawal is a request the agency decides on.
+    let s = step(
+        &s,
+        &officer(),
+        Command::Receive { checked: None },
+        now(),
+        &cal,
+    );
     let s = step(
         &s,
         &citizen(),
@@ -582,7 +603,7 @@ fn withdrawal_goes_back_where_it_was_when_refused() {
         now(),
         &cal,
     );
-    assert_eq!(back.status, Status::Submitted);
+    assert_eq!(back.status, Status::Received);
     let stopped = step(&s, &officer(), Command::AcceptWithdrawal, now(), &cal);
     assert_eq!(stopped.status, Status::Stopped);
 }
@@ -748,4 +769,124 @@ fn a_result_handed_over_at_the_counter_names_its_recipient_and_one_by_post_its_i
     assert_eq!(t.note.as_deref(), Some("post: EL123456789VN"));
     let t = decide(&s, &officer(), &online_return(), now(), &cal).unwrap();
     assert_eq!(t.note.as_deref(), Some("online"));
+}
+
+#[test]
+fn the_appraisal_travels_with_the_forward_and_the_leader_answers_it() {
+    let cal = cal();
+    let assigned = states()
+        .into_iter()
+        .find(|(n, _)| *n == "assigned")
+        .map(|(_, s)| s)
+        .unwrap();
+    // Without an opinion or without a proposal the leader would decide blind.
+    for (opinion, proposal) in [("", "ký"), ("đủ điều kiện", "  "), (" ", "")] {
+        let c = Command::Forward {
+            opinion: opinion.into(),
+            proposal: proposal.into(),
+        };
+        let e = decide(&assigned, &specialist(), &c, now(), &cal).unwrap_err();
+        assert_eq!(e.reason, Rejection::AppraisalRequired);
+        assert_eq!(e.reason.code(), "appraisal_required");
+    }
+    let t = decide(&assigned, &specialist(), &forward(), now(), &cal).unwrap();
+    let a = t.to.appraisal.clone().unwrap();
+    assert_eq!(a.by, SPEC);
+    assert_eq!(a.opinion, "Hồ sơ đủ điều kiện theo Điều 16 Luật Hộ tịch");
+    assert_eq!(a.proposal, "Đề nghị ký trích lục khai sinh");
+    assert_eq!(a.leader_opinion, None);
+    assert!(t.note.unwrap().contains("Đề nghị ký"));
+    // Sent back: the reason stands beside the appraisal for the rework.
+    let back = step(
+        &t.to,
+        &leader(),
+        Command::SendBack {
+            reason: "Ghi rõ nơi sinh".into(),
+        },
+        now(),
+        &cal,
+    );
+    assert_eq!(
+        back.appraisal.as_ref().unwrap().leader_opinion.as_deref(),
+        Some("Ghi rõ nơi sinh")
+    );
+    // The next forward replaces the appraisal and clears the old answer.
+    let again = step(
+        &back,
+        &specialist(),
+        Command::Forward {
+            opinion: "Đã bổ sung nơi sinh".into(),
+            proposal: "Đề nghị ký".into(),
+        },
+        now(),
+        &cal,
+    );
+    let a = again.appraisal.clone().unwrap();
+    assert_eq!(a.opinion, "Đã bổ sung nơi sinh");
+    assert_eq!(a.leader_opinion, None);
+    // The leader's own opinion is kept with the approval; an empty one is no opinion.
+    let t = decide(
+        &again,
+        &leader(),
+        &Command::Approve {
+            opinion: "  Đồng ý ".into(),
+        },
+        now(),
+        &cal,
+    )
+    .unwrap();
+    assert_eq!(t.note.as_deref(), Some("Đồng ý"));
+    assert_eq!(
+        t.to.appraisal.unwrap().leader_opinion.as_deref(),
+        Some("Đồng ý")
+    );
+    let t = decide(&again, &leader(), &approve(), now(), &cal).unwrap();
+    assert_eq!(t.note, None);
+    assert!(matches!(t.to.step, Some(Step::Approved { .. })));
+}
+
+#[test]
+fn a_dossier_nobody_has_received_is_withdrawn_at_once_later_ones_wait_for_a_decision() {
+    let cal = cal();
+    let ask = Command::RequestWithdrawal {
+        reason: "nộp nhầm".into(),
+    };
+    for (name, state) in states() {
+        let Ok(t) = decide(&state, &citizen(), &ask, now(), &cal) else {
+            continue;
+        };
+        if name == "submitted" {
+            assert_eq!(t.to.status, Status::Stopped, "{name}");
+            assert_eq!(t.to.finished_at, Some(now()));
+            assert_eq!(t.to.resume_status, None);
+        } else {
+            assert_eq!(t.to.status, Status::WithdrawalRequested, "{name}");
+            assert_eq!(t.to.resume_status, Some(state.status), "{name}");
+            assert_eq!(t.to.finished_at, state.finished_at, "{name}");
+        }
+    }
+}
+
+#[test]
+fn the_agency_internal_notes_are_the_working_steps_not_what_the_applicant_is_told() {
+    let internal: Vec<&str> = ActionKind::ALL
+        .into_iter()
+        .filter(|k| k.note_is_internal())
+        .map(ActionKind::as_str)
+        .collect();
+    assert_eq!(
+        internal,
+        [
+            "assign",
+            "consult",
+            "record_consultation_reply",
+            "forward",
+            "send_back",
+            "approve"
+        ]
+    );
+    for k in ActionKind::ALL {
+        assert_eq!(ActionKind::parse(k.as_str()), Some(k));
+    }
+    assert_eq!(ActionKind::parse("Forward"), None);
 }
