@@ -414,7 +414,7 @@ async fn withdrawing_asks_first_and_says_what_will_happen() {
         )
         .await;
     assert_eq!(status, 200);
-    assert!(again.contains("Nộp nhầm &lt;thủ tục&gt;"), "{again}");
+    assert!(again.contains("Nộp nhầm &#60;thủ tục&#62;"), "{again}");
     let still: Value = t
         .get(&token, &format!("/api/v1/dossiers/{fresh}"))
         .await
