@@ -2112,7 +2112,12 @@ async fn view_in(
         } else {
             state.assignee().map(str::to_owned)
         },
-        step: match (&state.step, is_citizen) {
+        // The sub-step only means something while the dossier is being processed: after the
+        // result is issued the last step stays in the state but is no longer where it stands.
+        step: match (
+            &state.step,
+            is_citizen || state.status.is_final() || state.status == Status::ResultReady,
+        ) {
             (_, true) | (None, _) => None,
             (Some(lifecycle::Step::Assigned { .. }), _) => Some("assigned".into()),
             (Some(lifecycle::Step::InReview { .. }), _) => Some("in_review".into()),

@@ -342,6 +342,8 @@ async fn staff_take_a_dossier_from_receipt_to_return_in_the_browser_pages() {
         "result number shown"
     );
     assert!(html.contains("/verify/"), "link to the verification page");
+    // Issued: the last sub-step is no longer where it stands.
+    assert!(!html.contains("Đã duyệt, chờ ban hành"), "{html}");
 
     let (_, html) = t.page(&officer, "/staff").await;
     assert!(
