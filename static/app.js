@@ -100,3 +100,30 @@
     if (handled) e.preventDefault();
   });
 })();
+
+// Address pickers: the commune list follows the province at once. Without this file the
+// "update the list of communes" button does it, and the page comes back to the same address.
+(function () {
+  'use strict';
+  if (!window.fetch) return;
+  var lists = document.querySelectorAll('select[data-communes-of]');
+  Array.prototype.forEach.call(lists, function (communes) {
+    var province = document.getElementById(communes.getAttribute('data-communes-of'));
+    if (!province) return;
+    var refresh = province.parentNode.querySelector('button[name=_refresh]');
+    if (refresh) refresh.hidden = true;
+    province.addEventListener('change', function () {
+      fetch('/api/v1/provinces/' + encodeURIComponent(province.value) + '/communes', { credentials: 'same-origin' })
+        .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+        .then(function (data) {
+          var first = communes.options[0];
+          while (communes.options.length > 1) communes.remove(1);
+          data.items.forEach(function (c) { communes.add(new Option(c.name, c.code)); });
+          communes.value = '';
+          if (first) first.selected = true;
+          communes.dispatchEvent(new Event('change', { bubbles: true }));
+        })
+        .catch(function () { if (refresh) refresh.hidden = false; });
+    });
+  });
+})();

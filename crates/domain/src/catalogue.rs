@@ -1428,6 +1428,8 @@ impl Ctx {
             });
         let note = self.opt_text(o, base, "note");
         let subject = self.boolean(o, base, "subject", false);
+        let section = self.opt_text(o, base, "section");
+        let section_en = self.opt_text(o, base, "section_en");
         let (min, max) = bounds?;
         Ok(FormField {
             key: key?,
@@ -1440,6 +1442,8 @@ impl Ctx {
             prefill_from: prefill_from?,
             note: note?,
             subject: subject?,
+            section: section?,
+            section_en: section_en?,
         })
     }
 

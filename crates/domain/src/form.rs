@@ -112,6 +112,22 @@ pub struct FormField {
     /// apart by it in "my dossiers".
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub subject: bool,
+    /// Starts a titled part of the form (Vietnamese title): a long form is asked one part per
+    /// page, each checked when the applicant saves it, rather than as one long page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
+    /// The part's title in English.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub section_en: Option<String>,
+}
+
+/// A part of a form: its title (none for fields before the first titled part) and its fields,
+/// as indexes into the form's fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub title: Option<String>,
+    pub title_en: Option<String>,
+    pub fields: std::ops::Range<usize>,
 }
 
 /// The fields of a procedure's application form, in display order.
@@ -426,6 +442,46 @@ impl FormDefinition {
             .filter(|v| !v.is_empty())
             .collect();
         (!parts.is_empty()).then(|| parts.join(" – "))
+    }
+
+    /// The form's parts, in order, covering every field once. A form without titled parts is one
+    /// part; fields before the first title form an untitled first part.
+    pub fn sections(&self) -> Vec<Section> {
+        let mut out: Vec<Section> = Vec::new();
+        for (i, f) in self.fields.iter().enumerate() {
+            match out.last_mut() {
+                Some(last) if f.section.is_none() => last.fields.end = i + 1,
+                _ => out.push(Section {
+                    title: f.section.clone(),
+                    title_en: f.section_en.clone(),
+                    fields: i..i + 1,
+                }),
+            }
+        }
+        out
+    }
+
+    /// The index of the part that holds this field.
+    pub fn section_of(&self, key: &str) -> Option<usize> {
+        let at = self.fields.iter().position(|f| f.key == key)?;
+        self.sections().iter().position(|s| s.fields.contains(&at))
+    }
+
+    /// [`FormDefinition::check_complete`] for one part: what the applicant must still answer
+    /// before moving on from it.
+    pub fn check_section_complete(
+        &self,
+        section: &Section,
+        values: &Map<String, Value>,
+    ) -> Vec<FieldError> {
+        let keys: Vec<&str> = self.fields[section.fields.clone()]
+            .iter()
+            .map(|f| f.key.as_str())
+            .collect();
+        self.check_complete(values)
+            .into_iter()
+            .filter(|e| keys.contains(&e.field.as_str()))
+            .collect()
     }
 
     /// The field with this key, if the form has one.
@@ -1151,7 +1207,76 @@ mod tests {
             prefill_from: None,
             note: None,
             subject: false,
+            section: None,
+            section_en: None,
         }
+    }
+
+    #[test]
+    fn a_form_is_cut_into_parts_at_each_titled_field_and_each_part_is_checked_alone() {
+        let titled = |key: &str, title: &str| FormField {
+            section: Some(title.to_owned()),
+            section_en: Some(format!("{title} (en)")),
+            ..field(key, FieldType::Text, true)
+        };
+        let form = FormDefinition {
+            fields: vec![
+                field("a", FieldType::Text, true),
+                titled("b", "Người được khai sinh"),
+                field("c", FieldType::Text, false),
+                field("d", FieldType::Text, true),
+                titled("e", "Cha, mẹ"),
+            ],
+        };
+        let parts = form.sections();
+        assert_eq!(
+            parts,
+            vec![
+                Section {
+                    title: None,
+                    title_en: None,
+                    fields: 0..1
+                },
+                Section {
+                    title: Some("Người được khai sinh".into()),
+                    title_en: Some("Người được khai sinh (en)".into()),
+                    fields: 1..4
+                },
+                Section {
+                    title: Some("Cha, mẹ".into()),
+                    title_en: Some("Cha, mẹ (en)".into()),
+                    fields: 4..5
+                },
+            ]
+        );
+        // Every field in exactly one part.
+        let covered: Vec<usize> = parts.iter().flat_map(|p| p.fields.clone()).collect();
+        assert_eq!(covered, (0..5).collect::<Vec<_>>());
+        assert_eq!(form.section_of("d"), Some(1));
+        assert_eq!(form.section_of("e"), Some(2));
+        assert_eq!(form.section_of("zz"), None);
+        // Only the part's own required fields hold it back.
+        let answers = json!({ "b": "Khang", "c": "" })
+            .as_object()
+            .cloned()
+            .unwrap();
+        let missing: Vec<String> = form
+            .check_section_complete(&parts[1], &answers)
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(missing, ["d"]);
+        assert_eq!(form.check_section_complete(&parts[0], &answers).len(), 1);
+        // A form without titles is one part; an empty form has none.
+        let plain = FormDefinition {
+            fields: vec![
+                field("x", FieldType::Text, true),
+                field("y", FieldType::Text, true),
+            ],
+        };
+        assert_eq!(plain.sections().len(), 1);
+        assert_eq!(plain.sections()[0].fields, 0..2);
+        assert!(FormDefinition::default().sections().is_empty());
     }
 
     #[test]

@@ -754,6 +754,35 @@ pub async fn track(
     Ok(Json(dossiers::track(&s.app, &code).await?).into_response())
 }
 
+/// `GET /api/v1/provinces/{code}/communes`: the current communes of a province, by name, for an
+/// address picker (the list follows the province without reloading the page).
+pub async fn communes(State(s): State<AppState>, Path(code): Path<String>) -> ApiResult {
+    let valid = code.len() == 2 && code.bytes().all(|b| b.is_ascii_digit());
+    let province = if valid {
+        motcua_app::org::admin_unit(&s.app, &code)
+            .await?
+            .filter(|u| u.level == "province")
+    } else {
+        None
+    };
+    let Some(province) = province else {
+        return Err(AppError::not_found("tỉnh, thành phố", "Province").into());
+    };
+    let items: Vec<Value> = motcua_app::org::communes_of(&s.app, &province.code)
+        .await?
+        .into_iter()
+        .map(|c| json!({ "code": c.code, "name": c.name }))
+        .collect();
+    // The 2025 units change by resolution, not by the hour: a day's caching is safe.
+    Ok((
+        [(axum::http::header::CACHE_CONTROL, "public, max-age=86400")],
+        Json(
+            json!({ "province": { "code": province.code, "name": province.name }, "items": items }),
+        ),
+    )
+        .into_response())
+}
+
 pub async fn me(Auth(p): Auth) -> ApiResult {
     Ok(Json(match p {
         Principal::Citizen {

@@ -169,6 +169,7 @@ pub fn router(state: AppState) -> Router {
             post(api::act).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
         )
         .route("/track/{code}", get(api::track))
+        .route("/provinces/{code}/communes", get(api::communes))
         .route("/feedback", post(feedback::api_submit))
         .route("/feedback/{code}", get(feedback::api_get))
         .route("/documents/{id}", get(verify::api_facts))
@@ -406,7 +407,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Every API route as (method, OpenAPI path); the OpenAPI test checks they are all documented.
-pub const API_ROUTES: [(&str, &str); 32] = [
+pub const API_ROUTES: [(&str, &str); 33] = [
     ("get", "/procedures"),
     ("get", "/procedures/{code}"),
     ("get", "/assistant"),
@@ -423,6 +424,7 @@ pub const API_ROUTES: [(&str, &str); 32] = [
     ("get", "/connectors"),
     ("post", "/dossiers/{code}/actions"),
     ("get", "/track/{code}"),
+    ("get", "/provinces/{code}/communes"),
     ("post", "/feedback"),
     ("get", "/feedback/{code}"),
     ("get", "/me"),

@@ -1408,6 +1408,33 @@ fn paths() -> Value {
         ok: ("200", json_ok("Minimal status", schema_ref("Track"))),
         errors: &[404, 429],
     };
+    let communes = Op {
+        id: "listCommunes",
+        summary: "The current communes of a province (after the 2025 reorganisation), by name",
+        description: Some("Public. For address pickers; cacheable for a day."),
+        access: Access::Public,
+        params: vec![path_param(
+            "code",
+            "The province's two-digit official code",
+            json!({ "type": "string", "pattern": "^[0-9]{2}$", "example": "31" }),
+        )],
+        body: None,
+        ok: (
+            "200",
+            json_ok(
+                "The province and its communes",
+                object(
+                    &["province", "items"],
+                    json!({
+                        "province": object(&["code", "name"], json!({ "code": { "type": "string" }, "name": { "type": "string" } })),
+                        "items": { "type": "array", "items": object(&["code", "name"],
+                            json!({ "code": { "type": "string", "pattern": "^[0-9]{5}$" }, "name": { "type": "string" } })) }
+                    }),
+                ),
+            ),
+        ),
+        errors: &[404],
+    };
     let submit_feedback = Op {
         id: "submitFeedback",
         summary: "Send feedback or a recommendation (phản ánh, kiến nghị) about a procedure, a dossier or an officer's conduct",
@@ -1574,6 +1601,7 @@ fn paths() -> Value {
         "/connectors": { "get": connectors.build() },
         "/dossiers/{code}/actions": { "post": act.build() },
         "/track/{code}": { "get": track.build() },
+        "/provinces/{code}/communes": { "get": communes.build() },
         "/feedback": { "post": submit_feedback.build() },
         "/feedback/{code}": { "get": get_feedback.build() },
         "/documents/{id}": { "get": facts.build() },

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use askama::Template;
-use axum::extract::{Form, Multipart, Path, State};
+use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use motcua_app::dossiers::{self, CreateDossier, Outcome, Upload};
@@ -291,6 +291,12 @@ struct FormPage {
     fields: Vec<FieldView>,
     provinces: Vec<Opt>,
     errors: Vec<ErrorLink>,
+    /// This page's part of the form (0-based), of how many; its title when the form has parts.
+    section: usize,
+    sections: usize,
+    section_title: Option<String>,
+    /// The address field whose commune list was just refreshed: focus returns to it.
+    refreshed: Option<String>,
 }
 
 fn kind_of(t: FieldType) -> (&'static str, &'static str, &'static str) {
@@ -355,16 +361,20 @@ async fn form_page(
     prefilled: &HashMap<String, String>,
     errors: &[motcua_domain::form::FieldError],
     j: Journey,
+    at: Place,
 ) -> Result<FormPage, AppError> {
     let lang = ui.lang;
     let provinces = org::provinces(&s.app).await?;
+    let parts = proc.form.sections();
+    let section = at.section.min(parts.len().saturating_sub(1));
+    let range = parts.get(section).map(|p| p.fields.clone()).unwrap_or(0..0);
     let today = s
         .app
         .now()
         .with_timezone(&s.app.calendar.offset())
         .date_naive();
     let mut fields = Vec::new();
-    for f in &proc.form.fields {
+    for f in &proc.form.fields[range] {
         let (kind, input_type, inputmode) = kind_of(f.field_type);
         let range = (f.field_type == FieldType::Date).then(|| f.date_range(today));
         let error = errors.iter().find(|e| e.field == f.key).map(|e| {
@@ -457,7 +467,47 @@ async fn form_page(
             })
             .collect(),
         errors,
+        section,
+        sections: parts.len(),
+        section_title: parts.get(section).and_then(|p| {
+            if lang == Lang::En {
+                p.title_en.clone().or_else(|| p.title.clone())
+            } else {
+                p.title.clone()
+            }
+        }),
+        refreshed: at.refreshed,
     })
+}
+
+/// Where on the form a page is: the part shown, and the address whose communes were refreshed.
+#[derive(Debug, Default)]
+struct Place {
+    section: usize,
+    refreshed: Option<String>,
+}
+
+impl Place {
+    fn part(section: usize) -> Self {
+        Place {
+            section,
+            refreshed: None,
+        }
+    }
+}
+
+/// The form page that asks for this field, anchored at it.
+pub(crate) fn field_href(base: &str, code: &str, proc: &Procedure, key: &str) -> String {
+    match proc.form.section_of(key) {
+        Some(n) if n > 0 => format!("{base}/{code}/form?section={n}#f-{key}"),
+        _ => format!("{base}/{code}/form#f-{key}"),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct FormQuery {
+    #[serde(default)]
+    section: Option<String>,
 }
 
 fn editable(view: &DossierView) -> bool {
@@ -470,7 +520,13 @@ pub async fn form_get(
     MaybeAuth(who): MaybeAuth,
     State(s): State<AppState>,
     Path(code): Path<String>,
+    Query(q): Query<FormQuery>,
 ) -> Response {
+    // An unreadable part number is the first part, never an error.
+    let section = q
+        .section
+        .and_then(|n| n.trim().parse::<usize>().ok())
+        .unwrap_or(0);
     let p = match j.person(&ui, &who, &format!("{}/{code}/form", j.base())) {
         Ok(p) => p,
         Err(r) => return *r,
@@ -496,7 +552,20 @@ pub async fn form_get(
     for (k, v) in &prefilled {
         values.entry(k.clone()).or_insert_with(|| v.clone());
     }
-    match form_page(&s, &ui, &who, &view, &proc, &values, &prefilled, &[], j).await {
+    match form_page(
+        &s,
+        &ui,
+        &who,
+        &view,
+        &proc,
+        &values,
+        &prefilled,
+        &[],
+        j,
+        Place::part(section),
+    )
+    .await
+    {
         Ok(page) => render(&ui, StatusCode::OK, &page),
         Err(e) => app_error(&ui, &who, &e),
     }
@@ -504,9 +573,17 @@ pub async fn form_get(
 
 /// Turns posted strings into typed JSON answers; blanks clear an answer. Types are checked by the
 /// form definition on the server, so a wrong value comes back with its own message.
-fn to_answers(proc: &Procedure, posted: &HashMap<String, String>) -> Map<String, Value> {
-    let mut out = Map::new();
-    for f in &proc.form.fields {
+///
+/// Only the fields of `part` are taken from the post; the other parts' answers stay as stored, so
+/// saving one page of a long form never clears another.
+fn to_answers(
+    proc: &Procedure,
+    posted: &HashMap<String, String>,
+    stored: &Map<String, Value>,
+    part: std::ops::Range<usize>,
+) -> Map<String, Value> {
+    let mut out = stored.clone();
+    for f in proc.form.fields.get(part).unwrap_or_default() {
         let v = match f.field_type {
             FieldType::Address => {
                 let commune = posted
@@ -560,8 +637,19 @@ pub async fn form_post(
     if !editable(&view) {
         return Redirect::to(&j.dossier_page(&view.code)).into_response();
     }
-    // "Update the list of communes": show the chosen province's communes, keep what was typed.
-    if posted.contains_key("_refresh") {
+    let parts = proc.form.sections();
+    let section = posted
+        .get("_section")
+        .and_then(|n| n.trim().parse::<usize>().ok())
+        .unwrap_or(0)
+        .min(parts.len().saturating_sub(1));
+    // "Update the list of communes": show the chosen province's communes, keep what was typed,
+    // and come back to the same address.
+    if let Some(field) = posted.get("_refresh") {
+        let at = Place {
+            section,
+            refreshed: proc.form.field(field).map(|f| f.key.clone()),
+        };
         return match form_page(
             &s,
             &ui,
@@ -572,6 +660,7 @@ pub async fn form_post(
             &HashMap::new(),
             &[],
             j,
+            at,
         )
         .await
         {
@@ -579,24 +668,52 @@ pub async fn form_post(
             Err(e) => app_error(&ui, &who, &e),
         };
     }
-    match dossiers::save_form(&s.app, &p, &view.code, to_answers(&proc, &posted)).await {
-        Ok(v) => Redirect::to(&format!("{}/{}/files", j.base(), v.code)).into_response(),
-        Err(e) if !e.fields.is_empty() => match form_page(
-            &s,
-            &ui,
-            &who,
-            &view,
-            &proc,
-            &posted,
-            &HashMap::new(),
-            &e.fields,
-            j,
-        )
-        .await
-        {
-            Ok(page) => render(&ui, StatusCode::UNPROCESSABLE_ENTITY, &page),
-            Err(e) => app_error(&ui, &who, &e),
-        },
+    let stored = view.form.as_object().cloned().unwrap_or_default();
+    let part = parts.get(section).map(|p| p.fields.clone()).unwrap_or(0..0);
+    let errors = match dossiers::save_form(
+        &s.app,
+        &p,
+        &view.code,
+        to_answers(&proc, &posted, &stored, part),
+    )
+    .await
+    {
+        // Saved; the part is checked for what it still lacks before moving on, so mistakes
+        // show where they were made, not at the end.
+        Ok(v) => {
+            let saved = v.form.as_object().cloned().unwrap_or_default();
+            let missing = parts
+                .get(section)
+                .map(|part| proc.form.check_section_complete(part, &saved))
+                .unwrap_or_default();
+            if missing.is_empty() {
+                let next = if section + 1 < parts.len() {
+                    format!("{}/{}/form?section={}", j.base(), v.code, section + 1)
+                } else {
+                    format!("{}/{}/files", j.base(), v.code)
+                };
+                return Redirect::to(&next).into_response();
+            }
+            missing
+        }
+        Err(e) if !e.fields.is_empty() => e.fields,
+        Err(e) => return app_error(&ui, &who, &e),
+    };
+    match form_page(
+        &s,
+        &ui,
+        &who,
+        &view,
+        &proc,
+        &posted,
+        &HashMap::new(),
+        &errors,
+        j,
+        Place::part(section),
+    )
+    .await
+    {
+        Ok(page) => render(&ui, StatusCode::UNPROCESSABLE_ENTITY, &page),
         Err(e) => app_error(&ui, &who, &e),
     }
 }
@@ -920,6 +1037,8 @@ pub(crate) struct Answer {
     pub(crate) key: String,
     pub(crate) label: String,
     pub(crate) value: String,
+    /// The part of the form that asks for it (for the "change" link).
+    pub(crate) section: usize,
 }
 
 struct Problem {
@@ -963,6 +1082,7 @@ pub(crate) async fn answers_of(
         .await?
         .into_iter()
         .map(|a| Answer {
+            section: proc.form.section_of(&a.key).unwrap_or(0),
             key: a.key,
             label: a.label,
             value: a.value,
@@ -986,7 +1106,7 @@ async fn check_page(
         .check_complete(&form)
         .into_iter()
         .map(|e| Problem {
-            href: format!("{}/{}/form#f-{}", j.base(), view.code, e.field),
+            href: field_href(j.base(), &view.code, proc, &e.field),
             text: format!(
                 "{}: {}",
                 proc.form
@@ -1680,7 +1800,14 @@ pub async fn autosave(
     if !editable(&view) {
         return StatusCode::CONFLICT.into_response();
     }
-    let mut answers = to_answers(&proc, &posted);
+    // The page posts only its own part of the form.
+    let part = posted
+        .get("_section")
+        .and_then(|n| n.trim().parse::<usize>().ok())
+        .and_then(|n| proc.form.sections().get(n).map(|p| p.fields.clone()))
+        .unwrap_or(0..proc.form.fields.len());
+    let stored = view.form.as_object().cloned().unwrap_or_default();
+    let mut answers = to_answers(&proc, &posted, &stored, part);
     for _ in 0..2 {
         match dossiers::save_form(&s.app, &p, &view.code, answers.clone()).await {
             Ok(_) => return StatusCode::NO_CONTENT.into_response(),

@@ -340,7 +340,9 @@ async fn every_form_is_prefilled_the_same_way_from_the_population_database() {
         .as_str()
         .unwrap()
         .to_owned();
-    let (_, html) = t.page(&cookie, &format!("/my/{code}/form")).await;
+    // It is asked in the form's fifth part, "the parents' marriage".
+    let (_, html) = t.page(&cookie, &format!("/my/{code}/form?section=4")).await;
+    assert!(html.contains("Việc kết hôn của cha mẹ"), "{html}");
     assert!(html.contains("value=\"2014-10-18\""), "{html}");
     assert!(html.contains("value=\"UBND phường Ngô Quyền\""), "{html}");
 }

@@ -103,7 +103,7 @@ async fn openapi_document_lists_every_api_route() {
 }
 
 /// The operations anyone may call without signing in.
-const PUBLIC: [(&str, &str); 12] = [
+const PUBLIC: [(&str, &str); 13] = [
     ("get", "/openapi.json"),
     ("get", "/indicators"),
     ("get", "/indicators/targets"),
@@ -111,6 +111,7 @@ const PUBLIC: [(&str, &str); 12] = [
     ("get", "/procedures/{code}"),
     ("get", "/assistant"),
     ("get", "/track/{code}"),
+    ("get", "/provinces/{code}/communes"),
     ("post", "/feedback"),
     ("get", "/feedback/{code}"),
     ("get", "/documents/{id}"),

@@ -76,6 +76,16 @@ fn posted_answers() -> Vec<(String, String)> {
     out
 }
 
+/// The answers for one part of the form: everything (the page takes its own fields) plus the part.
+fn part_answers(section: usize) -> Vec<(String, String)> {
+    let mut out = posted_answers();
+    out.push(("_section".into(), section.to_string()));
+    out
+}
+
+/// The birth registration form is asked in six parts.
+const BIRTH_PARTS: usize = 6;
+
 #[tokio::test]
 async fn a_citizen_applies_for_birth_registration_in_the_browser_pages() {
     let t = TestApp::spawn().await;
@@ -121,14 +131,27 @@ async fn a_citizen_applies_for_birth_registration_in_the_browser_pages() {
         html.contains("Phường Ngô Quyền"),
         "communes of the applicant's province are offered"
     );
+    // A long form is asked in titled parts, one page each.
+    assert!(
+        html.contains("Phần 1/6") && html.contains("Người yêu cầu"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("name=\"ho_ten_tre\""),
+        "the child is asked on a later page"
+    );
+    let child_url = format!("/my/{draft}/form?section=1");
+    let (_, _, html) = b.get(&child_url).await;
+    assert!(html.contains("Phần 2/6") && html.contains("Người được khai sinh"));
     // The date picker offers the range the server accepts: a birth date from 1900 to today.
     assert!(
         html.contains(r#"type="date" min="1900-01-01" max="2026-11-17""#),
         "{html}"
     );
 
-    // A mistake comes back with a message that says how to fix it, and keeps what was typed.
-    let mut wrong = posted_answers();
+    // A mistake comes back on its own page with a message that says how to fix it, and keeps
+    // what was typed.
+    let mut wrong = part_answers(1);
     for (k, v) in wrong.iter_mut() {
         if k == "ngay_sinh" {
             *v = "2026-13-45".into();
@@ -137,16 +160,38 @@ async fn a_citizen_applies_for_birth_registration_in_the_browser_pages() {
     let (status, _, html) = b.post_form(&form_url, &wrong).await;
     assert_eq!(status, 422);
     assert!(html.contains("error-summary") && html.contains("href=\"#f-ngay_sinh\""));
+    assert!(html.contains("Phần 2/6"), "the same part comes back");
     assert!(
         html.contains("value=\"Nguyễn Minh Khang\""),
         "typed answers are kept"
     );
-
-    let (status, next, _) = b.post_form(&form_url, &posted_answers()).await;
-    assert_eq!(
-        (status, next.as_str()),
-        (303, format!("/my/{draft}/files").as_str())
+    // A required answer left out stops the applicant at that part, not at the end.
+    let mut blank = part_answers(1);
+    for (k, v) in blank.iter_mut() {
+        if k == "ho_ten_tre" || k == "gioi_tinh" {
+            v.clear();
+        }
+    }
+    let (status, _, html) = b.post_form(&form_url, &blank).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("href=\"#f-ho_ten_tre\"") && html.contains("href=\"#f-gioi_tinh\""));
+    assert!(
+        !html.contains("href=\"#f-ho_ten_me\""),
+        "later parts are not judged yet"
     );
+
+    // Part by part to the documents; saving one part keeps the others.
+    for n in 0..BIRTH_PARTS {
+        let (status, next, _) = b.post_form(&form_url, &part_answers(n)).await;
+        let want = if n + 1 < BIRTH_PARTS {
+            format!("/my/{draft}/form?section={}", n + 1)
+        } else {
+            format!("/my/{draft}/files")
+        };
+        assert_eq!((status, next.as_str()), (303, want.as_str()), "part {n}");
+    }
+    let (_, _, back) = b.get(&child_url).await;
+    assert!(back.contains("value=\"Nguyễn Minh Khang\""), "{back}");
 
     // What the national databases hold is filed already; the birth notice (the health facility
     // has no connector) is asked for, once, as the one thing left.
@@ -358,7 +403,15 @@ async fn autosave_keeps_valid_answers_and_skips_wrong_ones() {
         .trim_start_matches("/my/")
         .trim_end_matches("/form")
         .to_owned();
+    // Each page autosaves its own part; saving one part leaves the others as they were.
+    let first = vec![
+        ("_section".to_owned(), "0".to_owned()),
+        ("quan_he".to_owned(), "cha".to_owned()),
+    ];
+    let (status, _, _) = b.post_form(&format!("/my/{draft}/autosave"), &first).await;
+    assert_eq!(status, 204);
     let answers = vec![
+        ("_section".to_owned(), "1".to_owned()),
         ("ho_ten_tre".to_owned(), "Nguyễn Minh Khang".to_owned()),
         ("ngay_sinh".to_owned(), "not a date".to_owned()),
     ];
@@ -366,10 +419,15 @@ async fn autosave_keeps_valid_answers_and_skips_wrong_ones() {
         .post_form(&format!("/my/{draft}/autosave"), &answers)
         .await;
     assert_eq!(status, 204);
-    let (_, _, html) = b.get(&form_url).await;
+    let (_, _, html) = b.get(&format!("{form_url}?section=1")).await;
     assert!(
         html.contains("value=\"Nguyễn Minh Khang\""),
         "the valid answer was saved"
+    );
+    let (_, _, part0) = b.get(&form_url).await;
+    assert!(
+        part0.contains("value=\"cha\" selected"),
+        "the first part was kept: {part0}"
     );
     assert!(!html.contains("not a date"), "the wrong one was not");
     // The script that does it is served and referenced from every page.
@@ -537,4 +595,77 @@ async fn my_dossiers_name_what_each_is_about_and_when_it_was_submitted() {
             .all(|i| i["subject"].is_null()),
         "{theirs}"
     );
+}
+
+#[tokio::test]
+async fn the_commune_list_follows_the_province_with_or_without_javascript() {
+    let t = TestApp::spawn().await;
+    // What the page's script asks for.
+    let r = t
+        .http
+        .get(t.url("/api/v1/provinces/31/communes"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("max-age")
+    );
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["province"]["code"], "31");
+    let items = body["items"].as_array().unwrap();
+    assert!(items.len() > 50, "{}", items.len());
+    assert!(items.iter().all(|c| c["code"].as_str().unwrap().len() == 5));
+    assert!(items.iter().any(|c| c["name"] == "Phường Hồng Bàng"));
+    for wrong in ["99", "3", "abc", "310", "%2e%2e", "%E1%BB%A9"] {
+        let r = t
+            .http
+            .get(t.url(&format!("/api/v1/provinces/{wrong}/communes")))
+            .send()
+            .await
+            .unwrap();
+        expect_problem(r, 404, "not_found").await;
+    }
+    // Without script: the refresh button brings the page back on the same part, with the new
+    // province's communes and the focus on the address that changed.
+    let token = t.citizen_token(CITIZEN_A).await;
+    let draft = t.birth_registration_draft(&token).await;
+    let b = Browser {
+        t: &t,
+        cookie: t.citizen_cookie(CITIZEN_A).await,
+    };
+    let (status, _, html) = b
+        .post_form(
+            &format!("/my/{draft}/form"),
+            &[
+                ("_section".into(), "0".into()),
+                ("_refresh".into(), "noi_cu_tru_nguoi_yeu_cau".into()),
+                ("noi_cu_tru_nguoi_yeu_cau.province".into(), "01".into()),
+                (
+                    "noi_cu_tru_nguoi_yeu_cau.street".into(),
+                    "Số 1 Tràng Tiền".into(),
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Phường Hoàn Kiếm"), "{html}");
+    assert!(html.contains("value=\"Số 1 Tràng Tiền\""));
+    assert!(
+        html.contains("name=\"noi_cu_tru_nguoi_yeu_cau.commune\" autofocus"),
+        "{html}"
+    );
+    assert!(html.contains("name=\"_section\" value=\"0\""));
+    // A refresh naming no field of the form focuses nothing and still answers.
+    let (status, _, html) = b
+        .post_form(
+            &format!("/my/{draft}/form"),
+            &[("_refresh".into(), "<nope>".into())],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("autofocus"));
 }
