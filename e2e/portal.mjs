@@ -37,6 +37,28 @@ async function check(name) {
   if (shots) await page.screenshot({ path: `${shots}/${name}.png`, fullPage: false });
 }
 
+// Goes through a form part by part: on each page fills what it asks from `answers` (field name →
+// value; a select is chosen, anything else typed; names in `keep` only when still blank), saves,
+// and stops at the documents page. `onPart(n)` runs after filling part n, before saving.
+async function fillForm(p, answers, { keep = [], onPart } = {}) {
+  for (let part = 0; part < 12; part++) {
+    for (const [name, value] of Object.entries(answers)) {
+      const el = p.locator(`form[action$="/form"] [name="${name}"]`);
+      if (await el.count() !== 1) continue;
+      if (keep.includes(name) && (await el.inputValue()) !== '') continue;
+      if (await el.evaluate(e => e.tagName) === 'SELECT') await el.selectOption(value);
+      else await el.fill(value);
+    }
+    if (onPart) await onPart(part);
+    await p.click('form[action$="/form"] > button[type=submit]');
+    await p.waitForLoadState('load');
+    if (/\/files$/.test(new URL(p.url()).pathname)) return part + 1;
+    if (await p.locator(".error-summary").count()) fail(`form part ${part + 1} at ${p.url()}: ${await p.locator(".error-summary").first().innerText()}`);
+    if (!/[?&]section=\d+$/.test(p.url())) fail(`after form part ${part + 1} the browser is at ${p.url()}`);
+  }
+  fail('the form never reached its documents page');
+}
+
 try {
   await page.goto(base + '/');
   await check('home');
@@ -61,19 +83,21 @@ try {
   const draftUrl = page.url();
   if ((await page.inputValue('#f-ho_ten_nguoi_yeu_cau')) !== 'Nguyễn Văn An') fail('name is not prefilled');
   await check('apply-form');
-  await page.selectOption('select[name=quan_he]', 'cha');
-  await page.fill('#f-ho_ten_tre', 'Nguyễn Minh Khang');
-  await page.fill('#f-ngay_sinh', '2026-11-02');
-  await page.fill('#f-ngay_sinh_bang_chu', 'Ngày hai tháng mười một năm hai nghìn không trăm hai mươi sáu');
-  await page.selectOption('select[name=gioi_tinh]', 'nam');
-  await page.fill('#f-dan_toc', 'Kinh');
-  await page.fill('#f-quoc_tich', 'Việt Nam');
-  await page.fill('#f-noi_sinh', 'Bệnh viện Phụ sản Hải Phòng');
-  await page.fill('#f-que_quan', 'Hải Phòng');
-  await page.selectOption('select[name=de_nghi_cap_ban_sao]', 'khong');
-  // static/app.js saves the draft in the background as the citizen types.
-  await page.waitForFunction(() => document.getElementById('autosave-status').textContent.length > 0, null, { timeout: 15000 });
-  await page.click('form[action$="/form"] > button[type=submit]');
+  // The birth registration is asked in six parts; each is checked when saved.
+  const parts = await fillForm(page, {
+    quan_he: 'cha', ho_ten_tre: 'Nguyễn Minh Khang', ngay_sinh: '2026-11-02',
+    ngay_sinh_bang_chu: 'Ngày hai tháng mười một năm hai nghìn không trăm hai mươi sáu',
+    gioi_tinh: 'nam', dan_toc: 'Kinh', quoc_tich: 'Việt Nam', noi_sinh: 'Bệnh viện Phụ sản Hải Phòng',
+    que_quan: 'Hải Phòng', de_nghi_cap_ban_sao: 'khong',
+  }, {
+    onPart: async n => {
+      if (n === 1) await check('apply-form-part');
+      if (n !== 0) return;
+      // static/app.js saves the draft in the background as the citizen types.
+      await page.waitForFunction(() => document.getElementById('autosave-status').textContent.length > 0, null, { timeout: 15000 });
+    },
+  });
+  if (parts !== 6) fail(`the birth registration took ${parts} pages, not 6`);
   await page.waitForURL(/\/files$/);
   await check('apply-files');
   await page.setInputFiles('#file-giay_chung_sinh', new URL('../docs/examples/sample.pdf', import.meta.url).pathname);
@@ -278,25 +302,13 @@ try {
   await page.click('form[action="/apply/3.000333"] button[type=submit]');
   await page.waitForURL(/\/my\/NHAP-[A-Z0-9]+\/form/);
   const feeDraft = page.url().match(/\/my\/(NHAP-[A-Z0-9]+)\/form/)[1];
-  const fillIfEmpty = async (sel, value) => { if ((await page.inputValue(sel)) === '') await page.fill(sel, value); };
-  await fillIfEmpty('#f-ho_ten', 'Nguyễn Văn An');
-  await fillIfEmpty('#f-ngay_sinh', '1985-03-12');
-  await fillIfEmpty('#f-so_dinh_danh', '031085012345');
-  await page.fill('#f-noi_sinh', 'Hải Phòng');
-  await page.fill('#f-quoc_tich', 'Việt Nam');
-  await page.fill('#f-dan_toc', 'Kinh');
-  await page.fill('#f-qua_trinh_cu_tru', 'Từ 1985 đến nay: Phường Ngô Quyền, Hải Phòng');
-  await page.fill('#f-muc_dich', 'Bổ sung hồ sơ xin việc');
-  await page.fill('#f-so_luong', '3');
-  await page.fill('#f-so_dien_thoai', '0912345678');
-  await page.selectOption('select[name=gioi_tinh]', 'nam');
-  await page.selectOption('select[name=loai_phieu]', 'so_1');
-  await page.selectOption('select[name=doi_tuong_nop_phi]', 'thong_thuong');
-  await page.selectOption('select[name=nhan_ket_qua]', 'vneid');
-  if ((await page.inputValue('#noi_thuong_tru-commune')) === '') await page.selectOption('#noi_thuong_tru-commune', '11341');
-  await fillIfEmpty('#noi_thuong_tru-street', 'Số 15 Lạch Tray');
-  await page.click('form[action$="/form"] > button[type=submit]');
-  await page.waitForURL(/\/files$/);
+  await fillForm(page, {
+    ho_ten: 'Nguyễn Văn An', ngay_sinh: '1985-03-12', so_dinh_danh: '031085012345', noi_sinh: 'Hải Phòng',
+    quoc_tich: 'Việt Nam', dan_toc: 'Kinh', qua_trinh_cu_tru: 'Từ 1985 đến nay: Phường Ngô Quyền, Hải Phòng',
+    muc_dich: 'Bổ sung hồ sơ xin việc', so_luong: '3', so_dien_thoai: '0912345678', gioi_tinh: 'nam',
+    loai_phieu: 'so_1', doi_tuong_nop_phi: 'thong_thuong', nhan_ket_qua: 'vneid',
+    'noi_thuong_tru.commune': '11341', 'noi_thuong_tru.street': 'Số 15 Lạch Tray',
+  }, { keep: ['ho_ten', 'ngay_sinh', 'so_dinh_danh', 'noi_thuong_tru.commune', 'noi_thuong_tru.street'] });
   // Online, the identity paper and residence come from the state's data: nothing to upload.
   await page.goto(`${base}/my/${feeDraft}/check`);
   // Three certificates: 200.000 đ plus 5.000 đ for the third.
@@ -443,17 +455,12 @@ try {
   await page.click('form[action^="/staff/consent/"] button[type=submit]');
   await page.waitForURL(/\/staff\/assist\/NHAP-[A-Z0-9]+\/form$/);
   if ((await page.inputValue('#f-ho_ten_nguoi_yeu_cau')) !== 'Trần Thị Bình') fail('the assisted form is not prefilled for the citizen');
-  await page.selectOption('select[name=quan_he]', 'me');
-  await page.fill('#f-ho_ten_tre', 'Nguyễn Minh Châu');
-  await page.fill('#f-ngay_sinh', '2026-11-20');
-  await page.fill('#f-ngay_sinh_bang_chu', 'Ngày hai mươi tháng mười một năm hai nghìn không trăm hai mươi sáu');
-  await page.selectOption('select[name=gioi_tinh]', 'nu');
-  await page.fill('#f-dan_toc', 'Kinh');
-  await page.fill('#f-quoc_tich', 'Việt Nam');
-  await page.fill('#f-noi_sinh', 'Bệnh viện Phụ sản Hải Phòng');
-  await page.fill('#f-que_quan', 'Hải Phòng');
-  await page.selectOption('select[name=de_nghi_cap_ban_sao]', 'khong');
-  await page.click('form[action$="/form"] > button[type=submit]');
+  await fillForm(page, {
+    quan_he: 'me', ho_ten_tre: 'Nguyễn Minh Châu', ngay_sinh: '2026-11-20',
+    ngay_sinh_bang_chu: 'Ngày hai mươi tháng mười một năm hai nghìn không trăm hai mươi sáu',
+    gioi_tinh: 'nu', dan_toc: 'Kinh', quoc_tich: 'Việt Nam', noi_sinh: 'Bệnh viện Phụ sản Hải Phòng',
+    que_quan: 'Hải Phòng', de_nghi_cap_ban_sao: 'khong',
+  });
   await page.waitForURL(/\/staff\/assist\/NHAP-[A-Z0-9]+\/files$/);
   await check('staff-assist-files');
   await page.setInputFiles('#file-giay_chung_sinh', new URL('../docs/examples/sample.pdf', import.meta.url).pathname);

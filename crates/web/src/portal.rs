@@ -571,6 +571,22 @@ pub async fn form_get(
     }
 }
 
+/// The answers a page's part is saved onto: the stored form, or — before anything is saved — what
+/// the state's databases fill in (once-only, SPEC §7), so that the parts not shown on this page
+/// keep their prefilled answers.
+async fn answers_so_far(
+    s: &AppState,
+    p: &Principal,
+    view: &DossierView,
+    proc: &Procedure,
+) -> Result<Map<String, Value>, AppError> {
+    let stored = view.form.as_object().cloned().unwrap_or_default();
+    if !stored.is_empty() {
+        return Ok(stored);
+    }
+    Ok(motcua_app::reuse::prefill(&s.app, p, view, proc).await?.0)
+}
+
 /// Turns posted strings into typed JSON answers; blanks clear an answer. Types are checked by the
 /// form definition on the server, so a wrong value comes back with its own message.
 ///
@@ -668,7 +684,10 @@ pub async fn form_post(
             Err(e) => app_error(&ui, &who, &e),
         };
     }
-    let stored = view.form.as_object().cloned().unwrap_or_default();
+    let stored = match answers_so_far(&s, &p, &view, &proc).await {
+        Ok(m) => m,
+        Err(e) => return app_error(&ui, &who, &e),
+    };
     let part = parts.get(section).map(|p| p.fields.clone()).unwrap_or(0..0);
     let errors = match dossiers::save_form(
         &s.app,
@@ -1806,7 +1825,9 @@ pub async fn autosave(
         .and_then(|n| n.trim().parse::<usize>().ok())
         .and_then(|n| proc.form.sections().get(n).map(|p| p.fields.clone()))
         .unwrap_or(0..proc.form.fields.len());
-    let stored = view.form.as_object().cloned().unwrap_or_default();
+    let Ok(stored) = answers_so_far(&s, &p, &view, &proc).await else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
     let mut answers = to_answers(&proc, &posted, &stored, part);
     for _ in 0..2 {
         match dossiers::save_form(&s.app, &p, &view.code, answers.clone()).await {

@@ -669,3 +669,33 @@ async fn the_commune_list_follows_the_province_with_or_without_javascript() {
     assert_eq!(status, 200);
     assert!(!html.contains("autofocus"));
 }
+
+#[tokio::test]
+async fn saving_the_first_part_keeps_what_the_state_filled_in_on_the_later_parts() {
+    let t = TestApp::spawn().await;
+    let b = Browser {
+        t: &t,
+        cookie: t.citizen_cookie(CITIZEN_A).await,
+    };
+    let html = b.get("/apply/1.001193").await.2;
+    let idem = hidden(&html, "idem");
+    let (_, form_url, _) = b
+        .post_form("/apply/1.001193", &[("idem".into(), idem)])
+        .await;
+    let phone_in = |html: &str| {
+        html.split("name=\"so_dien_thoai\" value=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    // Before anything is saved, the last part shows the phone the population database holds.
+    let (_, _, last) = b.get(&format!("{form_url}?section=5")).await;
+    let held = phone_in(&last);
+    assert!(!held.is_empty(), "{last}");
+    // The first part is saved on its own; the phone is still there afterwards.
+    let (status, next, _) = b.post_form(&form_url, &part_answers(0)).await;
+    assert_eq!((status, next), (303, format!("{form_url}?section=1")));
+    let (_, _, last) = b.get(&format!("{form_url}?section=5")).await;
+    assert_eq!(phone_in(&last), held);
+}
