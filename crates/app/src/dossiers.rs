@@ -744,6 +744,8 @@ pub async fn save_form(
             merged.insert(k.clone(), v.clone());
         }
     }
+    // Values the form derives (a date in words) follow their source, whoever sent the form.
+    procedure.form.derive(&mut merged);
     let known = org::known_communes(&txn, &commune_codes(&merged)).await?;
     let today = app.now().with_timezone(&app.calendar.offset()).date_naive();
     let errors = procedure

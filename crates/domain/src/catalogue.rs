@@ -1395,6 +1395,26 @@ impl Ctx {
         let dup_ok = self.check_duplicate_keys(o, base, "form_fields", "form field");
         let fields = fields?;
         dup_ok?;
+        // A date in words must name a date field of the same form.
+        let mut refs_ok = true;
+        for (i, f) in fields.iter().enumerate() {
+            let Some(source) = &f.in_words_of else {
+                continue;
+            };
+            let is_date = fields
+                .iter()
+                .any(|g| &g.key == source && g.field_type == FieldType::Date);
+            if !is_date || f.field_type != FieldType::Text {
+                self.err(
+                    &format!("{base}.form_fields[{i}].in_words_of"),
+                    format!("“{source}” must be a date field of this form, and this field a text field, to write it in words"),
+                );
+                refs_ok = false;
+            }
+        }
+        if !refs_ok {
+            return Err(Invalid);
+        }
         Ok(FormDefinition { fields })
     }
 
@@ -1430,6 +1450,26 @@ impl Ctx {
         let subject = self.boolean(o, base, "subject", false);
         let section = self.opt_text(o, base, "section");
         let section_en = self.opt_text(o, base, "section_en");
+        let in_words_of = self.opt_text(o, base, "in_words_of");
+        let default = self.opt_text(o, base, "default").and_then(|d| {
+            let (Some(d), Ok(t), Ok(opts)) = (&d, &field_type, &options) else {
+                return Ok(d);
+            };
+            let fits = match t {
+                FieldType::Text | FieldType::Textarea => true,
+                FieldType::Choice => opts.iter().any(|o| &o.value == d),
+                _ => false,
+            };
+            if fits {
+                Ok(Some(d.clone()))
+            } else {
+                self.err(
+                    &format!("{base}.default"),
+                    format!("“{d}” cannot be this field's default: only text fields, and choice fields with it among their option values, have one"),
+                );
+                Err(Invalid)
+            }
+        });
         let (min, max) = bounds?;
         Ok(FormField {
             key: key?,
@@ -1444,6 +1484,8 @@ impl Ctx {
             subject: subject?,
             section: section?,
             section_en: section_en?,
+            default: default?,
+            in_words_of: in_words_of?,
         })
     }
 
@@ -1942,6 +1984,59 @@ mod tests {
                 json!([{ "key": "a", "label": "A", "type": "text", "prefill_from": "dân cư" }])),
             vec!["procedures[0].form_fields[0].prefill_from"]
         );
+    }
+
+    #[test]
+    fn a_date_in_words_names_a_date_field_of_the_form() {
+        let with = |fields: Value| paths_after(|p| p["form_fields"] = fields);
+        let date = json!({ "key": "ns", "label": "Ngày sinh", "type": "date" });
+        assert!(with(json!([date, { "key": "nc", "label": "Bằng chữ", "type": "text", "in_words_of": "ns" }])).is_empty());
+        for bad in [
+            json!([date, { "key": "nc", "label": "Bằng chữ", "type": "text", "in_words_of": "zz" }]),
+            json!([{ "key": "ns", "label": "Tên", "type": "text" },
+                   { "key": "nc", "label": "Bằng chữ", "type": "text", "in_words_of": "ns" }]),
+            json!([date, { "key": "nc", "label": "Bằng chữ", "type": "date", "in_words_of": "ns" }]),
+        ] {
+            assert_eq!(
+                with(bad.clone()),
+                vec!["procedures[0].form_fields[1].in_words_of"],
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_default_fits_its_field() {
+        let ok = |f: Value| paths_after(|p| p["form_fields"] = json!([f]));
+        assert!(
+            ok(json!({ "key": "qt", "label": "Quốc tịch", "type": "text", "default": "Việt Nam" }))
+                .is_empty()
+        );
+        assert!(
+            ok(
+                json!({ "key": "gt", "label": "Giới tính", "type": "choice", "default": "nam",
+            "options": [{ "value": "nam", "label": "Nam" }, { "value": "nu", "label": "Nữ" }] })
+            )
+            .is_empty()
+        );
+        for bad in [
+            json!({ "key": "gt", "label": "Giới tính", "type": "choice", "default": "Nam",
+                "options": [{ "value": "nam", "label": "Nam" }] }),
+            json!({ "key": "ns", "label": "Ngày sinh", "type": "date", "default": "2026-01-01" }),
+            json!({ "key": "dc", "label": "Địa chỉ", "type": "address", "default": "Hải Phòng" }),
+        ] {
+            assert_eq!(
+                ok(bad.clone()),
+                vec!["procedures[0].form_fields[0].default"],
+                "{bad}"
+            );
+        }
+        // Read back as written.
+        let mut p = minimal();
+        p["form_fields"] =
+            json!([{ "key": "qt", "label": "Quốc tịch", "type": "text", "default": "Việt Nam" }]);
+        let procs = import_catalogue(&json!([p]).to_string()).unwrap();
+        assert_eq!(procs[0].form.fields[0].default.as_deref(), Some("Việt Nam"));
     }
 
     #[test]

@@ -119,6 +119,14 @@ pub struct FormField {
     /// The part's title in English.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub section_en: Option<String>,
+    /// The answer most applicants give (nationality: Việt Nam), filled in when nothing else is:
+    /// the applicant changes it rather than types it. Text and choice fields only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// This field is the date held by the named date field, written in words (the date of birth
+    /// "bằng chữ"): derived on every save, never typed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_words_of: Option<String>,
 }
 
 /// A part of a form: its title (none for fields before the first titled part) and its fields,
@@ -442,6 +450,26 @@ impl FormDefinition {
             .filter(|v| !v.is_empty())
             .collect();
         (!parts.is_empty()).then(|| parts.join(" – "))
+    }
+
+    /// Fills in the values derived from others (see [`FormField::in_words_of`]) wherever their
+    /// source holds a readable date; anything else is left as it is.
+    pub fn derive(&self, values: &mut Map<String, Value>) {
+        for f in &self.fields {
+            let Some(source) = &f.in_words_of else {
+                continue;
+            };
+            let date = values
+                .get(source)
+                .and_then(Value::as_str)
+                .and_then(parse_form_date);
+            if let Some(date) = date {
+                values.insert(
+                    f.key.clone(),
+                    Value::String(crate::text::date_in_words_vi(date)),
+                );
+            }
+        }
     }
 
     /// The form's parts, in order, covering every field once. A form without titled parts is one
@@ -1209,6 +1237,50 @@ mod tests {
             subject: false,
             section: None,
             section_en: None,
+            default: None,
+            in_words_of: None,
+        }
+    }
+
+    #[test]
+    fn a_date_in_words_follows_its_date_and_is_never_typed() {
+        let form = FormDefinition {
+            fields: vec![
+                field("ngay_sinh", FieldType::Date, true),
+                FormField {
+                    in_words_of: Some("ngay_sinh".into()),
+                    ..field("ngay_sinh_bang_chu", FieldType::Text, true)
+                },
+            ],
+        };
+        let mut values =
+            json!({ "ngay_sinh": "2026-11-02", "ngay_sinh_bang_chu": "typed wrongly" })
+                .as_object()
+                .cloned()
+                .unwrap();
+        form.derive(&mut values);
+        assert_eq!(
+            values["ngay_sinh_bang_chu"],
+            "Ngày hai tháng mười một năm hai nghìn không trăm hai mươi sáu"
+        );
+        // dd/mm/yyyy as typed on a phone reads the same.
+        values.insert("ngay_sinh".into(), json!("02/11/2026"));
+        form.derive(&mut values);
+        assert!(
+            values["ngay_sinh_bang_chu"]
+                .as_str()
+                .unwrap()
+                .starts_with("Ngày hai tháng mười một")
+        );
+        // No readable date, nothing derived: what is there stays for the checks to judge.
+        for source in [json!("not a date"), json!(""), Value::Null] {
+            let mut v = json!({ "ngay_sinh_bang_chu": "x" })
+                .as_object()
+                .cloned()
+                .unwrap();
+            v.insert("ngay_sinh".into(), source.clone());
+            form.derive(&mut v);
+            assert_eq!(v["ngay_sinh_bang_chu"], "x", "{source}");
         }
     }
 

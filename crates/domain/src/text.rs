@@ -220,3 +220,138 @@ mod tests {
         assert_eq!(tokens("giấy phép lái xe"), tokens("GIAY PHEP LAI XE"));
     }
 }
+
+const DIGITS_VI: [&str; 10] = [
+    "không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín",
+];
+
+/// 0–99 as read in Vietnamese: "mười lăm", "hai mươi mốt", "hai mươi tư", "ba mươi".
+fn tens_vi(n: u32) -> String {
+    let (t, u) = (n / 10, n % 10);
+    match (t, u) {
+        (0, u) => DIGITS_VI[u as usize].to_owned(),
+        (1, 0) => "mười".to_owned(),
+        (1, 5) => "mười lăm".to_owned(),
+        (1, u) => format!("mười {}", DIGITS_VI[u as usize]),
+        (t, 0) => format!("{} mươi", DIGITS_VI[t as usize]),
+        (t, 1) => format!("{} mươi mốt", DIGITS_VI[t as usize]),
+        (t, 4) => format!("{} mươi tư", DIGITS_VI[t as usize]),
+        (t, 5) => format!("{} mươi lăm", DIGITS_VI[t as usize]),
+        (t, u) => format!("{} mươi {}", DIGITS_VI[t as usize], DIGITS_VI[u as usize]),
+    }
+}
+
+/// The part under a hundred after a hundreds or thousands word: "linh năm", "mười", "hai mươi".
+fn after_hundreds_vi(rest: u32) -> String {
+    if rest < 10 {
+        format!("linh {}", DIGITS_VI[rest as usize])
+    } else {
+        tens_vi(rest)
+    }
+}
+
+/// 0–999 as read in Vietnamese.
+fn hundreds_vi(n: u32) -> String {
+    let (h, rest) = (n / 100, n % 100);
+    match (h, rest) {
+        (0, r) => tens_vi(r),
+        (h, 0) => format!("{} trăm", DIGITS_VI[h as usize]),
+        (h, r) => format!("{} trăm {}", DIGITS_VI[h as usize], after_hundreds_vi(r)),
+    }
+}
+
+/// A whole number below a million in Vietnamese words, as written on civil-status papers:
+/// 2026 → "hai nghìn không trăm hai mươi sáu", 2005 → "hai nghìn không trăm linh năm".
+pub fn number_in_words_vi(n: u32) -> String {
+    let (th, rest) = (n / 1000, n % 1000);
+    match (th, rest) {
+        (0, r) => hundreds_vi(r),
+        (t, 0) => format!("{} nghìn", hundreds_vi(t)),
+        (t, r) if r < 100 => format!(
+            "{} nghìn không trăm {}",
+            hundreds_vi(t),
+            after_hundreds_vi(r)
+        ),
+        (t, r) => format!("{} nghìn {}", hundreds_vi(t), hundreds_vi(r)),
+    }
+}
+
+/// A date written in words, as the birth registration records the date of birth in figures and
+/// in words (Law on Civil Status 60/2014/QH13, Art. 14; the birth certificate form's "bằng chữ"):
+/// 2026-11-02 → "Ngày hai tháng mười một năm hai nghìn không trăm hai mươi sáu". The fourth
+/// month is read "tư", as it is said.
+pub fn date_in_words_vi(date: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    let month = match date.month() {
+        4 => "tư".to_owned(),
+        m => tens_vi(m),
+    };
+    format!(
+        "Ngày {} tháng {month} năm {}",
+        tens_vi(date.day()),
+        number_in_words_vi(u32::try_from(date.year()).unwrap_or(0))
+    )
+}
+
+#[cfg(test)]
+mod words_tests {
+    use super::*;
+    use chrono::{Datelike, NaiveDate};
+
+    #[test]
+    fn numbers_are_read_as_vietnamese_writes_them() {
+        for (n, words) in [
+            (0, "không"),
+            (5, "năm"),
+            (10, "mười"),
+            (11, "mười một"),
+            (14, "mười bốn"),
+            (15, "mười lăm"),
+            (20, "hai mươi"),
+            (21, "hai mươi mốt"),
+            (24, "hai mươi tư"),
+            (25, "hai mươi lăm"),
+            (31, "ba mươi mốt"),
+            (100, "một trăm"),
+            (105, "một trăm linh năm"),
+            (110, "một trăm mười"),
+            (999, "chín trăm chín mươi chín"),
+            (1900, "một nghìn chín trăm"),
+            (1985, "một nghìn chín trăm tám mươi lăm"),
+            (2000, "hai nghìn"),
+            (2005, "hai nghìn không trăm linh năm"),
+            (2010, "hai nghìn không trăm mười"),
+            (2026, "hai nghìn không trăm hai mươi sáu"),
+            (12_345, "mười hai nghìn ba trăm bốn mươi lăm"),
+        ] {
+            assert_eq!(number_in_words_vi(n), words, "{n}");
+        }
+    }
+
+    #[test]
+    fn a_date_in_words_reads_every_day_and_month() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(
+            date_in_words_vi(d(2026, 11, 2)),
+            "Ngày hai tháng mười một năm hai nghìn không trăm hai mươi sáu"
+        );
+        assert_eq!(
+            date_in_words_vi(d(2025, 4, 25)),
+            "Ngày hai mươi lăm tháng tư năm hai nghìn không trăm hai mươi lăm"
+        );
+        assert_eq!(
+            date_in_words_vi(d(1999, 12, 31)),
+            "Ngày ba mươi mốt tháng mười hai năm một nghìn chín trăm chín mươi chín"
+        );
+        // Every day of a leap year has words, never digits, and no two days read alike.
+        let mut seen = std::collections::HashSet::new();
+        let mut day = d(2024, 1, 1);
+        while day.year() == 2024 {
+            let w = date_in_words_vi(day);
+            assert!(!w.chars().any(|c| c.is_ascii_digit()), "{w}");
+            assert!(seen.insert(w));
+            day = day.succ_opt().unwrap();
+        }
+        assert_eq!(seen.len(), 366);
+    }
+}

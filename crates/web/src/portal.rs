@@ -271,6 +271,8 @@ struct FieldView {
     /// A date field's allowed range as `YYYY-MM-DD`, for the browser's date picker; empty otherwise.
     min: String,
     max: String,
+    /// Written by the system from another answer (the date of birth in words): shown, not typed.
+    derived_from: Option<String>,
 }
 
 struct ErrorLink {
@@ -395,14 +397,21 @@ async fn form_page(
             prefilled: prefilled.contains_key(&f.key)
                 || prefilled.contains_key(&format!("{}.commune", f.key)),
             note: f.note.clone(),
-            value: get(&f.key),
+            // What most applicants answer is there to change, not to type.
+            value: Some(get(&f.key))
+                .filter(|v| !v.is_empty())
+                .or_else(|| f.default.clone())
+                .unwrap_or_default(),
             options: f
                 .options
                 .iter()
                 .map(|o| Opt {
                     value: o.value.clone(),
                     label: o.label.clone(),
-                    selected: values.get(&f.key) == Some(&o.value),
+                    selected: match values.get(&f.key).filter(|v| !v.is_empty()) {
+                        Some(v) => v == &o.value,
+                        None => f.default.as_ref() == Some(&o.value),
+                    },
                 })
                 .collect(),
             province: String::new(),
@@ -411,6 +420,11 @@ async fn form_page(
             error,
             min: range.map(|r| r.min.to_string()).unwrap_or_default(),
             max: range.map(|r| r.max.to_string()).unwrap_or_default(),
+            derived_from: f
+                .in_words_of
+                .as_ref()
+                .and_then(|k| proc.form.field(k))
+                .map(|src| src.label.clone()),
         };
         if f.field_type == FieldType::Address {
             let commune = get(&format!("{}.commune", f.key));

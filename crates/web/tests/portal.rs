@@ -192,6 +192,42 @@ async fn a_citizen_applies_for_birth_registration_in_the_browser_pages() {
     }
     let (_, _, back) = b.get(&child_url).await;
     assert!(back.contains("value=\"Nguyễn Minh Khang\""), "{back}");
+    // Nationality starts at what most answer; the date in words is written by the system.
+    let (_, _, fresh) = b
+        .get(&format!("/my/{}/form?section=1", {
+            let html = b.get("/apply/1.001193").await.2;
+            let idem = hidden(&html, "idem");
+            let (_, url, _) = b
+                .post_form("/apply/1.001193", &[("idem".into(), idem)])
+                .await;
+            url.trim_start_matches("/my/")
+                .trim_end_matches("/form")
+                .to_owned()
+        }))
+        .await;
+    assert!(
+        fresh.contains("name=\"quoc_tich\" value=\"Việt Nam\""),
+        "{fresh}"
+    );
+    assert!(
+        fresh.contains("name=\"ngay_sinh_bang_chu\" value=\"\" type=\"text\" readonly"),
+        "{fresh}"
+    );
+    let mut typed = part_answers(1);
+    for (k, v) in typed.iter_mut() {
+        if k == "ngay_sinh" {
+            *v = "2025-04-25".into();
+        } else if k == "ngay_sinh_bang_chu" {
+            *v = "typed by hand".into();
+        }
+    }
+    let (status, _, _) = b.post_form(&form_url, &typed).await;
+    assert_eq!(status, 303);
+    let (_, _, back) = b.get(&child_url).await;
+    assert!(
+        back.contains("value=\"Ngày hai mươi lăm tháng tư năm hai nghìn không trăm hai mươi lăm\""),
+        "{back}"
+    );
 
     // What the national databases hold is filed already; the birth notice (the health facility
     // has no connector) is asked for, once, as the one thing left.
