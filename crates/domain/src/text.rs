@@ -294,6 +294,7 @@ pub fn date_in_words_vi(date: chrono::NaiveDate) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod words_tests {
     use super::*;
     use chrono::{Datelike, NaiveDate};
