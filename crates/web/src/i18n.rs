@@ -55,6 +55,64 @@ pub fn t(lang: Lang, key: &str) -> &str {
     table(lang).get(key).map(String::as_str).unwrap_or(key)
 }
 
+pub const VI_FTL: &str = include_str!("../../../locales/vi.ftl");
+pub const EN_FTL: &str = include_str!("../../../locales/en.ftl");
+
+type Bundle = fluent_bundle::concurrent::FluentBundle<fluent_bundle::FluentResource>;
+
+fn bundle(lang: Lang) -> Option<&'static Bundle> {
+    static VI: OnceLock<Option<Bundle>> = OnceLock::new();
+    static EN: OnceLock<Option<Bundle>> = OnceLock::new();
+    let (cell, source, id) = match lang {
+        Lang::Vi => (&VI, VI_FTL, unic_langid::langid!("vi")),
+        Lang::En => (&EN, EN_FTL, unic_langid::langid!("en")),
+    };
+    // A malformed file is caught by the tests; at run time it degrades to "count id".
+    cell.get_or_init(|| {
+        let resource = fluent_bundle::FluentResource::try_new(source.to_owned()).ok()?;
+        let mut b = Bundle::new_concurrent(vec![id]);
+        // Our pages are left-to-right only: no isolation marks around the number.
+        b.set_use_isolating(false);
+        b.add_resource(resource).ok()?;
+        Some(b)
+    })
+    .as_ref()
+}
+
+/// A message with a count (`locales/*.ftl`), in the plural form the count takes in `lang`:
+/// "1 working day", "2 working days", "2 ngày làm việc". Whole numbers read without decimals.
+pub fn tn(lang: Lang, id: &str, count: f64) -> String {
+    let formatted = bundle(lang).and_then(|b| {
+        let pattern = b.get_message(id)?.value()?;
+        let mut args = fluent_bundle::FluentArgs::new();
+        args.set("count", count);
+        let mut errors = Vec::new();
+        let text = b.format_pattern(pattern, Some(&args), &mut errors);
+        errors.is_empty().then(|| text.into_owned())
+    });
+    formatted.unwrap_or_else(|| format!("{count} {id}"))
+}
+
+/// The ids of the counted messages in `lang`'s file.
+pub fn counted_ids(lang: Lang) -> Vec<String> {
+    let source = match lang {
+        Lang::Vi => VI_FTL,
+        Lang::En => EN_FTL,
+    };
+    let mut ids: Vec<String> = fluent_bundle::FluentResource::try_new(source.to_owned())
+        .map(|r| {
+            r.entries()
+                .filter_map(|e| match e {
+                    fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_owned()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    ids.sort();
+    ids
+}
+
 pub fn keys(lang: Lang) -> Vec<&'static str> {
     let mut k: Vec<&'static str> = table(lang).keys().map(String::as_str).collect();
     k.sort_unstable();
@@ -65,6 +123,44 @@ pub fn keys(lang: Lang) -> Vec<&'static str> {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counted_messages_take_the_plural_form_of_their_count() {
+        for lang in [Lang::Vi, Lang::En] {
+            let source = if lang == Lang::Vi { VI_FTL } else { EN_FTL };
+            assert!(
+                fluent_bundle::FluentResource::try_new(source.to_owned()).is_ok(),
+                "{lang:?}.ftl parses"
+            );
+        }
+        assert_eq!(counted_ids(Lang::Vi), counted_ids(Lang::En));
+        assert!(counted_ids(Lang::En).len() >= 5);
+        for (count, want) in [
+            (0.0, "0 working days"),
+            (1.0, "1 working day"),
+            (2.0, "2 working days"),
+            (21.0, "21 working days"),
+            (1.5, "1.5 working days"),
+        ] {
+            assert_eq!(tn(Lang::En, "working-days", count), want);
+        }
+        assert_eq!(tn(Lang::En, "procedures", 1.0), "1 procedure");
+        assert_eq!(tn(Lang::En, "hours-late", 1.0), "late by 1 working hour");
+        assert_eq!(tn(Lang::En, "hours-left", 7.5), "7.5 working hours left");
+        assert_eq!(tn(Lang::Vi, "working-days", 1.0), "1 ngày làm việc");
+        assert_eq!(tn(Lang::Vi, "hours-left", 8.0), "còn 8 giờ làm việc");
+        // Every counted message reads with a number in both languages, never the fallback.
+        for lang in [Lang::Vi, Lang::En] {
+            for id in counted_ids(lang) {
+                for n in [0.0, 1.0, 2.0, 5.0, 11.0, 0.5] {
+                    let text = tn(lang, &id, n);
+                    assert!(bundle(lang).is_some_and(|b| b.has_message(&id)), "{id} in {lang:?}");
+                    assert!(text.contains(&n.to_string()), "{id}: {text}");
+                }
+            }
+        }
+        assert_eq!(tn(Lang::En, "no-such-message", 3.0), "3 no-such-message");
+    }
 
     #[test]
     fn both_languages_have_the_same_keys_and_no_empty_text() {

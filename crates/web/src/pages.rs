@@ -112,6 +112,11 @@ impl Chrome {
     pub fn t<'a>(&self, key: &'a str) -> &'a str {
         t(self.lang, key)
     }
+
+    /// A counted message (`locales/*.ftl`) in the plural form `count` takes.
+    pub fn n(&self, id: &str, count: usize) -> String {
+        crate::i18n::tn(self.lang, id, count as f64)
+    }
 }
 
 pub fn chrome(ui: &UiLang, who: &Option<Principal>, title_key: &str) -> Chrome {
@@ -257,10 +262,10 @@ fn time_text(lang: Lang, p: &Procedure) -> String {
     let pt = &p.processing_time;
     match pt.unit {
         TimeUnit::WorkingHours | TimeUnit::Hours => {
-            format!("{} {}", pt.value, t(lang, "proc.working_hours"))
+            crate::i18n::tn(lang, "working-hours", f64::from(pt.value))
         }
         TimeUnit::WorkingDays | TimeUnit::Days => {
-            format!("{} {}", pt.value, t(lang, "proc.working_days"))
+            crate::i18n::tn(lang, "working-days", f64::from(pt.value))
         }
     }
 }

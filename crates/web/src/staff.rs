@@ -88,26 +88,17 @@ struct HomePage {
 }
 
 fn hours(lang: Lang, minutes: i64) -> (String, bool) {
-    let h = minutes.abs() as f64 / 60.0;
+    let h = tenths(minutes.abs());
     if minutes < 0 {
-        (
-            format!(
-                "{} {h:.1} {}",
-                t(lang, "staff.late_by"),
-                t(lang, "staff.hours")
-            ),
-            true,
-        )
+        (crate::i18n::tn(lang, "hours-late", h), true)
     } else {
-        (
-            format!(
-                "{} {h:.1} {}",
-                t(lang, "staff.left"),
-                t(lang, "staff.hours")
-            ),
-            false,
-        )
+        (crate::i18n::tn(lang, "hours-left", h), false)
     }
+}
+
+/// Working minutes as hours to a tenth (7.5), whole hours without a decimal.
+fn tenths(minutes: i64) -> f64 {
+    (minutes as f64 / 6.0).round() / 10.0
 }
 
 /// Reads the queue filter from the query string; blank or unreadable fields do not filter.
@@ -804,9 +795,9 @@ async fn dossier_page_with(
                 .into_iter()
                 .map(|l| StepView {
                     name: t(lang, &format!("step.{}", l.stage.as_str())).to_owned(),
-                    allotted: format!("{:.1} {}", l.allotted as f64 / 60.0, t(lang, "staff.hours")),
+                    allotted: crate::i18n::tn(lang, "working-hours", tenths(l.allotted)),
                     used: if l.started {
-                        format!("{:.1} {}", l.used as f64 / 60.0, t(lang, "staff.hours"))
+                        crate::i18n::tn(lang, "working-hours", tenths(l.used))
                     } else {
                         String::new()
                     },

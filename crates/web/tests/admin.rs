@@ -305,7 +305,7 @@ async fn the_administrator_splits_a_procedure_s_time_within_the_law_and_the_doss
         "{html}"
     );
     assert!(
-        html.contains("<td>Thẩm định (chuyên viên)</td><td>6.0 giờ làm việc</td>"),
+        html.contains("<td>Thẩm định (chuyên viên)</td><td>6 giờ làm việc</td>"),
         "{html}"
     );
     // Another commune still has the default split.

@@ -72,7 +72,7 @@ async fn staff_take_a_dossier_from_receipt_to_return_in_the_browser_pages() {
         "the new online dossier waits in 'to receive'"
     );
     assert!(
-        to_receive.contains("còn 8.0 giờ làm việc"),
+        to_receive.contains("còn 8 giờ làm việc"),
         "with its 8-working-hour receipt limit"
     );
 
@@ -560,7 +560,10 @@ async fn deadlines_skip_the_holiday_pause_for_supplementation_and_extend_only_on
         .page(&officer_page, &format!("/staff/dossiers/{code}"))
         .await;
     assert!(html.contains("15:00 07/09/2026"), "{html}");
-    assert!(html.contains("24.0"), "24 working hours left: {html}");
+    assert!(
+        html.contains("còn 24 giờ làm việc"),
+        "24 working hours left: {html}"
+    );
 
     // Thursday 03/09 09:00 the officer asks for one missing paper; the citizen answers on Monday
     // 07/09 09:00. Paused: Thu 6.5 h + Fri 8 h + Mon 1.5 h = 16 h, so the due date moves by two
@@ -1137,13 +1140,13 @@ async fn the_dossier_page_shows_each_step_s_allotted_and_used_time() {
     // Birth registration: 1 working day = 480 minutes; assignment gets 24 (0.4 h), appraisal 336 (5.6 h).
     assert!(
         html.contains(
-            "<td>Phân công (lãnh đạo)</td><td>0.4 giờ làm việc</td><td>0.0 giờ làm việc</td><td>Xong đúng hạn</td>"
+            "<td>Phân công (lãnh đạo)</td><td>0.4 giờ làm việc</td><td>0 giờ làm việc</td><td>Xong đúng hạn</td>"
         ),
         "{html}"
     );
     assert!(
         html.contains(
-            "<td>Thẩm định (chuyên viên)</td><td>5.6 giờ làm việc</td><td>2.0 giờ làm việc</td><td>Đang xử lý</td>"
+            "<td>Thẩm định (chuyên viên)</td><td>5.6 giờ làm việc</td><td>2 giờ làm việc</td><td>Đang xử lý</td>"
         ),
         "{html}"
     );
