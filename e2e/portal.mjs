@@ -5,6 +5,7 @@ import { chromium } from 'playwright-core';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -88,7 +89,10 @@ try {
     quan_he: 'cha', ho_ten_tre: 'Nguyễn Minh Khang', ngay_sinh: '2026-11-02',
     gioi_tinh: 'nam', dan_toc: 'Kinh', quoc_tich: 'Việt Nam', noi_sinh: 'Bệnh viện Phụ sản Hải Phòng',
     que_quan: 'Hải Phòng', de_nghi_cap_ban_sao: 'khong',
+    ho_ten_me: 'Trần Thị Hoa', nam_sinh_me: '1990', dan_toc_me: 'Kinh',
+    ho_ten_cha: 'Nguyễn Văn An', nam_sinh_cha: '1985', dan_toc_cha: 'Kinh',
   }, {
+    keep: ['ho_ten_me', 'nam_sinh_me', 'dan_toc_me', 'ho_ten_cha', 'nam_sinh_cha', 'dan_toc_cha'],
     onPart: async n => {
       if (n === 1) await check('apply-form-part');
       if (n !== 0) return;
@@ -207,7 +211,7 @@ try {
     const form = p.locator(`form.action-form:has(input[name=action][value=${action}])`);
     if (await form.count() !== 1) fail(`${action} is not offered on ${p.url()}`);
     if (fill) await fill(form);
-    await form.locator('button[type=submit]').click();
+    await form.locator('button[type=submit]:not([formaction])').click();
     await p.waitForURL(new RegExp(`/staff/dossiers/${code.replace(/\./g, '\\.')}\\?done=[a-z_]+$`));
     const err = await p.locator('.error-summary').count();
     if (err) fail(`${action}: ${await p.textContent('.error-summary')}`);
@@ -241,6 +245,17 @@ try {
   await act(leader, 'approve', f => f.locator('textarea[name=opinion]').fill('Đồng ý.'));
   const clerk = await signIn('clerk@H31.11341');
   await clerk.click(`section[aria-labelledby=q-issue] a[href="/staff/dossiers/${code}"]`);
+  // The clerk can preview the draft before it is signed and issued.
+  if (await clerk.locator('button[formaction$="/result-preview"]').count() !== 1) fail('no preview of the result before issuing');
+  const previewForm = clerk.locator('form.action-form:has(input[name=action][value=issue_result])');
+  await previewForm.locator('textarea[name=decision]').fill('Cấp bản chính Giấy khai sinh cho trẻ Nguyễn Minh Khang.');
+  const [preview] = await Promise.all([
+    clerk.waitForEvent('popup'),
+    previewForm.locator('button[formaction$="/result-preview"]').click(),
+  ]);
+  await preview.waitForLoadState();
+  if (!/\/result-preview$/.test(preview.url())) fail(`the preview opened ${preview.url()}`);
+  await preview.close();
   // No file: the system drafts the result from the dossier and the decision, and signs it.
   await act(clerk, 'issue_result', f => f.locator('textarea[name=decision]').fill('Cấp bản chính Giấy khai sinh cho trẻ Nguyễn Minh Khang.'));
   if (!(await clerk.textContent('main')).includes('/KQ-H31.11341')) fail('the issued result has no register number');
@@ -270,6 +285,16 @@ try {
   if (pdf.subarray(0, 5).toString() !== '%PDF-') fail('the result download is not a PDF');
   const pdfPath = `${tmpdir()}/motcua-e2e-result-${process.pid}.pdf`;
   writeFileSync(pdfPath, pdf);
+  // The result is the birth certificate itself, not a printout of the application: the child's
+  // data with the date in figures (dd/mm/yyyy) and words, the parents, the register entry, the
+  // commune's own place name and the approving leader's position (text read by poppler).
+  const text = execFileSync('pdftotext', [pdfPath, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+  for (const want of ['GIẤY KHAI SINH', 'Nguyễn Minh Khang', '02/11/2026', 'Trần Thị Hoa',
+    'Ngày hai tháng mười một năm hai nghìn không trăm hai mươi sáu', 'Quyển số', 'Ngô Quyền, ngày',
+    'TM. ỦY BAN NHÂN DÂN', 'KT. CHỦ TỊCH', 'PHÓ CHỦ TỊCH']) {
+    if (!text.includes(want)) fail(`the birth certificate lacks «${want}»:\n${text}`);
+  }
+  if (/\b2026-11-02\b/.test(text) || text.includes('Số điện thoại')) fail('the birth certificate prints the application, not the certificate');
   await page.click('ul.documents a[href^="/verify/"]');
   await page.waitForURL(/\/verify\/[0-9a-f-]{36}$/);
   if (!(await page.textContent('main')).includes('Còn hiệu lực')) fail('the verification page does not say the result is valid');

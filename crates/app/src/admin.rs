@@ -168,16 +168,39 @@ fn record(
 }
 
 /// Creates `<name>@<agency>` with these roles and an initial password.
+/// What an administrator types to open an account.
+#[derive(Debug, Clone, Copy)]
+pub struct NewStaff<'a> {
+    pub name: &'a str,
+    pub full_name: &'a str,
+    /// Position printed above the name on what they sign ("Phó Chủ tịch"); may be empty.
+    pub title: &'a str,
+    pub roles: &'a [Role],
+    pub password: &'a str,
+}
+
 pub async fn create_staff(
     app: &App,
     principal: &Principal,
     agency: &str,
-    name: &str,
-    full_name: &str,
-    roles: &[Role],
-    password: &str,
+    new: NewStaff<'_>,
 ) -> Result<StaffRow, AppError> {
+    let NewStaff {
+        name,
+        full_name,
+        title,
+        roles,
+        password,
+    } = new;
     admin_of(principal, agency)?;
+    let title = title.trim();
+    if title.chars().count() > 100 {
+        return Err(invalid(
+            "title_too_long",
+            "Chức vụ dài quá 100 ký tự.",
+            "The position is longer than 100 characters.",
+        ));
+    }
     let name = name.trim().to_lowercase();
     if name.is_empty()
         || name.len() > 40
@@ -220,6 +243,7 @@ pub async fn create_staff(
     staff::ActiveModel {
         username: Set(username.clone()),
         full_name: Set(full_name.to_owned()),
+        title: Set(title.to_owned()),
         password_hash: Set(hash),
         active: Set(true),
         failed_logins: Set(0),
@@ -234,7 +258,7 @@ pub async fn create_staff(
         principal,
         "staff.create",
         &username,
-        json!({ "agency": agency, "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>() }),
+        json!({ "agency": agency, "title": title, "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>() }),
     );
     audit::append(&txn, &rec).await?;
     txn.commit().await?;

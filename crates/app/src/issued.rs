@@ -46,6 +46,10 @@ pub async fn answers(
                 .map(|o| o.label.clone())
                 .unwrap_or_else(|| s.clone()),
             (FieldType::Address, Value::Object(o)) => address(app, o).await?,
+            // Dates as Vietnamese papers write them: 02/11/2026.
+            (FieldType::Date, Value::String(s)) => motcua_domain::form::parse_form_date(s)
+                .map(|d| d.format("%d/%m/%Y").to_string())
+                .unwrap_or_else(|| s.clone()),
             (_, Value::String(s)) => s.clone(),
             (_, other) => other.to_string(),
         };
@@ -99,14 +103,17 @@ pub async fn issuer_of(app: &App, agency_code: &str) -> Result<(Issuer, agency::
             .unwrap_or_default(),
         None => String::new(),
     };
-    let province = org::admin_unit(app, &a.province_code)
-        .await?
-        .map(|u| u.name)
-        .unwrap_or_default();
-    let place = province
-        .trim_start_matches("Thành phố ")
-        .trim_start_matches("Tỉnh ")
-        .to_owned();
+    // The place before the date is the administrative unit where the agency sits: the commune
+    // for a commune's agency, the province otherwise (Decree 30/2020/NĐ-CP, Appendix I, I.4).
+    let unit = match &a.commune_code {
+        Some(c) => org::admin_unit(app, c).await?,
+        None => None,
+    };
+    let unit = match unit {
+        Some(u) => Some(u),
+        None => org::admin_unit(app, &a.province_code).await?,
+    };
+    let place = place_name(&unit.map(|u| u.name).unwrap_or_default());
     Ok((
         Issuer {
             authority,
@@ -115,6 +122,20 @@ pub async fn issuer_of(app: &App, agency_code: &str) -> Result<(Issuer, agency::
         },
         a,
     ))
+}
+
+/// A unit's name as the place of a document: without the kind of unit ("Phường Ngô Quyền" →
+/// "Ngô Quyền", "Thành phố Hải Phòng" → "Hải Phòng"), unless the name is only a number
+/// ("Phường 1" stays).
+pub fn place_name(unit: &str) -> String {
+    for kind in ["Thành phố ", "Tỉnh ", "Phường ", "Xã ", "Đặc khu "] {
+        if let Some(rest) = unit.strip_prefix(kind)
+            && !rest.chars().all(|c| c.is_ascii_digit())
+        {
+            return rest.to_owned();
+        }
+    }
+    unit.to_owned()
 }
 
 /// What every document says about the dossier.
@@ -380,32 +401,15 @@ pub async fn produce_result(
     let pdf = match uploaded {
         Some(b) => b.to_vec(),
         None => {
-            let view = crate::dossiers::get(app, principal, &row.code).await?;
-            let form = view.form.as_object().cloned().unwrap_or_default();
-            let fields = answers(app, proc, &form)
-                .await?
-                .into_iter()
-                .filter(|a| !matches!(a.key.as_str(), k if k.contains("dien_thoai") || k.contains("email")))
-                .map(|a| (a.label, a.value))
-                .collect();
-            let facts = facts_of(app, &view, proc, &staff_name(principal)).await?;
-            let input = templates::ResultInput {
-                document_id: id.clone(),
-                procedure_code: proc.code.as_str().to_owned(),
-                result_document: proc.result_document.clone(),
-                issuer: issuer.clone(),
-                number: number.clone(),
-                issued_at: local(app, now),
-                dossier: facts,
-                fields,
-                decision: decision.to_owned(),
-                signer_role: "TM. ".to_owned() + &agency.name_vi,
-                signer_name: staff_name(principal),
-                verify_url: verify_url.clone(),
+            let draft = Draft {
+                id: &id,
+                number: &number,
+                entry: (seq, &year),
+                verify_url: &verify_url,
+                preview: false,
             };
-            crate::render_pdf(templates::result(&input))
-                .await
-                .map_err(render_error)?
+            let doc = result_document(app, principal, row, proc, decision, &draft).await?;
+            crate::render_pdf(doc).await.map_err(render_error)?
         }
     };
     let credential = app
@@ -454,6 +458,191 @@ pub async fn produce_result(
         bytes: signed,
         register,
     })
+}
+
+/// What differs between the issued result and the clerk's preview of it.
+struct Draft<'a> {
+    id: &'a str,
+    number: &'a str,
+    /// The register entry (sequence, year) of a civil-status result.
+    entry: (u32, &'a str),
+    verify_url: &'a str,
+    preview: bool,
+}
+
+/// The unsigned result the clerk looks at before issuing (issue 17): the same document as the
+/// one that will be signed, marked as a preview, with no number taken from the register.
+pub async fn preview_result(
+    app: &App,
+    principal: &Principal,
+    code: &str,
+    decision: &str,
+) -> Result<Vec<u8>, AppError> {
+    let allowed = crate::dossiers::allowed_actions(app, principal, code).await?;
+    if !allowed.contains(&motcua_domain::lifecycle::ActionKind::IssueResult) {
+        return Err(AppError::forbidden(
+            "not_allowed",
+            "Chỉ văn thư của cơ quan giải quyết xem trước được kết quả đã được duyệt.",
+            "Only the competent agency's clerk may preview an approved result.",
+        ));
+    }
+    let row = crate::dossiers::load_visible_row(&app.db, principal, code).await?;
+    let proc =
+        crate::catalogue::pinned(&app.db, &row.procedure_code, row.procedure_version).await?;
+    let year = local(app, app.now()).format("%Y").to_string();
+    let draft = Draft {
+        id: "",
+        number: "(cấp khi ban hành)",
+        entry: (0, &year),
+        verify_url: &app.public_url,
+        preview: true,
+    };
+    let doc = result_document(app, principal, &row, &proc, decision, &draft).await?;
+    crate::render_pdf(doc).await.map_err(render_error)
+}
+
+/// The result of `row` as a document: the statutory form for the services that have one (the
+/// birth certificate), the catalogue's result otherwise. Signed in the name of the leader who
+/// approved it, with the position on their profile.
+async fn result_document(
+    app: &App,
+    principal: &Principal,
+    row: &dossier::Model,
+    proc: &Procedure,
+    decision: &str,
+    draft: &Draft<'_>,
+) -> Result<motcua_documents::render::Document, AppError> {
+    let now = app.now();
+    let (issuer, agency) = issuer_of(app, &row.competent_agency).await?;
+    let view = crate::dossiers::get(app, principal, &row.code).await?;
+    let form = view.form.as_object().cloned().unwrap_or_default();
+    let (signer_name, signer_title) = approver(app, &view, principal).await?;
+    let collective = matches!(
+        agency.kind.as_str(),
+        "commune_peoples_committee" | "provincial_peoples_committee"
+    );
+    let body = if collective {
+        "Ủy ban nhân dân".to_owned()
+    } else {
+        agency.name_vi.clone()
+    };
+    let signature_role = templates::signature_lines(&body, collective, &signer_title);
+    let shown = answers(app, proc, &form).await?;
+    let value = |k: &str| {
+        shown
+            .iter()
+            .find(|a| a.key == k)
+            .map(|a| a.value.clone())
+            .unwrap_or_default()
+    };
+    let date_of_birth = form
+        .get("ngay_sinh")
+        .and_then(Value::as_str)
+        .and_then(motcua_domain::form::parse_form_date);
+    if let ("1.001193", Some(date_of_birth)) = (proc.code.as_str(), date_of_birth) {
+        let father = (!value("ho_ten_cha").is_empty()).then(|| templates::CivilPerson {
+            name: value("ho_ten_cha"),
+            born: value("nam_sinh_cha"),
+            ethnicity: value("dan_toc_cha"),
+            nationality: String::new(),
+            residence: value("noi_cu_tru_cha"),
+            id_number: value("so_dinh_danh_cha"),
+        });
+        let input = templates::BirthCertificateInput {
+            document_id: draft.id.to_owned(),
+            issuer,
+            entry_number: if draft.preview {
+                draft.number.to_owned()
+            } else {
+                draft.entry.0.to_string()
+            },
+            book: format!("01/{}", draft.entry.1),
+            issued_at: local(app, now),
+            child_name: value("ho_ten_tre"),
+            date_of_birth,
+            sex: value("gioi_tinh"),
+            ethnicity: value("dan_toc"),
+            nationality: value("quoc_tich"),
+            place_of_birth: value("noi_sinh"),
+            home_town: value("que_quan"),
+            personal_id: value("so_dinh_danh_tre"),
+            mother: templates::CivilPerson {
+                name: value("ho_ten_me"),
+                born: value("nam_sinh_me"),
+                ethnicity: value("dan_toc_me"),
+                nationality: String::new(),
+                residence: value("noi_cu_tru_me"),
+                id_number: value("so_dinh_danh_me"),
+            },
+            father,
+            declarant_name: value("ho_ten_nguoi_yeu_cau"),
+            declarant_id: value("so_dinh_danh_nguoi_yeu_cau"),
+            relation: value("quan_he"),
+            dossier_code: row.code.clone(),
+            signature_role,
+            signer_name,
+            verify_url: draft.verify_url.to_owned(),
+            draft: draft.preview,
+        };
+        return Ok(templates::birth_certificate(&input));
+    }
+    let fields = shown
+        .into_iter()
+        .filter(|a| !matches!(a.key.as_str(), k if k.contains("dien_thoai") || k.contains("email")))
+        .map(|a| (a.label, a.value))
+        .collect();
+    let facts = facts_of(app, &view, proc, &staff_name(principal)).await?;
+    let mut decision = decision.to_owned();
+    if draft.preview {
+        decision.push_str("\n\nBẢN XEM TRƯỚC — chưa ký số, chưa có giá trị pháp lý.");
+    }
+    let input = templates::ResultInput {
+        document_id: draft.id.to_owned(),
+        procedure_code: proc.code.as_str().to_owned(),
+        result_document: proc.result_document.clone(),
+        issuer,
+        number: draft.number.to_owned(),
+        issued_at: local(app, now),
+        dossier: facts,
+        fields,
+        decision,
+        signer_role: signature_role,
+        signer_name,
+        verify_url: draft.verify_url.to_owned(),
+    };
+    Ok(templates::result(&input))
+}
+
+/// Who signs the result: the leader who approved it, by name and position; the person issuing
+/// when no approval is on record.
+async fn approver(
+    app: &App,
+    view: &DossierView,
+    principal: &Principal,
+) -> Result<(String, String), AppError> {
+    let username = view
+        .history
+        .iter()
+        .rev()
+        .find(|h| h.action == "approve")
+        .and_then(|h| h.actor.strip_prefix("staff:"))
+        .map(str::to_owned)
+        .or_else(|| match principal {
+            Principal::Staff { username, .. } => Some(username.clone()),
+            Principal::Citizen { .. } => None,
+        });
+    let Some(username) = username else {
+        return Ok((staff_name(principal), String::new()));
+    };
+    Ok(
+        match motcua_store::entities::staff::Entity::find_by_id(username)
+            .one(&app.reader)
+            .await?
+        {
+            Some(s) => (s.full_name, s.title),
+            None => (staff_name(principal), String::new()),
+        },
+    )
 }
 
 /// The public facts of an issued document (no personal data).

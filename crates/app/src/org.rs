@@ -360,11 +360,16 @@ pub async fn seed_demo_org(app: &App) -> Result<DemoSummary, AppError> {
         if commune {
             roles.push(Role::DigitalTeam);
         }
+        let kind = match &a.kind {
+            motcua_store::sea_orm::ActiveValue::Set(k) => k.clone(),
+            _ => String::new(),
+        };
         for role in roles {
             let username = format!("{}@{code}", role.as_str());
             staff_rows.push(staff::ActiveModel {
                 username: Set(username.clone()),
                 full_name: Set(demo_person_name(&username)),
+                title: Set(demo_title(role, &kind).to_owned()),
                 password_hash: Set(hash.clone()),
                 active: Set(true),
                 failed_logins: Set(0),
@@ -384,6 +389,7 @@ pub async fn seed_demo_org(app: &App) -> Result<DemoSummary, AppError> {
     staff_rows.push(staff::ActiveModel {
         username: Set(monitor.clone()),
         full_name: Set(demo_person_name(&monitor)),
+        title: Set(String::new()),
         password_hash: Set(hash.clone()),
         active: Set(true),
         failed_logins: Set(0),
@@ -546,6 +552,20 @@ pub async fn public_points(app: &App) -> Result<Vec<PublicPoint>, AppError> {
             .then(a.name_vi.cmp(&b.name_vi))
     });
     Ok(out)
+}
+
+/// The position a demo leader signs with: the deputy who signs day-to-day results (a commune
+/// people's committee's vice-chairman, a police chief's deputy, a department's deputy director).
+fn demo_title(role: Role, agency_kind: &str) -> &'static str {
+    if role != Role::Leader {
+        return "";
+    }
+    match agency_kind {
+        "commune_peoples_committee" | "provincial_peoples_committee" => "Phó Chủ tịch",
+        "commune_police" => "Phó Trưởng Công an",
+        k if k.starts_with("provincial_police") => "Phó Trưởng phòng",
+        _ => "Phó Giám đốc",
+    }
 }
 
 /// The provinces, by name.

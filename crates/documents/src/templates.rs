@@ -381,6 +381,205 @@ pub fn notice(input: &NoticeInput) -> Document {
     }
 }
 
+/// The lines above a signer's name (Decree 30/2020/NĐ-CP, Appendix I, part I.8: the authority
+/// and position of the signer). A body that decides collectively (a people's committee) signs
+/// "TM." (on behalf of) the body; a deputy signs "KT." (for) the head; the signer's own position
+/// closes. `body` is the kind of body without its place ("Ủy ban nhân dân"), `title` the
+/// signer's position from their profile ("Phó Chủ tịch"); without a title, the body signs.
+pub fn signature_lines(body: &str, collective: bool, title: &str) -> String {
+    let title = title.trim();
+    let mut lines = Vec::new();
+    if collective && !body.trim().is_empty() {
+        lines.push(format!("TM. {}", body.trim().to_uppercase()));
+    }
+    if let Some(head) = title
+        .strip_prefix("Phó ")
+        .or_else(|| title.strip_prefix("phó "))
+    {
+        lines.push(format!("KT. {}", head.trim().to_uppercase()));
+    }
+    if !title.is_empty() {
+        lines.push(title.to_uppercase());
+    }
+    if lines.is_empty() {
+        lines.push(body.trim().to_uppercase());
+    }
+    lines.join("\n")
+}
+
+/// A person named on a civil-status paper.
+#[derive(Debug, Clone, Default)]
+pub struct CivilPerson {
+    pub name: String,
+    /// Year or dd/mm/yyyy, as the form holds it.
+    pub born: String,
+    pub ethnicity: String,
+    pub nationality: String,
+    pub residence: String,
+    pub id_number: String,
+}
+
+/// What the birth certificate (Giấy khai sinh) states, following the Ministry of Justice's form:
+/// the child, the parents, the register entry, the place and date of registration.
+#[derive(Debug, Clone)]
+pub struct BirthCertificateInput {
+    pub document_id: String,
+    pub issuer: Issuer,
+    /// The register entry: "Số" and "Quyển số".
+    pub entry_number: String,
+    pub book: String,
+    pub issued_at: DateTime<FixedOffset>,
+    pub child_name: String,
+    pub date_of_birth: chrono::NaiveDate,
+    pub sex: String,
+    pub ethnicity: String,
+    pub nationality: String,
+    pub place_of_birth: String,
+    pub home_town: String,
+    /// Issued by the national population database; empty until it is.
+    pub personal_id: String,
+    pub mother: CivilPerson,
+    pub father: Option<CivilPerson>,
+    pub declarant_name: String,
+    pub declarant_id: String,
+    pub relation: String,
+    pub dossier_code: String,
+    pub signature_role: String,
+    pub signer_name: String,
+    pub verify_url: String,
+    /// An unsigned draft shown to the clerk before issuing.
+    pub draft: bool,
+}
+
+/// Facts that the paper prints on one line ("Năm sinh / Dân tộc: 1990 / Kinh"), keeping only
+/// those that are known.
+fn joined(pairs: &[(&str, &str)]) -> Option<(String, String)> {
+    let known: Vec<&(&str, &str)> = pairs.iter().filter(|(_, v)| !v.trim().is_empty()).collect();
+    if known.is_empty() {
+        return None;
+    }
+    let label = known
+        .iter()
+        .map(|(l, _)| *l)
+        .collect::<Vec<_>>()
+        .join(" / ");
+    let value = known
+        .iter()
+        .map(|(_, v)| v.trim())
+        .collect::<Vec<_>>()
+        .join(" / ");
+    Some((label, value))
+}
+
+fn person_facts(p: &CivilPerson) -> Vec<(String, String)> {
+    let mut out = vec![("Họ, chữ đệm, tên".to_owned(), p.name.clone())];
+    out.extend(joined(&[
+        ("Năm sinh", &p.born),
+        ("Dân tộc", &p.ethnicity),
+        ("Quốc tịch", &p.nationality),
+    ]));
+    for (label, value) in [
+        ("Nơi cư trú", &p.residence),
+        ("Số định danh cá nhân", &p.id_number),
+    ] {
+        if !value.trim().is_empty() {
+            out.push((label.to_owned(), value.clone()));
+        }
+    }
+    out
+}
+
+/// The birth certificate: the statutory facts, never a printout of the application.
+pub fn birth_certificate(input: &BirthCertificateInput) -> Document {
+    let dob = input.date_of_birth;
+    let mut child = vec![
+        ("Họ, chữ đệm, tên".to_owned(), input.child_name.clone()),
+        (
+            "Ngày, tháng, năm sinh".to_owned(),
+            dob.format("%d/%m/%Y").to_string(),
+        ),
+        (
+            "Ghi bằng chữ".to_owned(),
+            motcua_domain::text::date_in_words_vi(dob),
+        ),
+    ];
+    child.extend(joined(&[
+        ("Giới tính", &input.sex),
+        ("Dân tộc", &input.ethnicity),
+        ("Quốc tịch", &input.nationality),
+    ]));
+    child.extend([
+        ("Nơi sinh".to_owned(), input.place_of_birth.clone()),
+        ("Quê quán".to_owned(), input.home_town.clone()),
+    ]);
+    if !input.personal_id.trim().is_empty() {
+        child.push(("Số định danh cá nhân".into(), input.personal_id.clone()));
+    }
+    let mut blocks = vec![
+        Block::Heading("Người được khai sinh".into()),
+        Block::Facts(child),
+    ];
+    // A parent left out of the registration (Law on Civil Status, Art. 15) is left out here too,
+    // not printed as blank lines.
+    for (heading, parent) in [("Mẹ", Some(&input.mother)), ("Cha", input.father.as_ref())] {
+        if let Some(p) = parent.filter(|p| !p.name.trim().is_empty()) {
+            blocks.push(Block::Heading(heading.into()));
+            blocks.push(Block::Facts(person_facts(p)));
+        }
+    }
+    blocks.push(Block::Heading("Đăng ký khai sinh".into()));
+    let mut registration = vec![
+        (
+            "Người đi khai sinh".to_owned(),
+            format!("{} ({})", input.declarant_name, input.relation),
+        ),
+        ("Giấy tờ tùy thân".to_owned(), input.declarant_id.clone()),
+        (
+            "Nơi đăng ký khai sinh".to_owned(),
+            input.issuer.agency.clone(),
+        ),
+    ];
+    registration.push((
+        "Ngày đăng ký".into(),
+        input.issued_at.format("%d/%m/%Y").to_string(),
+    ));
+    blocks.push(Block::Facts(registration));
+    if input.draft {
+        blocks.push(Block::Paragraph(
+            "BẢN XEM TRƯỚC — chưa ký số, chưa có giá trị pháp lý.".into(),
+        ));
+    }
+    Document {
+        letterhead: Letterhead {
+            authority: input.issuer.authority.to_uppercase(),
+            agency: input.issuer.agency.to_uppercase(),
+            // The register entry, where the form has it: "Số: 12, Quyển số: 01/2026".
+            number: format!("{}, Quyển số: {}", input.entry_number, input.book),
+            place_and_date: format!("{}, {}", input.issuer.place, long_date(&input.issued_at)),
+        },
+        title: "GIẤY KHAI SINH".into(),
+        subtitle: None,
+        blocks,
+        signature: Some(SignatureBlock {
+            role: input.signature_role.clone(),
+            note: if input.draft {
+                "(Chưa ký)".into()
+            } else {
+                "(Đã ký số)".into()
+            },
+            name: input.signer_name.clone(),
+        }),
+        recipients: Vec::new(),
+        footer: footer(&input.dossier_code, &input.verify_url, !input.draft),
+        meta: Meta {
+            title: format!("GIẤY KHAI SINH – {}", input.child_name),
+            language: "vi".into(),
+            issued_at: input.issued_at,
+            document_id: input.document_id.clone(),
+        },
+    }
+}
+
 /// What a result document needs.
 #[derive(Debug, Clone)]
 pub struct ResultInput {
@@ -819,6 +1018,138 @@ mod tests {
             agency: "Ủy ban nhân dân phường Hồng Bàng".into(),
             place: "Hải Phòng".into(),
         }
+    }
+
+    #[test]
+    fn the_signer_signs_for_the_body_and_the_head_as_decree_30_prescribes() {
+        for (body, collective, title, want) in [
+            (
+                "Ủy ban nhân dân",
+                true,
+                "Phó Chủ tịch",
+                "TM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH\nPHÓ CHỦ TỊCH",
+            ),
+            (
+                "Ủy ban nhân dân",
+                true,
+                "Chủ tịch",
+                "TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH",
+            ),
+            (
+                "Công an phường",
+                false,
+                "Phó Trưởng Công an phường",
+                "KT. TRƯỞNG CÔNG AN PHƯỜNG\nPHÓ TRƯỞNG CÔNG AN PHƯỜNG",
+            ),
+            ("Sở Tư pháp", false, "Giám đốc", "GIÁM ĐỐC"),
+            // No title on the profile: the body signs.
+            ("Ủy ban nhân dân", true, "  ", "TM. ỦY BAN NHÂN DÂN"),
+            ("Sở Tư pháp", false, "", "SỞ TƯ PHÁP"),
+        ] {
+            assert_eq!(signature_lines(body, collective, title), want, "{title}");
+        }
+    }
+
+    fn birth(draft: bool) -> BirthCertificateInput {
+        BirthCertificateInput {
+            document_id: "0197-test".into(),
+            issuer: Issuer {
+                authority: "UBND thành phố Hải Phòng".into(),
+                agency: "Ủy ban nhân dân phường Ngô Quyền".into(),
+                place: "Ngô Quyền".into(),
+            },
+            entry_number: "12".into(),
+            book: "01/2026".into(),
+            issued_at: DateTime::parse_from_rfc3339("2026-11-24T10:00:00+07:00")
+                .unwrap_or_default(),
+            child_name: "Nguyễn Minh Khang".into(),
+            date_of_birth: chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap_or_default(),
+            sex: "Nam".into(),
+            ethnicity: "Kinh".into(),
+            nationality: "Việt Nam".into(),
+            place_of_birth: "Bệnh viện Phụ sản Hải Phòng".into(),
+            home_town: "Hải Phòng".into(),
+            personal_id: String::new(),
+            mother: CivilPerson {
+                name: "Trần Thị Hoa".into(),
+                born: "1990".into(),
+                ethnicity: "Kinh".into(),
+                ..Default::default()
+            },
+            father: Some(CivilPerson {
+                name: "Nguyễn Văn An".into(),
+                born: "1985".into(),
+                ..Default::default()
+            }),
+            declarant_name: "Nguyễn Văn An".into(),
+            declarant_id: "031085012345".into(),
+            relation: "Cha".into(),
+            dossier_code: "H31.11341-261124-0001".into(),
+            signature_role: signature_lines("Ủy ban nhân dân", true, "Phó Chủ tịch"),
+            signer_name: "Hoàng Văn Minh".into(),
+            verify_url: "http://localhost/verify/0197-test".into(),
+            draft,
+        }
+    }
+
+    fn all_text(d: &Document) -> String {
+        let mut out = vec![d.title.clone(), d.letterhead.place_and_date.clone()];
+        for b in &d.blocks {
+            match b {
+                Block::Heading(t) | Block::Paragraph(t) => out.push(t.clone()),
+                Block::Facts(rows) => {
+                    out.extend(rows.iter().map(|(l, v)| format!("{l}: {v}")));
+                }
+                _ => {}
+            }
+        }
+        if let Some(sig) = &d.signature {
+            out.extend([sig.role.clone(), sig.note.clone(), sig.name.clone()]);
+        }
+        out.join("\n")
+    }
+
+    #[test]
+    fn the_birth_certificate_states_the_child_the_parents_and_the_register_entry() {
+        let text = all_text(&birth_certificate(&birth(false)));
+        for want in [
+            "GIẤY KHAI SINH",
+            "Ngô Quyền, ngày 24 tháng 11 năm 2026",
+            "Họ, chữ đệm, tên: Nguyễn Minh Khang",
+            "Giới tính / Dân tộc / Quốc tịch: Nam / Kinh / Việt Nam",
+            "Ngày, tháng, năm sinh: 02/11/2026",
+            "Ghi bằng chữ: Ngày hai tháng mười một năm hai nghìn không trăm hai mươi sáu",
+            "Nơi sinh: Bệnh viện Phụ sản Hải Phòng",
+            "Mẹ\nHọ, chữ đệm, tên: Trần Thị Hoa",
+            "Cha\nHọ, chữ đệm, tên: Nguyễn Văn An",
+            "Ngày đăng ký: 24/11/2026",
+            "TM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH\nPHÓ CHỦ TỊCH",
+            "(Đã ký số)",
+            "Hoàng Văn Minh",
+        ] {
+            assert!(text.contains(want), "{want}\n---\n{text}");
+        }
+        // The facts, not the application: no contact details, no ISO dates.
+        assert!(
+            !text.contains("2026-11-02") && !text.contains("Số điện thoại"),
+            "{text}"
+        );
+        // Empty facts are left out rather than printed blank.
+        assert!(!text.contains("Số định danh cá nhân: \n"), "{text}");
+        assert_eq!(
+            birth_certificate(&birth(false)).letterhead.number,
+            "12, Quyển số: 01/2026"
+        );
+        // A child registered without a father's name has no father section.
+        let mut alone = birth(false);
+        alone.father = Some(CivilPerson::default());
+        let text = all_text(&birth_certificate(&alone));
+        assert!(!text.contains("Cha\n"), "{text}");
+        let draft = all_text(&birth_certificate(&birth(true)));
+        assert!(
+            draft.contains("BẢN XEM TRƯỚC") && draft.contains("(Chưa ký)"),
+            "{draft}"
+        );
     }
 
     #[test]

@@ -36,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0023ListIndexes),
             Box::new(M0024AuditChains),
             Box::new(M0025WorkQueues),
+            Box::new(M0026StaffTitle),
         ]
     }
 }
@@ -1842,5 +1843,38 @@ impl MigrationTrait for M0025WorkQueues {
             .await?;
         }
         Ok(())
+    }
+}
+
+struct M0026StaffTitle;
+
+impl MigrationName for M0026StaffTitle {
+    fn name(&self) -> &str {
+        "m0026_staff_title"
+    }
+}
+
+/// A staff member's position ("Phó Chủ tịch"), printed above their name when they sign a result
+/// (Decree 30/2020/NĐ-CP, Appendix I). Empty for staff who never sign.
+#[async_trait::async_trait]
+impl MigrationTrait for M0026StaffTitle {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table("staff")
+                .add_column(string("title").default(""))
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table("staff")
+                .drop_column("title")
+                .to_owned(),
+        )
+        .await
     }
 }

@@ -373,14 +373,18 @@ pub async fn create(
         return Redirect::to("/staff").into_response();
     };
     let f = Fields::parse(&body);
+    let roles = f.roles();
     let r = admin::create_staff(
         &s.app,
         &p,
         &agency,
-        f.get("name"),
-        f.get("full_name"),
-        &f.roles(),
-        f.get("password"),
+        admin::NewStaff {
+            name: f.get("name"),
+            full_name: f.get("full_name"),
+            title: f.get("title"),
+            roles: &roles,
+            password: f.get("password"),
+        },
     )
     .await
     .map(|_| ());

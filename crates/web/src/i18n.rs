@@ -154,7 +154,10 @@ mod tests {
             for id in counted_ids(lang) {
                 for n in [0.0, 1.0, 2.0, 5.0, 11.0, 0.5] {
                     let text = tn(lang, &id, n);
-                    assert!(bundle(lang).is_some_and(|b| b.has_message(&id)), "{id} in {lang:?}");
+                    assert!(
+                        bundle(lang).is_some_and(|b| b.has_message(&id)),
+                        "{id} in {lang:?}"
+                    );
                     assert!(text.contains(&n.to_string()), "{id}: {text}");
                 }
             }

@@ -270,6 +270,10 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/dossiers/{code}", get(staff::dossier))
         .route("/staff/dossiers/{code}/audit", get(staff::audit))
         .route(
+            "/staff/dossiers/{code}/result-preview",
+            post(staff::result_preview),
+        )
+        .route(
             "/staff/security",
             get(staff::security).post(staff::security_post),
         )

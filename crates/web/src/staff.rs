@@ -1421,3 +1421,59 @@ pub async fn file_view(
         },
     )
 }
+
+/// `POST /staff/dossiers/{code}/result-preview`: the clerk sees the drafted result, unsigned and
+/// unnumbered, before issuing it (the issue form's "preview" button, in a new tab).
+pub async fn result_preview(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    mp: Multipart,
+) -> Response {
+    let Some(p) = staff_only(&who) else {
+        return Redirect::to("/staff").into_response();
+    };
+    let (posted, _) = crate::api::read_multipart(mp).await.unwrap_or_default();
+    let decision = posted
+        .iter()
+        .find(|(k, _)| k == "decision")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    match motcua_app::issued::preview_result(&s.app, &p, &code, decision).await {
+        Ok(pdf) => (
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "application/pdf".to_owned(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    crate::download::content_disposition(
+                        crate::download::Disposition::Inline,
+                        &format!("{code}-xem-truoc.pdf"),
+                    ),
+                ),
+                (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
+            ],
+            pdf,
+        )
+            .into_response(),
+        Err(e) if matches!(e.kind, ErrorCode::NotFound) => crate::pages::not_found_page(&ui, &who),
+        Err(e) if matches!(e.kind, ErrorCode::Forbidden | ErrorCode::Conflict) => {
+            let msg = crate::pages::message(ui.lang, &e);
+            dossier_page_with(
+                &s,
+                &ui,
+                &who,
+                &p,
+                &code,
+                StatusCode::FORBIDDEN,
+                Some(msg),
+                None,
+            )
+            .await
+        }
+        Err(e) => crate::pages::server_error(&ui, &who, &e),
+    }
+}

@@ -320,6 +320,31 @@ async fn staff_take_a_dossier_from_receipt_to_return_in_the_browser_pages() {
     );
 
     let clerk = t.staff_cookie(&format!("clerk@{AGENCY_A}")).await;
+    // The clerk previews the drafted result before issuing: a PDF, unsigned, nothing registered.
+    let (_, page) = t.page(&clerk, &format!("/staff/dossiers/{code}")).await;
+    assert!(page.contains(&format!(
+        "formaction=\"/staff/dossiers/{code}/result-preview\""
+    )));
+    let preview = |cookie: String| {
+        let form = reqwest::multipart::Form::new().text("decision", "Cấp Giấy khai sinh.");
+        t.http
+            .post(t.url(&format!("/staff/dossiers/{code}/result-preview")))
+            .header("cookie", cookie)
+            .header("origin", &t.base)
+            .multipart(form)
+            .send()
+    };
+    let r = preview(clerk.clone()).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
+    let r = preview(specialist.clone()).await.unwrap();
+    assert_eq!(r.status(), 403, "only the clerk who issues previews");
+    let registered = motcua_store::entities::document::Entity::find()
+        .all(&t.app.db)
+        .await
+        .unwrap();
+    assert!(registered.is_empty(), "a preview registers nothing");
     // Without an uploaded file the result is generated from the template and signed.
     assert_eq!(
         act(

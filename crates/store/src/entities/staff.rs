@@ -8,6 +8,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub username: String,
     pub full_name: String,
+    /// Position printed above the name when signing ("Phó Chủ tịch"); empty if none.
+    pub title: String,
     pub password_hash: String,
     pub active: bool,
     pub failed_logins: i32,
