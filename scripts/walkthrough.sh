@@ -34,8 +34,8 @@ act() { curl -sf -X POST "$B/dossiers/$CODE/actions" -H "Authorization: Bearer $
   -H 'Content-Type: application/json' -d "$2" | field "['status']"; }
 echo "receive → $(act "$OFFICER" '{"action":"receive"}')"
 echo "assign → $(act "$LEADER" '{"action":"assign","assignee":"specialist@H31.11341"}')"
-echo "forward → $(act "$SPECIALIST" '{"action":"forward"}')"
-echo "approve → $(act "$LEADER" '{"action":"approve"}')"
+echo "forward → $(act "$SPECIALIST" '{"action":"forward","opinion":"Hồ sơ đầy đủ, hợp lệ, đủ điều kiện đăng ký khai sinh (Luật Hộ tịch, Điều 16).","proposal":"Đề nghị lãnh đạo ký Giấy khai sinh."}')"
+echo "approve → $(act "$LEADER" '{"action":"approve","opinion":"Đồng ý."}')"
 # No file: the result is drafted from the dossier and the decision, numbered and signed with the
 # agency's key (a signed PDF can be uploaded instead, as multipart with a `file` part).
 ISSUED=$(curl -sf -X POST "$B/dossiers/$CODE/actions" -H "Authorization: Bearer $CLERK" \
