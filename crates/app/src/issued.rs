@@ -557,6 +557,7 @@ async fn result_document(
                 draft.entry.0.to_string()
             },
             book: format!("01/{}", draft.entry.1),
+            register_number: draft.number.to_owned(),
             issued_at: local(app, now),
             child_name: value("ho_ten_tre"),
             date_of_birth,

@@ -428,6 +428,8 @@ pub struct BirthCertificateInput {
     /// The register entry: "Số" and "Quyển số".
     pub entry_number: String,
     pub book: String,
+    /// The number in the register of issued documents (the PDF's title, as for every result).
+    pub register_number: String,
     pub issued_at: DateTime<FixedOffset>,
     pub child_name: String,
     pub date_of_birth: chrono::NaiveDate,
@@ -572,7 +574,7 @@ pub fn birth_certificate(input: &BirthCertificateInput) -> Document {
         recipients: Vec::new(),
         footer: footer(&input.dossier_code, &input.verify_url, !input.draft),
         meta: Meta {
-            title: format!("GIẤY KHAI SINH – {}", input.child_name),
+            title: format!("GIẤY KHAI SINH – {}", input.register_number),
             language: "vi".into(),
             issued_at: input.issued_at,
             document_id: input.document_id.clone(),
@@ -1060,6 +1062,7 @@ mod tests {
             },
             entry_number: "12".into(),
             book: "01/2026".into(),
+            register_number: "0012/2026/KQ-H31.11341".into(),
             issued_at: DateTime::parse_from_rfc3339("2026-11-24T10:00:00+07:00")
                 .unwrap_or_default(),
             child_name: "Nguyễn Minh Khang".into(),
@@ -1136,10 +1139,10 @@ mod tests {
         );
         // Empty facts are left out rather than printed blank.
         assert!(!text.contains("Số định danh cá nhân: \n"), "{text}");
-        assert_eq!(
-            birth_certificate(&birth(false)).letterhead.number,
-            "12, Quyển số: 01/2026"
-        );
+        let issued = birth_certificate(&birth(false));
+        assert_eq!(issued.letterhead.number, "12, Quyển số: 01/2026");
+        // The file's title names the register number, as every result does, not the child.
+        assert_eq!(issued.meta.title, "GIẤY KHAI SINH – 0012/2026/KQ-H31.11341");
         // A child registered without a father's name has no father section.
         let mut alone = birth(false);
         alone.father = Some(CivilPerson::default());

@@ -1494,6 +1494,10 @@ struct DossierPageView {
     notices: Vec<(String, String)>,
     history: Vec<(String, String)>,
     sent: Vec<crate::pages::SentLine>,
+    /// What the applicant answered and filed, to read back after submitting: (label, value) and
+    /// (component — file name, download URL).
+    answers: Vec<(String, String)>,
+    files: Vec<(String, String)>,
 }
 
 struct MyDocument {
@@ -1585,6 +1589,28 @@ async fn dossier_page(
         Ok(r) => r.map(|r| t(lang, &format!("rate.{r}")).to_owned()),
         Err(e) => return app_error(ui, who, &e),
     };
+    let proc = catalogue::pinned(&s.app.db, &v.procedure.code, v.procedure.version).await;
+    let (answers, files) = match (&proc, v.form.as_object()) {
+        (Ok(pr), Some(form)) => {
+            let answers = match answers_of(s, pr, form).await {
+                Ok(a) => a.into_iter().map(|a| (a.label, a.value)).collect(),
+                Err(e) => return app_error(ui, who, &e),
+            };
+            let files = v
+                .attachments
+                .iter()
+                .map(|a| {
+                    let component = pr
+                        .component(&a.component)
+                        .map(|c| c.name.clone())
+                        .unwrap_or_else(|| a.component.clone());
+                    (format!("{component} — {}", a.file_name), a.url.clone())
+                })
+                .collect();
+            (answers, files)
+        }
+        _ => (Vec::new(), Vec::new()),
+    };
     let cost = crate::pages::fee_table(lang, &v.fees);
     let pay_due = if v.status == 6 {
         match motcua_app::payments::owed(&s.app, p, code).await {
@@ -1595,6 +1621,8 @@ async fn dossier_page(
         None
     };
     let d = DossierPageView {
+        answers,
+        files,
         enterprise: v
             .on_behalf_of
             .as_ref()

@@ -314,6 +314,8 @@ async fn a_citizen_applies_for_birth_registration_in_the_browser_pages() {
         "receipt limit: 8 working hours after Tue 09:00"
     );
     assert!(html.contains(&format!("/track?code={code}")));
+    // What happens next, and how the applicant will be told.
+    assert!(html.contains("Những gì xảy ra tiếp theo") && html.contains("href=\"/my/settings\""));
 
     let (_, _, html) = b.get("/my").await;
     assert!(html.contains(&code) && html.contains("Mới nộp, chờ tiếp nhận"));
@@ -616,6 +618,31 @@ async fn my_dossiers_name_what_each_is_about_and_when_it_was_submitted() {
         .unwrap();
     assert_eq!(item["subject"], "Nguyễn Minh Khang");
     assert!(item["submitted_at"].is_string());
+    // After submitting, the applicant reads back what they answered and sent, and can download it.
+    let (_, _, page) = b.get(&format!("/my/{code}")).await;
+    let mine = page
+        .split("class=\"my-application\"")
+        .nth(1)
+        .and_then(|r| r.split("</details>").next())
+        .unwrap_or_else(|| panic!("no read-back of the application: {page}"))
+        .to_owned();
+    assert!(
+        mine.contains("Nguyễn Minh Khang") && mine.contains("02/11/2026"),
+        "{mine}"
+    );
+    let link = mine
+        .split("href=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .replace("&#x2f;", "/");
+    let (status, _, _) = b.get(&link).await;
+    assert_eq!(status, 200, "{link}");
+    let other = Browser {
+        t: &t,
+        cookie: t.citizen_cookie(CITIZEN_B).await,
+    };
+    assert_eq!(other.get(&link).await.0, 404);
     let officer = t.staff_token(&format!("officer@{AGENCY_A}")).await;
     let theirs: Value = t
         .get(&officer, "/api/v1/dossiers")
