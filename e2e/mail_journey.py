@@ -170,7 +170,7 @@ def journey(env):
     act("officer", {"action": "receive"})
     wait_for("the 'received' email", lambda: len(mails_for(smtp, code)) == 2)
     act("leader", {"action": "assign", "assignee": "specialist@H31.11341"})
-    act("specialist", {"action": "forward"})
+    act("specialist", {"action": "forward", "opinion": "Đủ điều kiện", "proposal": "Đề nghị phê duyệt"})
     act("leader", {"action": "approve"})
     # The mail server goes away; issuing the result still succeeds at once.
     smtp.stop()

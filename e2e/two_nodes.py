@@ -184,7 +184,7 @@ def main():
 
         act(a, "officer", {"action": "receive"})
         act(b, "leader", {"action": "assign", "assignee": "specialist@H31.11341"})
-        act(a, "specialist", {"action": "forward"})
+        act(a, "specialist", {"action": "forward", "opinion": "Đủ điều kiện", "proposal": "Đề nghị phê duyệt"})
         act(b, "leader", {"action": "approve"})
         issued = act(a, "clerk", {"action": "issue_result", "decision": "Cấp bản chính Giấy khai sinh."})
         pdf = b.request("GET", issued["documents"][0]["url"], cookie=cookie)
