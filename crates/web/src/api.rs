@@ -636,20 +636,11 @@ pub async fn get_notice(
         return Err(AppError::not_found("văn bản", "notice").into());
     };
     let pdf = motcua_app::issued::notice(&s.app, &p, &code, kind).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                content_disposition(
-                    Disposition::Attachment,
-                    &format!("{code}-{}.pdf", kind.slug()),
-                ),
-            ),
-        ],
+    Ok(crate::download::pdf_response(
+        Disposition::Attachment,
+        &format!("{code}-{}.pdf", kind.slug()),
         pdf,
-    )
-        .into_response())
+    ))
 }
 
 pub async fn submit(

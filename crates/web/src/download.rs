@@ -36,6 +36,29 @@ const NOT_ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'|')
     .remove(b'~');
 
+/// A PDF the server writes on request (a notice, a preview), as a response: shown in the browser
+/// or downloaded under `file_name`, never cached (it is made from the dossier's current facts).
+pub fn pdf_response(
+    disposition: Disposition,
+    file_name: &str,
+    pdf: Vec<u8>,
+) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                content_disposition(disposition, file_name),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        pdf,
+    )
+        .into_response()
+}
+
 /// The header value for a file called `file_name`. Always visible ASCII, so always a valid header.
 pub fn content_disposition(disposition: Disposition, file_name: &str) -> String {
     let name = clean_file_name(file_name);

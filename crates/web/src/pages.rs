@@ -20,7 +20,7 @@ use crate::auth::MaybeAuth;
 use crate::i18n::{Lang, t};
 
 /// Bumped when `static/site.css` or `static/app.js` changes, so browsers may cache it for a year.
-pub const CSS_VERSION: &str = "12";
+pub const CSS_VERSION: &str = "13";
 pub const SITE_CSS: &str = include_str!("../../../static/site.css");
 pub const APP_JS: &str = include_str!("../../../static/app.js");
 

@@ -1441,24 +1441,11 @@ pub async fn result_preview(
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
     match motcua_app::issued::preview_result(&s.app, &p, &code, decision).await {
-        Ok(pdf) => (
-            [
-                (
-                    axum::http::header::CONTENT_TYPE,
-                    "application/pdf".to_owned(),
-                ),
-                (
-                    axum::http::header::CONTENT_DISPOSITION,
-                    crate::download::content_disposition(
-                        crate::download::Disposition::Inline,
-                        &format!("{code}-xem-truoc.pdf"),
-                    ),
-                ),
-                (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
-            ],
+        Ok(pdf) => crate::download::pdf_response(
+            crate::download::Disposition::Inline,
+            &format!("{code}-xem-truoc.pdf"),
             pdf,
-        )
-            .into_response(),
+        ),
         Err(e) if matches!(e.kind, ErrorCode::NotFound) => crate::pages::not_found_page(&ui, &who),
         Err(e) if matches!(e.kind, ErrorCode::Forbidden | ErrorCode::Conflict) => {
             let msg = crate::pages::message(ui.lang, &e);

@@ -281,20 +281,11 @@ pub async fn notice(
         return not_found_page(&ui, &who);
     };
     match issued::notice(&s.app, &p, &code, kind).await {
-        Ok(pdf) => (
-            [
-                (header::CONTENT_TYPE, "application/pdf".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    content_disposition(
-                        Disposition::Inline,
-                        &format!("{code}-{}.pdf", kind.slug()),
-                    ),
-                ),
-            ],
+        Ok(pdf) => crate::download::pdf_response(
+            Disposition::Inline,
+            &format!("{code}-{}.pdf", kind.slug()),
             pdf,
-        )
-            .into_response(),
+        ),
         // Someone else's dossier looks exactly like a missing one.
         Err(e) if matches!(e.kind, ErrorCode::NotFound | ErrorCode::Forbidden) => {
             not_found_page(&ui, &who)
