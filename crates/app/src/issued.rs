@@ -404,11 +404,21 @@ pub async fn produce_result(
             let draft = Draft {
                 id: &id,
                 number: &number,
-                entry: (seq, &year),
+                entry: seq.to_string(),
+                year: &year,
                 verify_url: &verify_url,
                 preview: false,
             };
-            let doc = result_document(app, principal, row, proc, decision, &draft).await?;
+            let doc = result_document(
+                app,
+                principal,
+                row,
+                proc,
+                (&issuer, &agency),
+                decision,
+                &draft,
+            )
+            .await?;
             crate::render_pdf(doc).await.map_err(render_error)?
         }
     };
@@ -464,8 +474,9 @@ pub async fn produce_result(
 struct Draft<'a> {
     id: &'a str,
     number: &'a str,
-    /// The register entry (sequence, year) of a civil-status result.
-    entry: (u32, &'a str),
+    /// The entry in the civil-status register book of the year ("Số"), and that year.
+    entry: String,
+    year: &'a str,
     verify_url: &'a str,
     preview: bool,
 }
@@ -490,14 +501,26 @@ pub async fn preview_result(
     let proc =
         crate::catalogue::pinned(&app.db, &row.procedure_code, row.procedure_version).await?;
     let year = local(app, app.now()).format("%Y").to_string();
+    let not_yet = "(cấp khi ban hành)";
     let draft = Draft {
         id: "",
-        number: "(cấp khi ban hành)",
-        entry: (0, &year),
+        number: not_yet,
+        entry: not_yet.to_owned(),
+        year: &year,
         verify_url: &app.public_url,
         preview: true,
     };
-    let doc = result_document(app, principal, &row, &proc, decision, &draft).await?;
+    let (issuer, agency) = issuer_of(app, &row.competent_agency).await?;
+    let doc = result_document(
+        app,
+        principal,
+        &row,
+        &proc,
+        (&issuer, &agency),
+        decision,
+        &draft,
+    )
+    .await?;
     crate::render_pdf(doc).await.map_err(render_error)
 }
 
@@ -509,11 +532,11 @@ async fn result_document(
     principal: &Principal,
     row: &dossier::Model,
     proc: &Procedure,
+    (issuer, agency): (&Issuer, &agency::Model),
     decision: &str,
     draft: &Draft<'_>,
 ) -> Result<motcua_documents::render::Document, AppError> {
     let now = app.now();
-    let (issuer, agency) = issuer_of(app, &row.competent_agency).await?;
     let view = crate::dossiers::get(app, principal, &row.code).await?;
     let form = view.form.as_object().cloned().unwrap_or_default();
     let (signer_name, signer_title) = approver(app, &view, principal).await?;
@@ -550,13 +573,9 @@ async fn result_document(
         });
         let input = templates::BirthCertificateInput {
             document_id: draft.id.to_owned(),
-            issuer,
-            entry_number: if draft.preview {
-                draft.number.to_owned()
-            } else {
-                draft.entry.0.to_string()
-            },
-            book: format!("01/{}", draft.entry.1),
+            issuer: issuer.clone(),
+            entry_number: draft.entry.clone(),
+            book: format!("01/{}", draft.year),
             register_number: draft.number.to_owned(),
             issued_at: local(app, now),
             child_name: value("ho_ten_tre"),
@@ -601,7 +620,7 @@ async fn result_document(
         document_id: draft.id.to_owned(),
         procedure_code: proc.code.as_str().to_owned(),
         result_document: proc.result_document.clone(),
-        issuer,
+        issuer: issuer.clone(),
         number: draft.number.to_owned(),
         issued_at: local(app, now),
         dossier: facts,

@@ -64,6 +64,11 @@ impl Status {
         }
     }
 
+    /// The applicant may still ask to withdraw: until the result is ready (SPEC §4).
+    pub fn withdrawable(self) -> bool {
+        WITHDRAWABLE.contains(&self)
+    }
+
     pub fn from_code(code: u8) -> Option<Status> {
         Status::ALL.into_iter().find(|s| s.code() == code)
     }

@@ -93,26 +93,6 @@ pub fn tn(lang: Lang, id: &str, count: f64) -> String {
     formatted.unwrap_or_else(|| format!("{count} {id}"))
 }
 
-/// The ids of the counted messages in `lang`'s file.
-pub fn counted_ids(lang: Lang) -> Vec<String> {
-    let source = match lang {
-        Lang::Vi => VI_FTL,
-        Lang::En => EN_FTL,
-    };
-    let mut ids: Vec<String> = fluent_bundle::FluentResource::try_new(source.to_owned())
-        .map(|r| {
-            r.entries()
-                .filter_map(|e| match e {
-                    fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_owned()),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    ids.sort();
-    ids
-}
-
 pub fn keys(lang: Lang) -> Vec<&'static str> {
     let mut k: Vec<&'static str> = table(lang).keys().map(String::as_str).collect();
     k.sort_unstable();
@@ -123,6 +103,26 @@ pub fn keys(lang: Lang) -> Vec<&'static str> {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    /// The ids of the counted messages in `lang`'s file.
+    fn counted_ids(lang: Lang) -> Vec<String> {
+        let source = match lang {
+            Lang::Vi => VI_FTL,
+            Lang::En => EN_FTL,
+        };
+        let mut ids: Vec<String> = fluent_bundle::FluentResource::try_new(source.to_owned())
+            .map(|r| {
+                r.entries()
+                    .filter_map(|e| match e {
+                        fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_owned()),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        ids.sort();
+        ids
+    }
 
     #[test]
     fn counted_messages_take_the_plural_form_of_their_count() {

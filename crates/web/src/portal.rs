@@ -1785,9 +1785,9 @@ async fn withdraw_page(
     )
 }
 
-/// Statuses from which the applicant may ask to withdraw (SPEC §4: until the result is ready).
+/// The state machine's rule, for a view's status code.
 fn withdrawable(status: u8) -> bool {
-    matches!(status, 1 | 2 | 4 | 5 | 6)
+    motcua_domain::lifecycle::Status::from_code(status).is_some_and(|s| s.withdrawable())
 }
 
 pub async fn withdraw_post(
