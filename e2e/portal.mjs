@@ -60,6 +60,38 @@ async function fillForm(p, answers, { keep = [], onPart } = {}) {
   fail('the form never reached its documents page');
 }
 
+// The words an English reader is given on a page — headings, labels, hints, buttons, options,
+// table and list headings, error messages — that are in Vietnamese. Text marked lang="vi" (a
+// proper name, the other language's link) is Vietnamese by right; so are place names and legal
+// document numbers inside an English sentence, and what the applicant typed (field values).
+async function vietnameseWords(p) {
+  return await p.evaluate(() => {
+    const vi = /[ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]/i;
+    const names = /Hải Phòng|Hà Nội|Hồ Chí Minh|NĐ-CP|NQ-HĐND|QĐ-TTg|ĐKX10/g;
+    const found = [];
+    const sel = 'h1, h2, h3, label, legend, .hint, button, .error-summary, .error-message, dt, th, caption, summary, option';
+    for (const el of document.querySelectorAll(sel)) {
+      if (el.closest('[lang="vi"]')) continue;
+      const select = el.closest('select');
+      // Provinces and communes are proper names.
+      if (select && /\.(province|commune)$/.test(select.name)) continue;
+      let text = '';
+      for (const node of el.childNodes) {
+        if (node.nodeType === Node.TEXT_NODE) text += node.textContent;
+        else if (node.nodeType === Node.ELEMENT_NODE && !node.matches('[lang="vi"], input, textarea, select')) text += node.textContent;
+      }
+      text = text.replace(names, '').trim();
+      if (vi.test(text)) found.push(`${el.tagName.toLowerCase()}: ${text.slice(0, 120)}`);
+    }
+    return found;
+  });
+}
+
+async function englishOnly(p, name) {
+  const words = await vietnameseWords(p);
+  if (words.length) fail(`${name} (English) still has Vietnamese:\n  ${words.join('\n  ')}`);
+}
+
 try {
   await page.goto(base + '/');
   await check('home');
@@ -531,6 +563,73 @@ try {
   await page.goto(`${base}/thong-ke?lang=en`);
   if (!(await page.textContent('main')).includes('Dossiers handled early or on time')) fail('the statistics page is not in English');
   await check('statistics-en');
+  // An applicant who reads only English applies for a birth registration: every label, hint,
+  // option, component, fee and message of the journey is English, and a mistake is explained in
+  // English where it is made.
+  {
+    const en = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, bypassCSP: true });
+    page = await en.newPage();
+    await page.goto(`${base}/procedures/1.001193?lang=en`);
+    await englishOnly(page, 'procedure');
+    await check('procedure-en');
+    await page.click('a.button[href="/apply/1.001193"]');
+    await page.waitForURL(/\/sim\/idp\/authorize/);
+    await page.click('button[name=pick][value="031195008822"]');
+    await page.waitForURL(/\/apply\/1\.001193/);
+    await englishOnly(page, 'apply-start');
+    await page.click('form[action="/apply/1.001193"] button[type=submit]');
+    await page.waitForURL(/\/my\/NHAP-[A-Z0-9]+\/form/);
+    await englishOnly(page, 'form part 1');
+    // A birth in the future is refused on its own part, in English.
+    let mistake = true;
+    await fillForm(page, {
+      quan_he: 'me', ho_ten_tre: 'Lê Minh Anh', ngay_sinh: '2999-01-01',
+      gioi_tinh: 'nu', dan_toc: 'Kinh', noi_sinh: 'Bệnh viện Phụ sản Hải Phòng',
+      que_quan: 'Hải Phòng', de_nghi_cap_ban_sao: 'khong',
+      ho_ten_me: 'Lê Thị Dung', nam_sinh_me: '1995', dan_toc_me: 'Kinh',
+    }, {
+      keep: ['ho_ten_me', 'nam_sinh_me', 'dan_toc_me'],
+      onPart: async n => {
+        await englishOnly(page, `form part ${n + 1}`);
+        if (n !== 1 || !mistake) return;
+        mistake = false;
+        await page.click('form[action$="/form"] > button[type=submit]');
+        await page.waitForLoadState('load');
+        const summary = await page.textContent('.error-summary');
+        if (!summary.includes('cannot be after today')) fail(`the future birth date is not explained in English: ${summary}`);
+        await englishOnly(page, 'form part 2 with its error');
+        await check('apply-form-error-en');
+        await page.fill('[name="ngay_sinh"]', '2026-11-25');
+      },
+    });
+    await englishOnly(page, 'documents');
+    await check('apply-files-en');
+    await page.setInputFiles('#file-giay_chung_sinh', new URL('../docs/examples/sample.pdf', import.meta.url).pathname);
+    await page.click('#c-giay_chung_sinh form button[type=submit]');
+    await page.waitForURL(/\/files#c-giay_chung_sinh$/);
+    await page.click('a.button[href$="/check"]');
+    await page.waitForURL(/\/check$/);
+    await englishOnly(page, 'check answers');
+    const answers = await page.textContent('main');
+    for (const label of ['Relationship to the child', 'Date of birth', 'Mother', 'Female']) {
+      if (!answers.includes(label)) fail(`the English check page does not say "${label}"`);
+    }
+    await check('check-answers-en');
+    await page.click('form[action$="/submit"] button[type=submit]');
+    await page.waitForURL(/\/my\/H31\.\d{5}-\d{6}-\d{4}\/done$/);
+    await englishOnly(page, 'confirmation');
+    const enCode = page.url().match(/\/my\/([^/]+)\/done$/)[1];
+    await page.goto(`${base}/my/${enCode}`);
+    await englishOnly(page, 'dossier');
+    await check('dossier-detail-en');
+    // The API speaks the same language when asked.
+    const api = await en.request.get(`${base}/api/v1/procedures/1.001193`, { headers: { 'accept-language': 'en-GB,en;q=0.9' } });
+    const body = await api.json();
+    if (api.headers()['content-language'] !== 'en') fail('the procedure API does not say its texts are English');
+    if (body.form.fields.find(f => f.key === 'gioi_tinh').options[1].label !== 'Female') fail('the procedure API gives Vietnamese options to an English reader');
+    await en.close();
+    page = officerPage;
+  }
   console.log(JSON.stringify({ counter: counterCode }));
   page = officerPage;
   console.log(JSON.stringify({ code, draft: draftUrl, axe: report }, null, 1));

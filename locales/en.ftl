@@ -20,3 +20,7 @@ procedures = { $count ->
     [one] { $count } procedure
    *[other] { $count } procedures
 }
+my-delete-files = { $count ->
+    [one] Its { $count } uploaded file is deleted with it.
+   *[other] Its { $count } uploaded files are deleted with it.
+}

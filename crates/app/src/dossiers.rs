@@ -187,7 +187,7 @@ fn not_found() -> AppError {
 }
 
 /// Loads a dossier the principal may see; anything else is "not found".
-async fn load_visible(
+pub(crate) async fn load_visible(
     conn: &impl ConnectionTrait,
     principal: &Principal,
     code: &str,

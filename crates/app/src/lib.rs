@@ -14,6 +14,7 @@ pub mod catalogue;
 pub mod connectors;
 pub mod counter;
 pub mod dossiers;
+pub mod drafts;
 pub mod enterprise;
 pub mod error;
 pub mod feedback;

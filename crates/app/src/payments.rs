@@ -119,6 +119,7 @@ pub fn due_now(
                 lines.push(QuotedLine {
                     index: extra.line,
                     name: f.name.clone(),
+                    name_en: f.name_en.clone(),
                     unit_vnd: unit,
                     quantity: extra.quantity,
                     amount_vnd: unit.saturating_mul(i64::from(extra.quantity)),

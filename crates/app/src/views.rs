@@ -144,6 +144,8 @@ pub struct FeesView {
 #[derive(Debug, Clone, Serialize)]
 pub struct FeeLineView {
     pub name: String,
+    /// The name in English, when the catalogue has one.
+    pub name_en: Option<String>,
     pub quantity: u32,
     pub unit_amount: i64,
     pub amount: i64,
@@ -160,6 +162,7 @@ impl From<motcua_domain::fees::FeeQuote> for FeesView {
                 .into_iter()
                 .map(|l| FeeLineView {
                     name: l.name,
+                    name_en: l.name_en,
                     quantity: l.quantity,
                     unit_amount: l.unit_vnd,
                     amount: l.amount_vnd,

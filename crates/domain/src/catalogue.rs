@@ -346,6 +346,8 @@ pub struct ProcessingTime {
     pub same_day: bool,
     #[serde(default)]
     pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note_en: Option<String>,
 }
 
 impl ProcessingTime {
@@ -370,6 +372,8 @@ impl ProcessingTime {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeeLine {
     pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
     pub kind: FeeKind,
     /// Amount when submitting at the counter or by post; `None` = no such channel or unknown, `Some(0)` = free.
     pub counter_vnd: Option<i64>,
@@ -385,6 +389,8 @@ pub struct FeeLine {
     pub valid_to: Option<NaiveDate>,
     #[serde(default)]
     pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note_en: Option<String>,
     /// When the line applies, how many units, when it is waived — from the form's answers
     /// (see [`crate::fees`]).
     #[serde(default, flatten, skip_serializing_if = "FeeRule::is_empty")]
@@ -434,6 +440,8 @@ pub struct Component {
     /// Stable identifier (`[a-z0-9_]+`) used by uploads and supplementation requests.
     pub key: String,
     pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
     pub required: RequirementKind,
     pub copy_kind: CopyKind,
     /// State data sources that can replace an upload (e.g. `population_db`); when one answers, the citizen
@@ -443,6 +451,8 @@ pub struct Component {
     /// When a conditional component is needed, in Vietnamese.
     #[serde(default)]
     pub condition: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition_en: Option<String>,
     #[serde(default = "default_quantity")]
     pub quantity: u32,
     /// Accepted MIME types of uploads.
@@ -474,6 +484,8 @@ pub struct Procedure {
     pub name_en: String,
     #[serde(default)]
     pub sector: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sector_en: Option<String>,
     /// The sector's code in the national catalogue (e.g. `G15-TP07`); `None` when not known.
     #[serde(default)]
     pub sector_code: Option<String>,
@@ -483,6 +495,8 @@ pub struct Procedure {
     pub competent_agency_kind: String,
     #[serde(default)]
     pub competent_agency_vi: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub competent_agency_en: Option<String>,
     /// Who may apply; a catalogue that does not say means people applying for themselves.
     #[serde(default = "citizens_only")]
     pub applicants: Vec<ApplicantKind>,
@@ -501,6 +515,8 @@ pub struct Procedure {
     pub form: FormDefinition,
     #[serde(default)]
     pub result_document: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_document_en: Option<String>,
     #[serde(default)]
     pub legal_basis: Vec<String>,
     /// Procedures this one is chained with in an interconnected group (liên thông).
@@ -521,6 +537,51 @@ fn citizens_only() -> Vec<ApplicantKind> {
 }
 
 impl Procedure {
+    /// The procedure as an English reader is shown it: every text that has an English version
+    /// (labels, hints, options, parts, components and their conditions, fees, result, sector,
+    /// agency, the time note) replaced by it, the Vietnamese kept where the catalogue has none.
+    /// For display only: what is stored, validated against or printed on a result stays the
+    /// procedure as published (results are Vietnamese documents).
+    pub fn in_english(&self) -> Procedure {
+        fn swap(vi: &mut String, en: &Option<String>) {
+            if let Some(en) = en.as_ref().filter(|e| !e.trim().is_empty()) {
+                vi.clone_from(en);
+            }
+        }
+        fn swap_opt(vi: &mut Option<String>, en: &Option<String>) {
+            if en.as_ref().is_some_and(|e| !e.trim().is_empty()) {
+                vi.clone_from(en);
+            }
+        }
+        let mut p = self.clone();
+        swap(&mut p.sector, &self.sector_en);
+        swap(&mut p.competent_agency_vi, &self.competent_agency_en);
+        swap(&mut p.result_document, &self.result_document_en);
+        swap_opt(&mut p.processing_time.note, &self.processing_time.note_en);
+        for f in &mut p.fees {
+            let (name_en, note_en) = (f.name_en.clone(), f.note_en.clone());
+            swap(&mut f.name, &name_en);
+            swap_opt(&mut f.note, &note_en);
+        }
+        for c in &mut p.components {
+            let (name_en, condition_en) = (c.name_en.clone(), c.condition_en.clone());
+            swap(&mut c.name, &name_en);
+            swap_opt(&mut c.condition, &condition_en);
+        }
+        for f in &mut p.form.fields {
+            let (label_en, note_en, section_en) =
+                (f.label_en.clone(), f.note_en.clone(), f.section_en.clone());
+            swap(&mut f.label, &label_en);
+            swap_opt(&mut f.note, &note_en);
+            swap_opt(&mut f.section, &section_en);
+            for o in &mut f.options {
+                let label_en = o.label_en.clone();
+                swap(&mut o.label, &label_en);
+            }
+        }
+        p
+    }
+
     /// Whether an enterprise may apply for it through its representative.
     pub fn admits_enterprises(&self) -> bool {
         self.applicants.contains(&ApplicantKind::Enterprise)
@@ -1020,10 +1081,12 @@ impl Ctx {
         let name_vi = self.required_text(o, base, "name_vi");
         let name_en = self.text_or_empty(o, base, "name_en");
         let sector = self.text_or_empty(o, base, "sector");
+        let sector_en = self.opt_text(o, base, "sector_en");
         let sector_code = self.opt_text(o, base, "sector_code");
         let level = self.enum_value::<AgencyLevel>(o, base, "level", None);
         let competent_agency_kind = self.required_text(o, base, "competent_agency_kind");
         let competent_agency_vi = self.text_or_empty(o, base, "competent_agency_vi");
+        let competent_agency_en = self.opt_text(o, base, "competent_agency_en");
         let applicants = self.applicants(o, base);
         let online_level = self.enum_value::<OnlineLevel>(o, base, "online_level", None);
         let paperless = self.paperless(o, base);
@@ -1034,6 +1097,7 @@ impl Ctx {
         let components = self.components(o, base);
         let form = self.form(o, base);
         let result_document = self.text_or_empty(o, base, "result_document");
+        let result_document_en = self.opt_text(o, base, "result_document_en");
         let legal_basis = self.text_list(o, base, "legal_basis");
         let interconnected_with = self.interconnected(o, base);
         let notes = self.text_list(o, base, "notes");
@@ -1046,10 +1110,12 @@ impl Ctx {
             name_vi: name_vi?,
             name_en: name_en?,
             sector: sector?,
+            sector_en: sector_en?,
             sector_code: sector_code?,
             level: level?,
             competent_agency_kind: competent_agency_kind?,
             competent_agency_vi: competent_agency_vi?,
+            competent_agency_en: competent_agency_en?,
             applicants: applicants?,
             online_level: online_level?,
             paperless: paperless?,
@@ -1062,6 +1128,7 @@ impl Ctx {
             components: components?,
             form: form?,
             result_document: result_document?,
+            result_document_en: result_document_en?,
             legal_basis: legal_basis?,
             interconnected_with: interconnected_with?,
             notes: notes?,
@@ -1222,17 +1289,20 @@ impl Ctx {
         let unit = self.enum_value::<TimeUnit>(t, &path, "unit", None);
         let same_day = self.boolean(t, &path, "same_day", false);
         let note = self.opt_text(t, &path, "note");
+        let note_en = self.opt_text(t, &path, "note_en");
         Ok(ProcessingTime {
             value: u32::try_from(value?).map_err(|_| Invalid)?,
             unit: unit?,
             same_day: same_day?,
             note: note?,
+            note_en: note_en?,
         })
     }
 
     fn fee(&mut self, v: &Value, base: &str) -> Parsed<FeeLine> {
         let o = self.object(v, base, "a fee line")?;
         let name = self.required_text(o, base, "name");
+        let name_en = self.opt_text(o, base, "name_en");
         let inferred = name.as_deref().map_or(FeeKind::Fee, infer_fee_kind);
         let kind = self.enum_value(o, base, "kind", Some(inferred));
         let counter_vnd = self.vnd(o, base, "counter_vnd");
@@ -1241,6 +1311,7 @@ impl Ctx {
         let valid_from = self.date(o, base, "valid_from");
         let valid_to = self.date(o, base, "valid_to");
         let note = self.opt_text(o, base, "note");
+        let note_en = self.opt_text(o, base, "note_en");
         let rule = self.fee_rule(o, base);
         if let (Ok(Some(from)), Ok(Some(to))) = (&valid_from, &valid_to)
             && from > to
@@ -1255,6 +1326,7 @@ impl Ctx {
         }
         Ok(FeeLine {
             name: name?,
+            name_en: name_en?,
             kind: kind?,
             counter_vnd: counter_vnd?,
             online_vnd: online_vnd?,
@@ -1262,6 +1334,7 @@ impl Ctx {
             valid_from: valid_from?,
             valid_to: valid_to?,
             note: note?,
+            note_en: note_en?,
             rule: rule?,
         })
     }
@@ -1343,10 +1416,12 @@ impl Ctx {
         let o = self.object(v, base, "a component")?;
         let key = self.key(o, base);
         let name = self.required_text(o, base, "name");
+        let name_en = self.opt_text(o, base, "name_en");
         let required = self.enum_value::<RequirementKind>(o, base, "required", None);
         let copy_kind = self.enum_value::<CopyKind>(o, base, "copy_kind", None);
         let reusable_from = self.source_list(o, base, "reusable_from");
         let condition = self.opt_text(o, base, "condition");
+        let condition_en = self.opt_text(o, base, "condition_en");
         let quantity = self.uint(o, base, "quantity", Some(1), 1, u64::from(u32::MAX));
         let accepts = match get(o, "accepts") {
             None => Ok(default_accepts()),
@@ -1356,10 +1431,12 @@ impl Ctx {
         Ok(Component {
             key: key?,
             name: name?,
+            name_en: name_en?,
             required: required?,
             copy_kind: copy_kind?,
             reusable_from: reusable_from?,
             condition: condition?,
+            condition_en: condition_en?,
             quantity: u32::try_from(quantity?).map_err(|_| Invalid)?,
             accepts: accepts?,
             max_bytes: max_bytes?,
@@ -1422,6 +1499,7 @@ impl Ctx {
         let o = self.object(v, base, "a form field")?;
         let key = self.key(o, base);
         let label = self.required_text(o, base, "label");
+        let label_en = self.opt_text(o, base, "label_en");
         let field_type = self.enum_value::<FieldType>(o, base, "type", None);
         let required = self.boolean(o, base, "required", false);
         let options = self.options(o, base, field_type.as_ref().ok().copied());
@@ -1447,6 +1525,7 @@ impl Ctx {
                 _ => Ok(p),
             });
         let note = self.opt_text(o, base, "note");
+        let note_en = self.opt_text(o, base, "note_en");
         let subject = self.boolean(o, base, "subject", false);
         let section = self.opt_text(o, base, "section");
         let section_en = self.opt_text(o, base, "section_en");
@@ -1474,6 +1553,7 @@ impl Ctx {
         Ok(FormField {
             key: key?,
             label: label?,
+            label_en: label_en?,
             field_type: field_type?,
             required: required?,
             min,
@@ -1481,6 +1561,7 @@ impl Ctx {
             options: options?,
             prefill_from: prefill_from?,
             note: note?,
+            note_en: note_en?,
             subject: subject?,
             section: section?,
             section_en: section_en?,
@@ -1560,9 +1641,11 @@ impl Ctx {
             let o = ctx.object(v, path, "an option")?;
             let value = ctx.required_text(o, path, "value");
             let label = ctx.required_text(o, path, "label");
+            let label_en = ctx.opt_text(o, path, "label_en");
             Ok(ChoiceOption {
                 value: value?,
                 label: label?,
+                label_en: label_en?,
             })
         })?;
         let path = format!("{base}.options");
@@ -1748,10 +1831,14 @@ struct WireProcedure<'a> {
     name_vi: &'a str,
     name_en: &'a str,
     sector: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sector_en: Option<&'a str>,
     sector_code: Option<&'a str>,
     level: AgencyLevel,
     competent_agency_kind: &'a str,
     competent_agency_vi: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    competent_agency_en: Option<&'a str>,
     applicants: &'a [ApplicantKind],
     online_level: OnlineLevel,
     paperless: &'a Paperless,
@@ -1761,6 +1848,8 @@ struct WireProcedure<'a> {
     components: &'a [Component],
     form_fields: &'a [FormField],
     result_document: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result_document_en: Option<&'a str>,
     legal_basis: &'a [String],
     interconnected_with: &'a [ProcedureCode],
     notes: &'a [String],
@@ -1780,10 +1869,12 @@ pub fn export_catalogue(procs: &[Procedure]) -> String {
             name_vi: &p.name_vi,
             name_en: &p.name_en,
             sector: &p.sector,
+            sector_en: p.sector_en.as_deref(),
             sector_code: p.sector_code.as_deref(),
             level: p.level,
             competent_agency_kind: &p.competent_agency_kind,
             competent_agency_vi: &p.competent_agency_vi,
+            competent_agency_en: p.competent_agency_en.as_deref(),
             applicants: &p.applicants,
             online_level: p.online_level,
             paperless: &p.paperless,
@@ -1793,6 +1884,7 @@ pub fn export_catalogue(procs: &[Procedure]) -> String {
             components: &p.components,
             form_fields: &p.form.fields,
             result_document: &p.result_document,
+            result_document_en: p.result_document_en.as_deref(),
             legal_basis: &p.legal_basis,
             interconnected_with: &p.interconnected_with,
             notes: &p.notes,
@@ -2294,6 +2386,7 @@ mod tests {
     fn fee(counter: Option<i64>, online: Option<i64>) -> FeeLine {
         FeeLine {
             name: "Lệ phí".into(),
+            name_en: None,
             kind: FeeKind::Charge,
             counter_vnd: counter,
             online_vnd: online,
@@ -2301,6 +2394,7 @@ mod tests {
             valid_from: None,
             valid_to: None,
             note: None,
+            note_en: None,
             rule: FeeRule::default(),
         }
     }
@@ -2360,6 +2454,7 @@ mod tests {
             unit,
             same_day: false,
             note: None,
+            note_en: None,
         };
         assert_eq!(t(3, TimeUnit::WorkingDays).legal_working_minutes(), 3 * 480);
         assert_eq!(t(4, TimeUnit::WorkingHours).legal_working_minutes(), 240);

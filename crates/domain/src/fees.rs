@@ -247,6 +247,9 @@ pub struct QuotedLine {
     /// The line's index in the procedure version's fee lines.
     pub index: usize,
     pub name: String,
+    /// The line's name in English, when the catalogue has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
     pub unit_vnd: i64,
     pub quantity: u32,
     pub amount_vnd: i64,
@@ -314,6 +317,7 @@ pub fn quote_line(
     Some(QuotedLine {
         index,
         name: line.name.clone(),
+        name_en: line.name_en.clone(),
         unit_vnd: unit,
         quantity,
         amount_vnd: amount,

@@ -79,6 +79,16 @@ wire_enum! {
 pub struct ChoiceOption {
     pub value: String,
     pub label: String,
+    /// The label in English; the Vietnamese one stands in when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_en: Option<String>,
+}
+
+impl ChoiceOption {
+    /// The label an English reader sees.
+    pub fn label_in_english(&self) -> &str {
+        self.label_en.as_deref().unwrap_or(&self.label)
+    }
 }
 
 /// One field of an application form.
@@ -88,6 +98,9 @@ pub struct FormField {
     pub key: String,
     /// Vietnamese label as printed on the official form.
     pub label: String,
+    /// The label in English; the Vietnamese one stands in when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_en: Option<String>,
     #[serde(rename = "type")]
     pub field_type: FieldType,
     #[serde(default)]
@@ -105,8 +118,12 @@ pub struct FormField {
     /// for data the state already holds (once-only principle, SPEC §7).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefill_from: Option<String>,
+    /// A hint under the label (Vietnamese).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The hint in English.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note_en: Option<String>,
     /// The field names whom or what the dossier is about (the child of a birth registration, the
     /// business being registered): a citizen with several dossiers of one procedure tells them
     /// apart by it in "my dossiers".
@@ -558,21 +575,21 @@ impl FormDefinition {
             .iter()
             .filter(|f| f.required && values.get(&f.key).is_none_or(is_blank))
             .map(|f| {
-                let label = &f.label;
+                let (label, label_en) = (&f.label, f.label_in_english());
                 let (vi, en) = match f.field_type {
                     FieldType::Choice => (
                         format!("Vui lòng chọn “{label}”."),
-                        format!("Please choose “{label}”."),
+                        format!("Please choose “{label_en}”."),
                     ),
                     FieldType::Address => (
                         format!("Vui lòng chọn xã/phường và nhập địa chỉ cho “{label}”."),
                         format!(
-                            "Please pick the commune and enter the street address for “{label}”."
+                            "Please pick the commune and enter the street address for “{label_en}”."
                         ),
                     ),
                     _ => (
                         format!("Vui lòng điền “{label}”."),
-                        format!("Please fill in “{label}”."),
+                        format!("Please fill in “{label_en}”."),
                     ),
                 };
                 FieldError::new(&f.key, FieldErrorCode::Required, vi, en)
@@ -599,6 +616,11 @@ impl FormDefinition {
 }
 
 impl FormField {
+    /// The label an English reader sees.
+    pub fn label_in_english(&self) -> &str {
+        self.label_en.as_deref().unwrap_or(&self.label)
+    }
+
     /// Checks one value against this field's type and, for dates and numbers, its range on `today`. Blank values
     /// pass (see the module documentation).
     pub fn check_value(
@@ -642,17 +664,24 @@ impl FormField {
                 if self.options.iter().any(|o| o.value == s) {
                     Ok(())
                 } else {
-                    let allowed = self
-                        .options
-                        .iter()
-                        .map(|o| format!("“{}” ({})", o.value, o.label))
-                        .collect::<Vec<_>>()
-                        .join(", ");
+                    let allowed = |label: fn(&ChoiceOption) -> &str| {
+                        self.options
+                            .iter()
+                            .map(|o| format!("“{}” ({})", o.value, label(o)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
                     Err(FieldError::new(
                         key,
                         FieldErrorCode::InvalidChoice,
-                        format!("Hãy chọn một trong các giá trị: {allowed}."),
-                        format!("Choose one of the values: {allowed}."),
+                        format!(
+                            "Hãy chọn một trong các giá trị: {}.",
+                            allowed(|o| o.label.as_str())
+                        ),
+                        format!(
+                            "Choose one of the values: {}.",
+                            allowed(ChoiceOption::label_in_english)
+                        ),
                     ))
                 }
             }
@@ -737,27 +766,27 @@ impl FormField {
         if (r.min..=r.max).contains(&date) {
             return Ok(());
         }
-        let label = &self.label;
+        let (label, label_en) = (&self.label, self.label_in_english());
         let (lo, hi) = (dmy(r.min), dmy(r.max));
         if r.min > r.max {
-            return Err(empty_range(&self.key, label, &lo, &hi));
+            return Err(empty_range(&self.key, (label, label_en), &lo, &hi));
         }
         let (why_vi, why_en) = match (date > r.max, r.max_is_today, r.min_is_today) {
             (true, true, _) => (
                 format!("“{label}” không được sau ngày hôm nay ({hi})."),
-                format!("“{label}” cannot be after today ({hi})."),
+                format!("“{label_en}” cannot be after today ({hi})."),
             ),
             (true, false, _) => (
                 format!("“{label}” không được sau ngày {hi}."),
-                format!("“{label}” cannot be after {hi}."),
+                format!("“{label_en}” cannot be after {hi}."),
             ),
             (false, _, true) => (
                 format!("“{label}” không được trước ngày hôm nay ({lo})."),
-                format!("“{label}” cannot be before today ({lo})."),
+                format!("“{label_en}” cannot be before today ({lo})."),
             ),
             (false, _, false) => (
                 format!("“{label}” phải từ ngày {lo} trở đi."),
-                format!("“{label}” must be on or after {lo}."),
+                format!("“{label_en}” must be on or after {lo}."),
             ),
         };
         Err(FieldError::new(
@@ -779,13 +808,13 @@ impl FormField {
         if !below && !above {
             return Ok(());
         }
-        let label = &self.label;
+        let (label, label_en) = (&self.label, self.label_in_english());
         if let (Some((l, _)), Some((h, _))) = (lo, hi)
             && l > h
         {
             return Err(empty_range(
                 &self.key,
-                label,
+                (label, label_en),
                 &l.to_string(),
                 &h.to_string(),
             ));
@@ -793,15 +822,15 @@ impl FormField {
         let (why_vi, why_en) = match (above, hi, lo) {
             (true, Some((h, true)), _) => (
                 format!("“{label}” không được lớn hơn {h} (năm nay)."),
-                format!("“{label}” cannot be more than {h} (this year)."),
+                format!("“{label_en}” cannot be more than {h} (this year)."),
             ),
             (true, Some((h, false)), _) => (
                 format!("“{label}” không được lớn hơn {h}."),
-                format!("“{label}” cannot be more than {h}."),
+                format!("“{label_en}” cannot be more than {h}."),
             ),
             (_, _, Some((l, _))) => (
                 format!("“{label}” không được nhỏ hơn {l}."),
-                format!("“{label}” cannot be less than {l}."),
+                format!("“{label_en}” cannot be less than {l}."),
             ),
             _ => (String::new(), String::new()),
         };
@@ -1020,7 +1049,7 @@ fn dmy(d: NaiveDate) -> String {
 
 /// The refusal when a field's range is empty on this day (fixed and relative bounds that crossed): the
 /// citizen cannot fix it, the agency's catalogue must.
-fn empty_range(key: &str, label: &str, lo: &str, hi: &str) -> FieldError {
+fn empty_range(key: &str, (label, label_en): (&str, &str), lo: &str, hi: &str) -> FieldError {
     FieldError::new(
         key,
         FieldErrorCode::OutOfRange,
@@ -1029,7 +1058,7 @@ fn empty_range(key: &str, label: &str, lo: &str, hi: &str) -> FieldError {
              nào; vui lòng báo cho cơ quan giải quyết."
         ),
         format!(
-            "“{label}” cannot be accepted yet: the range the procedure catalogue allows (from {lo} to {hi}) is \
+            "“{label_en}” cannot be accepted yet: the range the procedure catalogue allows (from {lo} to {hi}) is \
              empty; please tell the agency."
         ),
     )
@@ -1227,6 +1256,7 @@ mod tests {
         FormField {
             key: key.to_owned(),
             label: format!("Nhãn {key}"),
+            label_en: None,
             field_type: t,
             required,
             min: None,
@@ -1234,6 +1264,7 @@ mod tests {
             options: Vec::new(),
             prefill_from: None,
             note: None,
+            note_en: None,
             subject: false,
             section: None,
             section_en: None,
@@ -1396,10 +1427,12 @@ mod tests {
             ChoiceOption {
                 value: "nam".into(),
                 label: "Nam".into(),
+                label_en: Some("Male".into()),
             },
             ChoiceOption {
                 value: "nu".into(),
                 label: "Nữ".into(),
+                label_en: None,
             },
         ];
         FormDefinition {
@@ -1624,11 +1657,57 @@ mod tests {
     }
 
     #[test]
+    fn each_language_names_the_field_in_its_own_words() {
+        let f = FormField {
+            label_en: Some("Child's date of birth".into()),
+            max: Some(Bound::parse("today").unwrap()),
+            ..field("ngay_sinh", FieldType::Date, true)
+        };
+        let form = FormDefinition { fields: vec![f] };
+        let missing = form.check_complete(&Map::new());
+        assert_eq!(
+            missing[0].message_en,
+            "Please fill in “Child's date of birth”."
+        );
+        assert_eq!(missing[0].message_vi, "Vui lòng điền “Nhãn ngay_sinh”.");
+        let future = form.check_values(
+            &obj(json!({ "ngay_sinh": "2999-01-01" })),
+            &communes,
+            today(),
+        );
+        assert!(
+            future[0]
+                .message_en
+                .starts_with("“Child's date of birth” cannot be after today"),
+            "{}",
+            future[0].message_en
+        );
+        assert!(future[0].message_vi.starts_with("“Nhãn ngay_sinh”"));
+    }
+
+    #[test]
     fn choices() {
         assert!(one("gioi_tinh", json!("nu")).is_empty());
         let errs = form().check_values(&obj(json!({ "gioi_tinh": "Nữ" })), &communes, today());
         assert_eq!(errs[0].code, FieldErrorCode::InvalidChoice);
         assert!(errs[0].message_en.contains("“nam”"));
+        // Each language names the options in its own words; an option without English keeps its
+        // Vietnamese label rather than showing nothing.
+        assert!(
+            errs[0].message_en.contains("(Male)"),
+            "{}",
+            errs[0].message_en
+        );
+        assert!(
+            errs[0].message_en.contains("(Nữ)"),
+            "{}",
+            errs[0].message_en
+        );
+        assert!(
+            errs[0].message_vi.contains("(Nam)"),
+            "{}",
+            errs[0].message_vi
+        );
         assert_eq!(
             one("gioi_tinh", json!(1)),
             vec![FieldErrorCode::InvalidType]

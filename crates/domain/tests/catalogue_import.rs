@@ -272,3 +272,185 @@ fn birth_registration_accepts_late_registrations_but_not_future_births() {
     }
     assert_eq!(check("2026-02-30"), [FieldErrorCode::InvalidDate]);
 }
+
+/// Whether a text holds a letter only Vietnamese writes (ă, â, đ, ê, ô, ơ, ư or a tone mark).
+fn has_vietnamese_letters(s: &str) -> bool {
+    s.chars().any(|c| {
+        !c.is_ascii()
+            && c.is_alphabetic()
+            && "ăâđêôơưĂÂĐÊÔƠƯàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ\
+                ÀÁẢÃẠẰẮẲẴẶẦẤẨẪẬÈÉẺẼẸỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌỒỐỔỖỘỜỚỞỠỢÙÚỦŨỤỪỨỬỮỰỲÝỶỸỴ"
+                .contains(c)
+    })
+}
+
+/// Proper names an English text keeps as they are written (places, the nation, legal document
+/// numbers such as 104/2022/NĐ-CP, the official form ĐKX10), and the words a household
+/// business's name must contain in Vietnamese, removed before looking for Vietnamese words.
+fn without_proper_names(s: &str) -> String {
+    let mut out = s.to_owned();
+    for name in [
+        "Việt Nam",
+        "Hải Phòng",
+        "Hà Nội",
+        "Hồ Chí Minh",
+        "Đà Nẵng",
+        "Huế",
+        "NĐ-CP",
+        "QĐ-TTg",
+        "TT-BTC",
+        "NQ-HĐND",
+        "TT-BCA",
+        "TT-BTP",
+        "TT-BLĐTBXH",
+        "TT-BYT",
+        "TT-BXD",
+        "QĐ-UBND",
+        "QĐ-BCA",
+        "NĐ",
+        "QĐ",
+        "HĐND",
+        "BLĐTBXH",
+        "ĐKX10",
+        "Hộ kinh doanh",
+    ] {
+        out = out.replace(name, "");
+    }
+    out
+}
+
+/// SPEC §9: an English reader reads the content, not only the frame. Every text of the demo
+/// catalogue a citizen reads while applying has an English version, and the English version is
+/// English.
+#[test]
+fn every_text_an_applicant_reads_has_an_english_version() {
+    let procs = demo();
+    let mut missing = Vec::new();
+    let mut still_vietnamese = Vec::new();
+    let mut check = |what: String, vi: &str, en: Option<&str>| match en {
+        _ if vi.trim().is_empty() => {}
+        None => missing.push(what),
+        Some(en) if en.trim().is_empty() => missing.push(what),
+        Some(en) if has_vietnamese_letters(&without_proper_names(en)) => {
+            still_vietnamese.push(format!("{what}: {en}"))
+        }
+        Some(_) => {}
+    };
+    for p in &procs {
+        let code = p.code.as_str();
+        check(format!("{code} sector"), &p.sector, p.sector_en.as_deref());
+        check(
+            format!("{code} result"),
+            &p.result_document,
+            p.result_document_en.as_deref(),
+        );
+        check(
+            format!("{code} agency"),
+            &p.competent_agency_vi,
+            p.competent_agency_en.as_deref(),
+        );
+        if let Some(n) = &p.processing_time.note {
+            check(
+                format!("{code} time note"),
+                n,
+                p.processing_time.note_en.as_deref(),
+            );
+        }
+        for f in &p.fees {
+            check(
+                format!("{code} fee {}", f.name),
+                &f.name,
+                f.name_en.as_deref(),
+            );
+            if let Some(n) = &f.note {
+                check(
+                    format!("{code} fee note {}", f.name),
+                    n,
+                    f.note_en.as_deref(),
+                );
+            }
+        }
+        for c in &p.components {
+            check(
+                format!("{code} component {}", c.key),
+                &c.name,
+                c.name_en.as_deref(),
+            );
+            if let Some(n) = &c.condition {
+                check(
+                    format!("{code} condition {}", c.key),
+                    n,
+                    c.condition_en.as_deref(),
+                );
+            }
+        }
+        for f in &p.form.fields {
+            check(
+                format!("{code} label {}", f.key),
+                &f.label,
+                f.label_en.as_deref(),
+            );
+            if let Some(n) = &f.note {
+                check(format!("{code} hint {}", f.key), n, f.note_en.as_deref());
+            }
+            if let Some(s) = &f.section {
+                check(format!("{code} part {}", f.key), s, f.section_en.as_deref());
+            }
+            for o in &f.options {
+                check(
+                    format!("{code} option {}.{}", f.key, o.value),
+                    &o.label,
+                    o.label_en.as_deref(),
+                );
+            }
+        }
+    }
+    assert!(missing.is_empty(), "no English version: {missing:#?}");
+    assert!(
+        still_vietnamese.is_empty(),
+        "English versions with Vietnamese words: {still_vietnamese:#?}"
+    );
+}
+
+/// The English reader's copy swaps in every English text and keeps the Vietnamese one where the
+/// catalogue has none; what validation and results use is untouched.
+#[test]
+fn the_english_copy_swaps_texts_and_falls_back_to_vietnamese() {
+    let procs = demo();
+    let p = find(&procs, "1.001193");
+    let en = p.in_english();
+    let quan_he = en.form.field("quan_he").unwrap();
+    let original = p.form.field("quan_he").unwrap();
+    assert_eq!(Some(quan_he.label.as_str()), original.label_en.as_deref());
+    assert_eq!(
+        quan_he
+            .options
+            .iter()
+            .map(|o| o.value.as_str())
+            .collect::<Vec<_>>(),
+        original
+            .options
+            .iter()
+            .map(|o| o.value.as_str())
+            .collect::<Vec<_>>(),
+        "the stored values stay the same"
+    );
+    assert_eq!(
+        Some(en.components[0].name.as_str()),
+        p.components[0].name_en.as_deref()
+    );
+    assert_eq!(Some(en.fees[0].name.as_str()), p.fees[0].name_en.as_deref());
+    assert_eq!(
+        Some(en.result_document.as_str()),
+        p.result_document_en.as_deref()
+    );
+    assert_eq!(en.form.sections().len(), p.form.sections().len());
+
+    // A catalogue without English keeps its Vietnamese texts.
+    let mut bare = p.clone();
+    bare.form.fields[0].label_en = None;
+    bare.components[0].name_en = Some("  ".into());
+    let bare_en = bare.in_english();
+    assert_eq!(bare_en.form.fields[0].label, p.form.fields[0].label);
+    assert_eq!(bare_en.components[0].name, p.components[0].name);
+}

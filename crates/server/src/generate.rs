@@ -1664,6 +1664,7 @@ impl Producer {
             let quoted = QuotedLine {
                 index,
                 name: line.name.clone(),
+                name_en: line.name_en.clone(),
                 unit_vnd: unit,
                 quantity,
                 amount_vnd: unit * i64::from(quantity),

@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::download::{Disposition, content_disposition};
+use crate::i18n::Lang;
 use crate::problem::{Problem, bad_request};
 
 pub(crate) type ApiResult = Result<Response, Problem>;
@@ -87,6 +88,7 @@ pub struct SearchQuery {
     q: String,
 }
 
+/// A procedure's list entry; `p` is already in the reader's language (the sector is its text).
 fn procedure_summary(p: &Procedure) -> Value {
     json!({
         "code": p.code.as_str(),
@@ -126,8 +128,11 @@ pub async fn bounded_search(
 pub async fn list_procedures(
     State(s): State<AppState>,
     crate::pages::PeerIp(peer): crate::pages::PeerIp,
+    headers: axum::http::HeaderMap,
+    RawQuery(raw): RawQuery,
     Query(q): Query<SearchQuery>,
 ) -> ApiResult {
+    let lang = crate::assistant::api_lang(raw.as_deref(), &headers)?;
     if let Some(ip) = peer
         && let Err(wait) = s.public.search.check(ip)
     {
@@ -142,14 +147,52 @@ pub async fn list_procedures(
         Err(SearchRefused::Busy(wait)) => return Ok(crate::ratelimit::too_many_problem(wait)),
         Err(SearchRefused::Failed(e)) => return Err(Problem(e)),
     };
-    let items: Vec<Value> = found.iter().map(|p| procedure_summary(p)).collect();
-    Ok(Json(json!({ "items": items, "count": items.len() })).into_response())
+    let items: Vec<Value> = found
+        .iter()
+        .map(|p| {
+            let mut item = procedure_summary(p);
+            item["sector"] = json!(crate::i18n::text_in(
+                lang,
+                &p.sector,
+                p.sector_en.as_deref()
+            ));
+            item
+        })
+        .collect();
+    Ok(in_language(
+        lang,
+        Json(json!({ "items": items, "count": items.len() })).into_response(),
+    ))
 }
 
-pub async fn get_procedure(State(s): State<AppState>, Path(code): Path<String>) -> ApiResult {
+/// Marks a response whose catalogue texts are in `lang` (RFC 9110 §8.5), and that the choice
+/// followed `Accept-Language` so caches keep one copy per language.
+fn in_language(lang: Lang, mut r: Response) -> Response {
+    let h = r.headers_mut();
+    h.insert(
+        axum::http::header::CONTENT_LANGUAGE,
+        axum::http::HeaderValue::from_static(lang.code()),
+    );
+    h.append(
+        axum::http::header::VARY,
+        axum::http::HeaderValue::from_static("accept-language"),
+    );
+    r
+}
+
+/// `GET /api/v1/procedures/{code}`: the texts of the form, components, fees and result in the
+/// caller's language (`?lang=`, else `Accept-Language`); keys and values stay the same in both.
+pub async fn get_procedure(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    headers: axum::http::HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> ApiResult {
+    let lang = crate::assistant::api_lang(raw.as_deref(), &headers)?;
     let p = catalogue::current(&s.app, &code)
         .await?
         .ok_or_else(|| Problem(AppError::not_found("thủ tục", "Procedure")))?;
+    let p = crate::i18n::procedure_in(lang, &p);
     let agencies: Vec<Value> = org::agencies_for(&s.app, &p)
         .await?
         .into_iter()
@@ -220,8 +263,9 @@ pub async fn get_procedure(State(s): State<AppState>, Path(code): Path<String>) 
         );
         m.insert("agencies".into(), json!(agencies));
         m.insert("provenance".into(), Value::Object(provenance));
+        m.insert("lang".into(), json!(lang.code()));
     }
-    Ok(Json(body).into_response())
+    Ok(in_language(lang, Json(body).into_response()))
 }
 
 fn outcome_response(o: Outcome, fresh_status: StatusCode) -> Response {
@@ -338,6 +382,16 @@ pub async fn get_dossier(
     Path(code): Path<String>,
 ) -> ApiResult {
     Ok(Json(dossiers::get(&s.app, &p, &code).await?).into_response())
+}
+
+/// `DELETE /api/v1/dossiers/{code}`: throws away a draft (see `motcua_app::drafts`).
+pub async fn delete_draft(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(code): Path<String>,
+) -> ApiResult {
+    motcua_app::drafts::delete(&s.app, &p, &code).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 pub async fn save_form(

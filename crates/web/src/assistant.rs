@@ -131,7 +131,8 @@ fn accept_language(headers: &HeaderMap) -> Lang {
     best.map_or(Lang::Vi, |(_, l)| l)
 }
 
-fn api_lang(query: Option<&str>, headers: &HeaderMap) -> Result<Lang, Problem> {
+/// The language an API caller reads: `?lang=vi|en` (once), else `Accept-Language`, else Vietnamese.
+pub(crate) fn api_lang(query: Option<&str>, headers: &HeaderMap) -> Result<Lang, Problem> {
     let mut given = None;
     for (name, value) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
         if name == "lang" {

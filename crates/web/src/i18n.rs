@@ -2,8 +2,11 @@
 //! written in a template or handler: tests check that both files have the same keys and that every
 //! key used in the templates exists.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::OnceLock;
+
+use motcua_domain::catalogue::Procedure;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
@@ -48,6 +51,24 @@ fn table(lang: Lang) -> &'static HashMap<String, String> {
     };
     // A malformed file is caught by the tests; at run time it degrades to showing keys.
     cell.get_or_init(|| serde_json::from_str(json).unwrap_or_default())
+}
+
+/// A procedure as the reader's language shows it: the English texts of the catalogue for an
+/// English reader ([`Procedure::in_english`]), the procedure itself for a Vietnamese one. For
+/// display only.
+pub fn procedure_in(lang: Lang, p: &Procedure) -> Cow<'_, Procedure> {
+    match lang {
+        Lang::En => Cow::Owned(p.in_english()),
+        Lang::Vi => Cow::Borrowed(p),
+    }
+}
+
+/// A catalogue text in the reader's language: the English version when there is one.
+pub fn text_in<'a>(lang: Lang, vi: &'a str, en: Option<&'a str>) -> &'a str {
+    match (lang, en) {
+        (Lang::En, Some(en)) if !en.trim().is_empty() => en,
+        _ => vi,
+    }
 }
 
 /// The text for `key`; the key itself if missing (visible, and caught by the tests).

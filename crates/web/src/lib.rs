@@ -149,7 +149,10 @@ pub fn router(state: AppState) -> Router {
             "/dossiers",
             post(api::create_dossier).get(api::list_dossiers),
         )
-        .route("/dossiers/{code}", get(api::get_dossier))
+        .route(
+            "/dossiers/{code}",
+            get(api::get_dossier).delete(api::delete_draft),
+        )
         .route("/dossiers/{code}/form", put(api::save_form))
         .route(
             "/dossiers/{code}/attachments",
@@ -260,6 +263,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/my/{code}/withdraw",
             get(portal::withdraw_get).post(portal::withdraw_post),
+        )
+        .route(
+            "/my/{code}/delete",
+            get(portal::delete_get).post(portal::delete_post),
         )
         .route("/my/{code}/rate", post(portal::rate_post))
         .route("/my/{code}/pay", post(payments::portal_start))
@@ -411,13 +418,14 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Every API route as (method, OpenAPI path); the OpenAPI test checks they are all documented.
-pub const API_ROUTES: [(&str, &str); 33] = [
+pub const API_ROUTES: [(&str, &str); 34] = [
     ("get", "/procedures"),
     ("get", "/procedures/{code}"),
     ("get", "/assistant"),
     ("post", "/dossiers"),
     ("get", "/dossiers"),
     ("get", "/dossiers/{code}"),
+    ("delete", "/dossiers/{code}"),
     ("put", "/dossiers/{code}/form"),
     ("post", "/dossiers/{code}/attachments"),
     ("get", "/dossiers/{code}/attachments/{id}"),

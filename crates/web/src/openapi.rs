@@ -293,8 +293,8 @@ fn dossier_schema(status: Value, channel: Value) -> Value {
         &["lines", "total"],
         json!({
             "lines": { "type": "array", "items": object(
-                &["name", "quantity", "unit_amount", "amount", "exempt"],
-                json!({ "name": { "type": "string" }, "quantity": { "type": "integer", "minimum": 1 },
+                &["name", "name_en", "quantity", "unit_amount", "amount", "exempt"],
+                json!({ "name": { "type": "string" }, "name_en": nullable_string(), "quantity": { "type": "integer", "minimum": 1 },
                     "unit_amount": { "type": "integer", "minimum": 0, "description": "VND" },
                     "amount": { "type": "integer", "minimum": 0, "description": "VND; 0 when exempt" },
                     "exempt": { "type": "boolean" } })) },
@@ -464,8 +464,9 @@ fn schemas() -> Value {
             "allOf": [
                 { "$ref": "#/components/schemas/ProcedureSummary" },
                 object(
-                    &["competent_agency_kind", "paperless", "processing_time", "result_document", "legal_basis", "fees", "form", "components", "agencies", "provenance"],
+                    &["competent_agency_kind", "paperless", "processing_time", "result_document", "legal_basis", "fees", "form", "components", "agencies", "provenance", "lang"],
                     json!({
+                        "lang": { "type": "string", "enum": ["vi", "en"], "description": "The language the texts are in" },
                         "competent_agency_kind": { "type": "string" },
                         "paperless": { "oneOf": [
                             { "type": "string", "enum": ["never", "always"] },
@@ -867,6 +868,13 @@ fn error_responses() -> Value {
     Value::Object(out)
 }
 
+/// `?lang=` of the catalogue reads: which language the catalogue's texts come in.
+fn catalogue_lang() -> Value {
+    json!({ "name": "lang", "in": "query", "required": false,
+        "description": "The language of the catalogue's texts; without it, the caller's Accept-Language (vi or en), else vi. Any other value is 400 invalid_lang",
+        "schema": { "type": "string", "enum": ["vi", "en"] } })
+}
+
 fn paths() -> Value {
     let dossier = || json_ok("The dossier", schema_ref("Dossier"));
     let get_procedures = Op {
@@ -876,10 +884,13 @@ fn paths() -> Value {
             "Public. Limited to 120 searches a minute per client address (429 with Retry-After, also when every search slot stays busy).",
         ),
         access: Access::Public,
-        params: vec![json!({ "name": "q", "in": "query", "required": false,
+        params: vec![
+            json!({ "name": "q", "in": "query", "required": false,
             "description": "Words to look for; at most 200 characters and 16 words (else 400 query_too_long)",
             "schema": { "type": "string", "maxLength": 200,
-                "pattern": "^[\\t-\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*([^\\t-\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+([\\t-\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+|$)){0,16}$" } })],
+                "pattern": "^[\\t-\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*([^\\t-\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+([\\t-\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+|$)){0,16}$" } }),
+            catalogue_lang(),
+        ],
         body: None,
         ok: (
             "200",
@@ -910,9 +921,11 @@ fn paths() -> Value {
     let get_procedure = Op {
         id: "getProcedure",
         summary: "A procedure's current version: form fields, components, fees, agencies",
-        description: None,
+        description: Some(
+            "Public. Labels, hints, options, parts, components, conditions, fees, the result and the sector come in the caller's language (Content-Language says which); form keys and option values are the same in both. A text the catalogue has only in Vietnamese stays Vietnamese. The catalogue's own *_en texts are also listed on each form field.",
+        ),
         access: Access::Public,
-        params: vec![procedure_code()],
+        params: vec![procedure_code(), catalogue_lang()],
         body: None,
         ok: ("200", json_ok("The procedure", schema_ref("Procedure"))),
         errors: &[404],
@@ -960,6 +973,18 @@ fn paths() -> Value {
         body: None,
         ok: ("200", dossier()),
         errors: &[404],
+    };
+    let delete_draft = Op {
+        id: "deleteDraft",
+        summary: "Delete a draft (status 0) with its answers and files",
+        description: Some(
+            "The applicant's own online draft, or the receiving officer's counter draft. A submitted dossier is 409 not_a_draft (withdraw it instead); a draft with a payment on record is 409 draft_has_payment. The deletion is in the audit trail; what the draft held is not kept.",
+        ),
+        access: Access::SignedIn,
+        params: vec![dossier_code()],
+        body: None,
+        ok: ("204", json!({ "description": "Deleted" })),
+        errors: &[403, 404, 409],
     };
     let form = Op {
         id: "saveForm",
@@ -1590,7 +1615,7 @@ fn paths() -> Value {
         "/procedures/{code}": { "get": get_procedure.build() },
         "/assistant": { "get": ask_assistant.build() },
         "/dossiers": { "post": create.build(), "get": list.build() },
-        "/dossiers/{code}": { "get": get.build() },
+        "/dossiers/{code}": { "get": get.build(), "delete": delete_draft.build() },
         "/dossiers/{code}/form": { "put": form.build() },
         "/dossiers/{code}/attachments": { "post": attach.build() },
         "/dossiers/{code}/attachments/{id}": { "get": download.build() },

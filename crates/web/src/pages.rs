@@ -442,6 +442,7 @@ pub async fn procedure(
         Ok(None) => return not_found_page(&ui, &who),
         Err(e) => return server_error(&ui, &who, &e),
     };
+    let p = crate::i18n::procedure_in(lang, &p);
     let view = ProcedureView {
         code: p.code.as_str().to_owned(),
         name: name(lang, &p),
@@ -566,7 +567,7 @@ pub fn fee_table(lang: Lang, fees: &motcua_app::views::FeesView) -> FeeTable {
             .lines
             .iter()
             .map(|l| QuotedRow {
-                name: l.name.clone(),
+                name: crate::i18n::text_in(lang, &l.name, l.name_en.as_deref()).to_owned(),
                 quantity: l.quantity,
                 amount: money(lang, l.amount),
                 exempt: l.exempt,

@@ -366,6 +366,8 @@ async fn form_page(
     at: Place,
 ) -> Result<FormPage, AppError> {
     let lang = ui.lang;
+    let shown = crate::i18n::procedure_in(lang, proc);
+    let proc: &Procedure = &shown;
     let provinces = org::provinces(&s.app).await?;
     let parts = proc.form.sections();
     let section = at.section.min(parts.len().saturating_sub(1));
@@ -796,6 +798,8 @@ fn files_page(
 ) -> FilesPage {
     use motcua_domain::national::{Database, Provision, provision};
     let lang = ui.lang;
+    let shown = crate::i18n::procedure_in(lang, proc);
+    let proc: &Procedure = &shown;
     let wanted: Vec<String> = view
         .supplement_request
         .as_ref()
@@ -1133,6 +1137,8 @@ async fn check_page(
     j: Journey,
 ) -> Result<CheckPage, AppError> {
     let lang = ui.lang;
+    let shown = crate::i18n::procedure_in(lang, proc);
+    let proc: &Procedure = &shown;
     let form = view.form.as_object().cloned().unwrap_or_default();
     let mut problems: Vec<Problem> = proc
         .form
@@ -1361,6 +1367,8 @@ struct Row {
     status: String,
     submitted: String,
     due: String,
+    /// A draft: the applicant may delete it.
+    draft: bool,
 }
 
 #[derive(Template)]
@@ -1368,9 +1376,22 @@ struct Row {
 struct MyList {
     c: Chrome,
     rows: Vec<Row>,
+    /// The reference of the draft just deleted, for the confirmation banner.
+    deleted: Option<String>,
 }
 
-pub async fn my_list(ui: UiLang, MaybeAuth(who): MaybeAuth, State(s): State<AppState>) -> Response {
+#[derive(serde::Deserialize)]
+pub struct MyListQuery {
+    #[serde(default)]
+    deleted: Option<String>,
+}
+
+pub async fn my_list(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Query(q): Query<MyListQuery>,
+) -> Response {
     let p = match citizen(&ui, &who, "/my") {
         Ok(p) => p,
         Err(r) => return *r,
@@ -1401,6 +1422,7 @@ pub async fn my_list(ui: UiLang, MaybeAuth(who): MaybeAuth, State(s): State<AppS
                 .due_at
                 .map(|_| local_time(&s, d.due_at, TIME_DATE))
                 .unwrap_or_default(),
+            draft: d.status == 0,
             code: d.code,
             subject: d.subject,
             procedure,
@@ -1412,6 +1434,12 @@ pub async fn my_list(ui: UiLang, MaybeAuth(who): MaybeAuth, State(s): State<AppS
         &MyList {
             c: chrome(&ui, &who, "my.title"),
             rows,
+            // Only a draft reference is echoed: the banner never prints what a link made up.
+            deleted: q.deleted.filter(|r| {
+                r.len() <= 20
+                    && r.starts_with("NHAP-")
+                    && r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            }),
         },
     )
 }
@@ -1564,6 +1592,7 @@ async fn dossier_page(
             let proc = catalogue::pinned(&s.app.db, &v.procedure.code, v.procedure.version)
                 .await
                 .ok();
+            let proc = proc.as_ref().map(|p| crate::i18n::procedure_in(lang, p));
             let note = v
                 .history
                 .iter()
@@ -1590,8 +1619,12 @@ async fn dossier_page(
         Err(e) => return app_error(ui, who, &e),
     };
     let proc = catalogue::pinned(&s.app.db, &v.procedure.code, v.procedure.version).await;
-    let (answers, files) = match (&proc, v.form.as_object()) {
-        (Ok(pr), Some(form)) => {
+    let shown = proc
+        .as_ref()
+        .ok()
+        .map(|p| crate::i18n::procedure_in(lang, p));
+    let (answers, files) = match (shown.as_deref(), v.form.as_object()) {
+        (Some(pr), Some(form)) => {
             let answers = match answers_of(s, pr, form).await {
                 Ok(a) => a.into_iter().map(|a| (a.label, a.value)).collect(),
                 Err(e) => return app_error(ui, who, &e),
@@ -1773,11 +1806,7 @@ async fn withdraw_page(
         StatusCode::OK,
         &WithdrawPage {
             c: chrome(ui, who, "my.withdraw_title"),
-            procedure: if ui.lang == Lang::En {
-                v.procedure.name_en.clone()
-            } else {
-                v.procedure.name_vi.clone()
-            },
+            procedure: pname_of(ui.lang, &v),
             at_once: v.status == 1,
             code: v.code,
             reason,
@@ -1816,6 +1845,111 @@ pub async fn withdraw_post(
     .await
     .map(|v| format!("/my/{}", v.code));
     after_action(&s, &ui, &who, &p, &code, result).await
+}
+
+#[derive(Template)]
+#[template(path = "my_delete.html")]
+struct DeletePage {
+    c: Chrome,
+    code: String,
+    procedure: String,
+    /// Whom the draft is about, when the form says (the child's name).
+    subject: Option<String>,
+    files: usize,
+    error: Option<String>,
+}
+
+/// `GET /my/{code}/delete`: what deleting a draft throws away, and the confirmation.
+pub async fn delete_get(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+) -> Response {
+    let p = match citizen(&ui, &who, &format!("/my/{code}/delete")) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    delete_page(&s, &ui, &who, &p, &code, None).await
+}
+
+async fn delete_page(
+    s: &AppState,
+    ui: &UiLang,
+    who: &Option<Principal>,
+    p: &Principal,
+    code: &str,
+    error: Option<String>,
+) -> Response {
+    let v = match dossiers::get(&s.app, p, code).await {
+        Ok(v) => v,
+        Err(e) => return app_error(ui, who, &e),
+    };
+    if v.status != 0 {
+        return Redirect::to(&format!("/my/{}", v.code)).into_response();
+    }
+    let subject = match catalogue::pinned(&s.app.db, &v.procedure.code, v.procedure.version).await {
+        Ok(proc) => v
+            .form
+            .as_object()
+            .and_then(|form| proc.form.subject_of(form)),
+        Err(e) => return app_error(ui, who, &e),
+    };
+    render(
+        ui,
+        if error.is_some() {
+            StatusCode::CONFLICT
+        } else {
+            StatusCode::OK
+        },
+        &DeletePage {
+            c: chrome(ui, who, "my.delete_title"),
+            procedure: pname_of(ui.lang, &v),
+            subject,
+            files: v.attachments.len(),
+            code: v.code,
+            error,
+        },
+    )
+}
+
+fn pname_of(lang: Lang, v: &DossierView) -> String {
+    if lang == Lang::En && !v.procedure.name_en.is_empty() {
+        v.procedure.name_en.clone()
+    } else {
+        v.procedure.name_vi.clone()
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct DeleteForm {
+    /// Sent by the confirmation page's button only: a deleted draft cannot be brought back.
+    #[serde(default)]
+    confirm: String,
+}
+
+/// `POST /my/{code}/delete`: deletes the draft, then "my dossiers" says so.
+pub async fn delete_post(
+    ui: UiLang,
+    MaybeAuth(who): MaybeAuth,
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    Form(f): Form<DeleteForm>,
+) -> Response {
+    let p = match citizen(&ui, &who, &format!("/my/{code}/delete")) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    if f.confirm != "yes" {
+        return delete_page(&s, &ui, &who, &p, &code, None).await;
+    }
+    match motcua_app::drafts::delete(&s.app, &p, &code).await {
+        Ok(d) => Redirect::to(&format!("/my?deleted={}", d.draft_ref)).into_response(),
+        Err(e) if e.kind == ErrorCode::Conflict => {
+            delete_page(&s, &ui, &who, &p, &code, Some(message(ui.lang, &e))).await
+        }
+        Err(e) => app_error(&ui, &who, &e),
+    }
 }
 
 #[derive(serde::Deserialize)]

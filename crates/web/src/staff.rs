@@ -731,9 +731,10 @@ async fn dossier_page_with(
                 .iter()
                 .enumerate()
                 .filter_map(|(i, f)| {
-                    f.amount_for(channel, day)
-                        .filter(|a| *a > 0)
-                        .map(|a| (i, format!("{} — {}", f.name, crate::pages::money(lang, a))))
+                    f.amount_for(channel, day).filter(|a| *a > 0).map(|a| {
+                        let name = crate::i18n::text_in(lang, &f.name, f.name_en.as_deref());
+                        (i, format!("{name} — {}", crate::pages::money(lang, a)))
+                    })
                 })
                 .collect()
         }
@@ -749,6 +750,7 @@ async fn dossier_page_with(
     let proc = catalogue::pinned(&s.app.db, &v.procedure.code, v.procedure.version)
         .await
         .ok();
+    let proc = proc.as_ref().map(|p| crate::i18n::procedure_in(lang, p));
     let specialists = dossiers::specialists_of(&s.app, &v.competent_agency.code)
         .await
         .unwrap_or_default();
