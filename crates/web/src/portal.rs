@@ -1906,7 +1906,12 @@ async fn delete_page(
             c: chrome(ui, who, "my.delete_title"),
             procedure: pname_of(ui.lang, &v),
             subject,
-            files: v.attachments.len(),
+            // What the applicant uploaded; the records the state's databases gave come again.
+            files: v
+                .attachments
+                .iter()
+                .filter(|a| a.source == "upload")
+                .count(),
             code: v.code,
             error,
         },
