@@ -953,12 +953,14 @@ fn search_url(question: &str) -> String {
     format!("/search?q={}", form_encode(&q))
 }
 
-/// `1.263.600 ₫`; 0 is free.
+/// `1.263.600 đ` in Vietnamese, `1,263,600 VND` in English, a no-break space before the
+/// currency; 0 is free.
 fn vnd(lang: Lang, amount: Option<i64>) -> String {
-    match amount {
-        None => pick(lang, "danh mục không ghi", "not stated in the catalogue"),
-        Some(0) => pick(lang, "miễn phí", "free"),
-        Some(a) => format!("{} ₫", crate::notice::vnd(a)),
+    match (amount, lang) {
+        (None, _) => pick(lang, "danh mục không ghi", "not stated in the catalogue"),
+        (Some(0), _) => pick(lang, "miễn phí", "free"),
+        (Some(a), Lang::Vi) => format!("{}\u{a0}đ", crate::notice::vnd(a)),
+        (Some(a), Lang::En) => format!("{}\u{a0}VND", crate::notice::vnd(a).replace('.', ",")),
     }
 }
 
@@ -987,9 +989,10 @@ fn documents(p: &Procedure, lang: Lang) -> Section {
                 RequirementKind::Required => pick(lang, "bắt buộc", "required"),
                 RequirementKind::Optional => pick(lang, "không bắt buộc", "optional"),
                 RequirementKind::Conditional => match &c.condition {
-                    Some(cond) => match lang {
-                        Lang::Vi => format!("khi: {cond}"),
-                        Lang::En => format!("only if (in Vietnamese): {cond}"),
+                    Some(cond) => match (lang, &c.condition_en) {
+                        (Lang::Vi, _) => format!("khi: {cond}"),
+                        (Lang::En, Some(_)) => format!("only if: {cond}"),
+                        (Lang::En, None) => format!("only if (in Vietnamese): {cond}"),
                     },
                     None => pick(lang, "tùy trường hợp", "in some cases"),
                 },
@@ -1195,6 +1198,15 @@ fn render_text(intro: &str, sections: &[Section], tail: &[String]) -> String {
 }
 
 fn answer(p: &Procedure, lang: Lang, on: NaiveDate, search_url: String) -> Answer {
+    // The catalogue's own texts in the reader's language where it has them.
+    let english;
+    let p = match lang {
+        Lang::En => {
+            english = p.in_english();
+            &english
+        }
+        Lang::Vi => p,
+    };
     let s = suggestion(p, lang);
     let intro = match lang {
         Lang::Vi => format!(
@@ -1202,7 +1214,7 @@ fn answer(p: &Procedure, lang: Lang, on: NaiveDate, search_url: String) -> Answe
             s.name, s.code
         ),
         Lang::En => format!(
-            "The procedure that fits: “{}” (code {}). From the portal's catalogue, this is what you need. Document names and notes are the catalogue's, in Vietnamese.",
+            "The procedure that fits: “{}” (code {}). From the portal's catalogue, this is what you need.",
             s.name, s.code
         ),
     };
@@ -1332,6 +1344,16 @@ mod tests {
         assert_eq!(en.kind, Kind::Answer);
         assert_eq!(en.procedures[0].name, "Birth registration");
         assert!(en.text.contains("Documents to submit"), "{}", en.text);
+        // The catalogue's own texts come in English too: documents, conditions, fees, result.
+        for text in [
+            "Certificate of live birth",
+            "only if: Abandoned child",
+            "Charge for late birth registration",
+            "Birth certificate (original",
+        ] {
+            assert!(en.text.contains(text), "{text} in {}", en.text);
+        }
+        assert!(!en.text.contains("Giấy chứng sinh"), "{}", en.text);
     }
 
     #[test]
@@ -1364,7 +1386,8 @@ mod tests {
 
     #[test]
     fn amounts_group_thousands() {
-        assert_eq!(vnd(Lang::Vi, Some(1_263_600)), "1.263.600 ₫");
+        assert_eq!(vnd(Lang::Vi, Some(1_263_600)), "1.263.600\u{a0}đ");
+        assert_eq!(vnd(Lang::En, Some(1_263_600)), "1,263,600\u{a0}VND");
         assert_eq!(vnd(Lang::En, Some(0)), "free");
         assert_eq!(vnd(Lang::Vi, None), "danh mục không ghi");
     }

@@ -412,12 +412,12 @@ struct ProcedurePage {
     p: ProcedureView,
 }
 
-/// `1.263.600 ₫`: Vietnamese groups thousands with dots.
+/// A catalogue amount, or why there is none: written as [`money`] writes it.
 pub fn vnd(lang: Lang, amount: Option<i64>) -> String {
     match amount {
         None => t(lang, "proc.no_channel").to_owned(),
         Some(0) => t(lang, "proc.free").to_owned(),
-        Some(a) => format!("{} ₫", motcua_domain::notice::vnd(a)),
+        Some(a) => money(lang, a),
     }
 }
 
@@ -552,6 +552,7 @@ pub struct QuotedRow {
 }
 
 /// An amount in VND as people write it: "1.500.000 đ" (vi), "1,500,000 VND" (en).
+/// `1.263.600 đ` in Vietnamese (thousands grouped with dots), `1,263,600 VND` in English.
 pub fn money(lang: Lang, vnd: i64) -> String {
     let dotted = motcua_domain::notice::vnd(vnd);
     match lang {

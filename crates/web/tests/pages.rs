@@ -100,7 +100,7 @@ async fn procedure_page_shows_components_fees_time_and_legal_basis() {
     assert_eq!(status, 200);
     assert!(html.contains("Thủ tục đăng ký khai sinh"));
     assert!(html.contains("1 ngày làm việc"));
-    assert!(html.contains("8.000 ₫") && html.contains("Miễn phí"));
+    assert!(html.contains("8.000\u{a0}đ") && html.contains("Miễn phí"));
     // Each component says once how it is provided: taken from a national database, or uploaded.
     assert!(
         html.contains("Cơ sở dữ liệu quốc gia về dân cư: hệ thống tự lấy khi bạn nộp hồ sơ"),
