@@ -163,6 +163,17 @@ try {
   await page.waitForURL(/\/my\/H31\.\d{5}-\d{6}-\d{4}\/done$/);
   const code = page.url().match(/\/my\/([^/]+)\/done$/)[1];
   await check('confirmation');
+  // The acknowledgement of the submission is there at once, with the code and what was sent.
+  {
+    const href = await page.locator(`a[href="/my/${code}/notices/submitted"]`).getAttribute('href');
+    const ack = await (await page.request.get(base + href)).body();
+    const ackPath = `${tmpdir()}/motcua-e2e-ack-${process.pid}.pdf`;
+    writeFileSync(ackPath, ack);
+    const ackText = execFileSync('pdftotext', [ackPath, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+    for (const want of ['BIÊN NHẬN NỘP HỒ SƠ TRỰC TUYẾN', code, 'Nguyễn Văn An', 'Giấy chứng sinh']) {
+      if (!ackText.includes(want)) fail(`the acknowledgement lacks «${want}»:\n${ackText}`);
+    }
+  }
   await page.goto(base + '/my');
   await check('my-dossiers');
   await page.goto(`${base}/my/${code}`);

@@ -189,6 +189,8 @@ pub async fn facts_of(
         applicant_address,
         applicant_phone: s("phone"),
         components,
+        submitted_at: view.submitted_at.map(|t| local(app, t)),
+        receipt_due_at: view.receipt_due_at.map(|t| local(app, t)),
         received_at: view.received_at.map(|t| local(app, t)),
         due_at: view.due_at.map(|t| local(app, t)),
         receiving_point,
@@ -222,6 +224,7 @@ pub const NOTICE_ID_PREFIX: &str = "notice-";
 pub fn notices_reached(v: &crate::views::DossierView, for_citizen: bool) -> Vec<NoticeKind> {
     let has = |a: &str| v.history.iter().any(|h| h.action == a);
     [
+        (NoticeKind::Submitted, v.submitted_at.is_some()),
         (NoticeKind::Receipt, v.received_at.is_some()),
         (NoticeKind::Supplement, has("request_supplement")),
         (NoticeKind::Refusal, has("refuse")),
@@ -240,6 +243,7 @@ pub fn notices_reached(v: &crate::views::DossierView, for_citizen: bool) -> Vec<
 /// The `kind` of a notice in `documents[]` (SPEC §17 names).
 pub fn notice_kind_name(kind: NoticeKind) -> &'static str {
     match kind {
+        NoticeKind::Submitted => "submission_acknowledgement",
         NoticeKind::Receipt => "receipt",
         NoticeKind::Supplement => "supplement_request",
         NoticeKind::Refusal => "refusal",
@@ -288,7 +292,7 @@ pub async fn notice(
         NoticeKind::Refusal => "refuse",
         NoticeKind::Apology => "extend",
         NoticeKind::Stop => "stop",
-        NoticeKind::Receipt | NoticeKind::ProcessControl => "",
+        NoticeKind::Submitted | NoticeKind::Receipt | NoticeKind::ProcessControl => "",
     };
     let last = view.history.iter().rev().find(|h| h.action == action);
     if !action.is_empty() && last.is_none() {
@@ -297,6 +301,14 @@ pub async fn notice(
             "notice_not_applicable",
             "Hồ sơ chưa có bước tương ứng với văn bản này.",
             "The dossier has no step this notice is about.",
+        ));
+    }
+    if kind == NoticeKind::Submitted && view.submitted_at.is_none() {
+        return Err(AppError::new(
+            ErrorCode::NotFound,
+            "notice_not_applicable",
+            "Hồ sơ chưa được nộp.",
+            "The application has not been submitted yet.",
         ));
     }
     if kind == NoticeKind::Receipt && view.received_at.is_none() {

@@ -28,6 +28,9 @@ pub struct DossierFacts {
     pub applicant_phone: String,
     /// (name, copies) of the papers received.
     pub components: Vec<(String, String)>,
+    pub submitted_at: Option<DateTime<FixedOffset>>,
+    /// When the office must have received it or asked for more (the receipt deadline).
+    pub receipt_due_at: Option<DateTime<FixedOffset>>,
     pub received_at: Option<DateTime<FixedOffset>>,
     pub due_at: Option<DateTime<FixedOffset>>,
     pub receiving_point: String,
@@ -83,6 +86,9 @@ fn footer(dossier_code: &str, qr_url: &str, verify: bool) -> Footer {
 /// The notices the back office prints or sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NoticeKind {
+    /// Biên nhận nộp hồ sơ trực tuyến: the portal's acknowledgement that an application was sent,
+    /// downloadable at once, before any office has received it.
+    Submitted,
     /// Mẫu 01: Giấy tiếp nhận hồ sơ và hẹn trả kết quả.
     Receipt,
     /// Mẫu 02: Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ.
@@ -98,7 +104,8 @@ pub enum NoticeKind {
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 6] = [
+    pub const ALL: [NoticeKind; 7] = [
+        Self::Submitted,
         Self::Receipt,
         Self::Supplement,
         Self::Refusal,
@@ -109,6 +116,7 @@ impl NoticeKind {
 
     pub fn slug(self) -> &'static str {
         match self {
+            Self::Submitted => "submitted",
             Self::Receipt => "receipt",
             Self::Supplement => "supplement",
             Self::Refusal => "refusal",
@@ -124,6 +132,7 @@ impl NoticeKind {
 
     pub fn title(self) -> &'static str {
         match self {
+            Self::Submitted => "BIÊN NHẬN NỘP HỒ SƠ TRỰC TUYẾN",
             Self::Receipt => "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
             Self::Supplement => "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ",
             Self::Refusal => "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ",
@@ -136,6 +145,7 @@ impl NoticeKind {
     /// The form's abbreviation in the document number.
     fn abbreviation(self) -> &'static str {
         match self {
+            Self::Submitted => "NHS",
             Self::Receipt => "TNHS",
             Self::Supplement => "BSHS",
             Self::Refusal => "TCHS",
@@ -197,6 +207,36 @@ pub fn notice(input: &NoticeInput) -> Document {
         widths: vec![0.6, 6.0, 1.8],
     };
     match input.kind {
+        NoticeKind::Submitted => {
+            blocks.push(Block::Paragraph(format!(
+                "Cổng dịch vụ công đã nhận hồ sơ nộp trực tuyến gửi {} của:",
+                d.receiving_point
+            )));
+            blocks.push(Block::Facts(applicant));
+            blocks.push(Block::Paragraph(format!(
+                "Nội dung yêu cầu giải quyết: {}.",
+                d.procedure_name
+            )));
+            blocks.push(Block::Heading("1. Thành phần hồ sơ đã nộp:".into()));
+            blocks.push(component_table(&d.components));
+            let mut facts = Vec::new();
+            if let Some(at) = &d.submitted_at {
+                facts.push(("2. Thời gian nộp".to_owned(), time_and_date(at)));
+            }
+            if let Some(due) = &d.receipt_due_at {
+                facts.push((
+                    "3. Hạn kiểm tra, tiếp nhận hồ sơ".to_owned(),
+                    time_and_date(due),
+                ));
+            }
+            facts.push(("4. Hình thức nộp".into(), d.channel.clone()));
+            blocks.push(Block::Facts(facts));
+            blocks.push(Block::Paragraph(
+                "Biên nhận này xác nhận hồ sơ đã được gửi đến cơ quan, chưa phải Giấy tiếp nhận hồ sơ và hẹn trả kết quả. \
+                 Khi cơ quan tiếp nhận hoặc cần bổ sung, ông/bà được thông báo và tra cứu được bằng mã hồ sơ trên."
+                    .into(),
+            ));
+        }
         NoticeKind::Receipt => {
             blocks.push(Block::Paragraph(format!(
                 "{} tiếp nhận hồ sơ của:",
@@ -1005,6 +1045,8 @@ mod tests {
                 "Tờ khai thay đổi thông tin cư trú".into(),
                 "Bản điện tử".into(),
             )],
+            submitted_at: DateTime::parse_from_rfc3339("2026-11-24T08:10:00+07:00").ok(),
+            receipt_due_at: DateTime::parse_from_rfc3339("2026-11-25T08:10:00+07:00").ok(),
             received_at: DateTime::parse_from_rfc3339("2026-11-24T09:30:00+07:00").ok(),
             due_at: DateTime::parse_from_rfc3339("2026-11-27T17:00:00+07:00").ok(),
             receiving_point: "Bộ phận Một cửa phường Hồng Bàng".into(),
@@ -1207,6 +1249,36 @@ mod tests {
         );
         let free = slip(Vec::new());
         assert!(text(&free).contains("Không phải nộp"), "{}", text(&free));
+    }
+
+    #[test]
+    fn the_acknowledgement_states_what_was_sent_when_and_by_when_it_is_received() {
+        let doc = notice(&NoticeInput {
+            kind: NoticeKind::Submitted,
+            issuer: issuer(),
+            dossier: facts(),
+            issued_at: DateTime::parse_from_rfc3339("2026-11-24T08:11:00+07:00")
+                .unwrap_or_default(),
+            reason: String::new(),
+            requested: Vec::new(),
+            new_due_at: None,
+            steps: Vec::new(),
+            tracking_url: "http://x/track".into(),
+        });
+        let text = format!("{:?}", doc.blocks);
+        for want in [
+            "Nguyễn Thị Hường",
+            "Xác nhận thông tin về cư trú",
+            "Tờ khai thay đổi thông tin cư trú",
+            "08 giờ 10 phút, ngày 24/11/2026",
+            "08 giờ 10 phút, ngày 25/11/2026",
+            "chưa phải Giấy tiếp nhận hồ sơ",
+        ] {
+            assert!(text.contains(want), "{want}\n---\n{text}");
+        }
+        // It is not the receipt: no appointment for the result.
+        assert!(!text.contains("Thời gian trả kết quả"), "{text}");
+        assert_eq!(doc.letterhead.number, "H31.10105-261124-0003/NHS");
     }
 
     #[test]

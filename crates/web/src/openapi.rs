@@ -1051,13 +1051,13 @@ fn paths() -> Value {
         id: "getNotice",
         summary: "Download a notice of the dossier",
         description: Some(
-            "A notice the dossier has reached (listed in `documents[]` with its `url`), rendered as PDF from the dossier's facts: the receipt slip, a supplementation request, a refusal, an apology for lateness, a stop notice, or (staff only) the process-control sheet. Notices are in Vietnamese, as the law requires.",
+            "A notice the dossier has reached (listed in `documents[]` with its `url`), rendered as PDF from the dossier's facts: the acknowledgement of an online submission (from the moment it is sent), the receipt slip, a supplementation request, a refusal, an apology for lateness, a stop notice, or (staff only) the process-control sheet. Notices are in Vietnamese, as the law requires.",
         ),
         access: Access::SignedIn,
         params: vec![
             dossier_code(),
             json!({ "name": "kind", "in": "path", "required": true,
-                "schema": { "type": "string", "enum": ["receipt", "supplement", "refusal", "apology", "stop", "process-control"] } }),
+                "schema": { "type": "string", "enum": ["submitted", "receipt", "supplement", "refusal", "apology", "stop", "process-control"] } }),
         ],
         body: None,
         ok: (

@@ -1331,6 +1331,8 @@ struct DonePage {
     cost: crate::pages::FeeTable,
     code: String,
     receipt_due: String,
+    /// The acknowledgement of the submission, as PDF.
+    acknowledgement: String,
 }
 
 pub async fn done(
@@ -1351,6 +1353,11 @@ pub async fn done(
                 c: chrome(&ui, &who, "apply.done_title"),
                 cost: crate::pages::fee_table(ui.lang, &v.fees),
                 receipt_due: local_time(&s, v.receipt_due_at, TIME_DATE),
+                acknowledgement: format!(
+                    "/my/{}/notices/{}",
+                    v.code,
+                    motcua_documents::templates::NoticeKind::Submitted.slug()
+                ),
                 code: v.code,
             },
         ),

@@ -45,21 +45,39 @@ async fn a_citizen_deletes_their_draft_after_confirming_and_nothing_of_it_is_lef
 
     // "My dossiers" offers it for a draft; the page says what goes and asks.
     let (_, list) = t.page(&cookie, "/my").await;
-    assert!(list.contains(&format!("href=\"/my/{draft}/delete\"")), "{list}");
+    assert!(
+        list.contains(&format!("href=\"/my/{draft}/delete\"")),
+        "{list}"
+    );
     let (status, ask) = t.page(&cookie, &format!("/my/{draft}/delete")).await;
     assert_eq!(status, 200);
-    assert!(ask.contains("Nguyễn Minh Khang"), "the child's name tells the draft: {ask}");
+    assert!(
+        ask.contains("Nguyễn Minh Khang"),
+        "the child's name tells the draft: {ask}"
+    );
     assert!(ask.contains("1 tệp đã tải lên cũng bị xóa theo"), "{ask}");
     let (_, ask_en) = t
-        .page(&format!("{cookie}; lang=en"), &format!("/my/{draft}/delete"))
+        .page(
+            &format!("{cookie}; lang=en"),
+            &format!("/my/{draft}/delete"),
+        )
         .await;
-    assert!(ask_en.contains("Its 1 uploaded file is deleted with it."), "{ask_en}");
+    assert!(
+        ask_en.contains("Its 1 uploaded file is deleted with it."),
+        "{ask_en}"
+    );
     // Without the confirmation nothing happens.
     let (status, _, _) = t
         .submit_fields(&cookie, &format!("/my/{draft}/delete"), &[])
         .await;
     assert_eq!(status, 200);
-    assert!(dossier::Entity::find_by_id(row.id.clone()).one(&t.app.db).await.unwrap().is_some());
+    assert!(
+        dossier::Entity::find_by_id(row.id.clone())
+            .one(&t.app.db)
+            .await
+            .unwrap()
+            .is_some()
+    );
 
     // Someone else cannot even see it, nor can staff.
     let other = t.citizen_token(CITIZEN_B).await;
@@ -68,19 +86,32 @@ async fn a_citizen_deletes_their_draft_after_confirming_and_nothing_of_it_is_lef
     assert_eq!(delete(&t, &officer, &draft).await.status(), 404);
 
     let (status, to, _) = t
-        .submit_fields(&cookie, &format!("/my/{draft}/delete"), &[("confirm", "yes")])
+        .submit_fields(
+            &cookie,
+            &format!("/my/{draft}/delete"),
+            &[("confirm", "yes")],
+        )
         .await;
     assert_eq!(status, 303);
     assert_eq!(to, format!("/my?deleted={draft}"));
     let (_, list) = t.page(&cookie, &to).await;
     assert!(list.contains("Đã xóa bản nháp"), "{list}");
-    assert!(!list.contains(&format!("href=\"/my/{draft}/form\"")), "{list}");
+    assert!(
+        !list.contains(&format!("href=\"/my/{draft}/form\"")),
+        "{list}"
+    );
     // A made-up banner is not echoed.
     let (_, forged) = t.page(&cookie, "/my?deleted=%3Cscript%3E").await;
     assert!(!forged.contains("Đã xóa bản nháp"));
 
     // Gone: the row, its history, its files and their bytes; a second delete is "not found".
-    assert!(dossier::Entity::find_by_id(row.id.clone()).one(&t.app.db).await.unwrap().is_none());
+    assert!(
+        dossier::Entity::find_by_id(row.id.clone())
+            .one(&t.app.db)
+            .await
+            .unwrap()
+            .is_none()
+    );
     for count in [
         attachment::Entity::find()
             .filter(attachment::Column::DossierId.eq(row.id.clone()))
@@ -96,7 +127,10 @@ async fn a_citizen_deletes_their_draft_after_confirming_and_nothing_of_it_is_lef
         assert_eq!(count, 0);
     }
     for key in &stored {
-        assert!(t.app.files.get(key).await.is_err(), "the file's bytes are deleted");
+        assert!(
+            t.app.files.get(key).await.is_err(),
+            "the file's bytes are deleted"
+        );
     }
     assert_eq!(delete(&t, &token, &draft).await.status(), 404);
     // The audit trail says who deleted which draft, not what it held.
@@ -134,9 +168,18 @@ async fn only_a_draft_is_deleted_and_the_api_says_why_not() {
 
     // Through the API a bare draft goes with 204.
     let r = t
-        .post_json(&token, "/api/v1/dossiers", &serde_json::json!({ "procedure": "1.001193" }))
+        .post_json(
+            &token,
+            "/api/v1/dossiers",
+            &serde_json::json!({ "procedure": "1.001193" }),
+        )
         .await;
     let draft = json(r).await["code"].as_str().unwrap().to_owned();
     assert_eq!(delete(&t, &token, &draft).await.status(), 204);
-    assert_eq!(t.get(&token, &format!("/api/v1/dossiers/{draft}")).await.status(), 404);
+    assert_eq!(
+        t.get(&token, &format!("/api/v1/dossiers/{draft}"))
+            .await
+            .status(),
+        404
+    );
 }

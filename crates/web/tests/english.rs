@@ -51,27 +51,38 @@ async fn the_procedure_api_speaks_the_callers_language() {
         vec![("accept-language", "en-GB,en;q=0.9,vi;q=0.5")],
         vec![("accept-language", "vi")],
     ] {
-        let query = if headers[0].1 == "vi" {
-            "?lang=en"
-        } else {
-            ""
-        };
+        let query = if headers[0].1 == "vi" { "?lang=en" } else { "" };
         let (status, en, lang) = get(&t, &format!("{path}{query}"), &headers).await;
         assert_eq!((status, lang.as_str()), (200, "en"), "{headers:?}{query}");
         assert_eq!(en["lang"], "en");
         // Texts change, keys and stored values do not.
         assert_eq!(option_label(&en, "gioi_tinh", "nu"), "Female");
-        assert_eq!(en["form"]["fields"][0]["key"], vi["form"]["fields"][0]["key"]);
+        assert_eq!(
+            en["form"]["fields"][0]["key"],
+            vi["form"]["fields"][0]["key"]
+        );
         assert_eq!(
             en["form"]["fields"][0]["label"],
             "Full name of the person applying"
         );
-        assert!(en["components"][0]["name"]
-            .as_str()
-            .unwrap()
-            .starts_with("Birth registration declaration form"));
-        assert!(en["fees"][0]["name"].as_str().unwrap().starts_with("Charge"));
-        assert!(en["result_document"].as_str().unwrap().contains("Birth certificate"));
+        assert!(
+            en["components"][0]["name"]
+                .as_str()
+                .unwrap()
+                .starts_with("Birth registration declaration form")
+        );
+        assert!(
+            en["fees"][0]["name"]
+                .as_str()
+                .unwrap()
+                .starts_with("Charge")
+        );
+        assert!(
+            en["result_document"]
+                .as_str()
+                .unwrap()
+                .contains("Birth certificate")
+        );
         assert_eq!(en["sector"], "Civil status");
     }
 
@@ -79,7 +90,12 @@ async fn the_procedure_api_speaks_the_callers_language() {
     let (status, list, lang) = get(&t, "/api/v1/procedures?q=khai+sinh&lang=en", &[]).await;
     assert_eq!((status, lang.as_str()), (200, "en"));
     assert_eq!(list["items"][0]["sector"], "Civil status");
-    let r = t.http.get(t.url(&format!("{path}?lang=fr"))).send().await.unwrap();
+    let r = t
+        .http
+        .get(t.url(&format!("{path}?lang=fr")))
+        .send()
+        .await
+        .unwrap();
     expect_problem(r, 400, "invalid_lang").await;
 }
 
@@ -96,7 +112,10 @@ async fn an_english_reader_applies_in_english_and_is_told_mistakes_in_english() 
     ] {
         assert!(page.contains(text), "procedure page lacks {text:?}");
     }
-    assert!(!page.contains("Giấy chứng sinh;"), "a Vietnamese component name");
+    assert!(
+        !page.contains("Giấy chứng sinh;"),
+        "a Vietnamese component name"
+    );
 
     let token = t.citizen_token(CITIZEN_A).await;
     let draft = t.birth_registration_draft(&token).await;
@@ -111,8 +130,12 @@ async fn an_english_reader_applies_in_english_and_is_told_mistakes_in_english() 
     ] {
         assert!(form.contains(text), "form part lacks {text:?}");
     }
-    for vietnamese in ["Họ, chữ đệm, tên người được khai sinh", ">Nữ<", "Giới tính"] {
-        assert!(!form.contains(vietnamese), "form part still has {vietnamese:?}");
+    for vietnamese in ["Họ, chữ đệm, tên người được khai sinh", ">Nữ<", "Giới tính"]
+    {
+        assert!(
+            !form.contains(vietnamese),
+            "form part still has {vietnamese:?}"
+        );
     }
 
     // A birth date in the future: the message names the field in English.
@@ -124,7 +147,10 @@ async fn an_english_reader_applies_in_english_and_is_told_mistakes_in_english() 
         )
         .await;
     assert_eq!(status, 422, "{body}");
-    assert!(body.contains("“Date of birth” cannot be after today"), "{body}");
+    assert!(
+        body.contains("“Date of birth” cannot be after today"),
+        "{body}"
+    );
     assert!(!body.contains("Ngày, tháng, năm sinh"), "{body}");
 
     // The same through the API: each message in its language, with the field named in it.
@@ -137,7 +163,10 @@ async fn an_english_reader_applies_in_english_and_is_told_mistakes_in_english() 
         .await;
     let problem = expect_problem(r, 422, "invalid_form").await;
     let e = &problem["errors"][0];
-    assert!(e["message_en"].as_str().unwrap().contains("(Female)"), "{e}");
+    assert!(
+        e["message_en"].as_str().unwrap().contains("(Female)"),
+        "{e}"
+    );
     assert!(e["message_vi"].as_str().unwrap().contains("(Nữ)"), "{e}");
 
     // Documents and check pages name the components and the answers in English; the fee line
@@ -147,5 +176,8 @@ async fn an_english_reader_applies_in_english_and_is_told_mistakes_in_english() 
     let (_, check) = t.page(&en, &format!("/my/{draft}/check")).await;
     assert!(check.contains("Relationship to the child"), "{check}");
     assert!(check.contains("Certificate of live birth"), "{check}");
-    assert!(!check.contains("Quan hệ với người được khai sinh"), "{check}");
+    assert!(
+        !check.contains("Quan hệ với người được khai sinh"),
+        "{check}"
+    );
 }

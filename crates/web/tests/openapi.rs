@@ -205,10 +205,7 @@ async fn every_operation_lists_the_statuses_its_class_can_produce() {
         for (status, response) in op["responses"].as_object().unwrap() {
             let response = resolve(&doc, response);
             if status == "204" {
-                assert!(
-                    response.get("content").is_none(),
-                    "{label} 204 has content"
-                );
+                assert!(response.get("content").is_none(), "{label} 204 has content");
                 continue;
             }
             let content = response["content"]

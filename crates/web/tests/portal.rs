@@ -316,6 +316,35 @@ async fn a_citizen_applies_for_birth_registration_in_the_browser_pages() {
     assert!(html.contains(&format!("/track?code={code}")));
     // What happens next, and how the applicant will be told.
     assert!(html.contains("Những gì xảy ra tiếp theo") && html.contains("href=\"/my/settings\""));
+    // The acknowledgement is there at once, before any office has received the application.
+    let ack = format!("/my/{code}/notices/submitted");
+    assert!(html.contains(&format!("href=\"{ack}\"")), "{html}");
+    let r = t
+        .http
+        .get(t.url(&ack))
+        .header("cookie", &b.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
+    let api = json(
+        t.get(
+            &t.citizen_token(CITIZEN_A).await,
+            &format!("/api/v1/dossiers/{code}"),
+        )
+        .await,
+    )
+    .await;
+    assert!(
+        api["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["kind"] == "submission_acknowledgement"),
+        "{api}"
+    );
 
     let (_, _, html) = b.get("/my").await;
     assert!(html.contains(&code) && html.contains("Mới nộp, chờ tiếp nhận"));
