@@ -1,6 +1,8 @@
 //! "Who read my data": the citizen's access log, as a page (`/my/access-log`) and as JSON
 //! (`GET /api/v1/me/access-log`).
 
+use std::collections::HashMap;
+
 use askama::Template;
 use axum::Json;
 use axum::extract::State;
@@ -10,7 +12,7 @@ use serde_json::json;
 
 use crate::AppState;
 use crate::auth::{Auth, MaybeAuth};
-use crate::i18n::t;
+use crate::i18n::{Lang, t};
 use crate::pages::{Chrome, TIME_DATE, UiLang, chrome, local_time, render};
 use crate::portal::{app_error, citizen};
 use crate::problem::Problem;
@@ -48,6 +50,28 @@ pub async fn page(ui: UiLang, MaybeAuth(who): MaybeAuth, State(s): State<AppStat
         Err(e) => return app_error(&ui, &who, &e),
     };
     let lang = ui.lang;
+    // Officials by their names and agencies by theirs, never by account or code.
+    let mut accounts: Vec<String> = items
+        .iter()
+        .filter_map(|i| i.actor.strip_prefix("staff:").map(str::to_owned))
+        .collect();
+    accounts.sort();
+    accounts.dedup();
+    let people = motcua_app::org::staff_names(&s.app.reader, &accounts)
+        .await
+        .unwrap_or_default();
+    let mut agencies: HashMap<String, String> = HashMap::new();
+    for code in items.iter().filter_map(|i| i.agency.clone()) {
+        if agencies.contains_key(&code) {
+            continue;
+        }
+        let name = match motcua_app::org::find_agency(&s.app, &code).await {
+            Ok(Some(a)) if lang == Lang::En && !a.name_en.is_empty() => a.name_en,
+            Ok(Some(a)) => a.name_vi,
+            _ => code.clone(),
+        };
+        agencies.insert(code, name);
+    }
     let rows = items
         .into_iter()
         .map(|i| Row {
@@ -61,10 +85,18 @@ pub async fn page(ui: UiLang, MaybeAuth(who): MaybeAuth, State(s): State<AppStat
                     .and_then(motcua_domain::national::Database::from_name)
                 {
                     Some(d) => crate::pages::database_name(lang, d).to_owned(),
-                    None => i.actor.trim_start_matches("staff:").to_owned(),
+                    None => {
+                        let account = i.actor.trim_start_matches("staff:");
+                        people
+                            .get(account)
+                            .cloned()
+                            .unwrap_or_else(|| account.to_owned())
+                    }
                 },
                 t(lang, &format!("access.role.{}", i.role)),
-                i.agency.map(|a| format!(", {a}")).unwrap_or_default()
+                i.agency
+                    .map(|a| format!(", {}", agencies.get(&a).unwrap_or(&a)))
+                    .unwrap_or_default()
             ),
             purpose: t(lang, &format!("access.purpose.{}", i.purpose)).to_owned(),
             dossier: i.dossier,

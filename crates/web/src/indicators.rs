@@ -279,6 +279,9 @@ fn rate_text(lang: Lang, f: &Figure) -> String {
 
 struct FigureRow {
     id: String,
+    /// The id as Decision 766 numbers it (1.1 … 5.4); empty for our own figures (receipt_8h),
+    /// which are named only in words.
+    number: String,
     name: String,
     count: String,
     rate: String,
@@ -482,6 +485,11 @@ pub async fn dashboard(
         };
         rows.push(FigureRow {
             drill: indicators::ratio_of(&Default::default(), id).is_some(),
+            number: if id.starts_with(|c: char| c.is_ascii_digit()) {
+                id.to_owned()
+            } else {
+                String::new()
+            },
             id: id.to_owned(),
             name,
             count,
@@ -588,9 +596,15 @@ pub async fn dashboard(
             .iter()
             .filter(|(id, _, _)| targets::targetable(id))
             .map(|(id, vi, en)| {
+                let name = if lang == Lang::En { *en } else { *vi };
                 (
                     (*id).to_owned(),
-                    if lang == Lang::En { *en } else { *vi }.to_owned(),
+                    // Decision 766 numbers lead the name; our own figures are named in words.
+                    if id.starts_with(|c: char| c.is_ascii_digit()) {
+                        format!("{id} · {name}")
+                    } else {
+                        name.to_owned()
+                    },
                 )
             })
             .collect(),

@@ -412,6 +412,28 @@ struct ProcedurePage {
     p: ProcedureView,
 }
 
+/// A history step's note as people read it. The lifecycle writes two notes as data rather than
+/// words: the assignee's account (assign) and how the result went back (return: `online`,
+/// `counter: name (id)`, `post: item number`); those are put in words, the rest is the person's
+/// own text. `people` names staff accounts.
+pub fn history_note(
+    lang: Lang,
+    action: &str,
+    note: &str,
+    people: &std::collections::HashMap<String, String>,
+) -> String {
+    match action {
+        "assign" => people.get(note).cloned().unwrap_or_else(|| note.to_owned()),
+        "return_result" => match note.split_once(": ") {
+            None if note == "online" => t(lang, "staff.delivery_online").to_owned(),
+            Some(("counter", who)) => format!("{}: {who}", t(lang, "staff.delivery_counter")),
+            Some(("post", item)) => format!("{}: {item}", t(lang, "staff.delivery_post")),
+            _ => note.to_owned(),
+        },
+        _ => note.to_owned(),
+    }
+}
+
 /// A catalogue amount, or why there is none: written as [`money`] writes it.
 pub fn vnd(lang: Lang, amount: Option<i64>) -> String {
     match amount {
@@ -758,4 +780,33 @@ pub fn error_page(
 
 pub async fn fallback(ui: UiLang, MaybeAuth(who): MaybeAuth) -> Response {
     not_found_page(&ui, &who)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_notes_that_are_data_are_put_in_words() {
+        let people: std::collections::HashMap<String, String> =
+            [("specialist@H31.11341".to_owned(), "Nguyễn Ngọc Linh".to_owned())].into();
+        let note = |lang, action, n| history_note(lang, action, n, &people);
+        assert_eq!(note(Lang::Vi, "assign", "specialist@H31.11341"), "Nguyễn Ngọc Linh");
+        assert_eq!(
+            note(Lang::En, "return_result", "online"),
+            t(Lang::En, "staff.delivery_online")
+        );
+        assert_eq!(
+            note(Lang::Vi, "return_result", "post: EL123456789VN"),
+            format!("{}: EL123456789VN", t(Lang::Vi, "staff.delivery_post"))
+        );
+        assert_eq!(
+            note(Lang::Vi, "return_result", "counter: Trần Thị Hoa (******3456)"),
+            format!("{}: Trần Thị Hoa (******3456)", t(Lang::Vi, "staff.delivery_counter"))
+        );
+        // The person's own words stay as written, even when they look like data.
+        assert_eq!(note(Lang::Vi, "receive", "online"), "online");
+        assert_eq!(note(Lang::Vi, "assign", "ai đó"), "ai đó");
+    }
 }

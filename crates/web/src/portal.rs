@@ -1589,7 +1589,12 @@ async fn dossier_page(
             let mut text = t(lang, &format!("status.{}", h.to_status)).to_owned();
             if let Some(n) = &h.note {
                 text.push_str(" — ");
-                text.push_str(n);
+                text.push_str(&crate::pages::history_note(
+                    lang,
+                    &h.action,
+                    n,
+                    &HashMap::new(),
+                ));
             }
             (local_time(s, Some(h.at), TIME_DATE), text)
         })

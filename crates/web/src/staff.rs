@@ -760,6 +760,12 @@ async fn dossier_page_with(
         .history
         .iter()
         .filter_map(|h| h.actor.strip_prefix("staff:").map(str::to_owned))
+        .chain(
+            v.history
+                .iter()
+                .filter(|h| h.action == "assign")
+                .filter_map(|h| h.note.clone()),
+        )
         .chain(v.assignee.clone())
         .chain(v.appraisal.as_ref().map(|a| a.by.clone()))
         .collect();
@@ -969,7 +975,10 @@ async fn dossier_page_with(
                         t(lang, &format!("status.{}", h.to_status)),
                         h.note
                             .as_ref()
-                            .map(|n| format!(" ({n})"))
+                            .map(|n| format!(
+                                " ({})",
+                                crate::pages::history_note(lang, &h.action, n, &people)
+                            ))
                             .unwrap_or_default()
                     ),
                 )

@@ -104,6 +104,11 @@ async fn officials_reads_are_listed_for_the_citizen_and_refused_attempts_too() {
         body.contains("Ai đã xem dữ liệu của tôi") && body.contains("(bị từ chối)"),
         "{body}"
     );
+    // Officials by name and agency by name: never an account or an agency code.
+    let officer_name = motcua_app::org::demo_person_name(&format!("officer@{AGENCY_A}"));
+    assert!(body.contains(&officer_name), "{body}");
+    assert!(!body.contains(&format!("officer@{AGENCY_A}")), "{body}");
+    assert!(!body.contains(&format!(", {AGENCY_A}")), "{body}");
     let (_, body) = t.page(&cookie, "/my/access-log?lang=en").await;
     assert!(
         body.contains("Who read my data") && body.contains("Opened a file of the dossier"),

@@ -1,0 +1,18 @@
+import { chromium } from 'playwright-core';
+const base = 'http://127.0.0.1:18081';
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+const ctx = await b.newContext({ viewport: { width: 1280, height: 900 } });
+const p = await ctx.newPage();
+await p.goto(`${base}/staff`);
+await p.fill('#username', 'officer@H31.11341'); await p.fill('#password', 'demo');
+await p.click('form[action="/staff/login"] button'); await p.waitForURL(`${base}/staff`);
+const show = async (path, re) => { await p.goto(base + path); const t = await p.evaluate(() => document.querySelector('main').innerText); for (const line of t.split('\n')) if (re.test(line)) console.log(path, '>>', line.slice(0, 200)); };
+await show('/staff/dossiers/' + process.argv[2], /specialist@|\bonline\b/);
+const a = await b.newContext({ viewport: { width: 1280, height: 900 } }); const q = await a.newPage();
+await q.goto(`${base}/staff`); await q.fill('#username', 'admin@H31'); await q.fill('#password', 'demo');
+await q.click('form[action="/staff/login"] button'); await q.waitForURL(`${base}/staff`);
+await q.goto(base + '/staff/indicators?agency=H31'); const t = await q.evaluate(() => document.querySelector('main').innerText); for (const line of t.split('\n')) if (/receipt_8h/.test(line)) console.log('ind >>', line);
+const c = await b.newContext(); const r = await c.newPage();
+await r.goto(`${base}/my`); await r.click('button[name=pick][value="031085012345"]'); await r.waitForURL(/\/my/);
+await r.goto(`${base}/my/${process.argv[2]}`); const u = await r.evaluate(() => document.querySelector('main').innerText); for (const line of u.split('\n')) if (/\bonline\b/.test(line)) console.log('my >>', line);
+await b.close();
