@@ -579,6 +579,47 @@ try {
   await page.goto(`${base}/thong-ke?lang=en`);
   if (!(await page.textContent('main')).includes('Dossiers handled early or on time')) fail('the statistics page is not in English');
   await check('statistics-en');
+  // A death registration worked through the API to its result: the death extract follows the
+  // statutory paper (the deceased, the death, the registration, dd/mm/yyyy), never the form.
+  {
+    const citizenApi = officerPage.request;
+    const ok = async (r, what) => { if (!r.ok()) fail(`${what}: ${r.status()} ${await r.text()}`); return r.json(); };
+    const draft = (await ok(await citizenApi.post(`${base}/api/v1/dossiers`, { data: { procedure: '1.000656' } }), 'death draft')).code;
+    await ok(await citizenApi.put(`${base}/api/v1/dossiers/${draft}/form`, { data: {
+      ho_ten_nguoi_chet: 'Nguyễn Văn Bình', so_dinh_danh_nguoi_chet: '031050001111', ngay_sinh_nguoi_chet: '1950-03-04',
+      gioi_tinh: 'nam', dan_toc: 'Kinh', quoc_tich: 'Việt Nam',
+      noi_cu_tru_cuoi_cung: { commune: '11341', street: 'Số 15 Lạch Tray' },
+      thoi_diem_chet: '2026-11-20', noi_chet: 'Bệnh viện Việt Tiệp', nguyen_nhan_chet: 'Bệnh già',
+      giay_bao_tu_so: 'Số 15/BT, ngày 20/11/2026, Bệnh viện Việt Tiệp',
+      quan_he: 'con', so_dien_thoai: '0912345678', ho_ten_nguoi_yeu_cau: 'Nguyễn Văn An',
+      so_dinh_danh_nguoi_yeu_cau: '031085012345', noi_cu_tru_nguoi_yeu_cau: { commune: '11341', street: 'Số 15 Lạch Tray' },
+    } }), 'death form');
+    await ok(await citizenApi.post(`${base}/api/v1/dossiers/${draft}/attachments`, { multipart: {
+      component: 'giay_bao_tu',
+      file: { name: 'giay-bao-tu.pdf', mimeType: 'application/pdf', buffer: readFileSync(new URL('../docs/examples/sample.pdf', import.meta.url)) },
+    } }), 'death notice upload');
+    const death = (await ok(await citizenApi.post(`${base}/api/v1/dossiers/${draft}/submit`), 'death submit')).code;
+    // The people of the back office above, each in their own signed-in browser.
+    for (const [who, body] of [[staff.request, { action: 'receive' }],
+      [leader.request, { action: 'assign', assignee: 'specialist@H31.11341' }],
+      [specialist.request, { action: 'forward', opinion: 'Đủ điều kiện đăng ký khai tử', proposal: 'Đề nghị đăng ký khai tử' }],
+      [leader.request, { action: 'approve' }], [clerk.request, { action: 'issue_result', decision: 'Đăng ký khai tử' }],
+      [staff.request, { action: 'return_result', delivery: 'online' }]]) {
+      await ok(await who.post(`${base}/api/v1/dossiers/${death}/actions`, { data: body }), `death ${body.action}`);
+    }
+    const issued = await ok(await citizenApi.get(`${base}/api/v1/dossiers/${death}`), 'death dossier');
+    const result = issued.documents.find(d => d.kind === 'result');
+    if (!result) fail(`no result among ${JSON.stringify(issued.documents)}`);
+    const extractPath = `${tmpdir()}/motcua-e2e-death-${process.pid}.pdf`;
+    writeFileSync(extractPath, await (await citizenApi.get(base + result.url)).body());
+    const extract = execFileSync('pdftotext', [extractPath, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+    // poppler reads the facts' labels and values as two columns.
+    for (const want of ['TRÍCH LỤC KHAI TỬ', 'Người đã chết', 'Nguyễn Văn Bình', '04/03/1950', 'Đã chết vào ngày',
+      '20/11/2026', 'Bệnh viện Việt Tiệp', 'Người đi khai tử', 'Nguyễn Văn An (Con)', 'Quyển số', 'PHÓ CHỦ TỊCH']) {
+      if (!extract.includes(want)) fail(`the death extract lacks «${want}»:\n${extract}`);
+    }
+    if (/\b2026-11-20\b/.test(extract) || extract.includes('Số điện thoại')) fail('the death extract prints the application');
+  }
   // An applicant who reads only English applies for a birth registration: every label, hint,
   // option, component, fee and message of the journey is English, and a mistake is explained in
   // English where it is made.

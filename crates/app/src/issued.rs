@@ -570,53 +570,101 @@ async fn result_document(
             .map(|a| a.value.clone())
             .unwrap_or_default()
     };
-    let date_of_birth = form
-        .get("ngay_sinh")
-        .and_then(Value::as_str)
-        .and_then(motcua_domain::form::parse_form_date);
-    if let ("1.001193", Some(date_of_birth)) = (proc.code.as_str(), date_of_birth) {
-        let father = (!value("ho_ten_cha").is_empty()).then(|| templates::CivilPerson {
-            name: value("ho_ten_cha"),
-            born: value("nam_sinh_cha"),
-            ethnicity: value("dan_toc_cha"),
-            nationality: String::new(),
-            residence: value("noi_cu_tru_cha"),
-            id_number: value("so_dinh_danh_cha"),
-        });
-        let input = templates::BirthCertificateInput {
-            document_id: draft.id.to_owned(),
-            issuer: issuer.clone(),
-            entry_number: draft.entry.clone(),
-            book: format!("01/{}", draft.year),
-            register_number: draft.number.to_owned(),
-            issued_at: local(app, now),
-            child_name: value("ho_ten_tre"),
-            date_of_birth,
-            sex: value("gioi_tinh"),
-            ethnicity: value("dan_toc"),
-            nationality: value("quoc_tich"),
-            place_of_birth: value("noi_sinh"),
-            home_town: value("que_quan"),
-            personal_id: value("so_dinh_danh_tre"),
-            mother: templates::CivilPerson {
-                name: value("ho_ten_me"),
-                born: value("nam_sinh_me"),
-                ethnicity: value("dan_toc_me"),
-                nationality: String::new(),
-                residence: value("noi_cu_tru_me"),
-                id_number: value("so_dinh_danh_me"),
-            },
-            father,
-            declarant_name: value("ho_ten_nguoi_yeu_cau"),
-            declarant_id: value("so_dinh_danh_nguoi_yeu_cau"),
-            relation: value("quan_he"),
-            dossier_code: row.code.clone(),
-            signature_role,
-            signer_name,
-            verify_url: draft.verify_url.to_owned(),
-            draft: draft.preview,
-        };
-        return Ok(templates::birth_certificate(&input));
+    let entry = templates::RegisterEntry {
+        document_id: draft.id.to_owned(),
+        issuer: issuer.clone(),
+        entry_number: draft.entry.clone(),
+        book: format!("01/{}", draft.year),
+        register_number: draft.number.to_owned(),
+        issued_at: local(app, now),
+        dossier_code: row.code.clone(),
+        signature_role,
+        signer_name,
+        verify_url: draft.verify_url.to_owned(),
+        draft: draft.preview,
+    };
+    // The essential civil-status services get their statutory paper; any other procedure the
+    // generic result below.
+    let date = |k: &str| templates::paper_date(&value(k));
+    match proc.code.as_str() {
+        "1.001193" => {
+            if let Some(date_of_birth) = form
+                .get("ngay_sinh")
+                .and_then(Value::as_str)
+                .and_then(motcua_domain::form::parse_form_date)
+            {
+                let father = (!value("ho_ten_cha").is_empty()).then(|| templates::CivilPerson {
+                    name: value("ho_ten_cha"),
+                    born: value("nam_sinh_cha"),
+                    ethnicity: value("dan_toc_cha"),
+                    nationality: String::new(),
+                    residence: value("noi_cu_tru_cha"),
+                    id_number: value("so_dinh_danh_cha"),
+                });
+                return Ok(templates::birth_certificate(
+                    &templates::BirthCertificateInput {
+                        entry,
+                        child_name: value("ho_ten_tre"),
+                        date_of_birth,
+                        sex: value("gioi_tinh"),
+                        ethnicity: value("dan_toc"),
+                        nationality: value("quoc_tich"),
+                        place_of_birth: value("noi_sinh"),
+                        home_town: value("que_quan"),
+                        personal_id: value("so_dinh_danh_tre"),
+                        mother: templates::CivilPerson {
+                            name: value("ho_ten_me"),
+                            born: value("nam_sinh_me"),
+                            ethnicity: value("dan_toc_me"),
+                            nationality: String::new(),
+                            residence: value("noi_cu_tru_me"),
+                            id_number: value("so_dinh_danh_me"),
+                        },
+                        father,
+                        declarant_name: value("ho_ten_nguoi_yeu_cau"),
+                        declarant_id: value("so_dinh_danh_nguoi_yeu_cau"),
+                        relation: value("quan_he"),
+                    },
+                ));
+            }
+        }
+        "1.000656" => {
+            return Ok(templates::death_extract(&templates::DeathExtractInput {
+                entry,
+                name: value("ho_ten_nguoi_chet"),
+                date_of_birth: date("ngay_sinh_nguoi_chet"),
+                sex: value("gioi_tinh"),
+                ethnicity: value("dan_toc"),
+                nationality: value("quoc_tich"),
+                personal_id: value("so_dinh_danh_nguoi_chet"),
+                last_residence: value("noi_cu_tru_cuoi_cung"),
+                died_on: date("thoi_diem_chet"),
+                place_of_death: value("noi_chet"),
+                cause: value("nguyen_nhan_chet"),
+                death_notice: value("giay_bao_tu_so"),
+                declarant_name: value("ho_ten_nguoi_yeu_cau"),
+                declarant_id: value("so_dinh_danh_nguoi_yeu_cau"),
+                relation: value("quan_he"),
+            }));
+        }
+        "1.000894" => {
+            let spouse = |side: &str| templates::Spouse {
+                name: value(&format!("{side}_ho_ten")),
+                date_of_birth: date(&format!("{side}_ngay_sinh")),
+                ethnicity: value(&format!("{side}_dan_toc")),
+                nationality: value(&format!("{side}_quoc_tich")),
+                residence: value(&format!("{side}_noi_cu_tru")),
+                personal_id: value(&format!("{side}_so_dinh_danh")),
+            };
+            return Ok(templates::marriage_certificate(
+                &templates::MarriageCertificateInput {
+                    entry,
+                    wife: spouse("ben_nu"),
+                    husband: spouse("ben_nam"),
+                },
+            ));
+        }
+        _ => {}
     }
     let fields = shown
         .into_iter()
@@ -638,9 +686,9 @@ async fn result_document(
         dossier: facts,
         fields,
         decision,
-        signer_role: signature_role,
-        signer_name,
-        verify_url: draft.verify_url.to_owned(),
+        signer_role: entry.signature_role,
+        signer_name: entry.signer_name,
+        verify_url: entry.verify_url,
     };
     Ok(templates::result(&input))
 }

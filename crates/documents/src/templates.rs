@@ -459,10 +459,11 @@ pub struct CivilPerson {
     pub id_number: String,
 }
 
-/// What the birth certificate (Giấy khai sinh) states, following the Ministry of Justice's form:
-/// the child, the parents, the register entry, the place and date of registration.
+/// The entry of a civil-status paper in the agency's register and who signs it: what the birth
+/// certificate, the death extract and the marriage certificate share (Circular 04/2020/TT-BTP
+/// forms: the number and book of the entry, place and date, the signer's position and name).
 #[derive(Debug, Clone)]
-pub struct BirthCertificateInput {
+pub struct RegisterEntry {
     pub document_id: String,
     pub issuer: Issuer,
     /// The register entry: "Số" and "Quyển số".
@@ -471,6 +472,19 @@ pub struct BirthCertificateInput {
     /// The number in the register of issued documents (the PDF's title, as for every result).
     pub register_number: String,
     pub issued_at: DateTime<FixedOffset>,
+    pub dossier_code: String,
+    pub signature_role: String,
+    pub signer_name: String,
+    pub verify_url: String,
+    /// An unsigned draft shown to the clerk before issuing.
+    pub draft: bool,
+}
+
+/// What the birth certificate (Giấy khai sinh) states, following the Ministry of Justice's form:
+/// the child, the parents, the register entry, the place and date of registration.
+#[derive(Debug, Clone)]
+pub struct BirthCertificateInput {
+    pub entry: RegisterEntry,
     pub child_name: String,
     pub date_of_birth: chrono::NaiveDate,
     pub sex: String,
@@ -485,12 +499,6 @@ pub struct BirthCertificateInput {
     pub declarant_name: String,
     pub declarant_id: String,
     pub relation: String,
-    pub dossier_code: String,
-    pub signature_role: String,
-    pub signer_name: String,
-    pub verify_url: String,
-    /// An unsigned draft shown to the clerk before issuing.
-    pub draft: bool,
 }
 
 /// Facts that the paper prints on one line ("Năm sinh / Dân tộc: 1990 / Kinh"), keeping only
@@ -513,6 +521,16 @@ fn joined(pairs: &[(&str, &str)]) -> Option<(String, String)> {
     Some((label, value))
 }
 
+/// The facts that are known, in order: a paper leaves out what the registration did not state
+/// rather than printing blank lines.
+fn known(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(l, v)| ((*l).to_owned(), v.trim().to_owned()))
+        .collect()
+}
+
 fn person_facts(p: &CivilPerson) -> Vec<(String, String)> {
     let mut out = vec![("Họ, chữ đệm, tên".to_owned(), p.name.clone())];
     out.extend(joined(&[
@@ -520,15 +538,94 @@ fn person_facts(p: &CivilPerson) -> Vec<(String, String)> {
         ("Dân tộc", &p.ethnicity),
         ("Quốc tịch", &p.nationality),
     ]));
-    for (label, value) in [
+    out.extend(known(&[
         ("Nơi cư trú", &p.residence),
         ("Số định danh cá nhân", &p.id_number),
-    ] {
-        if !value.trim().is_empty() {
-            out.push((label.to_owned(), value.clone()));
-        }
-    }
+    ]));
     out
+}
+
+/// A civil-status paper: its titled parts of facts, then the registration, under the register
+/// entry's letterhead and above the signer.
+fn civil_paper(
+    title: &str,
+    parts: Vec<(String, Vec<(String, String)>)>,
+    entry: &RegisterEntry,
+) -> Document {
+    let mut blocks = Vec::new();
+    for (heading, facts) in parts {
+        if facts.is_empty() {
+            continue;
+        }
+        blocks.push(Block::Heading(heading));
+        blocks.push(Block::Facts(facts));
+    }
+    if entry.draft {
+        blocks.push(Block::Paragraph(
+            "BẢN XEM TRƯỚC — chưa ký số, chưa có giá trị pháp lý.".into(),
+        ));
+    }
+    Document {
+        letterhead: Letterhead {
+            authority: entry.issuer.authority.to_uppercase(),
+            agency: entry.issuer.agency.to_uppercase(),
+            // The register entry, where the form has it: "Số: 12, Quyển số: 01/2026".
+            number: format!("{}, Quyển số: {}", entry.entry_number, entry.book),
+            place_and_date: format!("{}, {}", entry.issuer.place, long_date(&entry.issued_at)),
+        },
+        title: title.into(),
+        subtitle: None,
+        blocks,
+        signature: Some(SignatureBlock {
+            role: entry.signature_role.clone(),
+            note: if entry.draft {
+                "(Chưa ký)".into()
+            } else {
+                "(Đã ký số)".into()
+            },
+            name: entry.signer_name.clone(),
+        }),
+        recipients: Vec::new(),
+        footer: footer(&entry.dossier_code, &entry.verify_url, !entry.draft),
+        meta: Meta {
+            title: format!("{title} – {}", entry.register_number),
+            language: "vi".into(),
+            issued_at: entry.issued_at,
+            document_id: entry.document_id.clone(),
+        },
+    }
+}
+
+/// The registration part every civil-status paper ends with.
+fn registration(
+    declarant: (&str, &str, &str),
+    what: &str,
+    entry: &RegisterEntry,
+) -> Vec<(String, String)> {
+    let (name, relation, id) = declarant;
+    let mut out = Vec::new();
+    if !name.trim().is_empty() {
+        let who = if relation.trim().is_empty() {
+            name.trim().to_owned()
+        } else {
+            format!("{} ({})", name.trim(), relation.trim())
+        };
+        out.push((format!("Người đi {what}"), who));
+    }
+    out.extend(known(&[("Giấy tờ tùy thân", id)]));
+    out.push((format!("Nơi đăng ký {what}"), entry.issuer.agency.clone()));
+    out.push((
+        "Ngày đăng ký".into(),
+        entry.issued_at.format("%d/%m/%Y").to_string(),
+    ));
+    out
+}
+
+/// A date the form holds (ISO), as the paper writes it: dd/mm/yyyy; anything else as it is.
+pub fn paper_date(value: &str) -> String {
+    motcua_domain::form::parse_form_date(value.trim())
+        .map(|d| d.format("%d/%m/%Y").to_string())
+        .unwrap_or_else(|| value.trim().to_owned())
 }
 
 /// The birth certificate: the statutory facts, never a printout of the application.
@@ -554,72 +651,148 @@ pub fn birth_certificate(input: &BirthCertificateInput) -> Document {
         ("Nơi sinh".to_owned(), input.place_of_birth.clone()),
         ("Quê quán".to_owned(), input.home_town.clone()),
     ]);
-    if !input.personal_id.trim().is_empty() {
-        child.push(("Số định danh cá nhân".into(), input.personal_id.clone()));
-    }
-    let mut blocks = vec![
-        Block::Heading("Người được khai sinh".into()),
-        Block::Facts(child),
-    ];
+    child.extend(known(&[("Số định danh cá nhân", &input.personal_id)]));
+    let mut parts = vec![("Người được khai sinh".to_owned(), child)];
     // A parent left out of the registration (Law on Civil Status, Art. 15) is left out here too,
     // not printed as blank lines.
     for (heading, parent) in [("Mẹ", Some(&input.mother)), ("Cha", input.father.as_ref())] {
         if let Some(p) = parent.filter(|p| !p.name.trim().is_empty()) {
-            blocks.push(Block::Heading(heading.into()));
-            blocks.push(Block::Facts(person_facts(p)));
+            parts.push((heading.to_owned(), person_facts(p)));
         }
     }
-    blocks.push(Block::Heading("Đăng ký khai sinh".into()));
-    let mut registration = vec![
-        (
-            "Người đi khai sinh".to_owned(),
-            format!("{} ({})", input.declarant_name, input.relation),
+    parts.push((
+        "Đăng ký khai sinh".to_owned(),
+        registration(
+            (&input.declarant_name, &input.relation, &input.declarant_id),
+            "khai sinh",
+            &input.entry,
         ),
-        ("Giấy tờ tùy thân".to_owned(), input.declarant_id.clone()),
+    ));
+    civil_paper("GIẤY KHAI SINH", parts, &input.entry)
+}
+
+/// What the death extract (Trích lục khai tử) states, following the Ministry of Justice's form
+/// (Circular 04/2020/TT-BTP): the deceased, the death, the notice of death, the registration.
+#[derive(Debug, Clone)]
+pub struct DeathExtractInput {
+    pub entry: RegisterEntry,
+    pub name: String,
+    /// dd/mm/yyyy.
+    pub date_of_birth: String,
+    pub sex: String,
+    pub ethnicity: String,
+    pub nationality: String,
+    pub personal_id: String,
+    pub last_residence: String,
+    /// dd/mm/yyyy.
+    pub died_on: String,
+    pub place_of_death: String,
+    pub cause: String,
+    /// The death notice (giấy báo tử) or the paper in its place: number, date, issuer.
+    pub death_notice: String,
+    pub declarant_name: String,
+    pub declarant_id: String,
+    pub relation: String,
+}
+
+/// The death extract: the statutory facts, never a printout of the application.
+pub fn death_extract(input: &DeathExtractInput) -> Document {
+    let mut deceased = vec![("Họ, chữ đệm, tên".to_owned(), input.name.clone())];
+    deceased.extend(known(&[("Ngày, tháng, năm sinh", &input.date_of_birth)]));
+    deceased.extend(joined(&[
+        ("Giới tính", &input.sex),
+        ("Dân tộc", &input.ethnicity),
+        ("Quốc tịch", &input.nationality),
+    ]));
+    deceased.extend(known(&[
+        ("Số định danh cá nhân", &input.personal_id),
+        ("Nơi cư trú cuối cùng", &input.last_residence),
+    ]));
+    let death = known(&[
+        ("Đã chết vào ngày", &input.died_on),
+        ("Nơi chết", &input.place_of_death),
+        ("Nguyên nhân chết", &input.cause),
+        ("Giấy báo tử/giấy tờ thay thế", &input.death_notice),
+    ]);
+    civil_paper(
+        "TRÍCH LỤC KHAI TỬ",
+        vec![
+            ("Người đã chết".to_owned(), deceased),
+            ("Việc chết".to_owned(), death),
+            (
+                "Đăng ký khai tử".to_owned(),
+                registration(
+                    (&input.declarant_name, &input.relation, &input.declarant_id),
+                    "khai tử",
+                    &input.entry,
+                ),
+            ),
+        ],
+        &input.entry,
+    )
+}
+
+/// One spouse on the marriage certificate.
+#[derive(Debug, Clone, Default)]
+pub struct Spouse {
+    pub name: String,
+    /// dd/mm/yyyy.
+    pub date_of_birth: String,
+    pub ethnicity: String,
+    pub nationality: String,
+    pub residence: String,
+    pub personal_id: String,
+}
+
+/// What the marriage certificate (Giấy chứng nhận kết hôn) states, following the Ministry of
+/// Justice's form: the wife, the husband, the registration; both sign it with the official.
+#[derive(Debug, Clone)]
+pub struct MarriageCertificateInput {
+    pub entry: RegisterEntry,
+    pub wife: Spouse,
+    pub husband: Spouse,
+}
+
+/// The marriage certificate: the statutory facts, never a printout of the application.
+pub fn marriage_certificate(input: &MarriageCertificateInput) -> Document {
+    let spouse = |p: &Spouse| {
+        let mut out = vec![("Họ, chữ đệm, tên".to_owned(), p.name.clone())];
+        out.extend(known(&[("Ngày, tháng, năm sinh", &p.date_of_birth)]));
+        out.extend(joined(&[
+            ("Dân tộc", &p.ethnicity),
+            ("Quốc tịch", &p.nationality),
+        ]));
+        out.extend(known(&[
+            ("Nơi cư trú", &p.residence),
+            ("Số định danh cá nhân", &p.personal_id),
+        ]));
+        out
+    };
+    let registered = vec![
         (
-            "Nơi đăng ký khai sinh".to_owned(),
-            input.issuer.agency.clone(),
+            "Nơi đăng ký kết hôn".to_owned(),
+            input.entry.issuer.agency.clone(),
+        ),
+        (
+            "Ngày đăng ký".to_owned(),
+            input.entry.issued_at.format("%d/%m/%Y").to_string(),
+        ),
+        // Law on Civil Status, Art. 18(2): both parties sign the register and the certificate
+        // before the civil-status officer.
+        (
+            "Chữ ký của hai bên".to_owned(),
+            "Vợ và chồng ký khi nhận Giấy chứng nhận kết hôn".to_owned(),
         ),
     ];
-    registration.push((
-        "Ngày đăng ký".into(),
-        input.issued_at.format("%d/%m/%Y").to_string(),
-    ));
-    blocks.push(Block::Facts(registration));
-    if input.draft {
-        blocks.push(Block::Paragraph(
-            "BẢN XEM TRƯỚC — chưa ký số, chưa có giá trị pháp lý.".into(),
-        ));
-    }
-    Document {
-        letterhead: Letterhead {
-            authority: input.issuer.authority.to_uppercase(),
-            agency: input.issuer.agency.to_uppercase(),
-            // The register entry, where the form has it: "Số: 12, Quyển số: 01/2026".
-            number: format!("{}, Quyển số: {}", input.entry_number, input.book),
-            place_and_date: format!("{}, {}", input.issuer.place, long_date(&input.issued_at)),
-        },
-        title: "GIẤY KHAI SINH".into(),
-        subtitle: None,
-        blocks,
-        signature: Some(SignatureBlock {
-            role: input.signature_role.clone(),
-            note: if input.draft {
-                "(Chưa ký)".into()
-            } else {
-                "(Đã ký số)".into()
-            },
-            name: input.signer_name.clone(),
-        }),
-        recipients: Vec::new(),
-        footer: footer(&input.dossier_code, &input.verify_url, !input.draft),
-        meta: Meta {
-            title: format!("GIẤY KHAI SINH – {}", input.register_number),
-            language: "vi".into(),
-            issued_at: input.issued_at,
-            document_id: input.document_id.clone(),
-        },
-    }
+    civil_paper(
+        "GIẤY CHỨNG NHẬN KẾT HÔN",
+        vec![
+            ("Thông tin của bên vợ".to_owned(), spouse(&input.wife)),
+            ("Thông tin của bên chồng".to_owned(), spouse(&input.husband)),
+            ("Đăng ký kết hôn".to_owned(), registered),
+        ],
+        &input.entry,
+    )
 }
 
 /// What a result document needs.
@@ -1094,8 +1267,8 @@ mod tests {
         }
     }
 
-    fn birth(draft: bool) -> BirthCertificateInput {
-        BirthCertificateInput {
+    fn entry(draft: bool) -> RegisterEntry {
+        RegisterEntry {
             document_id: "0197-test".into(),
             issuer: Issuer {
                 authority: "UBND thành phố Hải Phòng".into(),
@@ -1107,6 +1280,17 @@ mod tests {
             register_number: "0012/2026/KQ-H31.11341".into(),
             issued_at: DateTime::parse_from_rfc3339("2026-11-24T10:00:00+07:00")
                 .unwrap_or_default(),
+            dossier_code: "H31.11341-261124-0001".into(),
+            signature_role: signature_lines("Ủy ban nhân dân", true, "Phó Chủ tịch"),
+            signer_name: "Hoàng Văn Minh".into(),
+            verify_url: "http://localhost/verify/0197-test".into(),
+            draft,
+        }
+    }
+
+    fn birth(draft: bool) -> BirthCertificateInput {
+        BirthCertificateInput {
+            entry: entry(draft),
             child_name: "Nguyễn Minh Khang".into(),
             date_of_birth: chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap_or_default(),
             sex: "Nam".into(),
@@ -1129,11 +1313,6 @@ mod tests {
             declarant_name: "Nguyễn Văn An".into(),
             declarant_id: "031085012345".into(),
             relation: "Cha".into(),
-            dossier_code: "H31.11341-261124-0001".into(),
-            signature_role: signature_lines("Ủy ban nhân dân", true, "Phó Chủ tịch"),
-            signer_name: "Hoàng Văn Minh".into(),
-            verify_url: "http://localhost/verify/0197-test".into(),
-            draft,
         }
     }
 
@@ -1180,7 +1359,7 @@ mod tests {
             "{text}"
         );
         // Empty facts are left out rather than printed blank.
-        assert!(!text.contains("Số định danh cá nhân: \n"), "{text}");
+        assert!(!text.contains("Số định danh cá nhân"), "{text}");
         let issued = birth_certificate(&birth(false));
         assert_eq!(issued.letterhead.number, "12, Quyển số: 01/2026");
         // The file's title names the register number, as every result does, not the child.
@@ -1195,6 +1374,81 @@ mod tests {
             draft.contains("BẢN XEM TRƯỚC") && draft.contains("(Chưa ký)"),
             "{draft}"
         );
+    }
+
+    #[test]
+    fn the_death_extract_states_the_deceased_the_death_and_the_registration() {
+        let input = DeathExtractInput {
+            entry: entry(false),
+            name: "Đặng Văn Hùng".into(),
+            date_of_birth: paper_date("1962-12-25"),
+            sex: "Nam".into(),
+            ethnicity: "Kinh".into(),
+            nationality: "Việt Nam".into(),
+            personal_id: "031062002468".into(),
+            last_residence: "Số 21 Đường Bạch Đằng, Phường Hồng Bàng, Thành phố Hải Phòng".into(),
+            died_on: paper_date("2026-11-20"),
+            place_of_death: "Bệnh viện Việt Tiệp".into(),
+            cause: String::new(),
+            death_notice: "Số 15/BT, ngày 20/11/2026, Bệnh viện Việt Tiệp".into(),
+            declarant_name: "Đặng Thị Lan".into(),
+            declarant_id: "031170009753".into(),
+            relation: "Con".into(),
+        };
+        let doc = death_extract(&input);
+        let text = all_text(&doc);
+        for want in [
+            "TRÍCH LỤC KHAI TỬ",
+            "Người đã chết\nHọ, chữ đệm, tên: Đặng Văn Hùng",
+            "Ngày, tháng, năm sinh: 25/12/1962",
+            "Giới tính / Dân tộc / Quốc tịch: Nam / Kinh / Việt Nam",
+            "Số định danh cá nhân: 031062002468",
+            "Đã chết vào ngày: 20/11/2026",
+            "Nơi chết: Bệnh viện Việt Tiệp",
+            "Giấy báo tử/giấy tờ thay thế: Số 15/BT",
+            "Người đi khai tử: Đặng Thị Lan (Con)",
+            "Nơi đăng ký khai tử: Ủy ban nhân dân phường Ngô Quyền",
+            "Ngày đăng ký: 24/11/2026",
+            "PHÓ CHỦ TỊCH",
+        ] {
+            assert!(text.contains(want), "{want}\n---\n{text}");
+        }
+        // No cause was stated: no blank line for it; no ISO date anywhere.
+        assert!(!text.contains("Nguyên nhân chết"), "{text}");
+        assert!(!text.contains("2026-11-20"), "{text}");
+        assert_eq!(doc.meta.title, "TRÍCH LỤC KHAI TỬ – 0012/2026/KQ-H31.11341");
+        assert!(crate::render::render(&doc).is_ok());
+    }
+
+    #[test]
+    fn the_marriage_certificate_states_both_spouses_and_the_registration() {
+        let spouse = |name: &str, born: &str, id: &str| Spouse {
+            name: name.into(),
+            date_of_birth: paper_date(born),
+            ethnicity: "Kinh".into(),
+            nationality: "Việt Nam".into(),
+            residence: "Phường Ngô Quyền, Thành phố Hải Phòng".into(),
+            personal_id: id.into(),
+        };
+        let doc = marriage_certificate(&MarriageCertificateInput {
+            entry: entry(true),
+            wife: spouse("Lê Thị Dung", "1995-01-30", "031195008822"),
+            husband: spouse("Phạm Minh Cường", "1978-11-02", "031078003311"),
+        });
+        let text = all_text(&doc);
+        for want in [
+            "GIẤY CHỨNG NHẬN KẾT HÔN",
+            "Thông tin của bên vợ\nHọ, chữ đệm, tên: Lê Thị Dung\nNgày, tháng, năm sinh: 30/01/1995",
+            "Thông tin của bên chồng\nHọ, chữ đệm, tên: Phạm Minh Cường\nNgày, tháng, năm sinh: 02/11/1978",
+            "Dân tộc / Quốc tịch: Kinh / Việt Nam",
+            "Nơi đăng ký kết hôn: Ủy ban nhân dân phường Ngô Quyền",
+            "Ngày đăng ký: 24/11/2026",
+            "BẢN XEM TRƯỚC",
+            "(Chưa ký)",
+        ] {
+            assert!(text.contains(want), "{want}\n---\n{text}");
+        }
+        assert!(crate::render::render(&doc).is_ok());
     }
 
     #[test]

@@ -789,10 +789,16 @@ mod tests {
 
     #[test]
     fn history_notes_that_are_data_are_put_in_words() {
-        let people: std::collections::HashMap<String, String> =
-            [("specialist@H31.11341".to_owned(), "Nguyễn Ngọc Linh".to_owned())].into();
+        let people: std::collections::HashMap<String, String> = [(
+            "specialist@H31.11341".to_owned(),
+            "Nguyễn Ngọc Linh".to_owned(),
+        )]
+        .into();
         let note = |lang, action, n| history_note(lang, action, n, &people);
-        assert_eq!(note(Lang::Vi, "assign", "specialist@H31.11341"), "Nguyễn Ngọc Linh");
+        assert_eq!(
+            note(Lang::Vi, "assign", "specialist@H31.11341"),
+            "Nguyễn Ngọc Linh"
+        );
         assert_eq!(
             note(Lang::En, "return_result", "online"),
             t(Lang::En, "staff.delivery_online")
@@ -802,8 +808,15 @@ mod tests {
             format!("{}: EL123456789VN", t(Lang::Vi, "staff.delivery_post"))
         );
         assert_eq!(
-            note(Lang::Vi, "return_result", "counter: Trần Thị Hoa (******3456)"),
-            format!("{}: Trần Thị Hoa (******3456)", t(Lang::Vi, "staff.delivery_counter"))
+            note(
+                Lang::Vi,
+                "return_result",
+                "counter: Trần Thị Hoa (******3456)"
+            ),
+            format!(
+                "{}: Trần Thị Hoa (******3456)",
+                t(Lang::Vi, "staff.delivery_counter")
+            )
         );
         // The person's own words stay as written, even when they look like data.
         assert_eq!(note(Lang::Vi, "receive", "online"), "online");
