@@ -1423,6 +1423,7 @@ pub async fn submit_with_fee(
             idempotent_store(&txn, principal, key, &scope, &hash, 200, &body, now).await?;
         }
         txn.commit().await?;
+        app.tracking.forget(&view.code);
         Ok::<_, AppError>(view)
     }
     .await;
@@ -1699,6 +1700,7 @@ pub async fn act(
             .unwrap_or(updated);
         let view = view_in(&txn, app, &updated, principal).await?;
         txn.commit().await?;
+        app.tracking.forget(&view.code);
         Ok::<_, AppError>(view)
     }
     .await;
@@ -1936,6 +1938,10 @@ pub async fn list(
 /// Public status by official code: minimal facts, no personal data.
 pub async fn track(app: &App, code: &str) -> Result<TrackView, AppError> {
     let code = DossierCode::parse(code).map_err(|_| AppError::not_found("hồ sơ", "Dossier"))?;
+    let now = app.now();
+    if let Some(kept) = app.tracking.get(code.as_str(), now) {
+        return Ok(kept);
+    }
     let row = dossier::Entity::find()
         .filter(dossier::Column::Code.eq(code.as_str()))
         .one(&app.reader)
@@ -1945,7 +1951,7 @@ pub async fn track(app: &App, code: &str) -> Result<TrackView, AppError> {
     let procedure =
         catalogue::pinned(&app.reader, &row.procedure_code, row.procedure_version).await?;
     let competent = agency_name(&app.reader, &row.competent_agency).await?;
-    Ok(TrackView {
+    let view = TrackView {
         code: row.code,
         status: state.status.code(),
         status_name_vi: state.status.name_vi().into(),
@@ -1955,8 +1961,10 @@ pub async fn track(app: &App, code: &str) -> Result<TrackView, AppError> {
         competent_agency: competent.name,
         received_at: state.received_at,
         due_at: state.due_at,
-        overdue: state.is_overdue(app.now()),
-    })
+        overdue: state.is_overdue(now),
+    };
+    app.tracking.keep(&view, state);
+    Ok(view)
 }
 
 async fn agency_name(conn: &impl ConnectionTrait, code: &str) -> Result<AgencyRef, AppError> {

@@ -38,6 +38,7 @@ pub mod rollups;
 pub mod sealing;
 pub mod targets;
 pub mod totp;
+pub mod tracking;
 pub mod views;
 pub mod warehouse;
 pub mod workflow;
@@ -123,6 +124,8 @@ pub struct App {
     pub scoring: Arc<motcua_domain::indicators::Scoring>,
     /// The parsed, search-indexed current catalogue (see [`catalogue::snapshot`]).
     pub catalogue: Arc<catalogue::SnapshotCache>,
+    /// Public tracking answers of the last second (see [`tracking`]).
+    pub tracking: Arc<tracking::TrackCache>,
 }
 
 impl App {

@@ -152,6 +152,7 @@ pub async fn open(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<
         connectors: motcua_app::connectors::Connectors::default(),
         scoring: Arc::new(scoring(settings)?),
         catalogue: Arc::default(),
+        tracking: Arc::default(),
     })
 }
 

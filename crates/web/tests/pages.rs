@@ -151,6 +151,30 @@ async fn public_tracking_shows_minimal_facts_and_is_rate_limited() {
     );
     assert!(!html.contains(CITIZEN_A));
     assert_no_raw_keys(&html);
+    // Answers are kept for a second, but a change made on this node shows at once.
+    let track = || async {
+        json(
+            t.http
+                .get(t.url(&format!("/api/v1/track/{code}")))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    };
+    assert_eq!(track().await["status"], 1);
+    let officer = t.staff_token(&format!("officer@{AGENCY_A}")).await;
+    let r = t
+        .action(&officer, &code, serde_json::json!({ "action": "receive" }))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        track().await["status"],
+        2,
+        "the kept answer was dropped on receipt"
+    );
+    let (_, html, _) = page(&t, &format!("/track?code={code}")).await;
+    assert!(!html.contains("Mới nộp, chờ tiếp nhận"), "{html}");
     let (status, html, _) = page(&t, "/track?code=H31.11341-261117-9999").await;
     assert_eq!(status, 404);
     assert!(html.contains("Không tìm thấy hồ sơ có mã này"));
