@@ -42,6 +42,19 @@ EOF
   fi
 }
 
+# Every row of the first column, one per line.
+sql_lines() {
+  if [[ -n ${DATABASE_URL:-} ]]; then
+    psql "$DATABASE_URL" -Atc "$1"
+  else
+    python3 - "$data_dir/motcua.db" "$1" <<'EOF'
+import sqlite3, sys
+for row in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]):
+    print(row[0])
+EOF
+  fi
+}
+
 "$bin" --data-dir "$data_dir" migrate >/dev/null
 have=$(sql "SELECT COUNT(*) FROM dossiers WHERE status > 0")
 if (( have == 0 && dossiers > 0 )); then
@@ -76,12 +89,13 @@ echo "| request | connections | req/s | p50 | p99 | errors |"
 echo "|---|---|---|---|---|---|"
 ceiling=
 run() {
-  local label=$1 conns=$2 path=$3 header=${4:-}
+  local label=$1 conns=$2 path=$3 header=${4:-} script=${5:-}
   local args=(-t2 -c"$conns" -d"$duration" --latency)
   [[ -n $header ]] && args+=(-H "$header")
+  [[ -n $script ]] && args+=(-s "$script")
   curl -fsS ${header:+-H "$header"} "$base$path" -o /dev/null
   local out rps p50 p99 errors
-  out=$(wrk "${args[@]}" "$base$path")
+  out=$(wrk "${args[@]}" "$base$path" ${script:+-- "$codes_file"})
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
@@ -95,6 +109,12 @@ run "/health (the HTTP ceiling)" 64 /health
 run "/health (the HTTP ceiling)" 500 /health
 run "public tracking, GET /api/v1/track/{code}" 64 "/api/v1/track/$code"
 run "public tracking, GET /api/v1/track/{code}" 500 "/api/v1/track/$code"
+# Many codes at random: the one-second answers kept per node are hit as a public would hit them.
+codes_file="$data_dir/tracked-codes.txt"
+sql_lines "SELECT code FROM dossiers WHERE status > 0 ORDER BY id LIMIT 1000" >"$codes_file"
+tracked=$(wc -l <"$codes_file")
+run "public tracking, $tracked codes at random" 64 "/api/v1/track/$code" "" "$here/track-many.lua"
+run "public tracking, $tracked codes at random" 500 "/api/v1/track/$code" "" "$here/track-many.lua"
 run "the owner's GET /api/v1/dossiers/{code}" 64 "/api/v1/dossiers/$code" "Authorization: Bearer $citizen_token"
 run "the owner's GET /api/v1/dossiers/{code}" 500 "/api/v1/dossiers/$code" "Authorization: Bearer $citizen_token"
 run "search, GET /api/v1/procedures?q=dang ky khai sinh" 16 "/api/v1/procedures?q=dang%20ky%20khai%20sinh"
