@@ -1423,7 +1423,7 @@ pub async fn submit_with_fee(
             idempotent_store(&txn, principal, key, &scope, &hash, 200, &body, now).await?;
         }
         txn.commit().await?;
-        app.tracking.forget(&view.code);
+        app.tracking.forget(&view.code).await;
         Ok::<_, AppError>(view)
     }
     .await;
@@ -1700,7 +1700,7 @@ pub async fn act(
             .unwrap_or(updated);
         let view = view_in(&txn, app, &updated, principal).await?;
         txn.commit().await?;
-        app.tracking.forget(&view.code);
+        app.tracking.forget(&view.code).await;
         Ok::<_, AppError>(view)
     }
     .await;
@@ -1939,11 +1939,16 @@ pub async fn list(
 pub async fn track(app: &App, code: &str) -> Result<TrackView, AppError> {
     let code = DossierCode::parse(code).map_err(|_| AppError::not_found("hồ sơ", "Dossier"))?;
     let now = app.now();
-    if let Some(kept) = app.tracking.get(code.as_str(), now) {
-        return Ok(kept);
-    }
+    app.tracking
+        .answer(code.as_str(), now, look_up_tracking(app, code.as_str()))
+        .await
+}
+
+/// The public facts of a dossier, read from the database, with its state for lateness.
+async fn look_up_tracking(app: &App, code: &str) -> Result<(TrackView, DossierState), AppError> {
+    let now = app.now();
     let row = dossier::Entity::find()
-        .filter(dossier::Column::Code.eq(code.as_str()))
+        .filter(dossier::Column::Code.eq(code))
         .one(&app.reader)
         .await?
         .ok_or_else(not_found)?;
@@ -1963,8 +1968,7 @@ pub async fn track(app: &App, code: &str) -> Result<TrackView, AppError> {
         due_at: state.due_at,
         overdue: state.is_overdue(now),
     };
-    app.tracking.keep(&view, state);
-    Ok(view)
+    Ok((view, state))
 }
 
 async fn agency_name(conn: &impl ConnectionTrait, code: &str) -> Result<AgencyRef, AppError> {

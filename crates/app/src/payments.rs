@@ -444,7 +444,7 @@ async fn move_dossier_on(
     };
     // Tracking shows the new status on this node at once (another node within a second); a
     // lookup racing this transaction keeps the old answer at most that second.
-    app.tracking.forget(&row.code);
+    app.tracking.forget(&row.code).await;
     let state = state_of(&row)?;
     if state.status != Status::PaymentRequested {
         return Ok(());
