@@ -51,7 +51,11 @@ async fn citizen_applies_and_staff_take_it_to_result_returned() {
         .map(|x| x["kind"].as_str().unwrap())
         .collect();
     // The result beside the notices the dossier reached; never the internal control sheet.
-    assert_eq!(kinds, ["result", "receipt"], "{d}");
+    assert_eq!(
+        kinds,
+        ["result", "submission_acknowledgement", "receipt"],
+        "{d}"
+    );
     let notice = &d["documents"][1];
     assert_eq!(notice["sha256"], Value::Null);
     let r = t.get(&citizen, notice["url"].as_str().unwrap()).await;
