@@ -452,13 +452,15 @@ pub async fn seed_demo_org(app: &App) -> Result<DemoSummary, AppError> {
 /// usernames are left out.
 pub async fn staff_names(
     db: &impl motcua_store::sea_orm::ConnectionTrait,
-    usernames: &[String],
+    usernames: impl IntoIterator<Item = String>,
 ) -> Result<HashMap<String, String>, AppError> {
+    // Each account asked once, however often the caller met it.
+    let usernames: std::collections::BTreeSet<String> = usernames.into_iter().collect();
     if usernames.is_empty() {
         return Ok(HashMap::new());
     }
     Ok(staff::Entity::find()
-        .filter(staff::Column::Username.is_in(usernames.to_vec()))
+        .filter(staff::Column::Username.is_in(usernames))
         .all(db)
         .await?
         .into_iter()

@@ -474,10 +474,8 @@ async fn items(
     now: DateTime<Utc>,
 ) -> Result<Vec<QueueItem>, AppError> {
     let cal = &app.calendar;
-    let mut holders: Vec<String> = rows.iter().filter_map(|r| r.assignee.clone()).collect();
-    holders.sort();
-    holders.dedup();
-    let names = crate::org::staff_names(&app.reader, &holders).await?;
+    let holders = rows.iter().filter_map(|r| r.assignee.clone());
+    let names = crate::org::staff_names(&app.reader, holders).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let state = state_of(&row)?;

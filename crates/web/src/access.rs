@@ -51,13 +51,10 @@ pub async fn page(ui: UiLang, MaybeAuth(who): MaybeAuth, State(s): State<AppStat
     };
     let lang = ui.lang;
     // Officials by their names and agencies by theirs, never by account or code.
-    let mut accounts: Vec<String> = items
+    let accounts = items
         .iter()
-        .filter_map(|i| i.actor.strip_prefix("staff:").map(str::to_owned))
-        .collect();
-    accounts.sort();
-    accounts.dedup();
-    let people = motcua_app::org::staff_names(&s.app.reader, &accounts)
+        .filter_map(|i| i.actor.strip_prefix("staff:").map(str::to_owned));
+    let people = motcua_app::org::staff_names(&s.app.reader, accounts)
         .await
         .unwrap_or_default();
     let mut agencies: HashMap<String, String> = HashMap::new();

@@ -756,7 +756,7 @@ async fn dossier_page_with(
         .unwrap_or_default();
     let actions = allowed.iter().map(|k| ActionView::of(lang, *k)).collect();
     // The staff named in the history, by name.
-    let mut accounts: Vec<String> = v
+    let accounts = v
         .history
         .iter()
         .filter_map(|h| h.actor.strip_prefix("staff:").map(str::to_owned))
@@ -767,11 +767,8 @@ async fn dossier_page_with(
                 .filter_map(|h| h.note.clone()),
         )
         .chain(v.assignee.clone())
-        .chain(v.appraisal.as_ref().map(|a| a.by.clone()))
-        .collect();
-    accounts.sort();
-    accounts.dedup();
-    let people = motcua_app::org::staff_names(&s.app.reader, &accounts)
+        .chain(v.appraisal.as_ref().map(|a| a.by.clone()));
+    let people = motcua_app::org::staff_names(&s.app.reader, accounts)
         .await
         .unwrap_or_default();
     let answers = match (&proc, v.form.as_object()) {
