@@ -16,17 +16,11 @@ use crate::authz::Access;
 use crate::identity::Principal;
 use crate::{App, AppError, ErrorCode, dossiers};
 
-/// What was deleted: the draft's reference and how many files went with it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Deleted {
-    pub draft_ref: String,
-    pub files: usize,
-}
-
 /// Deletes a draft its owner may still edit: the citizen's own online draft, or the receiving
 /// officer's counter draft. A submitted dossier is never deleted (it can be withdrawn instead),
 /// nor a draft with a payment on record, which the payment reconciliation must still find.
-pub async fn delete(app: &App, principal: &Principal, code: &str) -> Result<Deleted, AppError> {
+/// Returns the draft's reference.
+pub async fn delete(app: &App, principal: &Principal, code: &str) -> Result<String, AppError> {
     let txn = app.db.begin().await?;
     let (row, state, access) = dossiers::load_visible(&txn, principal, code).await?;
     if state.status != Status::Draft {
@@ -130,8 +124,5 @@ pub async fn delete(app: &App, principal: &Principal, code: &str) -> Result<Dele
             tracing::warn!(key = %key, error = %e, "cannot remove a deleted draft's file now; the orphan sweep will");
         }
     }
-    Ok(Deleted {
-        draft_ref: row.draft_ref.clone().unwrap_or_else(|| code.to_owned()),
-        files: keys.len(),
-    })
+    Ok(row.draft_ref.unwrap_or_else(|| code.to_owned()))
 }

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::AppState;
 use crate::auth::{Auth, MaybeAuth};
-use crate::i18n::{Lang, t};
+use crate::i18n::t;
 use crate::pages::{Chrome, TIME_DATE, UiLang, chrome, local_time, render};
 use crate::portal::{app_error, citizen};
 use crate::problem::Problem;
@@ -63,8 +63,7 @@ pub async fn page(ui: UiLang, MaybeAuth(who): MaybeAuth, State(s): State<AppStat
             continue;
         }
         let name = match motcua_app::org::find_agency(&s.app, &code).await {
-            Ok(Some(a)) if lang == Lang::En && !a.name_en.is_empty() => a.name_en,
-            Ok(Some(a)) => a.name_vi,
+            Ok(Some(a)) => crate::i18n::text_in(lang, &a.name_vi, Some(&a.name_en)).to_owned(),
             _ => code.clone(),
         };
         agencies.insert(code, name);

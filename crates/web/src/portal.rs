@@ -1931,11 +1931,7 @@ async fn delete_page(
 }
 
 fn pname_of(lang: Lang, v: &DossierView) -> String {
-    if lang == Lang::En && !v.procedure.name_en.is_empty() {
-        v.procedure.name_en.clone()
-    } else {
-        v.procedure.name_vi.clone()
-    }
+    crate::i18n::text_in(lang, &v.procedure.name_vi, Some(&v.procedure.name_en)).to_owned()
 }
 
 #[derive(serde::Deserialize)]
@@ -1961,7 +1957,7 @@ pub async fn delete_post(
         return delete_page(&s, &ui, &who, &p, &code, None).await;
     }
     match motcua_app::drafts::delete(&s.app, &p, &code).await {
-        Ok(d) => Redirect::to(&format!("/my?deleted={}", d.draft_ref)).into_response(),
+        Ok(draft_ref) => Redirect::to(&format!("/my?deleted={draft_ref}")).into_response(),
         Err(e) if e.kind == ErrorCode::Conflict => {
             delete_page(&s, &ui, &who, &p, &code, Some(message(ui.lang, &e))).await
         }
