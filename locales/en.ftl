@@ -24,3 +24,7 @@ my-delete-files = { $count ->
     [one] Its { $count } uploaded file is deleted with it.
    *[other] Its { $count } uploaded files are deleted with it.
 }
+seconds = { $count ->
+    [one] { $count } second
+   *[other] { $count } seconds
+}

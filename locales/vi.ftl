@@ -6,3 +6,4 @@ hours-left = còn { $count } giờ làm việc
 hours-late = quá hạn { $count } giờ làm việc
 procedures = { $count } thủ tục
 my-delete-files = { $count } tệp đã tải lên cũng bị xóa theo.
+seconds = { $count } giây

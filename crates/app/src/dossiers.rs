@@ -663,6 +663,7 @@ pub(crate) async fn record_by(
     )
     .await?;
     crate::notify::on_dossier_step(txn, row, action, to, note.as_deref(), now).await?;
+    crate::events::on_dossier_step(txn, row, action, (from.code(), to.code()), now).await?;
     crate::payments::on_dossier_end(txn, row, action, now).await?;
     Ok(())
 }

@@ -16,7 +16,9 @@ use motcua_domain::indicators::{
 };
 use motcua_domain::lifecycle::DossierState;
 use motcua_domain::national::{self, Database};
-use motcua_store::entities::{agency, attachment, document, dossier, feedback, payment, rating};
+use motcua_store::entities::{
+    agency, attachment, document, dossier, feedback, npsp_sync, payment, rating,
+};
 use motcua_store::sea_orm::sea_query::Query;
 use motcua_store::sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -644,8 +646,8 @@ fn notes() -> BTreeMap<String, Note> {
     }
     add(
         "1.4",
-        "Chưa đo: chưa có đồng bộ với Cổng Dịch vụ công quốc gia; tỷ lệ hồ sơ trực tuyến (3.3) vì thế chưa nhân với tỷ lệ đồng bộ.",
-        "Not measured: there is no sync with the National Public Service Portal yet, so the online rate (3.3) is not multiplied by a sync rate.",
+        "Chưa đo: hệ thống này chưa đồng bộ hồ sơ nào với Cổng Dịch vụ công quốc gia (chưa cấu hình); tỷ lệ hồ sơ trực tuyến (3.3) vì thế chưa nhân với tỷ lệ đồng bộ.",
+        "Not measured: this deployment has not synced any dossier with the National Public Service Portal (none is configured), so the online rate (3.3) is not multiplied by a sync rate.",
     );
     add(
         "3.1b",
@@ -892,6 +894,7 @@ pub(crate) async fn facts_where(
         f.vneid_applicant = r.vneid_applicant;
         f.rating = side.ratings.get(&r.id).copied();
         f.has_feedback = side.feedback.contains(&r.code);
+        f.synced = side.synced.get(&r.id).copied();
         out.push((
             r.id.clone(),
             Facts {
@@ -914,6 +917,8 @@ struct SideFacts {
     paid_online: HashSet<String>,
     ratings: HashMap<String, Rating>,
     feedback: HashSet<String>,
+    /// Dossiers the national portal sync has tried: whether it acknowledged their creation.
+    synced: HashMap<String, bool>,
 }
 
 impl SideFacts {
@@ -975,7 +980,7 @@ impl SideFacts {
         let ratings: Vec<(String, String)> = rating::Entity::find()
             .select_only()
             .columns([rating::Column::DossierId, rating::Column::Rating])
-            .filter(rating::Column::DossierId.in_subquery(ids))
+            .filter(rating::Column::DossierId.in_subquery(ids.clone()))
             .into_tuple()
             .all(conn)
             .await?;
@@ -992,6 +997,15 @@ impl SideFacts {
             .all(conn)
             .await?;
         s.feedback.extend(with_feedback.into_iter().flatten());
+        let synced: Vec<(String, Option<DateTime<Utc>>)> = npsp_sync::Entity::find()
+            .select_only()
+            .columns([npsp_sync::Column::DossierId, npsp_sync::Column::SyncedAt])
+            .filter(npsp_sync::Column::DossierId.in_subquery(ids))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        s.synced
+            .extend(synced.into_iter().map(|(id, at)| (id, at.is_some())));
         Ok(s)
     }
 }

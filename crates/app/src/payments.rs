@@ -275,6 +275,29 @@ async fn audit_payment(
         },
     )
     .await?;
+    // A payment that settled (one way or the other) is news for other systems.
+    if let Some(status) = action.strip_prefix("payment.")
+        && matches!(
+            status,
+            "succeeded" | "failed" | "cancelled" | "expired" | "refunded"
+        )
+        && let Some(row) = dossier::Entity::find_by_id(p.dossier_id.clone())
+            .one(c)
+            .await?
+    {
+        crate::events::on_payment(
+            c,
+            &row,
+            crate::events::PaymentFacts {
+                id: p.id.clone(),
+                amount_vnd: p.amount_vnd,
+                method: p.method.clone(),
+                status: status.to_owned(),
+            },
+            now,
+        )
+        .await?;
+    }
     Ok(())
 }
 

@@ -14,6 +14,7 @@ pub mod ids;
 pub mod indicators;
 pub mod lifecycle;
 pub mod national;
+pub mod national_portal;
 pub mod notice;
 pub mod opening_hours;
 pub mod payment;

@@ -11,12 +11,17 @@
 //! - [`sms`]: SMS delivery through a brandname SMS provider (eSMS-style HTTP API);
 //! - [`vnpay`]: online payment of fees through the VNPAY gateway (API 2.1.0): payment URLs,
 //!   signed return/IPN callbacks, transaction queries and refunds;
+//! - [`nats`]: dossier events published to a NATS JetStream stream, once per event id;
+//! - [`npsp`]: the National Public Service Portal's dossier-sync service (each dossier's creation,
+//!   steps and fee list, numbered so a retry is one change there);
 //! - [`delivery`]: the outcome both message channels share (retry later, or give up).
 
 pub mod connector;
 pub mod csc;
 pub mod delivery;
 pub mod mail;
+pub mod nats;
+pub mod npsp;
 pub mod oidc;
 pub mod sms;
 pub mod vnpay;

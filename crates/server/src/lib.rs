@@ -22,6 +22,7 @@ pub mod connectors;
 pub mod generate;
 pub mod messaging;
 pub mod payments;
+pub mod sinks;
 
 /// The payment gateway (VNPAY 2.1.0): `MOTCUA_VNPAY_URL` (the payment page), `MOTCUA_VNPAY_API_URL`
 /// (the merchant API; default: beside the payment page), `MOTCUA_VNPAY_TMN_CODE`,
@@ -288,7 +289,7 @@ pub fn build_router(
         public_url.trim_end_matches('/'),
         &VnpaySettings::default(),
     )?;
-    build_router_with(app, public_url, oidc, None, None, gateway, registries)
+    build_router_with(app, public_url, oidc, None, None, gateway, registries, None)
 }
 
 pub fn build_router_with(
@@ -299,6 +300,7 @@ pub fn build_router_with(
     sms_sim: Option<Arc<motcua_sim::sms::SmsGatewaySim>>,
     (vnpay_client, vnpay_sim): Gateway,
     registries: Option<Arc<connectors::Simulators>>,
+    npsp_sim: Option<Arc<motcua_sim::npsp::NpspSim>>,
 ) -> anyhow::Result<axum::Router> {
     let public_url = public_url.trim_end_matches('/').to_owned();
     app.public_url = public_url.clone();
@@ -402,6 +404,9 @@ pub fn build_router_with(
     if let Some(r) = registries {
         router = r.mount(router);
     }
+    if let Some(portal) = npsp_sim {
+        router = router.nest("/sim/npsp", portal.router());
+    }
     Ok(router)
 }
 
@@ -500,13 +505,23 @@ pub async fn serve(
         public_url.trim_end_matches('/'),
         &VnpaySettings::from_env(),
     )?;
+    let (portal, npsp_sim) =
+        sinks::national_portal(&app, Some(public_url), &sinks::PortalSettings::from_env())?;
+    let sinks = sinks::Sinks {
+        portal,
+        bus: sinks::event_bus(&sinks::BusSettings::from_env()).await?,
+    };
     if worker_in_serve {
+        for line in sinks.described() {
+            println!("{line}");
+        }
         let mut app = app.clone();
         app.public_url = public_url.trim_end_matches('/').to_owned();
         let w = messaging::worker(
             app,
             messaging.couriers.clone(),
             gateway.0.clone(),
+            &sinks,
             motcua_app::outbox::WorkerOptions::default(),
         );
         tokio::spawn(w.run(std::future::pending()));
@@ -519,6 +534,7 @@ pub async fn serve(
         messaging.sms_sim,
         gateway,
         registries,
+        npsp_sim,
     )?;
     axum::serve(
         listener,

@@ -126,6 +126,11 @@ enum Command {
         #[arg(long)]
         ca: Option<PathBuf>,
     },
+    /// The sync with the National Public Service Portal.
+    Sync {
+        #[command(subcommand)]
+        target: SyncTarget,
+    },
     /// Demo data for dashboards and benchmarks.
     Demo {
         #[command(subcommand)]
@@ -154,6 +159,18 @@ struct GenerateArgs {
     /// Dossiers per transaction.
     #[arg(long, default_value_t = 2000)]
     chunk: usize,
+}
+
+#[derive(Subcommand)]
+enum SyncTarget {
+    /// Shows the sync's lag and failures; with --since, first queues every dossier submitted
+    /// since that day to be sent again from its first update (the portal takes what it already
+    /// holds as duplicates). A running worker sends them.
+    Npsp {
+        /// YYYY-MM-DD, in the deployment's time zone.
+        #[arg(long)]
+        since: Option<chrono::NaiveDate>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -389,10 +406,26 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 }
                 None => None,
             };
+            // The portal as `serve` has it (the demo's simulator only with a public URL to reach).
+            let (portal, _) = motcua_server::sinks::national_portal(
+                &app,
+                public_url.as_deref(),
+                &motcua_server::sinks::PortalSettings::from_env(),
+            )?;
+            let sinks = motcua_server::sinks::Sinks {
+                portal,
+                bus:
+                    motcua_server::sinks::event_bus(&motcua_server::sinks::BusSettings::from_env())
+                        .await?,
+            };
+            for line in sinks.described() {
+                println!("{line}");
+            }
             let w = motcua_server::messaging::worker(
                 app.clone(),
                 messaging.couriers,
                 vnpay,
+                &sinks,
                 motcua_app::outbox::WorkerOptions::default(),
             );
             motcua_server::messaging::spawn_reminders(app.clone());
@@ -400,6 +433,31 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             motcua_server::spawn_rollup_refreshes(app.clone());
             println!("outbox worker {} running; Ctrl-C to stop", w.id());
             w.run(motcua_server::shutdown_signal()).await;
+        }
+        Command::Sync {
+            target: SyncTarget::Npsp { since },
+        } => {
+            use motcua_app::national_portal;
+            if let Some(day) = since {
+                let from = day
+                    .and_hms_opt(0, 0, 0)
+                    .and_then(|t| t.and_local_timezone(app.calendar.offset()).single())
+                    .map(|t| t.with_timezone(&chrono::Utc))
+                    .context("not a day in the deployment's time zone")?;
+                let n = national_portal::resync(&app, from).await?;
+                println!("queued {n} dossiers submitted since {day} to be sent again");
+            }
+            let s = national_portal::status(&app).await?;
+            println!("synced dossiers: {}", s.synced_dossiers);
+            println!("sync jobs waiting: {} (retrying {})", s.pending, s.retrying);
+            match s.lag_seconds {
+                Some(l) => println!("lag: {l} s (the oldest waiting job)"),
+                None => println!("lag: none, nothing waits"),
+            }
+            println!("parked (need attention): {}", s.parked);
+            for f in &s.failing {
+                println!("failing: {} since {:?}: {}", f.code, f.since, f.error);
+            }
         }
         Command::Migrate { .. } => println!("migrations applied"),
         Command::SeedDemo => {

@@ -211,9 +211,32 @@ pub fn worker(
     app: App,
     couriers: Couriers,
     vnpay: Option<Arc<motcua_gateways::vnpay::Vnpay>>,
+    sinks: &crate::sinks::Sinks,
     options: WorkerOptions,
 ) -> Worker {
     let mut w = Worker::new(app, options);
+    // Every dossier event is handed on to this worker's sinks (none: the event job just ends).
+    let mut kinds = Vec::new();
+    if let Some(portal) = &sinks.portal {
+        kinds.push(motcua_app::national_portal::SYNC);
+        w.register(
+            motcua_app::national_portal::SYNC,
+            Arc::new(motcua_app::national_portal::SyncDossier {
+                portal: portal.clone(),
+            }),
+        );
+    }
+    if let Some(bus) = &sinks.bus {
+        kinds.push(motcua_app::events::PUBLISH);
+        w.register(
+            motcua_app::events::PUBLISH,
+            Arc::new(motcua_app::events::Publish { bus: bus.clone() }),
+        );
+    }
+    w.register(
+        motcua_app::events::DOSSIER_EVENT,
+        Arc::new(motcua_app::events::Fanout { sinks: kinds }),
+    );
     if let Some(vnpay) = vnpay {
         w.register(
             motcua_app::payments::REQUERY,

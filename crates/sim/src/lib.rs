@@ -9,6 +9,8 @@
 //! - [`sms`]: a brandname SMS provider (eSMS-style HTTP API) whose "phones" are inbox pages;
 //! - [`vnpay`]: the VNPAY payment gateway's sandbox (API 2.1.0): payment page, IPNs with operator
 //!   switches, `querydr` and `refund`;
+//! - [`npsp`]: the National Public Service Portal's dossier-sync service: checks each dossier's
+//!   updates (in order, once each) and shows what it holds;
 //! - [`registries`]: six national databases (population, civil status, residence, enterprise
 //!   registration, land, insurance), JSON over HTTP with an operator switch (ok/down/slow),
 //!   answering from one seeded world consistent with the demo citizens.
@@ -16,6 +18,7 @@
 pub mod citizens;
 pub mod csc;
 pub mod idp;
+pub mod npsp;
 pub mod registries;
 pub mod sms;
 pub mod vnpay;

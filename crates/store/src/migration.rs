@@ -37,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0024AuditChains),
             Box::new(M0025WorkQueues),
             Box::new(M0026StaffTitle),
+            Box::new(M0027NationalPortalSync),
         ]
     }
 }
@@ -1876,5 +1877,82 @@ impl MigrationTrait for M0026StaffTitle {
                 .to_owned(),
         )
         .await
+    }
+}
+
+struct M0027NationalPortalSync;
+
+impl MigrationName for M0027NationalPortalSync {
+    fn name(&self) -> &str {
+        "m0027_national_portal_sync"
+    }
+}
+
+/// What the National Public Service Portal has acknowledged of each dossier (issue 19): how many
+/// of its updates, in order, and the fee list it last accepted. Indicator 1.4 counts a dossier as
+/// synced once the portal acknowledged its creation, so a change to `synced_at` marks the dossier
+/// for the roll-ups like any other fact.
+#[async_trait::async_trait]
+impl MigrationTrait for M0027NationalPortalSync {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            table("npsp_sync")
+                .col(string("dossier_id").primary_key())
+                .col(string("dossier_code"))
+                .col(integer("acked").default(0))
+                .col(timestamp_with_time_zone_null("synced_at"))
+                .col(timestamp_with_time_zone_null("acked_at"))
+                .col(string_null("fees_digest"))
+                .col(text_null("last_error"))
+                .col(timestamp_with_time_zone_null("failing_since"))
+                .col(timestamp_with_time_zone("updated_at"))
+                .to_owned(),
+        )
+        .await?;
+        let db = m.get_connection();
+        match m.get_database_backend() {
+            sea_orm::DbBackend::Postgres => {
+                db.execute_unprepared(
+                    "CREATE TRIGGER indicator_mark_npsp_sync_INSERT AFTER INSERT ON npsp_sync \
+                     FOR EACH ROW EXECUTE FUNCTION indicator_mark()",
+                )
+                .await?;
+                db.execute_unprepared(
+                    "CREATE TRIGGER indicator_mark_npsp_sync_UPDATE AFTER UPDATE ON npsp_sync \
+                     FOR EACH ROW WHEN (OLD.synced_at IS DISTINCT FROM NEW.synced_at) \
+                     EXECUTE FUNCTION indicator_mark()",
+                )
+                .await?;
+            }
+            _ => {
+                db.execute_unprepared(&format!(
+                    "CREATE TRIGGER indicator_mark_npsp_sync_INSERT AFTER INSERT ON npsp_sync \
+                     BEGIN {} END",
+                    MARK_SQLITE.replace("{id}", "NEW.dossier_id")
+                ))
+                .await?;
+                db.execute_unprepared(&format!(
+                    "CREATE TRIGGER indicator_mark_npsp_sync_UPDATE AFTER UPDATE ON npsp_sync \
+                     WHEN OLD.synced_at IS NOT NEW.synced_at BEGIN {} END",
+                    MARK_SQLITE.replace("{id}", "NEW.dossier_id")
+                ))
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let db = m.get_connection();
+        let pg = m.get_database_backend() == sea_orm::DbBackend::Postgres;
+        for op in ["INSERT", "UPDATE"] {
+            let on = if pg { " ON npsp_sync" } else { "" };
+            db.execute_unprepared(&format!(
+                "DROP TRIGGER IF EXISTS indicator_mark_npsp_sync_{op}{on}"
+            ))
+            .await?;
+        }
+        m.drop_table(Table::drop().table("npsp_sync").if_exists().to_owned())
+            .await
     }
 }

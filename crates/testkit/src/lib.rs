@@ -29,6 +29,10 @@ pub struct TestApp {
     pub database_url: String,
     /// The simulated national databases (switch one off, read what it was asked).
     pub registries: Option<Arc<motcua_server::connectors::Simulators>>,
+    /// The simulated national portal, served at `/sim/npsp`, and what the worker syncs to it
+    /// through ([`TestApp::worker`]).
+    pub npsp: Option<Arc<motcua_sim::npsp::NpspSim>>,
+    pub portal: Option<Arc<dyn motcua_app::national_portal::NationalPortal>>,
     _dir: tempfile::TempDir,
 }
 
@@ -114,6 +118,12 @@ impl TestApp {
             &motcua_server::VnpaySettings::default(),
         )
         .expect("gateway");
+        let (portal, npsp) = motcua_server::sinks::national_portal(
+            &app,
+            Some(&public_url),
+            &motcua_server::sinks::PortalSettings::default(),
+        )
+        .expect("national portal");
         let router = motcua_server::build_router_with(
             app.clone(),
             &public_url,
@@ -122,6 +132,7 @@ impl TestApp {
             None,
             gateway,
             registries.clone(),
+            npsp.clone(),
         )
         .expect("router");
         tokio::spawn(async move {
@@ -142,6 +153,8 @@ impl TestApp {
             http,
             database_url,
             registries,
+            npsp,
+            portal,
             _dir: dir,
         }
     }
@@ -660,6 +673,10 @@ impl TestApp {
             )
             .expect("payment gateway")
             .0,
+            &motcua_server::sinks::Sinks {
+                portal: self.portal.clone(),
+                bus: None,
+            },
             motcua_app::outbox::WorkerOptions {
                 lease: std::time::Duration::from_secs(60),
                 attempt_timeout: std::time::Duration::from_secs(10),

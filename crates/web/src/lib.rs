@@ -167,6 +167,7 @@ pub fn router(state: AppState) -> Router {
         .route("/dossiers/{code}/payments", post(payments::api_start))
         .route("/payments/reconciliation", get(reconciliation::api))
         .route("/connectors", get(connectors::api))
+        .route("/sync/npsp", get(notifications::npsp_api))
         .route(
             "/dossiers/{code}/actions",
             post(api::act).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
@@ -418,7 +419,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Every API route as (method, OpenAPI path); the OpenAPI test checks they are all documented.
-pub const API_ROUTES: [(&str, &str); 34] = [
+pub const API_ROUTES: [(&str, &str); 35] = [
     ("get", "/procedures"),
     ("get", "/procedures/{code}"),
     ("get", "/assistant"),
@@ -434,6 +435,7 @@ pub const API_ROUTES: [(&str, &str); 34] = [
     ("post", "/dossiers/{code}/payments"),
     ("get", "/payments/reconciliation"),
     ("get", "/connectors"),
+    ("get", "/sync/npsp"),
     ("post", "/dossiers/{code}/actions"),
     ("get", "/track/{code}"),
     ("get", "/provinces/{code}/communes"),

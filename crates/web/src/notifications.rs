@@ -1,11 +1,12 @@
 //! Pages about messages: a person's notification settings (`/my/settings` for citizens,
 //! `/staff/settings` for staff) and the operator's view of the delivery queue (`/staff/outbox`),
-//! with a retry button for parked jobs.
+//! with a retry button for parked jobs, and the national portal sync's lag and failures beside it
+//! (also `GET /api/v1/sync/npsp`).
 
 use askama::Template;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Json, Redirect, Response};
 use motcua_app::identity::Principal;
 use motcua_app::messaging::{self, Settings};
 use serde::Deserialize;
@@ -158,6 +159,8 @@ struct ParkedRow {
 #[template(path = "staff_outbox.html")]
 struct OutboxPage {
     c: Chrome,
+    sync: motcua_app::national_portal::SyncStatus,
+    sync_lag: String,
     pending: u64,
     dead: u64,
     oldest_due: String,
@@ -177,6 +180,14 @@ async fn outbox_page(
         Ok(q) => q,
         Err(e) => return app_error(ui, who, &e),
     };
+    let sync = match motcua_app::national_portal::status(&s.app).await {
+        Ok(sync) => sync,
+        Err(e) => return app_error(ui, who, &e),
+    };
+    let sync_lag = match sync.lag_seconds {
+        Some(secs) => crate::i18n::tn(ui.lang, "seconds", secs as f64),
+        None => t(ui.lang, "outbox.sync_up_to_date").to_owned(),
+    };
     let parked = q
         .parked
         .into_iter()
@@ -193,6 +204,8 @@ async fn outbox_page(
         status,
         &OutboxPage {
             c: chrome(ui, who, "outbox.title"),
+            sync,
+            sync_lag,
             pending: q.pending,
             dead: q.dead,
             oldest_due: match q.oldest_due {
@@ -239,4 +252,13 @@ pub async fn outbox_retry(
         }
         Err(e) => app_error(&ui, &who, &e),
     }
+}
+
+/// `GET /api/v1/sync/npsp`: the national portal sync as the operator sees it.
+pub async fn npsp_api(
+    State(s): State<AppState>,
+    crate::auth::Auth(p): crate::auth::Auth,
+) -> Result<Response, crate::problem::Problem> {
+    let status = motcua_app::national_portal::status_for(&s.app, &p).await?;
+    Ok(Json(status).into_response())
 }

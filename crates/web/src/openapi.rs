@@ -1400,6 +1400,42 @@ fn paths() -> Value {
         ),
         errors: &[403],
     };
+    let npsp_sync = Op {
+        id: "npspSyncStatus",
+        summary: "The sync with the National Public Service Portal: lag, retries and failures",
+        description: Some(
+            "For the deployment's system administrators (403 not_operator otherwise). pending counts sync jobs waiting (each sends a dossier's unacknowledged updates in order); lag_seconds is the oldest one's age (null when none waits); retrying, those that failed at least once; parked, those given up on (the portal refused an update, or attempts ran out), to be retried from /staff/outbox. failing lists the dossiers whose last attempt failed, newest first (at most 20).",
+        ),
+        access: Access::SignedIn,
+        params: vec![],
+        body: None,
+        ok: (
+            "200",
+            json_ok(
+                "The sync's state",
+                object(
+                    &[
+                        "pending",
+                        "lag_seconds",
+                        "retrying",
+                        "parked",
+                        "synced_dossiers",
+                        "failing",
+                    ],
+                    json!({
+                        "pending": { "type": "integer", "minimum": 0 },
+                        "lag_seconds": { "type": "integer", "minimum": 0, "nullable": true },
+                        "retrying": { "type": "integer", "minimum": 0 },
+                        "parked": { "type": "integer", "minimum": 0 },
+                        "synced_dossiers": { "type": "integer", "minimum": 0 },
+                        "failing": { "type": "array", "items": object(&["code", "since", "error"],
+                            json!({ "code": { "type": "string" }, "since": date_time(true), "error": { "type": "string" } })) },
+                    }),
+                ),
+            ),
+        ),
+        errors: &[403],
+    };
     let act = Op {
         id: "act",
         summary: "Run an action of the lifecycle",
@@ -1624,6 +1660,7 @@ fn paths() -> Value {
         "/dossiers/{code}/payments": { "post": start_payment.build() },
         "/payments/reconciliation": { "get": reconciliation.build() },
         "/connectors": { "get": connectors.build() },
+        "/sync/npsp": { "get": npsp_sync.build() },
         "/dossiers/{code}/actions": { "post": act.build() },
         "/track/{code}": { "get": track.build() },
         "/provinces/{code}/communes": { "get": communes.build() },

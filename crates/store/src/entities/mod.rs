@@ -16,6 +16,7 @@ pub mod idempotency_key;
 pub mod indicator_target;
 pub mod message;
 pub mod notification_setting;
+pub mod npsp_sync;
 pub mod oidc_login;
 pub mod outbox_job;
 pub mod paperless_day;
