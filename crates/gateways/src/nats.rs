@@ -49,7 +49,7 @@ impl NatsPublisher {
             .await
             .map_err(|e| NatsError::Broker(e.to_string()))?;
         let mut js = jetstream::new(client);
-        js.set_timeout(Duration::from_secs(10));
+        js.set_timeout(Duration::from_secs(5));
         Ok(Self {
             settings,
             js,

@@ -660,6 +660,16 @@ impl motcua_app::messaging::Courier for Recorder {
 impl TestApp {
     /// The server's outbox worker with every job kind, delivering through these transports.
     pub fn worker(&self, email: &Arc<Recorder>, sms: &Arc<Recorder>) -> motcua_app::outbox::Worker {
+        self.worker_with_bus(email, sms, None)
+    }
+
+    /// [`TestApp::worker`] that also publishes dossier events on `bus`.
+    pub fn worker_with_bus(
+        &self,
+        email: &Arc<Recorder>,
+        sms: &Arc<Recorder>,
+        bus: Option<Arc<dyn motcua_app::events::EventBus>>,
+    ) -> motcua_app::outbox::Worker {
         motcua_server::messaging::worker(
             self.app.clone(),
             motcua_app::messaging::Couriers {
@@ -675,7 +685,7 @@ impl TestApp {
             .0,
             &motcua_server::sinks::Sinks {
                 portal: self.portal.clone(),
-                bus: None,
+                bus,
             },
             motcua_app::outbox::WorkerOptions {
                 lease: std::time::Duration::from_secs(60),
