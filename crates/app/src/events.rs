@@ -120,15 +120,15 @@ pub async fn on_dossier_step(
     write(txn, &DossierEvent::of(row, action, from, to, now)).await
 }
 
-/// Called when a payment of a submitted dossier settles (paid, failed, refunded), in its
-/// transaction.
+/// Called when a payment settles (paid, failed, refunded), in its transaction.
 pub async fn on_payment(
     txn: &impl ConnectionTrait,
     row: &dossier::Model,
     payment: PaymentFacts,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    if row.status == 0 && payment.status != "succeeded" {
+    // A fee paid before submitting is in the dossier's first event (and update 1 to the portal).
+    if row.status == 0 {
         return Ok(());
     }
     let status = u8::try_from(row.status).unwrap_or(0);
@@ -210,7 +210,7 @@ mod tests {
             payment: None,
         };
         assert_eq!(e.subject(), "motcua.dossier.H31-01-02.issue_result");
-        assert_eq!(token("a b>*"), "a-b---");
+        assert_eq!(token("a b>*"), "a-b--");
         assert_eq!(token(""), "-");
     }
 }

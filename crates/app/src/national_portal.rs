@@ -163,6 +163,11 @@ pub async fn sync_dossier(
             .one(&app.db)
             .await?,
     };
+    // The fee list as it stands: inside update 1, and on its own whenever it changes.
+    let fees = fee_list(app, &row).await?;
+    let digest = hex::encode(Sha256::digest(
+        serde_json::to_vec(&fees).map_err(AppError::internal)?,
+    ));
     let total = u32::try_from(entries.len()).unwrap_or(u32::MAX);
     let mut next = cursor.acked().saturating_add(1);
     let mut people: Option<HashMap<String, String>> = None;
@@ -181,7 +186,7 @@ pub async fn sync_dossier(
             .await);
         }
         let sent = if next == 1 {
-            let record = record(app, &row, &entries[0]).await?;
+            let record = record(app, &row, &entries[0], fees.clone()).await?;
             portal.create(&record).await
         } else {
             let names = match &people {
@@ -197,8 +202,12 @@ pub async fn sync_dossier(
             Ok(()) => {
                 let n = next;
                 let at = app.now();
+                let with_fees = (n == 1).then(|| digest.clone());
                 save(app, &mut cursor, &row, |m| {
                     m.acked = i32::try_from(n).unwrap_or(i32::MAX);
+                    if with_fees.is_some() {
+                        m.fees_digest = with_fees;
+                    }
                     m.acked_at = Some(at);
                     if m.synced_at.is_none() {
                         m.synced_at = Some(at);
@@ -230,10 +239,6 @@ pub async fn sync_dossier(
         }
     }
     // The fee list, when it changed since the portal took it.
-    let fees = fee_list(app, &row).await?;
-    let digest = hex::encode(Sha256::digest(
-        serde_json::to_vec(&fees).map_err(AppError::internal)?,
-    ));
     if cursor.row.as_ref().and_then(|r| r.fees_digest.as_deref()) != Some(digest.as_str())
         && (!fees.fees.is_empty() || cursor.row.as_ref().is_some_and(|r| r.fees_digest.is_some()))
     {
@@ -330,6 +335,7 @@ async fn record(
     app: &App,
     row: &dossier::Model,
     submit: &progress_entry::Model,
+    fees: FeeList,
 ) -> Result<DossierRecord, AppError> {
     let procedure = catalogue::pinned(&app.db, &row.procedure_code, row.procedure_version).await?;
     let files = attachment::Entity::find()
@@ -365,7 +371,6 @@ async fn record(
             files,
         })
         .collect();
-    let fees = fee_list(app, row).await?;
     Ok(DossierRecord {
         seq: 1,
         code: row.code.clone(),

@@ -19,7 +19,8 @@
 //! call is HTTP 503.
 //!
 //! What it holds: `GET /` (an HTML page), `GET /api/dossiers` and `GET /api/dossiers/{MaHoSo}`
-//! (JSON: the latest status, every step in order, the fee list, duplicates received).
+//! (JSON: the latest status, every step in order, the fee list, duplicates received). The
+//! operator's switch: `POST /control` `{"mode":"down"}` or `{"mode":"ok"}`.
 //!
 //! State is in memory: a restarted simulator knows nothing, and a sender resumes from update 1
 //! when told `SoThuTuTiepTheo: 1`.
@@ -169,7 +170,7 @@ impl NpspSim {
             .route("/api/hoso/{code}/lephi", axum::routing::put(fees))
             .route("/api/dossiers", get(list))
             .route("/api/dossiers/{code}", get(show))
-            .route("/api/availability", post(availability))
+            .route("/control", get(control_get).post(control_set))
             .with_state(Arc::clone(self))
     }
 
@@ -666,15 +667,29 @@ async fn show(State(sim): State<Arc<NpspSim>>, Path(code): Path<String>) -> Resp
     }
 }
 
-#[derive(Deserialize)]
-struct Availability {
-    available: bool,
+fn mode(sim: &NpspSim) -> Value {
+    json!({ "mode": if sim.available() { "ok" } else { "down" } })
 }
 
-/// The operator's switch (tests and demos): `{"available": false}` simulates an outage.
-async fn availability(State(sim): State<Arc<NpspSim>>, Json(a): Json<Availability>) -> Response {
-    sim.set_available(a.available);
-    Json(json!({ "available": sim.available() })).into_response()
+async fn control_get(State(sim): State<Arc<NpspSim>>) -> Response {
+    Json(mode(&sim)).into_response()
+}
+
+/// The operator's switch (tests and demos), as the other simulators have it: `{"mode":"down"}`
+/// simulates an outage, `{"mode":"ok"}` ends it.
+async fn control_set(State(sim): State<Arc<NpspSim>>, body: axum::body::Bytes) -> Response {
+    let wanted = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v.get("mode").and_then(Value::as_str).map(str::to_owned));
+    match wanted.as_deref() {
+        Some("ok") => sim.set_available(true),
+        Some("down") => sim.set_available(false),
+        _ => {
+            return refuse(StatusCode::BAD_REQUEST, "mode: \"ok\" hoặc \"down\"".into())
+                .into_response();
+        }
+    }
+    Json(mode(&sim)).into_response()
 }
 
 fn esc(s: &str) -> String {

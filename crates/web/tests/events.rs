@@ -96,7 +96,11 @@ async fn every_step_reaches_a_jetstream_consumer_once_through_a_broker_restart()
     let citizen = t.citizen_token(CITIZEN_A).await;
     let code = t.submitted_birth_registration(&citizen).await;
     drain(&w).await;
-    assert_eq!(waiting(&t, PUBLISH).await, 0, "published while the broker is up");
+    assert_eq!(
+        waiting(&t, PUBLISH).await,
+        0,
+        "published while the broker is up"
+    );
 
     // The broker dies; the steps go on, their events wait in the outbox.
     broker.kill();
@@ -113,7 +117,11 @@ async fn every_step_reaches_a_jetstream_consumer_once_through_a_broker_restart()
     }
     drain(&w).await;
     assert_eq!(waiting(&t, DOSSIER_EVENT).await, 0);
-    assert_eq!(waiting(&t, PUBLISH).await, 2, "two events wait for the broker");
+    assert_eq!(
+        waiting(&t, PUBLISH).await,
+        2,
+        "two events wait for the broker"
+    );
 
     // It comes back with its store; the retries publish what was missing.
     let _broker = Broker::start(port, dir.path()).expect("restart");
@@ -161,8 +169,18 @@ async fn every_step_reaches_a_jetstream_consumer_once_through_a_broker_restart()
     }
     let again = seen.first().cloned().expect("an event");
     bus.publish(&again).await.unwrap();
-    let info = js.get_stream("MOTCUA").await.unwrap().info().await.unwrap().clone();
-    assert_eq!(info.state.messages, 3, "the republished event was not stored twice");
+    let info = js
+        .get_stream("MOTCUA")
+        .await
+        .unwrap()
+        .info()
+        .await
+        .unwrap()
+        .clone();
+    assert_eq!(
+        info.state.messages, 3,
+        "the republished event was not stored twice"
+    );
 
     // Each step once, with the facts other systems read.
     let mut by_event: BTreeMap<String, usize> = BTreeMap::new();

@@ -9,6 +9,9 @@ use motcua_store::sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use motcua_testkit::*;
 use serde_json::{Value, json};
 
+mod common;
+use common::{pay_at_bank, wait_for};
+
 /// A birth registration taken to "result returned" by agency A's staff; returns its code.
 async fn full_journey(t: &TestApp) -> String {
     let citizen = t.citizen_token(CITIZEN_A).await;
@@ -224,4 +227,79 @@ async fn indicator_1_4_counts_what_the_portal_acknowledged() {
         after["rate"], 50.0,
         "one of two received dossiers synced: {after}"
     );
+}
+
+#[tokio::test]
+async fn a_fee_paid_online_reaches_the_portal_and_the_event_log() {
+    // The sandbox bank keeps real time; so does this server.
+    let t = TestApp::spawn_at(chrono::Utc::now()).await;
+    let token = t.citizen_token(CITIZEN_A).await;
+    let code = t.submitted_birth_registration(&token).await;
+    let officer = t.staff_token(&format!("officer@{AGENCY_A}")).await;
+    let leader = t.staff_token(&format!("leader@{AGENCY_A}")).await;
+    let specialist = t.staff_token(&format!("specialist@{AGENCY_A}")).await;
+    for (who, body) in [
+        (&officer, json!({ "action": "receive" })),
+        (
+            &leader,
+            json!({ "action": "assign", "assignee": format!("specialist@{AGENCY_A}") }),
+        ),
+        (
+            &specialist,
+            json!({ "action": "request_payment", "lines": [{ "line": 2, "quantity": 2 }] }),
+        ),
+    ] {
+        assert_eq!(t.action(who, &code, body).await.status(), 200);
+    }
+    let w = t.worker(&Recorder::up(), &Recorder::up());
+    drain(&w).await;
+    let held = t.npsp.as_ref().unwrap().dossier(&code).unwrap();
+    assert_eq!(held.fees, json!([]), "nothing paid yet");
+    let started = json(
+        t.post_json(
+            &token,
+            &format!("/api/v1/dossiers/{code}/payments"),
+            &Value::Null,
+        )
+        .await,
+    )
+    .await;
+    pay_at_bank(&t, started["redirect_url"].as_str().unwrap(), "00").await;
+    wait_for(&t, &token, &code, "succeeded").await;
+    drain(&w).await;
+    // Payment requested (6), then back in processing by itself once paid (4).
+    assert_eq!(
+        statuses(&t, &code),
+        [(1, 1), (2, 2), (3, 4), (4, 6), (5, 4)]
+    );
+    let held = t.npsp.as_ref().unwrap().dossier(&code).unwrap();
+    assert_eq!(held.paid_online, 1);
+    // The lines of the payment: the registration itself (exempt, 0) and the two copies.
+    let fees = held.fees.as_array().unwrap();
+    let amounts: Vec<i64> = fees.iter().map(|f| f["MucPhi"].as_i64().unwrap()).collect();
+    assert_eq!(amounts.iter().sum::<i64>(), 16_000, "{fees:?}");
+    assert!(amounts.contains(&16_000), "{fees:?}");
+    for f in fees {
+        assert_eq!(f["DaThanhToan"], 1);
+        assert_eq!(f["HinhThucThanhToan"], 2, "the province's own gateway");
+    }
+    // The payment is an event of its own for other systems.
+    use motcua_store::entities::outbox_job;
+    use motcua_store::sea_orm::{ColumnTrait, QueryFilter};
+    let events: Vec<Value> = outbox_job::Entity::find()
+        .filter(outbox_job::Column::Kind.eq(motcua_app::events::DOSSIER_EVENT))
+        .all(&t.app.db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|j| serde_json::from_str(&j.payload).unwrap())
+        .collect();
+    let paid: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event"] == "payment_succeeded")
+        .collect();
+    assert_eq!(paid.len(), 1, "{events:?}");
+    assert_eq!(paid[0]["code"], code.as_str());
+    assert_eq!(paid[0]["payment"]["amount_vnd"], 16_000);
+    assert_eq!(paid[0]["payment"]["method"], "vnpay");
 }
