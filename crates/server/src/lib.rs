@@ -289,7 +289,26 @@ pub fn build_router(
         public_url.trim_end_matches('/'),
         &VnpaySettings::default(),
     )?;
-    build_router_with(app, public_url, oidc, None, None, gateway, registries, None)
+    build_router_with(
+        app,
+        public_url,
+        oidc,
+        None,
+        None,
+        gateway,
+        NationalSims {
+            registries,
+            portal: None,
+        },
+    )
+}
+
+/// The simulated national systems a demo serves beside the app (none in production): the
+/// national databases and the national portal.
+#[derive(Clone, Default)]
+pub struct NationalSims {
+    pub registries: Option<Arc<connectors::Simulators>>,
+    pub portal: Option<Arc<motcua_sim::npsp::NpspSim>>,
 }
 
 pub fn build_router_with(
@@ -299,8 +318,7 @@ pub fn build_router_with(
     remote_signing: Option<RemoteSigningConfig>,
     sms_sim: Option<Arc<motcua_sim::sms::SmsGatewaySim>>,
     (vnpay_client, vnpay_sim): Gateway,
-    registries: Option<Arc<connectors::Simulators>>,
-    npsp_sim: Option<Arc<motcua_sim::npsp::NpspSim>>,
+    sims: NationalSims,
 ) -> anyhow::Result<axum::Router> {
     let public_url = public_url.trim_end_matches('/').to_owned();
     app.public_url = public_url.clone();
@@ -401,10 +419,10 @@ pub fn build_router_with(
     if let Some(bank) = vnpay_sim {
         router = router.nest("/sim/vnpay", bank.router());
     }
-    if let Some(r) = registries {
+    if let Some(r) = sims.registries {
         router = r.mount(router);
     }
-    if let Some(portal) = npsp_sim {
+    if let Some(portal) = sims.portal {
         router = router.nest("/sim/npsp", portal.router());
     }
     Ok(router)
@@ -533,8 +551,10 @@ pub async fn serve(
         remote_signing,
         messaging.sms_sim,
         gateway,
-        registries,
-        npsp_sim,
+        NationalSims {
+            registries,
+            portal: npsp_sim,
+        },
     )?;
     axum::serve(
         listener,

@@ -105,13 +105,16 @@ pub fn demo_npsp_secret(app: &App) -> String {
     crate::messaging::derived_token(app, "demo npsp client secret")
 }
 
+/// The portal's client, and the simulator to mount when it is the demo's.
+pub type PortalAndSim = (Option<Arc<dyn NationalPortal>>, Option<Arc<NpspSim>>);
+
 /// The configured portal, or (demo, with a public URL to reach it) the simulator served at
 /// `/sim/npsp`, returned to be mounted.
 pub fn national_portal(
     app: &App,
     public_url: Option<&str>,
     s: &PortalSettings,
-) -> anyhow::Result<(Option<Arc<dyn NationalPortal>>, Option<Arc<NpspSim>>)> {
+) -> anyhow::Result<PortalAndSim> {
     let client = |settings: NpspSettings| -> anyhow::Result<Arc<dyn NationalPortal>> {
         Ok(Arc::new(Portal(
             NpspClient::new(settings).context("national portal client")?,

@@ -131,8 +131,10 @@ impl TestApp {
             None,
             None,
             gateway,
-            registries.clone(),
-            npsp.clone(),
+            motcua_server::NationalSims {
+                registries: registries.clone(),
+                portal: npsp.clone(),
+            },
         )
         .expect("router");
         tokio::spawn(async move {
