@@ -101,7 +101,7 @@ impl NpspClient {
             // Wrong credentials are the operator's to fix, but a token endpoint failing is
             // the portal's: both are retried, so a corrected secret resumes the queue.
             return Err(NpspError::Unavailable(format!(
-                "token refused (HTTP {status}): {}",
+                "token endpoint answered HTTP {status}: {}",
                 truncate(&body)
             )));
         }
