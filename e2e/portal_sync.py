@@ -149,9 +149,10 @@ def main():
 
         act("officer", {"action": "receive"})
         act("leader", {"action": "assign", "assignee": f"specialist@{AGENCY}"})
-        wait_for("a failed sync attempt",
-                 lambda: server.request("GET", "/api/v1/sync/npsp", token=admin)["retrying"] > 0, 60)
-        status = server.request("GET", "/api/v1/sync/npsp", token=admin)
+        # A job counts as retrying once claimed; its failure is noted when the attempt ends.
+        status = wait_for("a failed sync attempt, noted",
+                          lambda: (lambda s: s if s["retrying"] > 0 and s["failing"] else None)(
+                              server.request("GET", "/api/v1/sync/npsp", token=admin)), 60)
         assert status["failing"] and status["failing"][0]["code"] == code, status
         assert server.held(code) is None
         print(f"1. portal down: {code} submitted, received, assigned; sync waiting "
