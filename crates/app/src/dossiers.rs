@@ -499,6 +499,8 @@ pub async fn create(
             watch_due_at: Set(None),
             with_competent: Set(!needs_handover),
             applicant_name: Set(motcua_store::queue_columns::applicant_name(&applicant)),
+            group_id: Set(None),
+            is_group: Set(false),
         }
         .insert(&txn)
         .await?;
@@ -1415,9 +1417,15 @@ pub async fn submit_with_fee(
                 .await?;
             }
         }
-        let updated = crate::workflow::assign_by_default(&txn, app, &updated, now)
-            .await?
-            .unwrap_or(updated);
+        // An interconnected group's application fans out into its members; any other dossier
+        // may get its first assignment from the workflow.
+        let updated = if procedure.members.is_empty() {
+            crate::workflow::assign_by_default(&txn, app, &updated, now)
+                .await?
+                .unwrap_or(updated)
+        } else {
+            crate::groups::fan_out(&txn, app, &updated, &procedure, now).await?
+        };
         let view = view_in(&txn, app, &updated, principal).await?;
         if let Some(key) = idempotency_key {
             let body = serde_json::to_value(&view).map_err(AppError::internal)?;
@@ -1518,6 +1526,7 @@ pub async fn act(
         };
     }
     let (row, state, access) = load_visible(&app.db, principal, code).await?;
+    crate::groups::refuse_action_on_group(&row)?;
     let procedure = catalogue::pinned(&app.db, &row.procedure_code, row.procedure_version).await?;
     let now = app.now();
     let actors = authz::actors(principal, &access);
@@ -1699,9 +1708,13 @@ pub async fn act(
         let updated = crate::workflow::assign_by_default(&txn, app, &updated, now)
             .await?
             .unwrap_or(updated);
+        let group = crate::groups::after_member_step(&txn, app, &updated, now).await?;
         let view = view_in(&txn, app, &updated, principal).await?;
         txn.commit().await?;
         app.tracking.forget(&view.code).await;
+        if let Some(g) = group {
+            app.tracking.forget(&g).await;
+        }
         Ok::<_, AppError>(view)
     }
     .await;
@@ -2197,6 +2210,14 @@ async fn view_in(
             })
             .collect(),
         history,
+        members: crate::groups::members_of(app, conn, row).await?,
+        group: match &row.group_id {
+            Some(id) => dossier::Entity::find_by_id(id.clone())
+                .one(conn)
+                .await?
+                .map(|g| g.code),
+            None => None,
+        },
         updated_at: row.updated_at,
     };
     // The notices the dossier has reached, rendered when downloaded (SPEC §17).
@@ -2302,6 +2323,9 @@ pub async fn allowed_actions(
     code: &str,
 ) -> Result<Vec<lifecycle::ActionKind>, AppError> {
     let (row, state, access) = load_visible(&app.db, principal, code).await?;
+    if row.is_group {
+        return Ok(Vec::new());
+    }
     let procedure = catalogue::pinned(&app.db, &row.procedure_code, row.procedure_version).await?;
     let actors = authz::actors(principal, &access);
     let any_component = procedure

@@ -825,7 +825,10 @@ pub(crate) async fn facts_where(
     which: Condition,
     limit: Option<u64>,
 ) -> Result<Vec<(String, Facts)>, AppError> {
-    let which = which.add(dossier::Column::Status.ne(0));
+    // A group's application is counted through its members, never itself.
+    let which = which
+        .add(dossier::Column::Status.ne(0))
+        .add(dossier::Column::IsGroup.eq(false));
     let mut q = dossier::Entity::find()
         .select_only()
         .columns([

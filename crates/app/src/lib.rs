@@ -19,6 +19,7 @@ pub mod enterprise;
 pub mod error;
 pub mod events;
 pub mod feedback;
+pub mod groups;
 pub mod housekeeping;
 pub mod identity;
 pub mod indicators;

@@ -146,7 +146,8 @@ pub async fn sync_dossier(
         // A draft deleted since: nothing was ever sent.
         return Ok(());
     };
-    if row.status == 0 {
+    // A group's application reaches the portal through its member dossiers.
+    if row.status == 0 || row.is_group {
         return Ok(());
     }
     let entries: Vec<progress_entry::Model> = progress_entry::Entity::find()

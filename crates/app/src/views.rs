@@ -130,6 +130,10 @@ pub struct DossierView {
     pub attachments: Vec<AttachmentView>,
     pub documents: Vec<DocumentView>,
     pub history: Vec<HistoryEntry>,
+    /// An interconnected group's members (empty for any other dossier).
+    pub members: Vec<crate::groups::MemberView>,
+    /// The code of the group a member dossier belongs to.
+    pub group: Option<String>,
     pub updated_at: DateTime<Utc>,
 }
 

@@ -522,6 +522,10 @@ pub struct Procedure {
     /// Procedures this one is chained with in an interconnected group (liên thông).
     #[serde(default)]
     pub interconnected_with: Vec<ProcedureCode>,
+    /// For an interconnected group: the member procedures its application fans out into
+    /// ([`crate::group`]). Empty for an ordinary procedure.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<crate::group::GroupMember>,
     #[serde(default)]
     pub notes: Vec<String>,
     /// Per core field (`code`, `name_vi`, `fees`, …): verified or estimated, and from where.
@@ -1100,6 +1104,7 @@ impl Ctx {
         let result_document_en = self.opt_text(o, base, "result_document_en");
         let legal_basis = self.text_list(o, base, "legal_basis");
         let interconnected_with = self.interconnected(o, base);
+        let members = self.members(o, base);
         let notes = self.text_list(o, base, "notes");
         let provenance = self.provenance(o, base);
         let sources = Ok(get(o, "sources").cloned().unwrap_or_else(empty_array));
@@ -1131,6 +1136,7 @@ impl Ctx {
             result_document_en: result_document_en?,
             legal_basis: legal_basis?,
             interconnected_with: interconnected_with?,
+            members: members?,
             notes: notes?,
             provenance: provenance?,
             sources: sources?,
@@ -1739,6 +1745,96 @@ impl Ctx {
         if ok { Ok(out) } else { Err(Invalid) }
     }
 
+    /// A group's members: each a known shape, waiting only for another member, mapping only the
+    /// group's own fields and components (the member's side is checked against the whole catalogue
+    /// by the demo catalogue's test).
+    fn members(
+        &mut self,
+        o: &Map<String, Value>,
+        base: &str,
+    ) -> Parsed<Vec<crate::group::GroupMember>> {
+        let Some(v) = get(o, "members") else {
+            return Ok(Vec::new());
+        };
+        let path = format!("{base}.members");
+        let members: Vec<crate::group::GroupMember> = match serde_json::from_value(v.clone()) {
+            Ok(m) => m,
+            Err(e) => {
+                self.err(&path, format!("not a list of group members: {e}"));
+                return Err(Invalid);
+            }
+        };
+        let fields: Vec<&str> = get(o, "form_fields")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|f| f.get("key").and_then(Value::as_str))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let components: Vec<&str> = get(o, "components")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|c| c.get("key").and_then(Value::as_str))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut ok = true;
+        for (i, m) in members.iter().enumerate() {
+            let at = format!("{path}[{i}]");
+            if let Some(dep) = &m.after
+                && (dep == &m.procedure || !members.iter().any(|x| &x.procedure == dep))
+            {
+                self.err(
+                    &format!("{at}.after"),
+                    format!("{dep} is not another member of the group"),
+                );
+                ok = false;
+            }
+            if members
+                .iter()
+                .filter(|x| x.procedure == m.procedure)
+                .count()
+                > 1
+            {
+                self.err(
+                    &format!("{at}.procedure"),
+                    format!("{} is listed twice", m.procedure.as_str()),
+                );
+                ok = false;
+            }
+            if let Some(c) = &m.when
+                && !fields.contains(&c.field.as_str())
+            {
+                self.err(
+                    &format!("{at}.when.field"),
+                    format!("the group's form has no field {}", c.field),
+                );
+                ok = false;
+            }
+            for (member_key, group_key) in &m.form {
+                if !fields.contains(&group_key.as_str()) {
+                    self.err(
+                        &format!("{at}.form.{member_key}"),
+                        format!("the group's form has no field {group_key}"),
+                    );
+                    ok = false;
+                }
+            }
+            for (member_key, group_key) in &m.components {
+                if !components.contains(&group_key.as_str()) {
+                    self.err(
+                        &format!("{at}.components.{member_key}"),
+                        format!("the group has no component {group_key}"),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        if ok { Ok(members) } else { Err(Invalid) }
+    }
+
     fn provenance(
         &mut self,
         o: &Map<String, Value>,
@@ -1852,6 +1948,8 @@ struct WireProcedure<'a> {
     result_document_en: Option<&'a str>,
     legal_basis: &'a [String],
     interconnected_with: &'a [ProcedureCode],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    members: &'a [crate::group::GroupMember],
     notes: &'a [String],
     provenance: &'a BTreeMap<String, Provenance>,
     verified_fields: Vec<&'a str>,
@@ -1887,6 +1985,7 @@ pub fn export_catalogue(procs: &[Procedure]) -> String {
             result_document_en: p.result_document_en.as_deref(),
             legal_basis: &p.legal_basis,
             interconnected_with: &p.interconnected_with,
+            members: &p.members,
             notes: &p.notes,
             provenance: &p.provenance,
             verified_fields: p.verified_fields(),

@@ -10,6 +10,7 @@ pub mod consent;
 pub mod feedback;
 pub mod fees;
 pub mod form;
+pub mod group;
 pub mod ids;
 pub mod indicators;
 pub mod lifecycle;

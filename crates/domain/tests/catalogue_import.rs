@@ -454,3 +454,59 @@ fn the_english_copy_swaps_texts_and_falls_back_to_vietnamese() {
     assert_eq!(bare_en.form.fields[0].label, p.form.fields[0].label);
     assert_eq!(bare_en.components[0].name, p.components[0].name);
 }
+
+/// The two interconnected groups of the demo catalogue fan out into procedures the catalogue has,
+/// and every mapped answer and file lands on a field or component of the member that can hold it.
+#[test]
+fn group_members_map_onto_real_fields_and_components() {
+    let procs = import_catalogue(DEMO).unwrap();
+    let by_code = |c: &str| procs.iter().find(|p| p.code.as_str() == c);
+    let groups: Vec<_> = procs.iter().filter(|p| !p.members.is_empty()).collect();
+    assert_eq!(
+        groups.iter().map(|g| g.code.as_str()).collect::<Vec<_>>(),
+        ["3.000722", "2.002913"]
+    );
+    for g in groups {
+        // The first members need nothing; the others wait for one of the group's.
+        assert!(
+            g.members.iter().any(|m| m.after.is_none()),
+            "{}",
+            g.code.as_str()
+        );
+        for m in &g.members {
+            let member = by_code(m.procedure.as_str())
+                .unwrap_or_else(|| panic!("{} is not in the catalogue", m.procedure.as_str()));
+            assert!(member.members.is_empty(), "a group inside a group");
+            for (mk, gk) in &m.form {
+                let mf = member.form.fields.iter().find(|f| &f.key == mk);
+                let gf = g.form.fields.iter().find(|f| &f.key == gk);
+                let (Some(mf), Some(gf)) = (mf, gf) else {
+                    panic!("{} {mk} ← {gk}: a field is missing", m.procedure.as_str())
+                };
+                // A choice lands on a choice that has every one of its answers.
+                if !gf.options.is_empty() {
+                    for o in &gf.options {
+                        assert!(
+                            mf.options.iter().any(|x| x.value == o.value),
+                            "{} {mk}: no option {}",
+                            m.procedure.as_str(),
+                            o.value
+                        );
+                    }
+                }
+            }
+            for (mk, gk) in &m.components {
+                assert!(
+                    member.component(mk).is_some(),
+                    "{} has no component {mk}",
+                    m.procedure.as_str()
+                );
+                assert!(
+                    g.component(gk).is_some(),
+                    "{} has no component {gk}",
+                    g.code.as_str()
+                );
+            }
+        }
+    }
+}

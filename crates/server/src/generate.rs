@@ -1875,6 +1875,8 @@ impl Producer {
             watch_due_at: position.watch_due_at,
             with_competent: position.with_competent,
             applicant_name: motcua_store::queue_columns::applicant_name(&applicant_json),
+            group_id: None,
+            is_group: false,
         });
 
         let stats = &mut chunk.stats;

@@ -38,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0025WorkQueues),
             Box::new(M0026StaffTitle),
             Box::new(M0027NationalPortalSync),
+            Box::new(M0028InterconnectedGroups),
         ]
     }
 }
@@ -1954,5 +1955,63 @@ impl MigrationTrait for M0027NationalPortalSync {
         }
         m.drop_table(Table::drop().table("npsp_sync").if_exists().to_owned())
             .await
+    }
+}
+
+struct M0028InterconnectedGroups;
+
+impl MigrationName for M0028InterconnectedGroups {
+    fn name(&self) -> &str {
+        "m0028_interconnected_groups"
+    }
+}
+
+/// Interconnected groups (issue 19): a group's application is a dossier of its own (`is_group`),
+/// which no queue lists and no indicator counts; each member dossier names its group
+/// (`group_id`), and the group's page and tracker read its members by that index.
+#[async_trait::async_trait]
+impl MigrationTrait for M0028InterconnectedGroups {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table("dossiers")
+                .add_column(string_null("group_id"))
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table("dossiers")
+                .add_column(boolean("is_group").default(false))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(index(
+            "idx_dossiers_group_id",
+            "dossiers",
+            &["group_id"],
+            false,
+        ))
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_index(
+            Index::drop()
+                .name("idx_dossiers_group_id")
+                .table("dossiers")
+                .to_owned(),
+        )
+        .await?;
+        for column in ["is_group", "group_id"] {
+            m.alter_table(
+                Table::alter()
+                    .table("dossiers")
+                    .drop_column(column)
+                    .to_owned(),
+            )
+            .await?;
+        }
+        Ok(())
     }
 }

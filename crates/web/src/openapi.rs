@@ -308,6 +308,14 @@ fn dossier_schema(status: Value, channel: Value) -> Value {
     );
     let times = json!({ "submitted_at": date_time(true), "receipt_due_at": date_time(true), "received_at": date_time(true),
         "due_at": date_time(true), "finished_at": date_time(true), "updated_at": date_time(false) });
+    let members = json!({ "type": "array", "description": "An interconnected group's members (Decree 63/2024), in the catalogue's order, started or not; empty for any other dossier. A member that waits for another's result starts by itself when that result is issued; it is cancelled if that member ends without one. The group's status follows its members': in processing until each is done, then result ready or returned (stopped when none has a result).",
+        "items": object(&["code", "procedure", "procedure_name_vi", "procedure_name_en", "agency", "status", "state", "after"],
+            json!({ "code": nullable_string(), "procedure": { "type": "string" },
+                "procedure_name_vi": { "type": "string" }, "procedure_name_en": { "type": "string" },
+                "agency": nullable_string(),
+                "status": { "type": "integer", "minimum": 0, "maximum": 10, "nullable": true },
+                "state": { "type": "string", "enum": ["started", "waiting", "cancelled"] },
+                "after": nullable_string() })) });
     let mut properties = json!({
         "code": { "type": "string", "description": "Official code {agency}-{YYMMDD}-{seq} once submitted; the draft reference NHAP-… before" },
         "draft_ref": nullable_string(),
@@ -354,7 +362,9 @@ fn dossier_schema(status: Value, channel: Value) -> Value {
             "properties": { "code": { "type": "string" }, "name": { "type": "string" } } },
         "attachments": { "type": "array", "items": { "$ref": "#/components/schemas/Attachment" } },
         "documents": documents,
-        "history": history
+        "history": history,
+        "members": members,
+        "group": { "type": "string", "nullable": true, "description": "The code of the interconnected application this member dossier belongs to" }
     });
     if let (Value::Object(p), Value::Object(t)) = (&mut properties, times) {
         p.extend(t);
@@ -394,6 +404,8 @@ fn dossier_schema(status: Value, channel: Value) -> Value {
             "assisted_by",
             "on_behalf_of",
             "history",
+            "members",
+            "group",
             "updated_at",
         ],
         properties,

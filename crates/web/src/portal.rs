@@ -1533,6 +1533,10 @@ struct DossierPageView {
     /// (component — file name, download URL).
     answers: Vec<(String, String)>,
     files: Vec<(String, String)>,
+    /// An interconnected application's members: (procedure, code or "", status in words).
+    members: Vec<(String, String, String)>,
+    /// The interconnected application a member dossier is part of.
+    group: Option<String>,
 }
 
 struct MyDocument {
@@ -1676,7 +1680,26 @@ async fn dossier_page(
         status_help: t(lang, &format!("status_help.{}", v.status)).to_owned(),
         rated,
         supplement,
-        can_withdraw: withdrawable(v.status),
+        // A group's members are withdrawn one by one.
+        can_withdraw: withdrawable(v.status) && v.members.is_empty(),
+        members: v
+            .members
+            .iter()
+            .map(|m| {
+                let name = if lang == Lang::En && !m.procedure_name_en.is_empty() {
+                    m.procedure_name_en.clone()
+                } else {
+                    m.procedure_name_vi.clone()
+                };
+                let status = match (m.state, m.status) {
+                    ("started", Some(st)) => t(lang, &format!("status.{st}")).to_owned(),
+                    ("cancelled", _) => t(lang, "my.member_cancelled").to_owned(),
+                    _ => t(lang, "my.member_waiting").to_owned(),
+                };
+                (name, m.code.clone().unwrap_or_default(), status)
+            })
+            .collect(),
+        group: v.group.clone(),
         procedure: if lang == Lang::En {
             v.procedure.name_en.clone()
         } else {

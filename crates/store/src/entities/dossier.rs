@@ -67,6 +67,10 @@ pub struct Model {
     pub with_competent: bool,
     /// The applicant's full name folded for search (`queue_columns::applicant_name`).
     pub applicant_name: Option<String>,
+    /// The interconnected group this dossier is a member of (its group's dossier id).
+    pub group_id: Option<String>,
+    /// This dossier is a group's application: its members are handled, not it.
+    pub is_group: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
