@@ -620,6 +620,80 @@ try {
     }
     if (/\b2026-11-20\b/.test(extract) || extract.includes('Số điện thoại')) fail('the death extract prints the application');
   }
+  // An interconnected group applied for in the browser (Decree 63/2024): one form, one payment,
+  // one page following the birth registration at the commune, then the permanent residence at the
+  // commune police and the health insurance card at social insurance, which start by themselves
+  // once the birth certificate is issued; each worked by its own agency's staff.
+  {
+    page = officerPage;
+    await page.goto(`${base}/apply/3.000722`);
+    await page.click('form[action="/apply/3.000722"] button[type=submit]');
+    await page.waitForURL(/\/my\/NHAP-[A-Z0-9]+\/form/);
+    const groupDraft = page.url().match(/\/my\/(NHAP-[A-Z0-9]+)\/form/)[1];
+    await fillForm(page, {
+      ho_ten_tre: 'Nguyễn Gia Hân', ngay_sinh: '2026-11-25', gioi_tinh: 'nu', dan_toc: 'Kinh',
+      quoc_tich: 'Việt Nam', noi_sinh: 'Bệnh viện Phụ sản Hải Phòng', que_quan: 'Hải Phòng',
+      so_giay_chung_sinh: 'GCS-2026-208', ho_ten_me: 'Trần Thị Hoa', ho_ten_cha: 'Nguyễn Văn An',
+      nguoi_yeu_cau_quan_he: 'cha', noi_dang_ky_thuong_tru: 'theo_cha',
+      'dia_chi_thuong_tru.commune': '11341', 'dia_chi_thuong_tru.street': 'Số 15 Lạch Tray',
+      ho_ten_chu_ho: 'Nguyễn Văn An', quan_he_chu_ho: 'Con', noi_kcb_ban_dau: 'Trạm y tế phường Ngô Quyền',
+      de_nghi_cap_the_can_cuoc: 'khong', nhan_ket_qua: 'truc_tiep', so_dien_thoai: '0912345678',
+    }, { keep: ['ho_ten_me', 'ho_ten_cha', 'noi_sinh', 'so_giay_chung_sinh', 'dia_chi_thuong_tru.commune',
+      'dia_chi_thuong_tru.street', 'ho_ten_chu_ho', 'so_dien_thoai'] });
+    for (const key of ['to_khai_dien_tu', 'giay_chung_sinh_dien_tu']) {
+      if (await page.locator(`#file-${key}`).count() !== 1) continue;
+      await page.setInputFiles(`#file-${key}`, new URL('../docs/examples/sample.pdf', import.meta.url).pathname);
+      await page.click(`#c-${key} form button[type=submit]`);
+      await page.waitForURL(new RegExp(`/files#c-${key}$`));
+    }
+    await page.goto(`${base}/my/${groupDraft}/check`);
+    await page.click(`form[action="/my/${groupDraft}/pay"] button[type=submit]`);
+    await page.waitForURL(/\/sim\/vnpay\/paymentv2\/vpcpay\.html/);
+    await page.click('button[name=outcome][value="00"]');
+    await page.waitForURL(/\/payments\/vnpay\/return/);
+    for (let i = 0; i < 20 && !(await page.textContent('main')).includes('Thanh toán thành công'); i++) {
+      await page.waitForTimeout(250);
+      await page.reload();
+    }
+    await page.goto(`${base}/my/${groupDraft}/check`);
+    await page.click('form[action$="/submit"] button[type=submit]');
+    await page.waitForURL(/\/my\/H31[.0-9A-Z]*-\d{6}-\d{4}\/done$/);
+    const groupCode = page.url().match(/\/my\/([^/]+)\/done$/)[1];
+    await page.goto(`${base}/my/${groupCode}`);
+    if (await page.locator('table.members tbody tr').count() !== 3) fail('the group page does not list its three members');
+    if (!(await page.textContent('table.members')).includes('Chờ kết quả của thủ tục trước')) fail('the waiting members are not said to wait');
+    await check('group-dossier');
+    const ok = async (r, what) => { if (!r.ok()) fail(`${what}: ${r.status()} ${await r.text()}`); return r.json(); };
+    const members = async () => (await ok(await page.request.get(`${base}/api/v1/dossiers/${groupCode}`), 'group')).members;
+    const codeOf = async procedure => (await members()).find(m => m.procedure === procedure).code;
+    const work = async (people, memberCode, what) => {
+      const [officer, leaderR, specialistR, clerkR] = people;
+      for (const [who, body] of [[officer, { action: 'receive' }],
+        [leaderR, { action: 'assign', assignee: people.specialist }],
+        [specialistR, { action: 'forward', opinion: 'Đủ điều kiện', proposal: 'Đề nghị phê duyệt' }],
+        [leaderR, { action: 'approve' }], [clerkR, { action: 'issue_result', decision: 'Phê duyệt' }],
+        [officer, { action: 'return_result', delivery: 'online' }]]) {
+        await ok(await who.post(`${base}/api/v1/dossiers/${memberCode}/actions`, { data: body }), `${what} ${body.action}`);
+      }
+    };
+    const commune = [staff.request, leader.request, specialist.request, clerk.request];
+    commune.specialist = 'specialist@H31.11341';
+    await work(commune, await codeOf('1.001193'), 'birth member');
+    const started = await members();
+    for (const m of started) if (m.state !== 'started') fail(`${m.procedure} did not start after the birth certificate: ${m.state}`);
+    for (const [agency, procedure] of [['H31.11341.CA', '1.004222'], ['H31.06', '9.900002']]) {
+      const people = [];
+      for (const role of ['officer', 'leader', 'specialist', 'clerk']) people.push((await signIn(`${role}@${agency}`)).request);
+      people.specialist = `specialist@${agency}`;
+      await work(people, await codeOf(procedure), procedure);
+    }
+    await page.goto(`${base}/my/${groupCode}`);
+    if (!(await page.textContent('main')).includes('Đã trả kết quả')) fail('the group is not returned once every member is');
+    await check('group-done');
+    await page.goto(`${base}/my/documents`);
+    const docs = await page.textContent('main');
+    for (const m of await members()) if (!docs.includes(m.code)) fail(`the warehouse lacks the result of ${m.code}`);
+  }
   // An applicant who reads only English applies for a birth registration: every label, hint,
   // option, component, fee and message of the journey is English, and a mistake is explained in
   // English where it is made.
