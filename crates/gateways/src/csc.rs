@@ -6,8 +6,7 @@
 //! The service authorizes *us* with OAuth 2.0 client credentials; the citizen is named by
 //! `userID` (the citizen ID) in `credentials/list`.
 
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -60,13 +59,7 @@ pub struct CredentialInfo {
 pub struct CscClient {
     settings: CscSettings,
     http: reqwest::Client,
-    token: Mutex<Option<(String, Instant)>>,
-}
-
-#[derive(Deserialize)]
-struct TokenAnswer {
-    access_token: String,
-    expires_in: Option<u64>,
+    credentials: crate::oauth::ClientCredentials,
 }
 
 impl CscClient {
@@ -75,10 +68,17 @@ impl CscClient {
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
             .build()?;
+        let credentials = crate::oauth::ClientCredentials::new(
+            format!("{}/oauth2/token", settings.base_url.trim_end_matches('/')),
+            settings.client_id.clone(),
+            settings.client_secret.clone(),
+            // Renew a minute early.
+            Duration::from_secs(60),
+        );
         Ok(Self {
             settings,
             http,
-            token: Mutex::new(None),
+            credentials,
         })
     }
 
@@ -87,26 +87,23 @@ impl CscClient {
     }
 
     async fn access_token(&self) -> Result<String, CscError> {
-        if let Ok(g) = self.token.lock()
-            && let Some((t, exp)) = g.as_ref()
-            && *exp > Instant::now()
-        {
-            return Ok(t.clone());
-        }
-        let r = self
-            .http
-            .post(self.url("oauth2/token"))
-            .basic_auth(&self.settings.client_id, Some(&self.settings.client_secret))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await?;
-        let answer: TokenAnswer = answer(r).await?;
-        // Renew a minute early.
-        let life = Duration::from_secs(answer.expires_in.unwrap_or(300).saturating_sub(60));
-        if let Ok(mut g) = self.token.lock() {
-            *g = Some((answer.access_token.clone(), Instant::now() + life));
-        }
-        Ok(answer.access_token)
+        self.credentials
+            .token(&self.http)
+            .await
+            .map_err(|e| match e {
+                crate::oauth::TokenError::Http(e) => CscError::Http(e),
+                crate::oauth::TokenError::Refused { status, body } => {
+                    // The service's OAuth error, as RFC 6749 §5.2 words it.
+                    let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+                    CscError::Refused {
+                        error: v["error"].as_str().unwrap_or("http_error").to_owned(),
+                        description: v["error_description"]
+                            .as_str()
+                            .map(str::to_owned)
+                            .unwrap_or_else(|| format!("HTTP {status}")),
+                    }
+                }
+            })
     }
 
     async fn call<T: serde::de::DeserializeOwned>(

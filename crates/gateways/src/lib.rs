@@ -14,6 +14,7 @@
 //! - [`nats`]: dossier events published to a NATS JetStream stream, once per event id;
 //! - [`npsp`]: the National Public Service Portal's dossier-sync service (each dossier's creation,
 //!   steps and fee list, numbered so a retry is one change there);
+//! - [`oauth`]: OAuth 2.0 client credentials, shared by the clients of services that use them;
 //! - [`delivery`]: the outcome both message channels share (retry later, or give up).
 
 pub mod connector;
@@ -22,6 +23,7 @@ pub mod delivery;
 pub mod mail;
 pub mod nats;
 pub mod npsp;
+pub mod oauth;
 pub mod oidc;
 pub mod sms;
 pub mod vnpay;

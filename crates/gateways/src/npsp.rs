@@ -7,11 +7,12 @@
 //! `PUT {base}/api/hoso/{MaHoSo}/lephi`. Every call can be repeated: the portal recognises an
 //! update by the dossier's code and the update's number.
 
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use motcua_domain::national_portal::{DossierRecord, FeeList, ProgressUpdate, Reply};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+
+use crate::oauth::{ClientCredentials, TokenError};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
@@ -47,13 +48,7 @@ impl From<reqwest::Error> for NpspError {
 pub struct NpspClient {
     settings: NpspSettings,
     http: reqwest::Client,
-    token: Mutex<Option<(String, Instant)>>,
-}
-
-#[derive(Deserialize)]
-struct TokenAnswer {
-    access_token: String,
-    expires_in: Option<u64>,
+    credentials: ClientCredentials,
 }
 
 impl NpspClient {
@@ -62,10 +57,16 @@ impl NpspClient {
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
             .build()?;
+        let credentials = ClientCredentials::new(
+            format!("{}/api/token", settings.base_url.trim_end_matches('/')),
+            settings.client_id.clone(),
+            settings.client_secret.clone(),
+            Duration::from_secs(30),
+        );
         Ok(Self {
             settings,
             http,
-            token: Mutex::new(None),
+            credentials,
         })
     }
 
@@ -82,41 +83,15 @@ impl NpspClient {
     }
 
     async fn access_token(&self) -> Result<String, NpspError> {
-        if let Ok(g) = self.token.lock()
-            && let Some((t, exp)) = g.as_ref()
-            && *exp > Instant::now()
-        {
-            return Ok(t.clone());
-        }
-        let r = self
-            .http
-            .post(self.url("token"))
-            .basic_auth(&self.settings.client_id, Some(&self.settings.client_secret))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await?;
-        if !r.status().is_success() {
-            let status = r.status().as_u16();
-            let body = r.text().await.unwrap_or_default();
-            // Wrong credentials are the operator's to fix, but a token endpoint failing is
-            // the portal's: both are retried, so a corrected secret resumes the queue.
-            return Err(NpspError::Unavailable(format!(
-                "token endpoint answered HTTP {status}: {}",
-                truncate(&body)
-            )));
-        }
-        let a: TokenAnswer = r.json().await?;
-        let life = Duration::from_secs(a.expires_in.unwrap_or(300).saturating_sub(30));
-        if let Ok(mut g) = self.token.lock() {
-            *g = Some((a.access_token.clone(), Instant::now() + life));
-        }
-        Ok(a.access_token)
-    }
-
-    fn forget_token(&self) {
-        if let Ok(mut g) = self.token.lock() {
-            *g = None;
-        }
+        // Wrong credentials are the operator's to fix, a failing token endpoint the portal's:
+        // both are retried, so a corrected secret resumes the queue.
+        self.credentials
+            .token(&self.http)
+            .await
+            .map_err(|e| match e {
+                TokenError::Http(e) => NpspError::Unavailable(e.to_string()),
+                refused @ TokenError::Refused { .. } => NpspError::Unavailable(refused.to_string()),
+            })
     }
 
     async fn send<T: Serialize>(
@@ -139,7 +114,7 @@ impl NpspClient {
             // A token the portal no longer accepts (it restarted, or rotated keys): once more
             // with a new one.
             if status == reqwest::StatusCode::UNAUTHORIZED && !renewed {
-                self.forget_token();
+                self.credentials.forget();
                 renewed = true;
                 continue;
             }

@@ -38,26 +38,28 @@ fn birth_group_form() -> Value {
     })
 }
 
-/// A submitted birth + residence + health insurance application; returns the group's code.
-async fn submitted_birth_group(t: &TestApp, citizen: &str) -> Value {
+/// A group's draft, its form filled and the given components uploaded; returns its reference.
+async fn group_draft(
+    t: &TestApp,
+    citizen: &str,
+    procedure: &str,
+    form: &Value,
+    components: &[&str],
+) -> String {
     let r = t
         .post_json(
             citizen,
             "/api/v1/dossiers",
-            &json!({ "procedure": "3.000722" }),
+            &json!({ "procedure": procedure }),
         )
         .await;
     assert_eq!(r.status(), 201);
     let draft = json(r).await["code"].as_str().unwrap().to_owned();
     let r = t
-        .put_json(
-            citizen,
-            &format!("/api/v1/dossiers/{draft}/form"),
-            &birth_group_form(),
-        )
+        .put_json(citizen, &format!("/api/v1/dossiers/{draft}/form"), form)
         .await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
-    for component in ["to_khai_dien_tu", "giay_chung_sinh_dien_tu"] {
+    for component in components {
         let r = t
             .upload(
                 citizen,
@@ -70,6 +72,31 @@ async fn submitted_birth_group(t: &TestApp, citizen: &str) -> Value {
             .await;
         assert_eq!(r.status(), 201, "{component}");
     }
+    draft
+}
+
+async fn submit(t: &TestApp, citizen: &str, draft: &str) -> Value {
+    let r = t
+        .post_json(
+            citizen,
+            &format!("/api/v1/dossiers/{draft}/submit"),
+            &Value::Null,
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+    json(r).await
+}
+
+/// A submitted birth + residence + health insurance application (the group's view).
+async fn submitted_birth_group(t: &TestApp, citizen: &str) -> Value {
+    let draft = group_draft(
+        t,
+        citizen,
+        "3.000722",
+        &birth_group_form(),
+        &["to_khai_dien_tu", "giay_chung_sinh_dien_tu"],
+    )
+    .await;
     // The residence charge is paid online before submitting, as for any application.
     let started = json(
         t.post_json(
@@ -83,15 +110,7 @@ async fn submitted_birth_group(t: &TestApp, citizen: &str) -> Value {
     assert_eq!(started["amount"], 10_000, "{started}");
     pay_at_bank(t, started["redirect_url"].as_str().unwrap(), "00").await;
     wait_for(t, citizen, &draft, "succeeded").await;
-    let r = t
-        .post_json(
-            citizen,
-            &format!("/api/v1/dossiers/{draft}/submit"),
-            &Value::Null,
-        )
-        .await;
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
-    json(r).await
+    submit(t, citizen, &draft).await
 }
 
 fn member<'a>(group: &'a Value, procedure: &str) -> &'a Value {
@@ -285,14 +304,6 @@ async fn the_death_group_includes_funeral_support_only_when_chosen() {
         ("kt_xtt", vec!["1.000656", "1.003197"]),
         ("kt_xtt_mtp", vec!["1.000656", "1.003197", "1.001731"]),
     ] {
-        let r = t
-            .post_json(
-                &citizen,
-                "/api/v1/dossiers",
-                &json!({ "procedure": "2.002913" }),
-            )
-            .await;
-        let draft = json(r).await["code"].as_str().unwrap().to_owned();
         let form = json!({
             "ho_ten_nguoi_chet": "Lê Văn Tư",
             "so_dinh_danh_nguoi_chet": "031045001122",
@@ -306,32 +317,15 @@ async fn the_death_group_includes_funeral_support_only_when_chosen() {
             "quan_he": "Con",
             "so_dien_thoai": "0912345678"
         });
-        let r = t
-            .put_json(&citizen, &format!("/api/v1/dossiers/{draft}/form"), &form)
-            .await;
-        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
-        for component in ["to_khai_dien_tu", "giay_bao_tu_dien_tu"] {
-            let r = t
-                .upload(
-                    &citizen,
-                    &draft,
-                    component,
-                    "giay-to.pdf",
-                    "application/pdf",
-                    sample_pdf(),
-                )
-                .await;
-            assert_eq!(r.status(), 201);
-        }
-        let g = json(
-            t.post_json(
-                &citizen,
-                &format!("/api/v1/dossiers/{draft}/submit"),
-                &Value::Null,
-            )
-            .await,
+        let draft = group_draft(
+            &t,
+            &citizen,
+            "2.002913",
+            &form,
+            &["to_khai_dien_tu", "giay_bao_tu_dien_tu"],
         )
         .await;
+        let g = submit(&t, &citizen, &draft).await;
         let listed: Vec<&str> = g["members"]
             .as_array()
             .unwrap()
