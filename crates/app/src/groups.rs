@@ -185,7 +185,10 @@ async fn start_member(
     let day = now.with_timezone(&app.calendar.offset()).date_naive();
     let seq = next_sequence(txn, code.as_str(), &day.format("%y%m%d").to_string()).await?;
     let official = DossierCode::new(&code, day, seq).to_string();
-    let form = m.member_form(group_form);
+    let applicant: Map<String, Value> = serde_json::from_str(&group.applicant).unwrap_or_default();
+    let mut form = m.member_form(group_form, &applicant);
+    // What the member's own form derives (a date in words) is derived, as when a person saves it.
+    member.form.derive(&mut form);
     let mut am = dossier::ActiveModel {
         id: Set(uuid::Uuid::now_v7().to_string()),
         code: Set(official.clone()),

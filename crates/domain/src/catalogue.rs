@@ -1814,7 +1814,10 @@ impl Ctx {
                 ok = false;
             }
             for (member_key, group_key) in &m.form {
-                if !fields.contains(&group_key.as_str()) {
+                let from_applicant = group_key
+                    .strip_prefix(crate::group::APPLICANT)
+                    .is_some_and(|k| crate::group::APPLICANT_KEYS.contains(&k));
+                if !from_applicant && !fields.contains(&group_key.as_str()) {
                     self.err(
                         &format!("{at}.form.{member_key}"),
                         format!("the group's form has no field {group_key}"),

@@ -16,6 +16,12 @@ use serde_json::{Map, Value};
 use crate::catalogue::ProcedureCode;
 use crate::lifecycle::Status;
 
+/// A `form` source read from the group's applicant block rather than its form.
+pub const APPLICANT: &str = "applicant.";
+
+/// What an applicant block holds: `applicant.<one of these>` may be a `form` source.
+pub const APPLICANT_KEYS: [&str; 4] = ["full_name", "citizen_id", "address", "phone"];
+
 /// One member procedure of a group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -56,13 +62,22 @@ impl GroupMember {
         }
     }
 
-    /// The member's form: each mapped field the group's form answered.
-    pub fn member_form(&self, group_form: &Map<String, Value>) -> Map<String, Value> {
+    /// The member's form: each mapped field the group's form answered, and what the group's
+    /// applicant block holds for an `applicant.<key>` source (the person applying, whom the
+    /// group's form does not ask about again).
+    pub fn member_form(
+        &self,
+        group_form: &Map<String, Value>,
+        applicant: &Map<String, Value>,
+    ) -> Map<String, Value> {
         self.form
             .iter()
-            .filter_map(|(member_key, group_key)| {
-                group_form
-                    .get(group_key)
+            .filter_map(|(member_key, source)| {
+                let value = match source.strip_prefix(APPLICANT) {
+                    Some(key) => applicant.get(key),
+                    None => group_form.get(source),
+                };
+                value
                     .filter(|v| !v.is_null())
                     .map(|v| (member_key.clone(), v.clone()))
             })
@@ -315,6 +330,8 @@ mod tests {
         });
         m.form.insert("ho_ten".into(), "ho_ten_nguoi_chet".into());
         m.form.insert("ly_do".into(), "nguyen_nhan_chet".into());
+        m.form
+            .insert("so_dinh_danh_chu_ho".into(), "applicant.citizen_id".into());
         let chose = |v: Value| -> Map<String, Value> {
             json!({ "thu_tuc_lien_thong": v, "ho_ten_nguoi_chet": "Lê Văn Tư" })
                 .as_object()
@@ -325,9 +342,19 @@ mod tests {
         assert!(m.included(&chose(json!("xoa_thuong_tru"))));
         assert!(!m.included(&chose(json!(["mai_tang"]))));
         assert!(!m.included(&Map::new()));
-        let f = m.member_form(&chose(json!([])));
+        let applicant = json!({ "citizen_id": "031085012345", "full_name": "Nguyễn Văn An" });
+        let f = m.member_form(
+            &chose(json!([])),
+            applicant.as_object().unwrap_or(&Map::new()),
+        );
         assert_eq!(f.get("ho_ten"), Some(&json!("Lê Văn Tư")));
+        assert_eq!(f.get("so_dinh_danh_chu_ho"), Some(&json!("031085012345")));
         // An answer the group form did not get is left out, not invented.
         assert!(!f.contains_key("ly_do"));
+        assert!(
+            m.member_form(&chose(json!([])), &Map::new())
+                .get("so_dinh_danh_chu_ho")
+                .is_none()
+        );
     }
 }

@@ -459,7 +459,7 @@ pub async fn login(
     {
         return fail(
             StatusCode::TOO_MANY_REQUESTS,
-            t(ui.lang, "track.too_many").to_owned(),
+            t(ui.lang, "staff.login_too_many").to_owned(),
         );
     }
     let username = f.username.trim();

@@ -196,6 +196,19 @@ async fn a_birth_group_fans_out_and_its_members_follow_the_birth_certificate() {
     .await;
     assert_eq!(b["group"], code.as_str());
     assert_eq!(b["form"]["ho_ten_tre"], "Nguyễn Minh Khang");
+    // The person applying, whom the group's form does not ask about again, and what the birth
+    // registration's own form derives.
+    assert_eq!(b["form"]["so_dinh_danh_nguoi_yeu_cau"], CITIZEN_A);
+    assert!(
+        b["form"]["ho_ten_nguoi_yeu_cau"]
+            .as_str()
+            .is_some_and(|n| !n.is_empty()),
+        "{b}"
+    );
+    assert_eq!(
+        b["form"]["ngay_sinh_bang_chu"],
+        "Ngày hai tháng mười một năm hai nghìn không trăm hai mươi sáu"
+    );
     let files: Vec<&str> = b["attachments"]
         .as_array()
         .unwrap()
