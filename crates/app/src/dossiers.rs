@@ -372,7 +372,7 @@ pub async fn create(
             })?,
         None => {
             let by_home = match &applicant_commune {
-                Some(c) => org::agency_for_commune(app, &procedure, c).await?,
+                Some(c) => org::agency_for_commune(&app.db, &procedure, c).await?,
                 None => None,
             };
             match by_home {

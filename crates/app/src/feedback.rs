@@ -281,7 +281,7 @@ async fn agency_of_procedure(
             .await?
             .and_then(|c| c.commune_code)
     {
-        return Ok(org::agency_for_commune(app, procedure, &commune)
+        return Ok(org::agency_for_commune(&app.db, procedure, &commune)
             .await?
             .map(|a| a.code));
     }

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use motcua_domain::catalogue::{AgencyLevel, Channel, Procedure};
+use motcua_domain::catalogue::{Channel, Procedure};
 use motcua_domain::group::{self, GroupMember, MemberState};
 use motcua_domain::ids::{AgencyCode, DossierCode};
 use motcua_domain::lifecycle::{self, Actor, Command, DossierState, Role, Status};
@@ -24,20 +24,13 @@ use motcua_store::sea_orm::{
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::dossiers::{Author, apply_state, record_by, update_row};
+use crate::dossiers::{Author, apply_state, record_by, state_of, update_row};
 use crate::{App, AppError, ErrorCode, catalogue, org};
 
 const ACTOR: &str = "system:group";
 
 fn form_of(row: &dossier::Model) -> Result<Map<String, Value>, AppError> {
     Ok(motcua_store::from_json("dossiers.form", &row.form)?)
-}
-
-fn state_of(row: &dossier::Model) -> Result<DossierState, AppError> {
-    Ok(motcua_store::from_json(
-        "dossiers.lifecycle",
-        &row.lifecycle,
-    )?)
 }
 
 /// Keeps a group's dossier out of every work queue: its members are worked, not it.
@@ -100,41 +93,35 @@ pub(crate) async fn fan_out(
     Ok(group)
 }
 
-/// The agency that handles a member for the group's lead agency: at commune level the one of
-/// the lead's commune, at province level the province's.
+/// The agency that handles a member where the group's lead agency is: the same rule as for any
+/// application from that commune (`org::agency_for_commune`).
 async fn member_agency(
     txn: &impl ConnectionTrait,
     member: &Procedure,
     lead: &agency::Model,
 ) -> Result<agency::Model, AppError> {
-    let mut q = agency::Entity::find()
-        .filter(agency::Column::Kind.eq(org::agency_kind_for(member)))
-        .filter(agency::Column::ValidTo.is_null());
-    q = match (member.level, &lead.commune_code) {
-        (AgencyLevel::Commune, Some(c)) => q.filter(agency::Column::CommuneCode.eq(c.clone())),
-        _ => q.filter(agency::Column::ProvinceCode.eq(lead.province_code.clone())),
+    let found = match &lead.commune_code {
+        Some(commune) => org::agency_for_commune(txn, member, commune).await?,
+        None => None,
     };
-    q.order_by_asc(agency::Column::Code)
-        .one(txn)
-        .await?
-        .ok_or_else(|| {
-            AppError::new(
-                ErrorCode::Unprocessable,
-                "no_member_agency",
-                format!(
-                    "Chưa có cơ quan giải quyết thủ tục {} cho nơi này.",
-                    member.name_vi
-                ),
-                format!(
-                    "No agency handles {} for this place yet.",
-                    if member.name_en.is_empty() {
-                        &member.name_vi
-                    } else {
-                        &member.name_en
-                    }
-                ),
-            )
-        })
+    found.ok_or_else(|| {
+        AppError::new(
+            ErrorCode::Unprocessable,
+            "no_member_agency",
+            format!(
+                "Chưa có cơ quan giải quyết thủ tục {} cho nơi này.",
+                member.name_vi
+            ),
+            format!(
+                "No agency handles {} for this place yet.",
+                if member.name_en.is_empty() {
+                    &member.name_vi
+                } else {
+                    &member.name_en
+                }
+            ),
+        )
+    })
 }
 
 /// Creates and submits one member's dossier at its competent agency, with the group's applicant,

@@ -124,7 +124,7 @@ pub async fn agencies_for(
 
 /// The competent agency of a procedure for a person living in `commune`.
 pub async fn agency_for_commune(
-    app: &App,
+    conn: &impl ConnectionTrait,
     procedure: &Procedure,
     commune: &str,
 ) -> Result<Option<agency::Model>, AppError> {
@@ -137,7 +137,7 @@ pub async fn agency_for_commune(
         }
         AgencyLevel::Province | AgencyLevel::Ministry => {
             let Some(unit) = admin_unit::Entity::find_by_id(commune.to_owned())
-                .one(&app.db)
+                .one(conn)
                 .await?
             else {
                 return Ok(None);
@@ -145,7 +145,7 @@ pub async fn agency_for_commune(
             q = q.filter(agency::Column::ProvinceCode.eq(unit.province_code));
         }
     }
-    let found = q.all(&app.db).await?;
+    let found = q.all(conn).await?;
     Ok(if found.len() == 1 {
         found.into_iter().next()
     } else {

@@ -25,16 +25,6 @@ pub fn portal_time(t: DateTime<Utc>) -> String {
     }
 }
 
-/// Reads a [`portal_time`] back.
-pub fn parse_portal_time(s: &str) -> Option<DateTime<Utc>> {
-    let naive = chrono::NaiveDateTime::parse_from_str(s, FORMAT).ok()?;
-    let vn = FixedOffset::east_opt(7 * 3600)?;
-    naive
-        .and_local_timezone(vn)
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-}
-
 /// 0/1 as the portal writes a yes/no.
 pub fn flag(b: bool) -> u8 {
     u8::from(b)
@@ -269,14 +259,11 @@ mod tests {
     use chrono::TimeZone;
 
     #[test]
-    fn times_are_written_in_vietnam_time_and_read_back() {
+    fn times_are_written_in_vietnam_time() {
         let t = Utc.with_ymd_and_hms(2026, 12, 31, 18, 30, 5).single();
         let Some(t) = t else { panic!("valid time") };
         // 18:30 UTC on the 31st is 01:30 on 1 January in Hà Nội.
         assert_eq!(portal_time(t), "20270101013005");
-        assert_eq!(parse_portal_time("20270101013005"), Some(t));
-        assert_eq!(parse_portal_time("2027-01-01"), None);
-        assert_eq!(parse_portal_time("20271301013005"), None);
     }
 
     #[test]

@@ -39,6 +39,8 @@ use chrono::{NaiveDateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use crate::registries::html_escape;
+
 /// Dossiers kept; the oldest is forgotten beyond this.
 const MAX_DOSSIERS: usize = 200_000;
 const TIME: &str = "%Y%m%d%H%M%S";
@@ -684,22 +686,15 @@ async fn control_set(State(sim): State<Arc<NpspSim>>, body: axum::body::Bytes) -
     Json(mode(&sim)).into_response()
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 async fn page(State(sim): State<Arc<NpspSim>>) -> Response {
     let dossiers = sim.dossiers();
     let mut rows = String::new();
     for d in dossiers.iter().rev().take(500) {
         rows.push_str(&format!(
             "<tr><td><a href=\"api/dossiers/{c}\">{c}</a></td><td>{p}</td><td>{a}</td><td>{s}</td><td>{n}</td><td>{dup}</td></tr>",
-            c = esc(&d.code),
-            p = esc(&d.procedure),
-            a = esc(&d.agency),
+            c = html_escape(&d.code),
+            p = html_escape(&d.procedure),
+            a = html_escape(&d.agency),
             s = d.status,
             n = d.steps.len(),
             dup = d.duplicates,
