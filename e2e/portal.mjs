@@ -350,6 +350,7 @@ try {
   // data with the date in figures (dd/mm/yyyy) and words, the parents, the register entry, the
   // commune's own place name and the approving leader's position (text read by poppler).
   const text = execFileSync('pdftotext', [pdfPath, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+  if (!/\b031226\d{6}\b/.test(text)) fail(`the birth certificate lacks the boy's personal ID (0312 26 ……):\n${text}`);
   for (const want of ['GIẤY KHAI SINH', 'Nguyễn Minh Khang', '02/11/2026', 'Trần Thị Hoa',
     'Ngày hai tháng mười một năm hai nghìn không trăm hai mươi sáu', 'Quyển số', 'Ngô Quyền, ngày',
     'TM. ỦY BAN NHÂN DÂN', 'KT. CHỦ TỊCH', 'PHÓ CHỦ TỊCH']) {
@@ -649,8 +650,10 @@ try {
       so_giay_chung_sinh: 'GCS-2026-208', ho_ten_me: 'Trần Thị Hoa', ho_ten_cha: 'Nguyễn Văn An',
       nguoi_yeu_cau_quan_he: 'cha', noi_dang_ky_thuong_tru: 'theo_cha',
       'dia_chi_thuong_tru.commune': '11341', 'dia_chi_thuong_tru.street': 'Số 15 Lạch Tray',
-      ho_ten_chu_ho: 'Nguyễn Văn An', quan_he_chu_ho: 'Con', noi_kcb_ban_dau: 'Trạm y tế phường Ngô Quyền',
-      de_nghi_cap_the_can_cuoc: 'khong', nhan_ket_qua: 'truc_tiep', so_dien_thoai: '0912345678',
+      ho_ten_chu_ho: 'Nguyễn Văn An', so_dinh_danh_chu_ho: '031085012345', quan_he_chu_ho: 'con',
+      loai_cho_o: 'so_huu', noi_kcb_ban_dau: 'Trạm y tế phường Ngô Quyền',
+      de_nghi_cap_the_can_cuoc: 'khong', de_nghi_cap_ban_sao: 'khong', nhan_ket_qua: 'truc_tiep',
+      so_dien_thoai: '0912345678',
     }, { keep: ['ho_ten_me', 'ho_ten_cha', 'noi_sinh', 'so_giay_chung_sinh', 'dia_chi_thuong_tru.commune',
       'dia_chi_thuong_tru.street', 'ho_ten_chu_ho', 'so_dien_thoai'] });
     for (const key of ['to_khai_dien_tu', 'giay_chung_sinh_dien_tu']) {
@@ -694,6 +697,10 @@ try {
     await work(commune, await codeOf('1.001193'), 'birth member');
     const started = await members();
     for (const m of started) if (m.state !== 'started') fail(`${m.procedure} did not start after the birth certificate: ${m.state}`);
+    // The population database gave the girl her personal ID when her birth was registered (Hải
+    // Phòng 031, a girl of the 2000s 3, born in 2026): the residence member carries it.
+    const residence = await ok(await page.request.get(`${base}/api/v1/dossiers/${await codeOf('1.004222')}`), 'residence member');
+    if (!/^031326\d{6}$/.test(residence.form.so_dinh_danh || '')) fail(`the residence member lacks the child's personal ID: ${JSON.stringify(residence.form)}`);
     for (const [agency, procedure] of [['H31.11341.CA', '1.004222'], ['H31.06', '9.900002']]) {
       const people = [];
       for (const role of ['officer', 'leader', 'specialist', 'clerk']) people.push((await signIn(`${role}@${agency}`)).request);

@@ -68,6 +68,15 @@ pub trait NationalDatabase: Send + Sync {
         purpose: &'a str,
         request_id: &'a str,
     ) -> BoxFuture<'a, Result<Option<Value>, Unavailable>>;
+    /// Writes to the database (`POST` of `body` at `path`): its JSON answer. The body carries our
+    /// reference, so a retried write is the same write there.
+    fn submit<'a>(
+        &'a self,
+        path: &'a str,
+        body: &'a Value,
+        purpose: &'a str,
+        request_id: &'a str,
+    ) -> BoxFuture<'a, Result<Value, Unavailable>>;
     /// A light call (its health endpoint) so the health view is live when nobody applies.
     fn probe(&self) -> BoxFuture<'_, Result<(), Unavailable>>;
     fn health(&self, now: DateTime<Utc>) -> Health;
@@ -108,6 +117,21 @@ impl Connectors {
     ) -> Result<Option<Value>, Unavailable> {
         match self.get(query.database()) {
             Some(c) => c.fetch(query, purpose, request_id).await,
+            None => Err(Unavailable::Down("not connected".into())),
+        }
+    }
+
+    /// Writes to `database`; `Err` when none is configured or it cannot answer.
+    pub async fn submit(
+        &self,
+        database: Database,
+        path: &str,
+        body: &Value,
+        purpose: &str,
+        request_id: &str,
+    ) -> Result<Value, Unavailable> {
+        match self.get(database) {
+            Some(c) => c.submit(path, body, purpose, request_id).await,
             None => Err(Unavailable::Down("not connected".into())),
         }
     }

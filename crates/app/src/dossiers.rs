@@ -1678,7 +1678,28 @@ pub async fn act(
                 .await?;
         }
         let to = transition.to.clone();
-        let updated = update_row(&txn, &row, |am| apply_state(am, &to, None), now).await?;
+        // What issuing added to the record (the newborn's personal ID) joins the dossier's form.
+        let form = match &result_key {
+            Some((_, signed)) if !signed.facts.is_empty() => {
+                let mut form: serde_json::Map<String, serde_json::Value> =
+                    motcua_store::from_json("dossiers.form", &row.form)?;
+                form.extend(signed.facts.clone());
+                Some(serde_json::Value::Object(form).to_string())
+            }
+            _ => None,
+        };
+        let updated = update_row(
+            &txn,
+            &row,
+            |am| {
+                apply_state(am, &to, None);
+                if let Some(form) = form {
+                    am.form = Set(form);
+                }
+            },
+            now,
+        )
+        .await?;
         // A result's hash and number go into the audit chain with the step that issued it.
         let extra = match &result_key {
             Some((_, signed)) => Some(serde_json::json!({
@@ -1690,6 +1711,7 @@ pub async fn act(
                     "signer": signed.register.signer,
                     "cert_sha256": signed.register.cert_sha256,
                 },
+                "facts": signed.facts,
             })),
             None => serde_json::to_value(command.redacted()).ok(),
         };

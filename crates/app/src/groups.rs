@@ -77,7 +77,13 @@ pub(crate) async fn fan_out(
         .collect();
     let mut started = Vec::new();
     for m in group::ready_to_start(&included, &HashMap::new()) {
-        started.push(start_member(txn, app, &group, &form, m, now).await?.code);
+        // The first members come after no other: nothing to read from one.
+        let none = Map::new();
+        started.push(
+            start_member(txn, app, &group, &form, m, &none, now)
+                .await?
+                .code,
+        );
     }
     record_by(
         txn,
@@ -132,6 +138,7 @@ async fn start_member(
     group: &dossier::Model,
     group_form: &Map<String, Value>,
     m: &GroupMember,
+    after: &Map<String, Value>,
     now: DateTime<Utc>,
 ) -> Result<dossier::Model, AppError> {
     let member = catalogue::current(app, m.procedure.as_str())
@@ -173,8 +180,10 @@ async fn start_member(
     let seq = next_sequence(txn, code.as_str(), &day.format("%y%m%d").to_string()).await?;
     let official = DossierCode::new(&code, day, seq).to_string();
     let applicant: Map<String, Value> = serde_json::from_str(&group.applicant).unwrap_or_default();
-    let mut form = m.member_form(group_form, &applicant);
-    // What the member's own form derives (a date in words) is derived, as when a person saves it.
+    let mut form = m.member_form(group_form, &applicant, after);
+    // Stored as a person's save would store it: canonical values (a fixed "1" for a number field
+    // becomes 1), and what the member's own form derives (a date in words) derived.
+    form = member.form.normalize(&form);
     member.form.derive(&mut form);
     let mut am = dossier::ActiveModel {
         id: Set(uuid::Uuid::now_v7().to_string()),
@@ -283,13 +292,22 @@ pub(crate) async fn after_member_step(
         .iter()
         .filter(|m| m.included(&form))
         .collect();
-    let mut started: HashMap<String, Status> = started_members(txn, &group.id)
-        .await?
-        .into_iter()
-        .map(|r| (r.procedure_code.clone(), status_of(&r)))
+    let rows = started_members(txn, &group.id).await?;
+    let mut started: HashMap<String, Status> = rows
+        .iter()
+        .map(|r| (r.procedure_code.clone(), status_of(r)))
         .collect();
     for m in group::ready_to_start(&included, &started) {
-        let row = start_member(txn, app, &group, &form, m, now).await?;
+        // The record of the member it comes after, as its result left it.
+        let after = match rows.iter().find(|r| {
+            m.after
+                .as_ref()
+                .is_some_and(|a| a.as_str() == r.procedure_code)
+        }) {
+            Some(r) => form_of(r)?,
+            None => Map::new(),
+        };
+        let row = start_member(txn, app, &group, &form, m, &after, now).await?;
         started.insert(row.procedure_code.clone(), status_of(&row));
     }
     let states: Vec<MemberState> = group::member_states(&included, &started)

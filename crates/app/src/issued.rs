@@ -389,6 +389,8 @@ pub struct SignedResult {
     pub bytes: Vec<u8>,
     pub file_name: String,
     pub register: document::Model,
+    /// What issuing it added to the dossier's record (the newborn's personal ID).
+    pub facts: Map<String, Value>,
 }
 
 /// Produces the result of `row`: rendered from the service's template (or the clerk's uploaded
@@ -404,6 +406,9 @@ pub async fn produce_result(
     let id = uuid::Uuid::now_v7().to_string();
     let now = app.now();
     let (issuer, agency) = issuer_of(app, &row.competent_agency).await?;
+    // Asked before a register number is taken: a database that cannot answer costs no number.
+    let form: Map<String, Value> = motcua_store::from_json("dossiers.form", &row.form)?;
+    let facts = crate::personal_ids::facts_for_result(app, row, &form, &agency).await?;
     let year = local(app, now).format("%Y").to_string();
     let seq = motcua_store::counters::next_sequence(&app.db, &format!("VB:{}", agency.code), &year)
         .await?;
@@ -420,6 +425,7 @@ pub async fn produce_result(
                 year: &year,
                 verify_url: &verify_url,
                 preview: false,
+                facts: &facts,
             };
             let doc = result_document(
                 app,
@@ -479,6 +485,7 @@ pub async fn produce_result(
         file_name: format!("{}-ket-qua.pdf", row.code),
         bytes: signed,
         register,
+        facts,
     })
 }
 
@@ -491,6 +498,8 @@ struct Draft<'a> {
     year: &'a str,
     verify_url: &'a str,
     preview: bool,
+    /// What issuing adds to the dossier's record (the newborn's personal ID).
+    facts: &'a Map<String, Value>,
 }
 
 /// The unsigned result the clerk looks at before issuing (issue 17): the same document as the
@@ -514,6 +523,14 @@ pub async fn preview_result(
         crate::catalogue::pinned(&app.db, &row.procedure_code, row.procedure_version).await?;
     let year = local(app, app.now()).format("%Y").to_string();
     let not_yet = "(cấp khi ban hành)";
+    // The number the population database gives at issuing is not asked for a preview.
+    let mut facts = Map::new();
+    if motcua_domain::personal_id::ASSIGNED_BY.contains(&row.procedure_code.as_str()) {
+        facts.insert(
+            motcua_domain::personal_id::CHILD_ID_FIELD.to_owned(),
+            Value::String(not_yet.to_owned()),
+        );
+    }
     let draft = Draft {
         id: "",
         number: not_yet,
@@ -521,6 +538,7 @@ pub async fn preview_result(
         year: &year,
         verify_url: &app.public_url,
         preview: true,
+        facts: &facts,
     };
     let (issuer, agency) = issuer_of(app, &row.competent_agency).await?;
     let doc = result_document(
@@ -550,7 +568,15 @@ async fn result_document(
 ) -> Result<motcua_documents::render::Document, AppError> {
     let now = app.now();
     let view = crate::dossiers::get(app, principal, &row.code).await?;
-    let form = view.form.as_object().cloned().unwrap_or_default();
+    let mut form = view.form.as_object().cloned().unwrap_or_default();
+    for (k, v) in draft.facts {
+        if form
+            .get(k)
+            .is_none_or(|old| old.as_str().is_none_or(str::is_empty))
+        {
+            form.insert(k.clone(), v.clone());
+        }
+    }
     let (signer_name, signer_title) = approver(app, &view, principal).await?;
     let collective = matches!(
         agency.kind.as_str(),

@@ -30,6 +30,7 @@ pub mod notify;
 pub mod org;
 pub mod outbox;
 pub mod payments;
+pub mod personal_ids;
 pub mod pki;
 pub mod quality;
 pub mod queues;

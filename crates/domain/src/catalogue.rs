@@ -1814,14 +1814,26 @@ impl Ctx {
                 ok = false;
             }
             for (member_key, group_key) in &m.form {
-                let from_applicant = group_key
-                    .strip_prefix(crate::group::APPLICANT)
-                    .is_some_and(|k| crate::group::APPLICANT_KEYS.contains(&k));
-                if !from_applicant && !fields.contains(&group_key.as_str()) {
-                    self.err(
-                        &format!("{at}.form.{member_key}"),
-                        format!("the group's form has no field {group_key}"),
-                    );
+                let problem = if let Some(k) = group_key.strip_prefix(crate::group::APPLICANT) {
+                    (!crate::group::APPLICANT_KEYS.contains(&k))
+                        .then(|| format!("the applicant block has no {k}"))
+                } else if let Some(k) = group_key.strip_prefix(crate::group::AFTER) {
+                    if m.after.is_none() {
+                        Some(format!("{group_key}: the member comes after no other"))
+                    } else {
+                        k.is_empty().then(|| "after. names no field".to_owned())
+                    }
+                } else if let Some(answer) = group_key.strip_prefix(crate::group::FIXED) {
+                    answer
+                        .trim()
+                        .is_empty()
+                        .then(|| "a fixed answer is empty".to_owned())
+                } else {
+                    (!fields.contains(&group_key.as_str()))
+                        .then(|| format!("the group's form has no field {group_key}"))
+                };
+                if let Some(problem) = problem {
+                    self.err(&format!("{at}.form.{member_key}"), problem);
                     ok = false;
                 }
             }

@@ -22,6 +22,14 @@ pub const APPLICANT: &str = "applicant.";
 /// What an applicant block holds: `applicant.<one of these>` may be a `form` source.
 pub const APPLICANT_KEYS: [&str; 4] = ["full_name", "citizen_id", "address", "phone"];
 
+/// A `form` source read from the record of the member this one comes after, as its result left
+/// it: `after.so_dinh_danh_tre`, the personal ID the birth registration gave the child.
+pub const AFTER: &str = "after.";
+
+/// A `form` source that is a fixed answer, the same for every application of the group:
+/// `=Đăng ký thường trú cho trẻ em mới sinh`.
+pub const FIXED: &str = "=";
+
 /// One member procedure of a group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -33,7 +41,9 @@ pub struct GroupMember {
     /// Only when the group's form says so (the applicant chose this member).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when: Option<MemberCondition>,
-    /// The member's form field ← the group's form field.
+    /// The member's form field ← where its answer comes from: the group's form field of that
+    /// name, `applicant.<key>` ([`APPLICANT`]), `after.<key>` ([`AFTER`]) or `=<answer>`
+    /// ([`FIXED`]).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub form: BTreeMap<String, String>,
     /// The member's component ← the group's component (the same files, not copies).
@@ -62,24 +72,31 @@ impl GroupMember {
         }
     }
 
-    /// The member's form: each mapped field the group's form answered, and what the group's
+    /// The member's form: each mapped field the group's form answered; what the group's
     /// applicant block holds for an `applicant.<key>` source (the person applying, whom the
-    /// group's form does not ask about again).
+    /// group's form does not ask about again); what the record of the member it comes after
+    /// (`after`) holds for an `after.<key>` source; the answer itself for `=<answer>`.
     pub fn member_form(
         &self,
         group_form: &Map<String, Value>,
         applicant: &Map<String, Value>,
+        after: &Map<String, Value>,
     ) -> Map<String, Value> {
         self.form
             .iter()
             .filter_map(|(member_key, source)| {
-                let value = match source.strip_prefix(APPLICANT) {
-                    Some(key) => applicant.get(key),
-                    None => group_form.get(source),
+                let value = if let Some(key) = source.strip_prefix(APPLICANT) {
+                    applicant.get(key).cloned()
+                } else if let Some(key) = source.strip_prefix(AFTER) {
+                    after.get(key).cloned()
+                } else if let Some(answer) = source.strip_prefix(FIXED) {
+                    Some(Value::String(answer.to_owned()))
+                } else {
+                    group_form.get(source).cloned()
                 };
                 value
                     .filter(|v| !v.is_null())
-                    .map(|v| (member_key.clone(), v.clone()))
+                    .map(|v| (member_key.clone(), v))
             })
             .collect()
     }
@@ -332,6 +349,11 @@ mod tests {
         m.form.insert("ly_do".into(), "nguyen_nhan_chet".into());
         m.form
             .insert("so_dinh_danh_chu_ho".into(), "applicant.citizen_id".into());
+        m.form.insert(
+            "so_dinh_danh".into(),
+            "after.so_dinh_danh_nguoi_chet".into(),
+        );
+        m.form.insert("truong_hop_xoa".into(), "=chet".into());
         let chose = |v: Value| -> Map<String, Value> {
             json!({ "thu_tuc_lien_thong": v, "ho_ten_nguoi_chet": "Lê Văn Tư" })
                 .as_object()
@@ -343,18 +365,21 @@ mod tests {
         assert!(!m.included(&chose(json!(["mai_tang"]))));
         assert!(!m.included(&Map::new()));
         let applicant = json!({ "citizen_id": "031085012345", "full_name": "Nguyễn Văn An" });
+        let after = json!({ "so_dinh_danh_nguoi_chet": "031050000123" });
         let f = m.member_form(
             &chose(json!([])),
             applicant.as_object().unwrap_or(&Map::new()),
+            after.as_object().unwrap_or(&Map::new()),
         );
         assert_eq!(f.get("ho_ten"), Some(&json!("Lê Văn Tư")));
         assert_eq!(f.get("so_dinh_danh_chu_ho"), Some(&json!("031085012345")));
+        assert_eq!(f.get("so_dinh_danh"), Some(&json!("031050000123")));
+        assert_eq!(f.get("truong_hop_xoa"), Some(&json!("chet")));
         // An answer the group form did not get is left out, not invented.
         assert!(!f.contains_key("ly_do"));
-        assert!(
-            m.member_form(&chose(json!([])), &Map::new())
-                .get("so_dinh_danh_chu_ho")
-                .is_none()
-        );
+        let bare = m.member_form(&chose(json!([])), &Map::new(), &Map::new());
+        assert!(bare.get("so_dinh_danh_chu_ho").is_none());
+        assert!(bare.get("so_dinh_danh").is_none());
+        assert_eq!(bare.get("truong_hop_xoa"), Some(&json!("chet")));
     }
 }

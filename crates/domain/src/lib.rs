@@ -19,6 +19,7 @@ pub mod national_portal;
 pub mod notice;
 pub mod opening_hours;
 pub mod payment;
+pub mod personal_id;
 pub mod rollup;
 pub mod search;
 pub mod text;

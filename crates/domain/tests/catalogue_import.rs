@@ -232,7 +232,7 @@ fn demo_dates_have_plausible_ranges() {
             );
         }
     }
-    assert_eq!(past, 30);
+    assert_eq!(past, 31);
     // Years of birth and of manufacture: from 1900 to this year.
     let years: Vec<_> = fields()
         .filter(|(_, f)| f.field_type == FieldType::Number && f.key.starts_with("nam_"))
@@ -479,7 +479,7 @@ fn group_members_map_onto_real_fields_and_components() {
             assert!(member.members.is_empty(), "a group inside a group");
             for (mk, gk) in &m.form {
                 let mf = member.form.fields.iter().find(|f| &f.key == mk);
-                if gk.starts_with("applicant.") {
+                if gk.starts_with("applicant.") || gk.starts_with("after.") || gk.starts_with('=') {
                     assert!(mf.is_some(), "{} has no field {mk}", m.procedure.as_str());
                     continue;
                 }
@@ -509,6 +509,115 @@ fn group_members_map_onto_real_fields_and_components() {
                     g.component(gk).is_some(),
                     "{} has no component {gk}",
                     g.code.as_str()
+                );
+            }
+        }
+    }
+}
+
+/// A value the group's form accepts for `f`, as an applicant would give it.
+fn sample_answer(f: &motcua_domain::form::FormField) -> Value {
+    use serde_json::json;
+    if let Some(d) = &f.default {
+        return json!(d);
+    }
+    match f.field_type {
+        FieldType::Text | FieldType::Textarea => json!("Nguyễn Thị Lan"),
+        FieldType::Date => json!("2026-11-30"),
+        FieldType::Number => json!(1),
+        FieldType::Choice => json!(f.options[0].value),
+        FieldType::CitizenId => json!("031085012345"),
+        FieldType::Phone => json!("0912345678"),
+        FieldType::Email => json!("lan@example.vn"),
+        FieldType::Address => json!({ "commune": "31000", "street": "12 Lạch Tray" }),
+    }
+}
+
+/// Every member dossier a group starts is complete by its own procedure's rules (issue 19): each
+/// required field answered by the group's form, the person applying, the record of the member it
+/// comes after, or a fixed answer, and valid there; each component its procedure needs filed
+/// online comes from a group component that the group's own submission needed filed.
+#[test]
+fn a_complete_group_application_makes_complete_member_dossiers() {
+    use motcua_domain::national::must_be_filed;
+    let procs = import_catalogue(DEMO).unwrap();
+    let by_code = |c: &str| procs.iter().find(|p| p.code.as_str() == c).unwrap();
+    let today = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+    let connected = |_: motcua_domain::national::Database| true;
+    let applicant: serde_json::Map<String, Value> = serde_json::from_value(serde_json::json!({
+        "citizen_id": "031085012345",
+        "full_name": "Nguyễn Thị Lan",
+        "phone": "0912345678",
+        "address": { "commune": "31000", "street": "12 Lạch Tray" },
+    }))
+    .unwrap();
+    for g in procs.iter().filter(|p| !p.members.is_empty()) {
+        let mut group_form: serde_json::Map<String, Value> = g
+            .form
+            .fields
+            .iter()
+            .map(|f| (f.key.clone(), sample_answer(f)))
+            .collect();
+        assert!(g.form.check_complete(&group_form).is_empty());
+        assert_eq!(g.form.check_values(&group_form, &|_| true, today), []);
+        for m in &g.members {
+            if let Some(w) = &m.when {
+                group_form.insert(w.field.clone(), Value::String(w.any_of[0].clone()));
+            }
+            let member = by_code(m.procedure.as_str());
+            // The member it comes after, as its result left it: its own form from the group,
+            // with what issuing its result added (the newborn's personal ID).
+            let after = match &m.after {
+                Some(dep) => {
+                    let dm = g.members.iter().find(|x| &x.procedure == dep).unwrap();
+                    let mut f = dm.member_form(&group_form, &applicant, &serde_json::Map::new());
+                    f.insert(
+                        motcua_domain::personal_id::CHILD_ID_FIELD.into(),
+                        Value::String("031326001234".into()),
+                    );
+                    f
+                }
+                None => serde_json::Map::new(),
+            };
+            let mut form = member
+                .form
+                .normalize(&m.member_form(&group_form, &applicant, &after));
+            member.form.derive(&mut form);
+            let what = format!("{} in {}", m.procedure.as_str(), g.code.as_str());
+            let missing: Vec<String> = member
+                .form
+                .check_complete(&form)
+                .into_iter()
+                .map(|e| e.field)
+                .collect();
+            assert_eq!(
+                missing,
+                Vec::<String>::new(),
+                "{what}: required, not answered"
+            );
+            let invalid: Vec<String> = member
+                .form
+                .check_values(&form, &|_| true, today)
+                .into_iter()
+                .map(|e| format!("{}: {}", e.field, e.message_en))
+                .collect();
+            assert_eq!(
+                invalid,
+                Vec::<String>::new(),
+                "{what}: answers its form refuses"
+            );
+            for c in &member.components {
+                if !must_be_filed(c, &connected, true) {
+                    continue;
+                }
+                let from = m.components.get(&c.key).unwrap_or_else(|| {
+                    panic!("{what}: component {} needs a file, none mapped", c.key)
+                });
+                let gc = g.component(from).unwrap();
+                assert!(
+                    must_be_filed(gc, &connected, true),
+                    "{what}: {} comes from {from}, which the group may lack",
+                    c.key
                 );
             }
         }

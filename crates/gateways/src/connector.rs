@@ -369,6 +369,38 @@ impl Connector {
                 self.settings.database.name()
             )));
         }
+        let headers = self.purpose_headers(purpose, request_id)?;
+        self.call(&query.path(), headers, Kind::Fetch, request_id)
+            .await
+    }
+
+    /// Writes to the database: `POST {base_url}{path}` with the JSON `body`, the token,
+    /// `X-Purpose` and `X-Request-Id` as for [`Connector::fetch`]. The far side must treat a
+    /// repeated request (a retry after a lost answer) as the same one: the body carries our
+    /// reference for that. Its JSON answer on 2xx; a 404 is a refusal here, not "no record".
+    pub async fn submit(
+        &self,
+        path: &str,
+        body: &Value,
+        purpose: &str,
+        request_id: &str,
+    ) -> Result<Value, ConnectorError> {
+        if !path.starts_with('/') || path.contains(['?', '#']) {
+            return Err(ConnectorError::Invalid(format!(
+                "the path {path:?} does not start with / or holds a query"
+            )));
+        }
+        let headers = self.purpose_headers(purpose, request_id)?;
+        self.call(path, headers, Kind::Submit(body), request_id)
+            .await?
+            .ok_or_else(|| ConnectorError::Unavailable("an empty answer to a write".into()))
+    }
+
+    fn purpose_headers(
+        &self,
+        purpose: &str,
+        request_id: &str,
+    ) -> Result<HeaderMap, ConnectorError> {
         if purpose.trim().is_empty() {
             // The law asks for the purpose of every access (Decree 13/2023); the far side logs it.
             return Err(ConnectorError::Invalid("the purpose is empty".into()));
@@ -386,8 +418,7 @@ impl Connector {
         let mut headers = HeaderMap::new();
         headers.insert(X_PURPOSE, purpose_value);
         headers.insert(X_REQUEST_ID, request_id_value);
-        self.call(&query.path(), headers, Kind::Fetch, request_id)
-            .await
+        Ok(headers)
     }
 
     /// `GET {base_url}/health`, through the breaker and counted in the metrics like any call: a
@@ -458,7 +489,7 @@ impl Connector {
         &self,
         path: &str,
         headers: HeaderMap,
-        kind: Kind,
+        kind: Kind<'_>,
         request_id: &str,
     ) -> Result<Option<Value>, ConnectorError> {
         let guard = self.admit()?;
@@ -505,10 +536,12 @@ impl Connector {
         )))
     }
 
-    async fn attempt(&self, url: &str, headers: &HeaderMap, kind: Kind) -> Attempt {
-        let mut request = self
-            .http
-            .get(url)
+    async fn attempt(&self, url: &str, headers: &HeaderMap, kind: Kind<'_>) -> Attempt {
+        let request = match kind {
+            Kind::Submit(body) => self.http.post(url).json(body),
+            Kind::Fetch | Kind::Probe => self.http.get(url),
+        };
+        let mut request = request
             .header(ACCEPT, "application/json")
             .headers(headers.clone());
         if let Some(auth) = &self.authorization {
@@ -522,7 +555,7 @@ impl Connector {
         if status.is_success() {
             return match kind {
                 Kind::Probe => Attempt::Answer(None),
-                Kind::Fetch => match response.json::<Value>().await {
+                Kind::Fetch | Kind::Submit(_) => match response.json::<Value>().await {
                     Ok(v) => Attempt::Answer(Some(v)),
                     Err(e) if e.is_decode() => Attempt::Transient(format!(
                         "HTTP {} with a body that is not JSON",
@@ -532,7 +565,7 @@ impl Connector {
                 },
             };
         }
-        if status == StatusCode::NOT_FOUND && kind == Kind::Fetch {
+        if status == StatusCode::NOT_FOUND && matches!(kind, Kind::Fetch) {
             return Attempt::Answer(None);
         }
         if status.is_server_error()
@@ -715,9 +748,11 @@ fn ratio(part: usize, whole: usize) -> f64 {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+enum Kind<'a> {
     Fetch,
     Probe,
+    /// A write: the JSON body posted.
+    Submit(&'a Value),
 }
 
 enum Attempt {

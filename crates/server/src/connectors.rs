@@ -65,6 +65,21 @@ impl NationalDatabase for Adapter {
         })
     }
 
+    fn submit<'a>(
+        &'a self,
+        path: &'a str,
+        body: &'a serde_json::Value,
+        purpose: &'a str,
+        request_id: &'a str,
+    ) -> BoxFuture<'a, Result<serde_json::Value, Unavailable>> {
+        Box::pin(async move {
+            self.0
+                .submit(path, body, purpose, request_id)
+                .await
+                .map_err(unavailable)
+        })
+    }
+
     fn probe(&self) -> BoxFuture<'_, Result<(), Unavailable>> {
         Box::pin(async move { self.0.probe().await.map_err(unavailable) })
     }

@@ -30,9 +30,13 @@ fn birth_group_form() -> Value {
         "noi_dang_ky_thuong_tru": "theo_cha",
         "dia_chi_thuong_tru": { "commune": "11341", "street": "Số 15 Lạch Tray" },
         "ho_ten_chu_ho": "Nguyễn Văn An",
-        "quan_he_chu_ho": "Con",
+        "so_dinh_danh_chu_ho": CITIZEN_A,
+        "quan_he_chu_ho": "con",
+        "loai_cho_o": "so_huu",
         "noi_kcb_ban_dau": "Trạm y tế phường Ngô Quyền",
         "de_nghi_cap_the_can_cuoc": "khong",
+        "de_nghi_cap_ban_sao": "co",
+        "so_luong_ban_sao_gks": 1,
         "nhan_ket_qua": "truc_tiep",
         "so_dien_thoai": "0912345678"
     })
@@ -255,6 +259,38 @@ async fn a_birth_group_fans_out_and_its_members_follow_the_birth_certificate() {
     assert_eq!(r["status"], 1);
     assert_eq!(r["form"]["ho_ten"], "Nguyễn Minh Khang");
     assert_eq!(r["form"]["dia_chi_dang_ky"]["commune"], "11341");
+    // The personal ID the population database gave the child with the birth certificate: the
+    // residence is registered, and the insurance card made out, under it.
+    let birth = json(
+        t.get(&officer, &format!("/api/v1/dossiers/{birth_code}"))
+            .await,
+    )
+    .await;
+    let child_id = birth["form"]["so_dinh_danh_tre"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(child_id.starts_with("031226"), "{child_id}");
+    assert_eq!(r["form"]["so_dinh_danh"], child_id.as_str());
+    assert_eq!(r["form"]["so_dinh_danh_chu_ho"], CITIZEN_A);
+    assert_eq!(r["form"]["truong_hop_xoa"], Value::Null);
+    assert!(
+        r["form"]["noi_dung_de_nghi"]
+            .as_str()
+            .unwrap()
+            .contains("khai sinh")
+    );
+    let i = json(
+        t.get(&citizen, &format!("/api/v1/dossiers/{insurance_code}"))
+            .await,
+    )
+    .await;
+    assert_eq!(i["form"]["ma_so_bhxh"], child_id.as_str());
+    assert_eq!(
+        i["form"]["so_thanh_vien"], 1,
+        "a fixed answer stored as its field's type"
+    );
+    assert_eq!(i["form"]["so_dinh_danh_nguoi_dong"], CITIZEN_A);
 
     work_through(&t, POLICE_A, &residence_code).await;
     let g = json(t.get(&citizen, &format!("/api/v1/dossiers/{code}")).await).await;
@@ -320,14 +356,22 @@ async fn the_death_group_includes_funeral_support_only_when_chosen() {
         let form = json!({
             "ho_ten_nguoi_chet": "Lê Văn Tư",
             "so_dinh_danh_nguoi_chet": "031045001122",
+            "ngay_sinh_nguoi_chet": "1945-03-02",
+            "gioi_tinh_nguoi_chet": "nam",
+            "dan_toc_nguoi_chet": "Kinh",
+            "quoc_tich_nguoi_chet": "Việt Nam",
+            "noi_cu_tru_cuoi_cung": { "commune": "11341", "street": "Số 15 Lạch Tray" },
             "thoi_diem_chet": "2026-11-10",
             "noi_chet": "Bệnh viện Việt Tiệp",
             "nguyen_nhan_chet": "Bệnh già",
             "so_giay_bao_tu": "GBT-2026-77",
             "thu_tuc_lien_thong": choice,
+            "ho_ten_chu_ho": "Lê Văn Tư",
+            "so_dinh_danh_chu_ho": "031045001122",
+            "quan_he_chu_ho": "chu_ho",
             "ho_ten_nguoi_yeu_cau": "Nguyễn Văn An",
             "so_dinh_danh_nguoi_yeu_cau": CITIZEN_A,
-            "quan_he": "Con",
+            "quan_he": "con",
             "so_dien_thoai": "0912345678"
         });
         let draft = group_draft(

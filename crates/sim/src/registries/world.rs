@@ -1063,6 +1063,11 @@ impl World {
     }
 
     /// The population record of a citizen: seeded, else made up for a valid ID.
+    /// Whether `id` is one of the seeded people (not a made-up one).
+    pub fn is_seeded(&self, id: &str) -> bool {
+        self.people.iter().any(|p| p.id == id)
+    }
+
     pub fn person(&self, id: &str) -> Option<Person> {
         if let Some(p) = self.people.iter().find(|p| p.id == id) {
             return Some(p.clone());
