@@ -1992,6 +1992,7 @@ async fn look_up_tracking(app: &App, code: &str) -> Result<(TrackView, DossierSt
     let procedure =
         catalogue::pinned(&app.reader, &row.procedure_code, row.procedure_version).await?;
     let competent = agency_name(&app.reader, &row.competent_agency).await?;
+    let members = crate::groups::members_of(app, &app.reader, &row).await?;
     let view = TrackView {
         code: row.code,
         status: state.status.code(),
@@ -2003,6 +2004,7 @@ async fn look_up_tracking(app: &App, code: &str) -> Result<(TrackView, DossierSt
         received_at: state.received_at,
         due_at: state.due_at,
         overdue: state.is_overdue(now),
+        members,
     };
     Ok((view, state))
 }
@@ -2059,13 +2061,21 @@ pub(crate) fn fee_day(app: &App, state: &DossierState) -> chrono::NaiveDate {
         .date_naive()
 }
 
-/// The quote of the dossier's form on its fee day.
+/// The quote of the dossier's form on its fee day. A member of an interconnected application
+/// quotes nothing of its own: the application's one quote carried the fees of all its members
+/// (Decree 63/2024/NĐ-CP: one application, one payment) and was paid before it was submitted.
 pub(crate) fn quote_of(
     app: &App,
     row: &dossier::Model,
     procedure: &Procedure,
     state: &DossierState,
 ) -> Result<motcua_domain::fees::FeeQuote, AppError> {
+    if row.group_id.is_some() {
+        return Ok(motcua_domain::fees::FeeQuote {
+            lines: Vec::new(),
+            total_vnd: 0,
+        });
+    }
     let form: Map<String, Value> = motcua_store::from_json("dossiers.form", &row.form)?;
     Ok(motcua_domain::fees::quote(
         procedure,

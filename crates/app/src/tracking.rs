@@ -133,6 +133,7 @@ mod tests {
             received_at: None,
             due_at: None,
             overdue: false,
+            members: Vec::new(),
         };
         (view, DossierState::new_draft(Channel::Online, 480, false))
     }

@@ -212,4 +212,7 @@ pub struct TrackView {
     pub received_at: Option<DateTime<Utc>>,
     pub due_at: Option<DateTime<Utc>>,
     pub overdue: bool,
+    /// An interconnected group's members, each with its own code and status (empty for any other
+    /// dossier): public facts, as the members' own tracking answers give them.
+    pub members: Vec<crate::groups::MemberView>,
 }

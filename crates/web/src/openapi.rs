@@ -308,14 +308,7 @@ fn dossier_schema(status: Value, channel: Value) -> Value {
     );
     let times = json!({ "submitted_at": date_time(true), "receipt_due_at": date_time(true), "received_at": date_time(true),
         "due_at": date_time(true), "finished_at": date_time(true), "updated_at": date_time(false) });
-    let members = json!({ "type": "array", "description": "An interconnected group's members (Decree 63/2024), in the catalogue's order, started or not; empty for any other dossier. A member that waits for another's result starts by itself when that result is issued; it is cancelled if that member ends without one. The group's status follows its members': in processing until each is done, then result ready or returned (stopped when none has a result).",
-        "items": object(&["code", "procedure", "procedure_name_vi", "procedure_name_en", "agency", "status", "state", "after"],
-            json!({ "code": nullable_string(), "procedure": { "type": "string" },
-                "procedure_name_vi": { "type": "string" }, "procedure_name_en": { "type": "string" },
-                "agency": nullable_string(),
-                "status": { "type": "integer", "minimum": 0, "maximum": 10, "nullable": true },
-                "state": { "type": "string", "enum": ["started", "waiting", "cancelled"] },
-                "after": nullable_string() })) });
+    let members = group_members();
     let mut properties = json!({
         "code": { "type": "string", "description": "Official code {agency}-{YYMMDD}-{seq} once submitted; the draft reference NHAP-… before" },
         "draft_ref": nullable_string(),
@@ -537,12 +530,12 @@ fn schemas() -> Value {
                     "updated_at": date_time(false) })) } })),
         "Track": object(
             &["code", "status", "status_name_vi", "status_name_en", "procedure_name_vi", "procedure_name_en",
-              "competent_agency", "received_at", "due_at", "overdue"],
+              "competent_agency", "received_at", "due_at", "overdue", "members"],
             json!({ "code": { "type": "string" }, "status": status,
                 "status_name_vi": { "type": "string" }, "status_name_en": { "type": "string" },
                 "procedure_name_vi": { "type": "string" }, "procedure_name_en": { "type": "string" },
                 "competent_agency": { "type": "string" }, "received_at": date_time(true), "due_at": date_time(true),
-                "overdue": { "type": "boolean" } })
+                "overdue": { "type": "boolean" }, "members": group_members() })
         ),
         "PublicFacts": object(
             &["id", "title", "number", "agency", "issued_at", "status", "revoked_at", "sha256", "signer"],
@@ -1718,4 +1711,16 @@ pub fn spec() -> Value {
 
 pub async fn document() -> Json<Value> {
     Json(spec())
+}
+
+/// An interconnected group's members, as a dossier and its public tracking list them.
+fn group_members() -> Value {
+    json!({ "type": "array", "description": "An interconnected group's members (Decree 63/2024), in the catalogue's order, started or not; empty for any other dossier. A member that waits for another's result starts by itself when that result is issued; it is cancelled if that member ends without one. The group's status follows its members': in processing until each is done, then result ready or returned (stopped when none has a result).",
+        "items": object(&["code", "procedure", "procedure_name_vi", "procedure_name_en", "agency", "status", "state", "after"],
+            json!({ "code": nullable_string(), "procedure": { "type": "string" },
+                "procedure_name_vi": { "type": "string" }, "procedure_name_en": { "type": "string" },
+                "agency": nullable_string(),
+                "status": { "type": "integer", "minimum": 0, "maximum": 10, "nullable": true },
+                "state": { "type": "string", "enum": ["started", "waiting", "cancelled"] },
+                "after": nullable_string() })) })
 }

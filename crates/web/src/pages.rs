@@ -527,6 +527,8 @@ struct TrackFound {
     received: String,
     due: String,
     overdue: bool,
+    /// An interconnected application's members: (procedure, code or "", status in words).
+    members: Vec<(String, String, String)>,
 }
 
 #[derive(Template)]
@@ -564,6 +566,17 @@ pub struct FeeTable {
     pub lines: Vec<QuotedRow>,
     pub total: String,
     pub free: bool,
+    /// A member of an interconnected application: its fees were paid with that application
+    /// (the code), not on this dossier.
+    pub paid_with_group: Option<String>,
+}
+
+impl FeeTable {
+    /// The table of a dossier that may be a member of an interconnected application.
+    pub fn of_member(mut self, group: Option<&str>) -> Self {
+        self.paid_with_group = group.map(str::to_owned);
+        self
+    }
 }
 
 pub struct QuotedRow {
@@ -598,6 +611,7 @@ pub fn fee_table(lang: Lang, fees: &motcua_app::views::FeesView) -> FeeTable {
             .collect(),
         total: money(lang, fees.total),
         free: fees.total == 0,
+        paid_with_group: None,
     }
 }
 
@@ -701,6 +715,7 @@ pub async fn track(
                 received: local_time(&s, v.received_at, DATE_TIME),
                 due: local_time(&s, v.due_at, DATE_TIME),
                 overdue: v.overdue,
+                members: crate::portal::member_rows(lang, &v.members),
             });
             render(&ui, StatusCode::OK, &page)
         }

@@ -1660,7 +1660,7 @@ async fn dossier_page(
         }
         _ => (Vec::new(), Vec::new()),
     };
-    let cost = crate::pages::fee_table(lang, &v.fees);
+    let cost = crate::pages::fee_table(lang, &v.fees).of_member(v.group.as_deref());
     let pay_due = if v.status == 6 {
         match motcua_app::payments::owed(&s.app, p, code).await {
             Ok(o) => o.map(|a| crate::pages::money(lang, a)),
@@ -1682,23 +1682,7 @@ async fn dossier_page(
         supplement,
         // A group's members are withdrawn one by one.
         can_withdraw: withdrawable(v.status) && v.members.is_empty(),
-        members: v
-            .members
-            .iter()
-            .map(|m| {
-                let name = if lang == Lang::En && !m.procedure_name_en.is_empty() {
-                    m.procedure_name_en.clone()
-                } else {
-                    m.procedure_name_vi.clone()
-                };
-                let status = match (m.state, m.status) {
-                    ("started", Some(st)) => t(lang, &format!("status.{st}")).to_owned(),
-                    ("cancelled", _) => t(lang, "my.member_cancelled").to_owned(),
-                    _ => t(lang, "my.member_waiting").to_owned(),
-                };
-                (name, m.code.clone().unwrap_or_default(), status)
-            })
-            .collect(),
+        members: member_rows(lang, &v.members),
         group: v.group.clone(),
         procedure: if lang == Lang::En {
             v.procedure.name_en.clone()
@@ -2053,4 +2037,28 @@ pub async fn autosave(
         }
     }
     StatusCode::UNPROCESSABLE_ENTITY.into_response()
+}
+
+/// An interconnected application's members as a table's rows: (procedure, code or "", status in
+/// words).
+pub(crate) fn member_rows(
+    lang: Lang,
+    members: &[motcua_app::groups::MemberView],
+) -> Vec<(String, String, String)> {
+    members
+        .iter()
+        .map(|m| {
+            let name = if lang == Lang::En && !m.procedure_name_en.is_empty() {
+                m.procedure_name_en.clone()
+            } else {
+                m.procedure_name_vi.clone()
+            };
+            let status = match (m.state, m.status) {
+                ("started", Some(st)) => t(lang, &format!("status.{st}")).to_owned(),
+                ("cancelled", _) => t(lang, "my.member_cancelled").to_owned(),
+                _ => t(lang, "my.member_waiting").to_owned(),
+            };
+            (name, m.code.clone().unwrap_or_default(), status)
+        })
+        .collect()
 }

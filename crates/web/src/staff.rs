@@ -711,7 +711,7 @@ async fn dossier_page_with(
         Err(e) if e.kind == ErrorCode::NotFound => return crate::pages::not_found_page(ui, who),
         Err(e) => return crate::pages::server_error(ui, who, &e),
     };
-    let cost = crate::pages::fee_table(lang, &v.fees);
+    let cost = crate::pages::fee_table(lang, &v.fees).of_member(v.group.as_deref());
     let fee_catalogue = match motcua_app::catalogue::pinned(
         &s.app.db,
         &v.procedure.code,

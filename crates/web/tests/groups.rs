@@ -191,6 +191,50 @@ async fn a_birth_group_fans_out_and_its_members_follow_the_birth_certificate() {
         assert_eq!(m["code"], Value::Null);
         assert_eq!(m["after"], "1.001193");
     }
+    // Anyone with the group's code follows every member, without personal data.
+    let tracked = json(
+        t.http
+            .get(t.url(&format!("/api/v1/track/{code}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let states: Vec<(&str, &str)> = tracked["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["procedure"].as_str().unwrap(),
+                m["state"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("1.001193", "started"),
+            ("1.004222", "waiting"),
+            ("9.900002", "waiting")
+        ],
+        "{tracked}"
+    );
+    assert_eq!(tracked["members"][0]["code"], birth_code.as_str());
+    assert!(!tracked.to_string().contains("Nguyễn"), "{tracked}");
+    let page = t
+        .http
+        .get(t.url(&format!("/track?code={code}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("/track?code={birth_code}")),
+        "{page}"
+    );
     // The member carries the group's answers and files.
     let officer = t.staff_token(&format!("officer@{AGENCY_A}")).await;
     let b = json(
@@ -280,6 +324,14 @@ async fn a_birth_group_fans_out_and_its_members_follow_the_birth_certificate() {
             .unwrap()
             .contains("khai sinh")
     );
+    // The residence charge was paid once, on the group's application: the member asks nothing.
+    assert_eq!(r["fees"]["total"], 0, "{}", r["fees"]);
+    let cookie = t.citizen_cookie(CITIZEN_A).await;
+    let (_, page) = t.page(&cookie, &format!("/my/{residence_code}")).await;
+    assert!(
+        page.contains("được tính và nộp một lần cùng hồ sơ liên thông"),
+        "{page}"
+    );
     let i = json(
         t.get(&citizen, &format!("/api/v1/dossiers/{insurance_code}"))
             .await,
@@ -306,7 +358,6 @@ async fn a_birth_group_fans_out_and_its_members_follow_the_birth_certificate() {
         assert!(text.contains(c.as_str()), "{c} not in {docs}");
     }
     // The applicant's page lists the members with their statuses.
-    let cookie = t.citizen_cookie(CITIZEN_A).await;
     let (status, page) = t.page(&cookie, &format!("/my/{code}")).await;
     assert_eq!(status, 200);
     for c in [&birth_code, &residence_code, &insurance_code] {
