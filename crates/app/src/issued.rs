@@ -589,11 +589,14 @@ async fn result_document(
     };
     let signature_role = templates::signature_lines(&body, collective, &signer_title);
     let shown = answers(app, proc, &form).await?;
+    // A field of the form as shown; else what the record holds beside the form (the personal ID
+    // issuing added).
     let value = |k: &str| {
         shown
             .iter()
             .find(|a| a.key == k)
             .map(|a| a.value.clone())
+            .or_else(|| form.get(k).and_then(Value::as_str).map(str::to_owned))
             .unwrap_or_default()
     };
     let entry = templates::RegisterEntry {
