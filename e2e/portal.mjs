@@ -707,6 +707,20 @@ try {
       people.specialist = `specialist@${agency}`;
       await work(people, await codeOf(procedure), procedure);
     }
+    // The police's result is the residence notice (form CT08) for the child, not the application.
+    {
+      const d = await ok(await page.request.get(`${base}/api/v1/dossiers/${await codeOf('1.004222')}`), 'residence member');
+      const result = d.documents.find(x => x.kind === 'result');
+      if (!result) fail(`the residence member has no result: ${JSON.stringify(d.documents)}`);
+      const notePath = `${tmpdir()}/motcua-e2e-ct08-${process.pid}.pdf`;
+      writeFileSync(notePath, await (await page.request.get(base + result.url)).body());
+      const noteText = execFileSync('pdftotext', [notePath, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+      for (const want of ['THÔNG BÁO', 'Về kết quả giải quyết thủ tục về cư trú', 'đã đăng ký thường trú cho công dân',
+        'Nguyễn Gia Hân', '25/11/2026', d.form.so_dinh_danh, 'Số 15 Lạch Tray']) {
+        if (!noteText.includes(want)) fail(`the residence notice lacks «${want}»:\n${noteText}`);
+      }
+      if (noteText.includes('Số điện thoại') || noteText.includes('2026-11-25')) fail(`the residence notice prints the application:\n${noteText}`);
+    }
     await page.goto(`${base}/my/${groupCode}`);
     if (!(await page.textContent('main')).includes('Đã trả kết quả')) fail('the group is not returned once every member is');
     await check('group-done');

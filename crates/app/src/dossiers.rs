@@ -1526,6 +1526,11 @@ pub async fn act(
         };
     }
     let (row, state, access) = load_visible(&app.db, principal, code).await?;
+    if row.is_group
+        && let Command::RequestWithdrawal { reason } = &command
+    {
+        return crate::groups::request_withdrawal(app, principal, &row, reason).await;
+    }
     crate::groups::refuse_action_on_group(&row)?;
     let procedure = catalogue::pinned(&app.db, &row.procedure_code, row.procedure_version).await?;
     let now = app.now();

@@ -437,6 +437,53 @@ pub async fn members_of(
     Ok(out)
 }
 
+/// The applicant withdraws a whole interconnected application: each member still being worked is
+/// asked to be withdrawn, as the applicant would ask for it (its agency decides; one not yet
+/// received is withdrawn at once). A member waiting for another's result never starts once that
+/// one ends without it, and the group's status follows its members'. Returns the group's view.
+pub(crate) async fn request_withdrawal(
+    app: &App,
+    principal: &crate::identity::Principal,
+    group: &dossier::Model,
+    reason: &str,
+) -> Result<crate::views::DossierView, AppError> {
+    let mut asked = 0;
+    let mut refused = None;
+    for m in started_members(&app.db, &group.id).await? {
+        if MemberState::Started(status_of(&m)).finished() {
+            continue;
+        }
+        let command = Command::RequestWithdrawal {
+            reason: reason.to_owned(),
+        };
+        // Each member through the one path any withdrawal takes: its own checks, transaction,
+        // audit entry and notice.
+        match Box::pin(crate::dossiers::act(
+            app,
+            principal,
+            &m.code,
+            command,
+            crate::dossiers::IssueDetails::default(),
+        ))
+        .await
+        {
+            Ok(_) => asked += 1,
+            Err(e) => refused = Some(e),
+        }
+    }
+    if asked == 0 {
+        return Err(refused.unwrap_or_else(|| {
+            AppError::new(
+                ErrorCode::Conflict,
+                "nothing_to_withdraw",
+                "Không còn hồ sơ thành phần nào đang giải quyết để rút.",
+                "No member dossier is still being handled: there is nothing to withdraw.",
+            )
+        }));
+    }
+    crate::dossiers::get(app, principal, &group.code).await
+}
+
 /// A group's dossier is worked through its members: no action runs on it.
 pub(crate) fn refuse_action_on_group(row: &dossier::Model) -> Result<(), AppError> {
     if row.is_group {

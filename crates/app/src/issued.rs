@@ -418,10 +418,23 @@ pub async fn produce_result(
     let pdf = match uploaded {
         Some(b) => b.to_vec(),
         None => {
+            // A civil-status paper is entered in its own kind's register book of the year, numbered
+            // from 1 (births, deaths and marriages are separate books); other results carry the
+            // agency's document number.
+            let entry = match register_book(proc.code.as_str()) {
+                Some(book) => motcua_store::counters::next_sequence(
+                    &app.db,
+                    &format!("SO:{}:{book}", agency.code),
+                    &year,
+                )
+                .await?
+                .to_string(),
+                None => seq.to_string(),
+            };
             let draft = Draft {
                 id: &id,
                 number: &number,
-                entry: seq.to_string(),
+                entry,
                 year: &year,
                 verify_url: &verify_url,
                 preview: false,
@@ -487,6 +500,17 @@ pub async fn produce_result(
         register,
         facts,
     })
+}
+
+/// The civil-status register book a procedure's result is entered in: each kind of event has its
+/// own book (Law on Civil Status 2014 Art. 12; Circular 04/2020/TT-BTP on the register books).
+fn register_book(procedure: &str) -> Option<&'static str> {
+    match procedure {
+        "1.001193" => Some("khai-sinh"),
+        "1.000656" => Some("khai-tu"),
+        "1.000894" => Some("ket-hon"),
+        _ => None,
+    }
 }
 
 /// What differs between the issued result and the clerk's preview of it.
@@ -690,6 +714,93 @@ async fn result_document(
                     entry,
                     wife: spouse("ben_nu"),
                     husband: spouse("ben_nam"),
+                },
+            ));
+        }
+        "1.004222" | "1.004194" | "1.003197" | "1.003677" => {
+            let today = entry.issued_at.format("%d/%m/%Y").to_string();
+            let household = || {
+                vec![
+                    ("Họ, chữ đệm, tên chủ hộ".to_owned(), value("ho_ten_chu_ho")),
+                    (
+                        "Số định danh cá nhân của chủ hộ".to_owned(),
+                        value("so_dinh_danh_chu_ho"),
+                    ),
+                    ("Quan hệ với chủ hộ".to_owned(), value("quan_he_chu_ho")),
+                ]
+            };
+            let (outcome, residence) = match proc.code.as_str() {
+                "1.004222" => {
+                    let mut facts = vec![("Nơi thường trú".to_owned(), value("dia_chi_dang_ky"))];
+                    facts.extend(household());
+                    facts.push(("Ngày đăng ký thường trú".to_owned(), today));
+                    (
+                        "đã đăng ký thường trú cho công dân có thông tin dưới đây",
+                        facts,
+                    )
+                }
+                "1.004194" => {
+                    let mut facts = vec![("Nơi tạm trú".to_owned(), value("dia_chi_tam_tru"))];
+                    facts.extend(household());
+                    facts.push(("Ngày đăng ký tạm trú".to_owned(), today));
+                    facts.push(("Tạm trú đến ngày".to_owned(), date("thoi_han_tam_tru")));
+                    (
+                        "đã đăng ký tạm trú cho công dân có thông tin dưới đây",
+                        facts,
+                    )
+                }
+                "1.003197" => {
+                    let mut facts = vec![(
+                        "Lý do xóa đăng ký thường trú".to_owned(),
+                        value("truong_hop_xoa"),
+                    )];
+                    facts.extend(household());
+                    facts.push(("Ngày xóa đăng ký thường trú".to_owned(), today));
+                    (
+                        "đã xóa đăng ký thường trú của công dân có thông tin dưới đây",
+                        facts,
+                    )
+                }
+                _ => (
+                    "đã tiếp nhận khai báo tạm vắng của công dân có thông tin dưới đây",
+                    vec![
+                        ("Nơi cư trú".to_owned(), value("noi_cu_tru")),
+                        ("Trường hợp".to_owned(), value("truong_hop")),
+                        ("Lý do tạm vắng".to_owned(), value("ly_do")),
+                        (
+                            "Thời gian tạm vắng".to_owned(),
+                            format!("từ {} đến {}", date("tu_ngay"), date("den_ngay")),
+                        ),
+                        ("Nơi đến".to_owned(), value("noi_den")),
+                    ],
+                ),
+            };
+            return Ok(templates::residence_notice(
+                &templates::ResidenceNoticeInput {
+                    document_id: entry.document_id,
+                    issuer: entry.issuer,
+                    number: entry.register_number,
+                    issued_at: entry.issued_at,
+                    dossier_code: entry.dossier_code,
+                    addressee: view
+                        .applicant
+                        .get("full_name")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
+                    outcome: outcome.to_owned(),
+                    person: vec![
+                        ("Họ, chữ đệm, tên".to_owned(), value("ho_ten")),
+                        ("Ngày, tháng, năm sinh".to_owned(), date("ngay_sinh")),
+                        ("Giới tính".to_owned(), value("gioi_tinh")),
+                        ("Số định danh cá nhân".to_owned(), value("so_dinh_danh")),
+                    ],
+                    residence,
+                    note: decision.to_owned(),
+                    signer_role: entry.signature_role,
+                    signer_name: entry.signer_name,
+                    verify_url: entry.verify_url,
+                    draft: entry.draft,
                 },
             ));
         }

@@ -795,6 +795,101 @@ pub fn marriage_certificate(input: &MarriageCertificateInput) -> Document {
     )
 }
 
+/// What the result of a residence procedure states (Thông báo kết quả giải quyết thủ tục về cư
+/// trú, the Ministry of Public Security's form CT08): to whom it is addressed, what the police did
+/// for whom, and the residence facts (where, the household, since or until when). Never a printout
+/// of the application.
+#[derive(Debug, Clone)]
+pub struct ResidenceNoticeInput {
+    pub document_id: String,
+    pub issuer: Issuer,
+    pub number: String,
+    pub issued_at: DateTime<FixedOffset>,
+    pub dossier_code: String,
+    /// The applicant, to whom the notice is addressed.
+    pub addressee: String,
+    /// What the agency did, completing "{agency} thông báo …": "đã đăng ký thường trú cho công
+    /// dân có thông tin dưới đây".
+    pub outcome: String,
+    /// The citizen whose residence changed.
+    pub person: Vec<(String, String)>,
+    /// Where, the household, the dates.
+    pub residence: Vec<(String, String)>,
+    /// What the official wrote at issue, if anything.
+    pub note: String,
+    pub signer_role: String,
+    pub signer_name: String,
+    pub verify_url: String,
+    /// An unsigned draft shown to the clerk before issuing.
+    pub draft: bool,
+}
+
+/// The residence notice (form CT08).
+pub fn residence_notice(input: &ResidenceNoticeInput) -> Document {
+    let mut blocks = vec![
+        Block::Paragraph(format!("Kính gửi: Ông/bà {}", input.addressee.trim())),
+        Block::Paragraph(format!(
+            "{} thông báo {}:",
+            input.issuer.agency,
+            input.outcome.trim()
+        )),
+    ];
+    for (heading, facts) in [
+        ("Thông tin công dân", &input.person),
+        ("Nội dung", &input.residence),
+    ] {
+        let facts: Vec<(String, String)> = facts
+            .iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .cloned()
+            .collect();
+        if !facts.is_empty() {
+            blocks.push(Block::Heading(heading.into()));
+            blocks.push(Block::Facts(facts));
+        }
+    }
+    if !input.note.trim().is_empty() {
+        blocks.push(Block::Heading("Ghi chú".into()));
+        blocks.push(Block::Paragraph(input.note.trim().to_owned()));
+    }
+    blocks.push(Block::Paragraph(format!(
+        "Thông tin trên đã được cập nhật vào Cơ sở dữ liệu về cư trú. Văn bản này là kết quả giải quyết hồ sơ {}, được ký số và có giá trị pháp lý như bản giấy (Nghị định 45/2020/NĐ-CP, Điều 25).",
+        input.dossier_code
+    )));
+    if input.draft {
+        blocks.push(Block::Paragraph(
+            "BẢN XEM TRƯỚC — chưa ký số, chưa có giá trị pháp lý.".into(),
+        ));
+    }
+    let title = "THÔNG BÁO";
+    Document {
+        letterhead: letterhead(&input.issuer, &input.number, &input.issued_at),
+        title: title.into(),
+        subtitle: Some("Về kết quả giải quyết thủ tục về cư trú".into()),
+        blocks,
+        signature: Some(SignatureBlock {
+            role: input.signer_role.to_uppercase(),
+            note: if input.draft {
+                "(Chưa ký)".into()
+            } else {
+                "(Đã ký số)".into()
+            },
+            name: input.signer_name.clone(),
+        }),
+        recipients: vec!["Như trên".into(), "Lưu: hồ sơ điện tử".into()],
+        footer: footer(&input.dossier_code, &input.verify_url, !input.draft),
+        meta: Meta {
+            title: format!(
+                "THÔNG BÁO KẾT QUẢ GIẢI QUYẾT THỦ TỤC VỀ CƯ TRÚ – {}",
+                input.number
+            ),
+            language: "vi".into(),
+            issued_at: input.issued_at,
+            document_id: input.document_id.clone(),
+        },
+    }
+}
+
 /// What a result document needs.
 #[derive(Debug, Clone)]
 pub struct ResultInput {
@@ -1551,6 +1646,79 @@ mod tests {
                 &DateTime::parse_from_rfc3339("2026-01-05T10:00:00+07:00").unwrap_or_default()
             ),
             "ngày 05 tháng 01 năm 2026"
+        );
+    }
+
+    #[test]
+    fn the_residence_notice_states_what_was_registered_for_whom_not_the_application() {
+        let at = DateTime::parse_from_rfc3339("2026-12-07T09:30:00+07:00").unwrap_or_default();
+        let row = |l: &str, v: &str| (l.to_owned(), v.to_owned());
+        let input = ResidenceNoticeInput {
+            document_id: "d-1".into(),
+            issuer: Issuer {
+                authority: "Công an thành phố Hải Phòng".into(),
+                agency: "Công an phường Ngô Quyền".into(),
+                place: "Ngô Quyền".into(),
+            },
+            number: "0003/2026/KQ-H31.11341.CA".into(),
+            issued_at: at,
+            dossier_code: "H31.11341.CA-261207-0001".into(),
+            addressee: "Nguyễn Văn An".into(),
+            outcome: "đã đăng ký thường trú cho công dân có thông tin dưới đây".into(),
+            person: vec![
+                row("Họ, chữ đệm, tên", "Nguyễn Gia Hân"),
+                row("Ngày, tháng, năm sinh", &paper_date("2026-11-25")),
+                row("Số định danh cá nhân", "031326001234"),
+                row("Giới tính", ""),
+            ],
+            residence: vec![
+                row(
+                    "Nơi thường trú",
+                    "Số 15 Lạch Tray, Phường Ngô Quyền, Thành phố Hải Phòng",
+                ),
+                row("Họ, chữ đệm, tên chủ hộ", "Nguyễn Văn An"),
+                row("Quan hệ với chủ hộ", "Con"),
+                row("Ngày đăng ký", "07/12/2026"),
+            ],
+            note: String::new(),
+            signer_role: "Trưởng Công an phường".into(),
+            signer_name: "Trần Quốc Bảo".into(),
+            verify_url: "http://127.0.0.1:8080/verify/d-1".into(),
+            draft: false,
+        };
+        let doc = residence_notice(&input);
+        let text = all_text(&doc);
+        for want in [
+            "THÔNG BÁO",
+            "Kính gửi: Ông/bà Nguyễn Văn An",
+            "Công an phường Ngô Quyền thông báo đã đăng ký thường trú cho công dân có thông tin dưới đây:",
+            "Họ, chữ đệm, tên: Nguyễn Gia Hân",
+            "Ngày, tháng, năm sinh: 25/11/2026",
+            "Số định danh cá nhân: 031326001234",
+            "Nơi thường trú: Số 15 Lạch Tray",
+            "Quan hệ với chủ hộ: Con",
+            "TRƯỞNG CÔNG AN PHƯỜNG",
+            "(Đã ký số)",
+        ] {
+            assert!(text.contains(want), "{want}\n---\n{text}");
+        }
+        assert_eq!(
+            doc.subtitle.as_deref(),
+            Some("Về kết quả giải quyết thủ tục về cư trú")
+        );
+        // A fact nobody stated is left out; no ISO date; no heading for an empty note.
+        assert!(!text.contains("Giới tính"), "{text}");
+        assert!(!text.contains("2026-11-25"), "{text}");
+        assert!(!text.contains("Ghi chú"), "{text}");
+        assert!(crate::render::render(&doc).is_ok());
+        let draft = residence_notice(&ResidenceNoticeInput {
+            draft: true,
+            ..input
+        });
+        assert!(all_text(&draft).contains("BẢN XEM TRƯỚC"));
+        assert_eq!(
+            draft.signature.map(|s| s.note).as_deref(),
+            Some("(Chưa ký)")
         );
     }
 }

@@ -1680,8 +1680,8 @@ async fn dossier_page(
         status_help: t(lang, &format!("status_help.{}", v.status)).to_owned(),
         rated,
         supplement,
-        // A group's members are withdrawn one by one.
-        can_withdraw: withdrawable(v.status) && v.members.is_empty(),
+        // Withdrawing a group asks it of each member still being worked.
+        can_withdraw: withdrawable(v.status),
         members: member_rows(lang, &v.members),
         group: v.group.clone(),
         procedure: if lang == Lang::En {
@@ -1788,6 +1788,8 @@ struct WithdrawPage {
     procedure: String,
     /// Nobody has received it yet: the withdrawal takes effect at once.
     at_once: bool,
+    /// An interconnected application: each member still being handled is asked to be withdrawn.
+    group: bool,
     reason: String,
 }
 
@@ -1827,6 +1829,7 @@ async fn withdraw_page(
             c: chrome(ui, who, "my.withdraw_title"),
             procedure: pname_of(ui.lang, &v),
             at_once: v.status == 1,
+            group: !v.members.is_empty(),
             code: v.code,
             reason,
         },

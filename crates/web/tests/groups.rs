@@ -397,6 +397,76 @@ async fn a_member_after_a_refused_one_never_starts_and_the_group_ends() {
 }
 
 #[tokio::test]
+async fn withdrawing_a_group_withdraws_its_members_and_the_waiting_ones_never_start() {
+    // The sandbox bank checks a payment's expiry against the real time.
+    let t = TestApp::spawn_at(chrono::Utc::now()).await;
+    let citizen = t.citizen_token(CITIZEN_A).await;
+    let g = submitted_birth_group(&t, &citizen).await;
+    let code = g["code"].as_str().unwrap().to_owned();
+    let birth_code = member(&g, "1.001193")["code"].as_str().unwrap().to_owned();
+    // The group's page offers withdrawal, saying what it means for a group.
+    let cookie = t.citizen_cookie(CITIZEN_A).await;
+    let (status, page) = t.page(&cookie, &format!("/my/{code}/withdraw")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("yêu cầu rút được gửi tới từng hồ sơ thành phần"),
+        "{page}"
+    );
+    // Nobody else may withdraw it; the applicant may, with one request for the whole group.
+    let officer = t.staff_token(&format!("officer@{AGENCY_A}")).await;
+    assert_ne!(
+        t.action(
+            &officer,
+            &code,
+            json!({ "action": "request_withdrawal", "reason": "x" })
+        )
+        .await
+        .status(),
+        200
+    );
+    let r = t
+        .action(
+            &citizen,
+            &code,
+            json!({ "action": "request_withdrawal", "reason": "Gia đình chuyển nơi cư trú" }),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+    let g = json(r).await;
+    // The birth registration was not yet received: withdrawn at once; the members waiting for
+    // its result will not start, and the group has ended without a result.
+    let birth = member(&g, "1.001193");
+    assert_eq!(birth["state"], "started");
+    assert_ne!(birth["status"], 1, "{g}");
+    for p in ["1.004222", "9.900002"] {
+        assert_eq!(member(&g, p)["state"], "cancelled", "{g}");
+    }
+    assert_eq!(g["status"], 8, "{g}");
+    let b = json(
+        t.get(&citizen, &format!("/api/v1/dossiers/{birth_code}"))
+            .await,
+    )
+    .await;
+    assert!(
+        b["history"].to_string().contains("request_withdrawal"),
+        "{}",
+        b["history"]
+    );
+    // Nothing is left to withdraw.
+    expect_problem(
+        t.action(
+            &citizen,
+            &code,
+            json!({ "action": "request_withdrawal", "reason": "" }),
+        )
+        .await,
+        409,
+        "nothing_to_withdraw",
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn the_death_group_includes_funeral_support_only_when_chosen() {
     let t = TestApp::spawn().await;
     let citizen = t.citizen_token(CITIZEN_A).await;
