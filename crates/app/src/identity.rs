@@ -129,7 +129,7 @@ pub async fn staff_by_username(app: &App, username: &str) -> Result<Option<Princ
 async fn staff_principal(app: &App, s: staff::Model) -> Result<Principal, AppError> {
     let roles = staff_role::Entity::find()
         .filter(staff_role::Column::Username.eq(s.username.clone()))
-        .all(&app.db)
+        .all(&app.reader)
         .await?
         .into_iter()
         .filter_map(|r| {
@@ -434,23 +434,29 @@ impl PrincipalKind {
     }
 }
 
+/// Who a token or session stands for. Read on the reader connections, as every request that
+/// carries credentials asks it: on SQLite the one writer connection is for writes (a committed
+/// role change or deactivation is seen by the next read).
 async fn load_principal(app: &App, kind: &str, key: &str) -> Result<Option<Principal>, AppError> {
     match kind {
         "staff" => match staff::Entity::find_by_id(key.to_owned())
-            .one(&app.db)
+            .one(&app.reader)
             .await?
         {
             Some(s) if s.active => Ok(Some(staff_principal(app, s).await?)),
             _ => Ok(None),
         },
-        "citizen" => Ok(find_citizen(app, key).await?.and_then(|c| {
-            CitizenId::parse(&c.citizen_id)
-                .ok()
-                .map(|id| Principal::Citizen {
-                    citizen_id: id,
-                    full_name: c.full_name,
-                })
-        })),
+        "citizen" => Ok(citizen::Entity::find_by_id(key.to_owned())
+            .one(&app.reader)
+            .await?
+            .and_then(|c| {
+                CitizenId::parse(&c.citizen_id)
+                    .ok()
+                    .map(|id| Principal::Citizen {
+                        citizen_id: id,
+                        full_name: c.full_name,
+                    })
+            })),
         _ => Ok(None),
     }
 }
@@ -519,7 +525,7 @@ pub async fn resolve_token(app: &App, secret: &str) -> Result<Option<Principal>,
     let Some(t) = api_token::Entity::find()
         .filter(api_token::Column::TokenHash.eq(sha256_hex(secret.as_bytes())))
         .filter(api_token::Column::RevokedAt.is_null())
-        .one(&app.db)
+        .one(&app.reader)
         .await?
     else {
         return Ok(None);
@@ -576,7 +582,7 @@ async fn insert_session(
 
 pub async fn resolve_session(app: &App, secret: &str) -> Result<Option<Principal>, AppError> {
     let Some(s) = session::Entity::find_by_id(sha256_hex(secret.as_bytes()))
-        .one(&app.db)
+        .one(&app.reader)
         .await?
     else {
         return Ok(None);
