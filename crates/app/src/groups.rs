@@ -76,9 +76,9 @@ pub(crate) async fn fan_out(
         .filter(|m| m.included(&form))
         .collect();
     let mut started = Vec::new();
+    // The first members come after no other: nothing to read from one.
+    let none = Map::new();
     for m in group::ready_to_start(&included, &HashMap::new()) {
-        // The first members come after no other: nothing to read from one.
-        let none = Map::new();
         started.push(
             start_member(txn, app, &group, &form, m, &none, now)
                 .await?

@@ -412,9 +412,10 @@ pub async fn upsert_citizen(app: &App, claims: &CitizenClaims) -> Result<Princip
     })
 }
 
+/// The stored citizen, read on the reader connections (committed state: what every caller wants).
 pub async fn find_citizen(app: &App, citizen_id: &str) -> Result<Option<citizen::Model>, AppError> {
     Ok(citizen::Entity::find_by_id(citizen_id.to_owned())
-        .one(&app.db)
+        .one(&app.reader)
         .await?)
 }
 
@@ -446,17 +447,14 @@ async fn load_principal(app: &App, kind: &str, key: &str) -> Result<Option<Princ
             Some(s) if s.active => Ok(Some(staff_principal(app, s).await?)),
             _ => Ok(None),
         },
-        "citizen" => Ok(citizen::Entity::find_by_id(key.to_owned())
-            .one(&app.reader)
-            .await?
-            .and_then(|c| {
-                CitizenId::parse(&c.citizen_id)
-                    .ok()
-                    .map(|id| Principal::Citizen {
-                        citizen_id: id,
-                        full_name: c.full_name,
-                    })
-            })),
+        "citizen" => Ok(find_citizen(app, key).await?.and_then(|c| {
+            CitizenId::parse(&c.citizen_id)
+                .ok()
+                .map(|id| Principal::Citizen {
+                    citizen_id: id,
+                    full_name: c.full_name,
+                })
+        })),
         _ => Ok(None),
     }
 }
